@@ -1,0 +1,37 @@
+//! Calls to the proxy's API.
+
+use gloo_net::http::Request;
+use serde::de::DeserializeOwned;
+use tlswatch_shared::api::{ErrorBody, SeriesResponse};
+
+/// A failed call, as shown to the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiFailure {
+    pub message: String,
+    /// The view parameter the API blamed, if any.
+    pub param: Option<String>,
+}
+
+/// `GET /api/v1/series?<query>`.
+pub async fn series(query: &str) -> Result<SeriesResponse, ApiFailure> {
+    get_json(&format!("/api/v1/series?{query}")).await
+}
+
+async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
+    let unreachable = |err: gloo_net::Error| ApiFailure {
+        message: format!("the tlswatch server could not be reached: {err}"),
+        param: None,
+    };
+    let response = Request::get(url).send().await.map_err(unreachable)?;
+    if response.ok() {
+        return response.json::<T>().await.map_err(|err| ApiFailure {
+            message: format!("the tlswatch server sent an answer this page cannot read: {err}"),
+            param: None,
+        });
+    }
+    let status = response.status();
+    match response.json::<ErrorBody>().await {
+        Ok(body) => Err(ApiFailure { message: body.error.message, param: body.error.param }),
+        Err(_) => Err(ApiFailure { message: format!("the tlswatch server answered HTTP {status}"), param: None }),
+    }
+}

@@ -1,0 +1,4 @@
+//! The pieces of the page.
+
+pub mod chart;
+pub mod status;

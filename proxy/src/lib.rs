@@ -1,0 +1,12 @@
+//! tlswatch's server: a small HTTP API over CloudWatch's ALB TLS metrics that
+//! signs every CloudWatch call server-side (no browser ever holds AWS
+//! credentials), and serves the dashboard.
+//!
+//! `main.rs` reads the command line and starts this; [`app::router`] is the
+//! whole application, which tests call in-process.
+
+pub mod api;
+pub mod app;
+pub mod error;
+pub mod source;
+pub mod web;

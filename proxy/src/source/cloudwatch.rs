@@ -1,0 +1,245 @@
+//! The real source: CloudWatch through the AWS SDK, signed server-side with the
+//! proxy's own credentials (the standard chain: environment, profile, SSO,
+//! container or instance role).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_cloudwatch::Client;
+use aws_sdk_cloudwatch::config::http::HttpResponse;
+use aws_sdk_cloudwatch::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudwatch::types::{self as cw, ScanBy, StatusCode};
+use aws_smithy_types::DateTime;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use tlswatch_shared::catalog::{MAX_QUERIES_PER_CALL, NAMESPACE};
+use tlswatch_shared::{Dimensions, Metric, Region};
+
+use super::{FetchRequest, Fetched, MetricSource, SourceError};
+
+/// How long one attempt of a CloudWatch call may take.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a call may take with its retries.
+const CALL_TIMEOUT: Duration = Duration::from_secs(25);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Attempts per call, the first included; the SDK backs off between them.
+const MAX_ATTEMPTS: u32 = 3;
+
+/// CloudWatch clients, one per configured region.
+pub struct CloudWatchSource {
+    clients: HashMap<Region, Client>,
+}
+
+impl CloudWatchSource {
+    /// Builds a client for each region, all sharing the credential chain.
+    /// `endpoint_url` points the clients at a CloudWatch-compatible server.
+    pub async fn new(regions: &[Region], endpoint_url: Option<&str>) -> Self {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .operation_timeout(CALL_TIMEOUT)
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        if let Some(url) = endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let shared = loader.load().await;
+        let clients = regions
+            .iter()
+            .map(|region| {
+                let config = aws_sdk_cloudwatch::config::Builder::from(&shared)
+                    .region(aws_config::Region::new(region.to_string()))
+                    .build();
+                (region.clone(), Client::from_conf(config))
+            })
+            .collect();
+        Self { clients }
+    }
+
+    fn client(&self, region: &Region) -> Result<&Client, SourceError> {
+        self.clients
+            .get(region)
+            .ok_or_else(|| SourceError::Upstream(format!("no client for region {region}")))
+    }
+}
+
+#[async_trait]
+impl MetricSource for CloudWatchSource {
+    fn kind(&self) -> &'static str {
+        "cloudwatch"
+    }
+
+    async fn list(&self, region: &Region, metric: Metric) -> Result<Vec<Dimensions>, SourceError> {
+        let mut pages = self
+            .client(region)?
+            .list_metrics()
+            .namespace(NAMESPACE)
+            .metric_name(metric.as_str())
+            .into_paginator()
+            .send();
+        let mut listed = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| classify("ListMetrics", err))?;
+            for listed_metric in page.metrics() {
+                let pairs = listed_metric.dimensions().iter().map(|d| (d.name().unwrap_or(""), d.value().unwrap_or("")));
+                // Combinations that are not ALB series (other dimension names,
+                // malformed values) cannot be asked for, so they are not offered.
+                listed.extend(Dimensions::from_pairs(pairs));
+            }
+        }
+        listed.sort();
+        listed.dedup();
+        Ok(listed)
+    }
+
+    async fn fetch(&self, region: &Region, request: &FetchRequest) -> Result<Fetched, SourceError> {
+        let client = self.client(region)?;
+        let mut fetched = Fetched { datapoints: vec![Vec::new(); request.series.len()], warnings: Vec::new() };
+        for (batch_index, batch) in request.series.chunks(MAX_QUERIES_PER_CALL).enumerate() {
+            let offset = batch_index * MAX_QUERIES_PER_CALL;
+            let queries = batch
+                .iter()
+                .enumerate()
+                .map(|(index, dims)| metric_query(request, offset + index, dims))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut pages = client
+                .get_metric_data()
+                .set_metric_data_queries(Some(queries))
+                .start_time(DateTime::from_secs(request.start))
+                .end_time(DateTime::from_secs(request.end))
+                .scan_by(ScanBy::TimestampAscending)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|err| classify("GetMetricData", err))?;
+                for result in page.metric_data_results() {
+                    let Some(index) = result.id().and_then(query_index).filter(|&i| i < fetched.datapoints.len())
+                    else {
+                        continue;
+                    };
+                    let points = result.timestamps().iter().map(DateTime::secs).zip(result.values().iter().copied());
+                    fetched.datapoints[index].extend(points);
+                    if let Some(warning) = status_warning(result.status_code(), &request.series[index]) {
+                        fetched.warnings.push(warning);
+                    }
+                }
+            }
+        }
+        fetched.warnings.dedup();
+        Ok(fetched)
+    }
+}
+
+/// The GetMetricData query id of series `index`; ids must start with a lowercase letter.
+fn query_id(index: usize) -> String {
+    format!("m{index}")
+}
+
+fn query_index(id: &str) -> Option<usize> {
+    id.strip_prefix('m')?.parse().ok()
+}
+
+fn metric_query(request: &FetchRequest, index: usize, dims: &Dimensions) -> Result<cw::MetricDataQuery, SourceError> {
+    let dimensions = dims
+        .pairs()
+        .into_iter()
+        .map(|(name, value)| cw::Dimension::builder().name(name.as_str()).value(value).build())
+        .collect();
+    let metric = cw::Metric::builder()
+        .namespace(NAMESPACE)
+        .metric_name(request.metric.as_str())
+        .set_dimensions(Some(dimensions))
+        .build();
+    let stat = cw::MetricStat::builder()
+        .metric(metric)
+        .period(request.period as i32)
+        .stat(request.stat.to_string())
+        .build()
+        .map_err(|err| SourceError::Upstream(format!("could not build the query: {err}")))?;
+    cw::MetricDataQuery::builder()
+        .id(query_id(index))
+        .metric_stat(stat)
+        .return_data(true)
+        .build()
+        .map_err(|err| SourceError::Upstream(format!("could not build the query: {err}")))
+}
+
+fn status_warning(status: Option<&StatusCode>, dims: &Dimensions) -> Option<String> {
+    match status? {
+        StatusCode::Complete => None,
+        StatusCode::PartialData => {
+            Some(format!("CloudWatch returned partial data for {}; some buckets may be missing", dims.label()))
+        }
+        other => Some(format!("CloudWatch reported {} for {}", other.as_str(), dims.label())),
+    }
+}
+
+/// Sorts an SDK failure into what the user is told. The full error goes to
+/// the log only.
+fn classify<E>(operation: &str, err: SdkError<E, HttpResponse>) -> SourceError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    tracing::warn!(operation, error = %DisplayErrorContext(&err), "CloudWatch call failed");
+    match &err {
+        SdkError::TimeoutError(_) => SourceError::Timeout(format!("{operation} timed out")),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            SourceError::Timeout(format!("{operation} timed out"))
+        }
+        SdkError::DispatchFailure(failure) if failure.is_io() => {
+            SourceError::Unreachable(format!("{operation} could not connect"))
+        }
+        SdkError::DispatchFailure(_) => SourceError::Unreachable(format!(
+            "{operation} could not be sent (no usable AWS credentials, or no connection)"
+        )),
+        SdkError::ServiceError(service) => {
+            let code = service.err().code().unwrap_or("unknown");
+            let status = service.raw().status().as_u16();
+            classify_service_error(operation, code, status)
+        }
+        SdkError::ResponseError(_) => SourceError::Upstream(format!("{operation} returned an answer that could not be read")),
+        _ => SourceError::Upstream(format!("{operation} could not be made; the server log has details")),
+    }
+}
+
+/// Sorts a service error by its AWS error code and HTTP status.
+fn classify_service_error(operation: &str, code: &str, status: u16) -> SourceError {
+    let detail = format!("{operation}: {code}");
+    match code {
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException" => {
+            SourceError::Throttled(detail)
+        }
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "InvalidClientTokenId"
+        | "UnrecognizedClientException" | "ExpiredToken" | "ExpiredTokenException" | "SignatureDoesNotMatch"
+        | "IncompleteSignature" => SourceError::AccessDenied(detail),
+        _ if status == 429 => SourceError::Throttled(detail),
+        _ if status == 401 || status == 403 => SourceError::AccessDenied(detail),
+        _ => SourceError::Upstream(detail),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_ids_round_trip() {
+        assert_eq!(query_index(&query_id(0)), Some(0));
+        assert_eq!(query_index(&query_id(1_999)), Some(1_999));
+        assert_eq!(query_index("x1"), None);
+    }
+
+    #[test]
+    fn service_errors_are_sorted_by_code_then_status() {
+        assert!(matches!(classify_service_error("op", "Throttling", 400), SourceError::Throttled(_)));
+        assert!(matches!(classify_service_error("op", "AccessDenied", 403), SourceError::AccessDenied(_)));
+        assert!(matches!(classify_service_error("op", "Weird", 429), SourceError::Throttled(_)));
+        assert!(matches!(classify_service_error("op", "InternalFailure", 500), SourceError::Upstream(_)));
+    }
+}

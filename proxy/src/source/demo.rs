@@ -1,0 +1,331 @@
+//! The built-in demo: deterministic synthetic data for newcomers and for the
+//! UI, so tlswatch can be tried without an AWS account.
+//!
+//! Three load balancers, each with target groups in three availability zones:
+//! - `edge-alb` is quiet but for a rare stray error;
+//! - `payments-alb`'s `checkout-tls` target group starts failing handshakes
+//!   six hours (rounded to the hour) before the proxy started, and keeps
+//!   failing: a sustained onset, like a deploy that broke a TLS setting;
+//! - `internal-api`'s `grpc-backend` has isolated bursts.
+//!
+//! Every load-balancer minute is a function of its dimensions and the minute
+//! alone, so the same view gives the same numbers for the life of the process.
+
+use async_trait::async_trait;
+use tlswatch_shared::{AvailabilityZone, Dimensions, LoadBalancer, Metric, Region, Statistic, TargetGroup};
+
+use super::{FetchRequest, Fetched, MetricSource, SourceError};
+
+/// How a target group's errors behave over time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Profile {
+    /// A stray error now and then.
+    Sparse,
+    /// Sparse until the onset, then errors every minute.
+    Onset,
+    /// Sparse with rare bursts.
+    Spiky,
+    /// Almost never an error.
+    Quiet,
+}
+
+const TOPOLOGY: [(&str, &[(&str, Profile)]); 3] = [
+    (
+        "app/edge-alb/50dc6c495c0c9188",
+        &[("targetgroup/web-blue/6d0ecf831eec9f09", Profile::Sparse), ("targetgroup/web-green/8a2f5d41b7c3e920", Profile::Quiet)],
+    ),
+    (
+        "app/payments-alb/3e9c1f0a7b2d4c68",
+        &[("targetgroup/checkout-tls/4b1e8d2c9f0a7365", Profile::Onset), ("targetgroup/ledger-api/9c7a2e5f1d3b8046", Profile::Quiet)],
+    ),
+    (
+        "app/internal-api/a41f0c2e9d7b3586",
+        &[("targetgroup/grpc-backend/2f8b6e1a4c9d0735", Profile::Spiky), ("targetgroup/admin-tls/e07d3b9a5c1f2864", Profile::Sparse)],
+    ),
+];
+
+const ZONE_SUFFIXES: [char; 3] = ['a', 'b', 'c'];
+
+/// The demo source.
+pub struct DemoSource {
+    /// When `checkout-tls` starts failing, epoch seconds.
+    onset: i64,
+    /// Data exists only before this moment (the clock of the request).
+    clock: fn() -> i64,
+}
+
+/// One target group in one zone: the unit the demo generates data for.
+struct Leaf {
+    dims: Dimensions,
+    profile: Profile,
+    /// A number unique to the leaf that seeds its random stream.
+    seed: u64,
+}
+
+impl DemoSource {
+    /// A demo whose onset lies six hours (rounded down to the hour) before `started`.
+    pub fn new(started: i64, clock: fn() -> i64) -> Self {
+        let onset = (started - 6 * 3_600).div_euclid(3_600) * 3_600;
+        Self { onset, clock }
+    }
+
+    pub fn onset(&self) -> i64 {
+        self.onset
+    }
+
+    fn leaves(region: &Region) -> Vec<Leaf> {
+        let mut leaves = Vec::new();
+        for (lb_index, (lb, target_groups)) in TOPOLOGY.iter().enumerate() {
+            for (tg_index, (tg, profile)) in target_groups.iter().enumerate() {
+                for (az_index, suffix) in ZONE_SUFFIXES.iter().enumerate() {
+                    let zone = AvailabilityZone::parse(&format!("{region}{suffix}")).expect("demo zones are valid");
+                    leaves.push(Leaf {
+                        dims: Dimensions {
+                            load_balancer: LoadBalancer::parse(lb).expect("demo names are valid"),
+                            target_group: Some(TargetGroup::parse(tg).expect("demo names are valid")),
+                            availability_zone: Some(zone),
+                        },
+                        profile: *profile,
+                        seed: (lb_index as u64) << 16 | (tg_index as u64) << 8 | az_index as u64,
+                    });
+                }
+            }
+        }
+        leaves
+    }
+
+    /// Target-side errors of one leaf in the minute starting at `minute` (epoch seconds).
+    fn target_errors(&self, leaf: &Leaf, minute: i64) -> u32 {
+        let roll = unit_random(leaf.seed, minute);
+        let stray = u32::from(roll < 0.004);
+        match leaf.profile {
+            Profile::Quiet => u32::from(roll < 0.000_5),
+            Profile::Sparse => stray,
+            Profile::Onset if minute >= self.onset => {
+                // The broken deploy reached two of the three zones.
+                let zone_weight = [6.0, 4.0, 0.0][(leaf.seed & 0xff) as usize];
+                (2.0 + roll * zone_weight).floor() as u32 * u32::from(zone_weight > 0.0) + stray
+            }
+            Profile::Onset => stray,
+            Profile::Spiky => {
+                // Bursts hit every zone of the target group in the same minute.
+                let burst = unit_random(leaf.seed >> 8 << 8, minute / 60 * 60 + 7) < 0.015
+                    && unit_random(leaf.seed >> 8 << 8, minute) < 0.25;
+                if burst { 12 + (roll * 30.0) as u32 } else { stray }
+            }
+        }
+    }
+
+    /// Client-side errors of one load balancer and zone: a steady trickle of
+    /// clients offering protocols the listener refuses.
+    fn client_errors(&self, leaf: &Leaf, minute: i64) -> u32 {
+        let roll = unit_random(leaf.seed ^ 0xc11e_7700, minute);
+        if roll < 0.05 { 1 + (roll * 40.0) as u32 } else { 0 }
+    }
+
+    /// The per-minute error counts of a series: the leaves it covers, summed.
+    fn minute_value(&self, metric: Metric, leaves: &[&Leaf], minute: i64) -> u32 {
+        match metric {
+            Metric::TargetTlsNegotiationErrorCount => leaves.iter().map(|leaf| self.target_errors(leaf, minute)).sum(),
+            // Client-side errors belong to the load balancer and zone: count
+            // them on the first target group of each zone only.
+            Metric::ClientTlsNegotiationErrorCount => leaves
+                .iter()
+                .filter(|leaf| (leaf.seed >> 8) & 0xff == 0)
+                .map(|leaf| self.client_errors(leaf, minute))
+                .sum(),
+        }
+    }
+
+    fn series_datapoints(&self, request: &FetchRequest, leaves: &[&Leaf], now: i64) -> Vec<(i64, f64)> {
+        let period = i64::from(request.period);
+        let mut datapoints = Vec::new();
+        let mut samples = Vec::new();
+        for bucket in (request.start..request.end).step_by(period as usize) {
+            samples.clear();
+            let last_minute = (bucket + period).min(now);
+            // ALBs publish a datapoint only for minutes with errors.
+            samples.extend(
+                (bucket..last_minute)
+                    .step_by(60)
+                    .map(|minute| self.minute_value(request.metric, leaves, minute))
+                    .filter(|&count| count > 0)
+                    .map(f64::from),
+            );
+            if let Some(value) = aggregate(request.stat, &mut samples) {
+                datapoints.push((bucket, value));
+            }
+        }
+        datapoints
+    }
+}
+
+/// A statistic over one bucket's samples; `None` when there are none.
+fn aggregate(stat: Statistic, samples: &mut [f64]) -> Option<f64> {
+    if samples.is_empty() {
+        return None;
+    }
+    let sum: f64 = samples.iter().sum();
+    let count = samples.len() as f64;
+    samples.sort_by(f64::total_cmp);
+    Some(match stat {
+        Statistic::Sum => sum,
+        Statistic::SampleCount => count,
+        Statistic::Average => sum / count,
+        Statistic::Minimum => samples[0],
+        Statistic::Maximum => samples[samples.len() - 1],
+        Statistic::Percentile(hundredths) => {
+            // Nearest rank.
+            let rank = (f64::from(hundredths) / 10_000.0 * count).ceil().max(1.0) as usize;
+            samples[rank.min(samples.len()) - 1]
+        }
+    })
+}
+
+/// A deterministic number in [0, 1) for a seed and a minute (SplitMix64).
+fn unit_random(seed: u64, minute: i64) -> f64 {
+    let mut z = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (minute as u64).wrapping_add(0x6a09_e667_f3bc_c909);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn covers(series: &Dimensions, leaf: &Dimensions) -> bool {
+    series.load_balancer == leaf.load_balancer
+        && series.target_group.as_ref().is_none_or(|tg| leaf.target_group.as_ref() == Some(tg))
+        && series.availability_zone.as_ref().is_none_or(|az| leaf.availability_zone.as_ref() == Some(az))
+}
+
+#[async_trait]
+impl MetricSource for DemoSource {
+    fn kind(&self) -> &'static str {
+        "demo"
+    }
+
+    async fn list(&self, region: &Region, metric: Metric) -> Result<Vec<Dimensions>, SourceError> {
+        let mut listed: Vec<Dimensions> = Self::leaves(region)
+            .into_iter()
+            .flat_map(|leaf| {
+                let Dimensions { load_balancer, target_group, availability_zone } = leaf.dims;
+                [
+                    Dimensions { load_balancer: load_balancer.clone(), target_group: None, availability_zone: None },
+                    Dimensions { load_balancer: load_balancer.clone(), target_group: None, availability_zone: availability_zone.clone() },
+                    Dimensions { load_balancer: load_balancer.clone(), target_group: target_group.clone(), availability_zone: None },
+                    Dimensions { load_balancer, target_group, availability_zone },
+                ]
+            })
+            .filter(|dims| metric.has_dimension_set(&dims.names()))
+            .collect();
+        listed.sort();
+        listed.dedup();
+        Ok(listed)
+    }
+
+    async fn fetch(&self, region: &Region, request: &FetchRequest) -> Result<Fetched, SourceError> {
+        let leaves = Self::leaves(region);
+        let now = (self.clock)();
+        let datapoints = request
+            .series
+            .iter()
+            .map(|series| {
+                let covered: Vec<&Leaf> = leaves.iter().filter(|leaf| covers(series, &leaf.dims)).collect();
+                self.series_datapoints(request, &covered, now)
+            })
+            .collect();
+        Ok(Fetched { datapoints, warnings: Vec::new() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_795_867_200;
+
+    fn demo() -> DemoSource {
+        DemoSource::new(NOW, || NOW)
+    }
+
+    fn request(lb: &str, tg: Option<&str>, stat: Statistic, start: i64, end: i64, period: u32) -> FetchRequest {
+        FetchRequest {
+            metric: Metric::TargetTlsNegotiationErrorCount,
+            stat,
+            period,
+            start,
+            end,
+            series: vec![Dimensions {
+                load_balancer: LoadBalancer::parse(lb).unwrap(),
+                target_group: tg.map(|tg| TargetGroup::parse(tg).unwrap()),
+                availability_zone: None,
+            }],
+        }
+    }
+
+    fn region() -> Region {
+        Region::parse("us-east-1").unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_same_view_gives_the_same_numbers() {
+        let req = request(TOPOLOGY[0].0, None, Statistic::Sum, NOW - 86_400, NOW, 300);
+        let first = demo().fetch(&region(), &req).await.unwrap();
+        let second = demo().fetch(&region(), &req).await.unwrap();
+        assert_eq!(first, second);
+        assert!(!first.datapoints[0].is_empty(), "a day of the sparse balancer has some errors");
+    }
+
+    #[tokio::test]
+    async fn the_onset_target_group_fails_every_minute_after_the_onset_only() {
+        let demo = demo();
+        let onset = demo.onset();
+        let checkout = Some("targetgroup/checkout-tls/4b1e8d2c9f0a7365");
+        let after = demo.fetch(&region(), &request(TOPOLOGY[1].0, checkout, Statistic::SampleCount, onset, onset + 3_600, 60)).await.unwrap();
+        assert_eq!(after.datapoints[0].len(), 60, "every minute after the onset has errors");
+        let before = demo.fetch(&region(), &request(TOPOLOGY[1].0, checkout, Statistic::SampleCount, onset - 3_600, onset, 60)).await.unwrap();
+        assert!(before.datapoints[0].len() < 10, "before the onset errors are rare");
+    }
+
+    #[tokio::test]
+    async fn no_data_after_now() {
+        let req = request(TOPOLOGY[1].0, None, Statistic::Sum, NOW, NOW + 600, 60);
+        assert!(demo().fetch(&region(), &req).await.unwrap().datapoints[0].is_empty());
+    }
+
+    #[tokio::test]
+    async fn sums_of_parts_equal_the_whole() {
+        let demo = demo();
+        let (start, end) = (NOW - 7_200, NOW);
+        let whole = demo.fetch(&region(), &request(TOPOLOGY[2].0, None, Statistic::Sum, start, end, 3_600)).await.unwrap();
+        let mut parts = 0.0;
+        for (tg, _) in TOPOLOGY[2].1 {
+            let part = demo.fetch(&region(), &request(TOPOLOGY[2].0, Some(tg), Statistic::Sum, start, end, 3_600)).await.unwrap();
+            parts += part.datapoints[0].iter().map(|(_, v)| v).sum::<f64>();
+        }
+        let total: f64 = whole.datapoints[0].iter().map(|(_, v)| v).sum();
+        assert_eq!(total, parts);
+    }
+
+    #[test]
+    fn aggregates_follow_cloudwatch_statistics() {
+        let samples = [4.0, 1.0, 3.0, 2.0];
+        let of = |stat| aggregate(stat, &mut samples.clone()).unwrap();
+        assert_eq!(of(Statistic::Sum), 10.0);
+        assert_eq!(of(Statistic::SampleCount), 4.0);
+        assert_eq!(of(Statistic::Average), 2.5);
+        assert_eq!(of(Statistic::Minimum), 1.0);
+        assert_eq!(of(Statistic::Maximum), 4.0);
+        assert_eq!(of(Statistic::Percentile(5_000)), 2.0);
+        assert_eq!(of(Statistic::Percentile(10_000)), 4.0);
+        assert_eq!(aggregate(Statistic::Sum, &mut []), None);
+    }
+
+    #[tokio::test]
+    async fn lists_every_published_dimension_set() {
+        let listed = demo().list(&region(), Metric::TargetTlsNegotiationErrorCount).await.unwrap();
+        // 3 balancers, +3 zones each, +2 groups each, +6 group-zone pairs each.
+        assert_eq!(listed.len(), 3 * (1 + 3 + 2 + 6));
+        let client = demo().list(&region(), Metric::ClientTlsNegotiationErrorCount).await.unwrap();
+        assert_eq!(client.len(), 3 * (1 + 3));
+    }
+}

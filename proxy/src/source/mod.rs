@@ -1,0 +1,70 @@
+//! Where metric data comes from: CloudWatch, or the built-in demo.
+
+use async_trait::async_trait;
+use tlswatch_shared::{Dimensions, ErrorCode, Metric, Region, Statistic};
+
+pub mod cloudwatch;
+pub mod demo;
+
+/// One GetMetricData-shaped question: one metric and statistic for many
+/// dimension combinations over one aligned range.
+#[derive(Debug, Clone)]
+pub struct FetchRequest {
+    pub metric: Metric,
+    pub stat: Statistic,
+    pub period: u32,
+    /// Epoch seconds, a multiple of `period`.
+    pub start: i64,
+    /// Epoch seconds (exclusive), a multiple of `period`.
+    pub end: i64,
+    pub series: Vec<Dimensions>,
+}
+
+/// The answer to a [`FetchRequest`]: the datapoints of each series, in the
+/// order of the request, and anything the user should know.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fetched {
+    pub datapoints: Vec<Vec<(i64, f64)>>,
+    pub warnings: Vec<String>,
+}
+
+/// A source of ALB metric data.
+#[async_trait]
+pub trait MetricSource: Send + Sync {
+    /// `cloudwatch` or `demo`, as the catalog reports it.
+    fn kind(&self) -> &'static str;
+
+    /// Every dimension combination that reported `metric` (CloudWatch lists
+    /// those with data in the last two weeks).
+    async fn list(&self, region: &Region, metric: Metric) -> Result<Vec<Dimensions>, SourceError>;
+
+    /// The datapoints of every series of `request`.
+    async fn fetch(&self, region: &Region, request: &FetchRequest) -> Result<Fetched, SourceError>;
+}
+
+/// Why a source could not answer, worded for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    #[error("CloudWatch throttled the request ({0}); try again in a moment")]
+    Throttled(String),
+    #[error("CloudWatch denied access ({0}): the proxy's AWS identity needs cloudwatch:GetMetricData and cloudwatch:ListMetrics (see docs/deploy.md)")]
+    AccessDenied(String),
+    #[error("CloudWatch is unreachable: {0}")]
+    Unreachable(String),
+    #[error("CloudWatch did not answer in time: {0}")]
+    Timeout(String),
+    #[error("CloudWatch failed: {0}")]
+    Upstream(String),
+}
+
+impl SourceError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Throttled(_) => ErrorCode::UpstreamThrottled,
+            Self::AccessDenied(_) => ErrorCode::UpstreamAccessDenied,
+            Self::Unreachable(_) => ErrorCode::UpstreamUnreachable,
+            Self::Timeout(_) => ErrorCode::UpstreamTimeout,
+            Self::Upstream(_) => ErrorCode::UpstreamError,
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! The JSON bodies of the API, one type per route. Both ends (de)serialise
+//! these, so a field cannot be renamed on one side only.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{self, Choice, Metric, MetricInfo, RetentionRule};
+use crate::dims::Dimensions;
+use crate::error::{ErrorCode, ViewError};
+
+/// `GET /api/v1/series`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesResponse {
+    /// The canonical query string of the view that was answered.
+    pub view: String,
+    /// Start of the first bucket, epoch seconds.
+    pub start: i64,
+    /// End of the last bucket (exclusive), epoch seconds.
+    pub end: i64,
+    /// Bucket length in seconds.
+    pub period: u32,
+    pub series: Vec<Series>,
+    pub warnings: Vec<String>,
+}
+
+/// One line of the chart: a metric and statistic for one dimension combination.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub id: String,
+    pub label: String,
+    pub metric: Metric,
+    pub stat: String,
+    pub dimensions: BTreeMap<String, String>,
+    /// The start of every bucket: `start, start + period, … < end`.
+    pub timestamps: Vec<i64>,
+    /// One value per timestamp; `null` where there is no datapoint and the
+    /// fill is `none`.
+    pub values: Vec<Option<f64>>,
+}
+
+/// Every error the API answers with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+    /// The query parameter at fault, if one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub param: Option<String>,
+}
+
+impl From<&ViewError> for ErrorBody {
+    fn from(err: &ViewError) -> Self {
+        Self { error: ErrorDetail { code: err.code, message: err.message.clone(), param: Some(err.param.clone()) } }
+    }
+}
+
+/// `GET /api/v1/dimensions`: what reported the metric, from CloudWatch's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DimensionsResponse {
+    pub metric: Metric,
+    pub region: String,
+    pub load_balancers: Vec<NamedValue>,
+    /// One entry per target group and load balancer it serves.
+    pub target_groups: Vec<TargetGroupEntry>,
+    pub availability_zones: Vec<String>,
+}
+
+/// A dimension value with its readable name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct NamedValue {
+    pub value: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TargetGroupEntry {
+    pub value: String,
+    pub name: String,
+    pub load_balancer: String,
+}
+
+impl DimensionsResponse {
+    /// Summarises listed dimension combinations, sorted and without repeats.
+    pub fn from_listed(metric: Metric, region: String, listed: &[Dimensions]) -> Self {
+        let mut load_balancers = BTreeSet::new();
+        let mut target_groups = BTreeSet::new();
+        let mut zones = BTreeSet::new();
+        for dims in listed {
+            let lb = &dims.load_balancer;
+            load_balancers.insert(NamedValue { value: lb.to_string(), name: lb.name().to_string() });
+            if let Some(tg) = &dims.target_group {
+                target_groups.insert(TargetGroupEntry {
+                    value: tg.to_string(),
+                    name: tg.name().to_string(),
+                    load_balancer: lb.to_string(),
+                });
+            }
+            if let Some(az) = &dims.availability_zone {
+                zones.insert(az.to_string());
+            }
+        }
+        Self {
+            metric,
+            region,
+            load_balancers: load_balancers.into_iter().collect(),
+            target_groups: target_groups.into_iter().collect(),
+            availability_zones: zones.into_iter().collect(),
+        }
+    }
+}
+
+/// `GET /api/v1/catalog`: everything the frontend builds its menus from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogResponse {
+    /// `cloudwatch`, or `demo` when the proxy serves synthetic data.
+    pub source: String,
+    pub regions: Vec<String>,
+    pub default_region: String,
+    pub metrics: Vec<MetricInfo>,
+    pub statistics: Vec<Choice>,
+    pub periods: Vec<Choice>,
+    pub time_presets: Vec<Choice>,
+    pub retention: Vec<RetentionRule>,
+    pub limits: Limits,
+}
+
+/// The limits a view must keep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    pub max_load_balancers: usize,
+    pub max_target_groups: usize,
+    pub max_availability_zones: usize,
+    pub max_series: usize,
+    pub max_points_per_series: i64,
+    pub max_range_seconds: i64,
+    pub max_future_seconds: i64,
+    pub max_value_chars: usize,
+}
+
+impl CatalogResponse {
+    pub fn new(source: &str, regions: Vec<String>, default_region: String) -> Self {
+        Self {
+            source: source.to_string(),
+            regions,
+            default_region,
+            metrics: Metric::ALL.iter().map(|metric| metric.info()).collect(),
+            statistics: catalog::statistic_choices(),
+            periods: catalog::period_choices(),
+            time_presets: catalog::time_presets(),
+            retention: catalog::RETENTION.to_vec(),
+            limits: Limits {
+                max_load_balancers: catalog::MAX_LOAD_BALANCERS,
+                max_target_groups: catalog::MAX_TARGET_GROUPS,
+                max_availability_zones: catalog::MAX_ZONES,
+                max_series: catalog::MAX_SERIES,
+                max_points_per_series: catalog::MAX_POINTS_PER_SERIES,
+                max_range_seconds: catalog::MAX_RANGE,
+                max_future_seconds: catalog::MAX_FUTURE,
+                max_value_chars: catalog::MAX_VALUE_CHARS,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_have_the_documented_shape() {
+        let err = crate::View::from_query("period=61").unwrap_err();
+        let json = serde_json::to_value(ErrorBody::from(&err)).unwrap();
+        assert_eq!(json["error"]["code"], "invalid_parameter");
+        assert_eq!(json["error"]["param"], "period");
+        assert!(json["error"]["message"].as_str().unwrap().contains("multiple of 60"));
+    }
+
+    #[test]
+    fn listed_dimensions_are_summarised_without_repeats() {
+        let lb = ("LoadBalancer", "app/edge-alb/50dc6c495c0c9188");
+        let tg = ("TargetGroup", "targetgroup/api/73e2d6bc24d8a067");
+        let listed: Vec<Dimensions> = [vec![lb], vec![lb, tg], vec![lb, tg, ("AvailabilityZone", "us-east-1a")]]
+            .into_iter()
+            .map(|pairs| Dimensions::from_pairs(pairs).unwrap())
+            .collect();
+        let summary = DimensionsResponse::from_listed(Metric::TargetTlsNegotiationErrorCount, "us-east-1".into(), &listed);
+        assert_eq!(summary.load_balancers.len(), 1);
+        assert_eq!(summary.load_balancers[0].name, "edge-alb");
+        assert_eq!(summary.target_groups.len(), 1);
+        assert_eq!(summary.availability_zones, vec!["us-east-1a"]);
+        let json = serde_json::to_value(&summary).unwrap();
+        assert_eq!(json["metric"], "TargetTLSNegotiationErrorCount");
+    }
+}

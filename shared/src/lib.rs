@@ -1,0 +1,30 @@
+//! The types and rules that the tlswatch proxy and its browser frontend share.
+//!
+//! Everything here is pure (no I/O, no clock): the caller passes "now" in. The
+//! crate compiles for native targets and for `wasm32-unknown-unknown`, so the
+//! two ends of the wire parse, validate and describe a view with the same code
+//! and cannot drift apart.
+//!
+//! Data flows one way: a URL query string becomes a [`View`], a view resolves
+//! into a [`Plan`] (the exact range and period asked of CloudWatch), the source
+//! answers, and [`grid`] turns the answer into the [`api::SeriesResponse`] the
+//! chart draws.
+
+pub mod api;
+pub mod catalog;
+pub mod dims;
+pub mod error;
+pub mod grid;
+pub mod plan;
+pub mod query;
+pub mod stat;
+pub mod time;
+pub mod view;
+
+pub use catalog::Metric;
+pub use dims::{AvailabilityZone, Dimensions, LoadBalancer, Region, TargetGroup};
+pub use error::{ErrorCode, ViewError};
+pub use plan::Plan;
+pub use stat::{Fill, Statistic};
+pub use time::TimeSpec;
+pub use view::{Period, View};

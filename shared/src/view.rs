@@ -1,0 +1,428 @@
+//! The view: everything that decides what a user looks at, read from and
+//! written to a URL query string. The page URL and the API request carry the
+//! same query string, so a link is the view.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use crate::catalog::{
+    DimensionName, MAX_LOAD_BALANCERS, MAX_RANGE, MAX_SERIES, MAX_TARGET_GROUPS, MAX_VALUE_CHARS, MAX_ZONES,
+    Metric,
+};
+use crate::dims::{AvailabilityZone, Dimensions, LoadBalancer, Region, TargetGroup};
+use crate::error::{ErrorCode, ViewError, quote, quote_key};
+use crate::query;
+use crate::stat::{Fill, Statistic};
+use crate::time::{TimeSpec, TimeUnit};
+
+/// The parameters a view is made of, in the canonical order of its query string.
+pub const PARAMETERS: [&str; 10] = ["metric", "lb", "tg", "az", "stat", "period", "fill", "from", "to", "region"];
+
+/// The bucket length of a view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Period {
+    /// Chosen from the range and CloudWatch's retention (see [`crate::plan`]).
+    Auto,
+    /// Seconds: a positive multiple of 60.
+    Seconds(u32),
+}
+
+impl Period {
+    pub const DEFAULT: Self = Self::Seconds(300);
+
+    pub fn parse(text: &str) -> Result<Self, ViewError> {
+        if text == "auto" {
+            return Ok(Self::Auto);
+        }
+        let accepted = format!(
+            "`auto` or a number of seconds that is a positive multiple of 60 and at most {MAX_RANGE} (e.g. 300)"
+        );
+        let seconds: u32 = (!text.is_empty() && text.len() <= 10 && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse().ok())
+            .flatten()
+            .ok_or_else(|| ViewError::invalid("period", text, &accepted))?;
+        if seconds == 0 || seconds % 60 != 0 || i64::from(seconds) > MAX_RANGE {
+            return Err(ViewError::invalid("period", text, &accepted));
+        }
+        Ok(Self::Seconds(seconds))
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Auto => f.write_str("auto"),
+            Self::Seconds(seconds) => write!(f, "{seconds}"),
+        }
+    }
+}
+
+/// What a user looks at. Lists are kept sorted and free of repeats, so one
+/// view has one query string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct View {
+    pub metric: Metric,
+    /// `lb`: empty means every load balancer that reported the metric.
+    pub load_balancers: Vec<LoadBalancer>,
+    /// `tg`: narrows the view to per-target-group series.
+    pub target_groups: Vec<TargetGroup>,
+    /// `az`: narrows the view to per-zone series.
+    pub zones: Vec<AvailabilityZone>,
+    pub stat: Statistic,
+    pub period: Period,
+    pub fill: Fill,
+    pub from: TimeSpec,
+    pub to: TimeSpec,
+    /// `None` means the proxy's default region.
+    pub region: Option<Region>,
+}
+
+/// The default start of a view: the last 24 hours.
+pub const DEFAULT_FROM: TimeSpec = TimeSpec::Ago { amount: 24, unit: TimeUnit::Hours };
+
+impl Default for View {
+    fn default() -> Self {
+        Self {
+            metric: Metric::TargetTlsNegotiationErrorCount,
+            load_balancers: Vec::new(),
+            target_groups: Vec::new(),
+            zones: Vec::new(),
+            stat: Statistic::Sum,
+            period: Period::DEFAULT,
+            fill: Fill::Zero,
+            from: DEFAULT_FROM,
+            to: TimeSpec::Now,
+            region: None,
+        }
+    }
+}
+
+impl View {
+    /// Reads a view from a query string (with or without the leading `?`).
+    ///
+    /// Refuses unknown parameters, repeats of single-valued ones, malformed or
+    /// overlong values and combinations the metric is not published with.
+    pub fn from_query(query: &str) -> Result<Self, ViewError> {
+        let mut view = View::default();
+        let mut fill = None;
+        let mut seen = BTreeSet::new();
+        let (mut lbs, mut tgs, mut azs) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        for (key, value) in query::parse_pairs(query)? {
+            if value.chars().count() > MAX_VALUE_CHARS {
+                return Err(ViewError::new(
+                    ErrorCode::InvalidParameter,
+                    quote_key(&key),
+                    format!(
+                        "`{}`: got {}; values are at most {MAX_VALUE_CHARS} characters",
+                        quote_key(&key),
+                        quote(&value)
+                    ),
+                ));
+            }
+            let repeatable = matches!(key.as_str(), "lb" | "tg" | "az");
+            if !repeatable && PARAMETERS.contains(&key.as_str()) && !seen.insert(key.clone()) {
+                return Err(ViewError::new(
+                    ErrorCode::RepeatedParameter,
+                    key.clone(),
+                    format!("`{key}` was given more than once; it takes a single value (only lb, tg and az repeat)"),
+                ));
+            }
+            match key.as_str() {
+                "metric" => view.metric = Metric::parse(&value)?,
+                "lb" => insert_limited(&mut lbs, LoadBalancer::parse(&value)?, "lb", "load balancers", MAX_LOAD_BALANCERS)?,
+                "tg" => insert_limited(&mut tgs, TargetGroup::parse(&value)?, "tg", "target groups", MAX_TARGET_GROUPS)?,
+                "az" => insert_limited(&mut azs, AvailabilityZone::parse(&value)?, "az", "availability zones", MAX_ZONES)?,
+                "stat" => view.stat = Statistic::parse(&value)?,
+                "period" => view.period = Period::parse(&value)?,
+                "fill" => fill = Some(Fill::parse(&value)?),
+                "from" => view.from = TimeSpec::parse("from", &value)?,
+                "to" => view.to = TimeSpec::parse("to", &value)?,
+                "region" => view.region = Some(Region::parse(&value)?),
+                _ => {
+                    return Err(ViewError::new(
+                        ErrorCode::UnknownParameter,
+                        quote_key(&key),
+                        format!("unknown parameter `{}`; accepted: {}", quote_key(&key), PARAMETERS.join(", ")),
+                    ));
+                }
+            }
+        }
+        view.load_balancers = lbs.into_iter().collect();
+        view.target_groups = tgs.into_iter().collect();
+        view.zones = azs.into_iter().collect();
+        view.fill = fill.unwrap_or(Fill::default_for(view.stat));
+        view.check_dimension_set()?;
+        Ok(view)
+    }
+
+    /// Writes the view as its canonical query string: parameters in
+    /// [`PARAMETERS`] order, lists sorted, defaults left out.
+    pub fn to_query(&self) -> String {
+        let default = View::default();
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if self.metric != default.metric {
+            pairs.push(("metric", self.metric.as_str().to_string()));
+        }
+        pairs.extend(self.load_balancers.iter().map(|lb| ("lb", lb.to_string())));
+        pairs.extend(self.target_groups.iter().map(|tg| ("tg", tg.to_string())));
+        pairs.extend(self.zones.iter().map(|az| ("az", az.to_string())));
+        if self.stat != default.stat {
+            pairs.push(("stat", self.stat.to_string()));
+        }
+        if self.period != default.period {
+            pairs.push(("period", self.period.to_string()));
+        }
+        if self.fill != Fill::default_for(self.stat) {
+            pairs.push(("fill", self.fill.as_str().to_string()));
+        }
+        if self.from != default.from {
+            pairs.push(("from", self.from.to_string()));
+        }
+        if self.to != default.to {
+            pairs.push(("to", self.to.to_string()));
+        }
+        if let Some(region) = &self.region {
+            pairs.push(("region", region.to_string()));
+        }
+        query::write_pairs(pairs)
+    }
+
+    /// The dimension names every series of this view has.
+    pub fn dimension_names(&self) -> Vec<DimensionName> {
+        let mut names = vec![DimensionName::LoadBalancer];
+        if !self.target_groups.is_empty() {
+            names.push(DimensionName::TargetGroup);
+        }
+        if !self.zones.is_empty() {
+            names.push(DimensionName::AvailabilityZone);
+        }
+        names
+    }
+
+    /// Whether the load balancers must first be discovered (no `lb` given).
+    pub fn needs_discovery(&self) -> bool {
+        self.load_balancers.is_empty()
+    }
+
+    /// The series this view shows, one per dimension combination.
+    ///
+    /// With load balancers named, every combination of the named values; with
+    /// none named, the `discovered` combinations (what CloudWatch lists as
+    /// having reported the metric) that have this view's dimension names and
+    /// match its target groups and zones.
+    pub fn series(&self, discovered: &[Dimensions]) -> Result<Vec<Dimensions>, ViewError> {
+        let series: BTreeSet<Dimensions> = if self.needs_discovery() {
+            let wanted = self.dimension_names();
+            discovered
+                .iter()
+                .filter(|dims| dims.names() == wanted)
+                .filter(|dims| matches_filter(&self.target_groups, dims.target_group.as_ref()))
+                .filter(|dims| matches_filter(&self.zones, dims.availability_zone.as_ref()))
+                .cloned()
+                .collect()
+        } else {
+            let tgs = optional_values(&self.target_groups);
+            let azs = optional_values(&self.zones);
+            let count = self.load_balancers.len() * tgs.len() * azs.len();
+            if count > MAX_SERIES {
+                return Err(too_many_series(count));
+            }
+            let mut combinations = BTreeSet::new();
+            for lb in &self.load_balancers {
+                for tg in &tgs {
+                    for az in &azs {
+                        combinations.insert(Dimensions {
+                            load_balancer: lb.clone(),
+                            target_group: tg.clone(),
+                            availability_zone: az.clone(),
+                        });
+                    }
+                }
+            }
+            combinations
+        };
+        if series.len() > MAX_SERIES {
+            return Err(too_many_series(series.len()));
+        }
+        Ok(series.into_iter().collect())
+    }
+
+    fn check_dimension_set(&self) -> Result<(), ViewError> {
+        if self.metric.has_dimension_set(&self.dimension_names()) {
+            return Ok(());
+        }
+        let published: Vec<String> = self
+            .metric
+            .info()
+            .dimension_sets
+            .iter()
+            .map(|set| set.iter().map(|name| name.as_str()).collect::<Vec<_>>().join("+"))
+            .collect();
+        let param = if self.target_groups.is_empty() { "az" } else { "tg" };
+        Err(ViewError::new(
+            ErrorCode::InvalidParameter,
+            param,
+            format!(
+                "`{param}`: {} is not published with these dimensions; it is published per {}",
+                self.metric.as_str(),
+                published.join(", ")
+            ),
+        ))
+    }
+}
+
+fn insert_limited<T: Ord>(
+    set: &mut BTreeSet<T>,
+    value: T,
+    param: &str,
+    what: &str,
+    limit: usize,
+) -> Result<(), ViewError> {
+    set.insert(value);
+    if set.len() > limit {
+        return Err(ViewError::new(
+            ErrorCode::InvalidParameter,
+            param,
+            format!("`{param}`: at most {limit} {what} per view"),
+        ));
+    }
+    Ok(())
+}
+
+fn optional_values<T: Clone>(values: &[T]) -> Vec<Option<T>> {
+    if values.is_empty() { vec![None] } else { values.iter().cloned().map(Some).collect() }
+}
+
+fn matches_filter<T: PartialEq>(filter: &[T], value: Option<&T>) -> bool {
+    filter.is_empty() || value.is_some_and(|value| filter.contains(value))
+}
+
+fn too_many_series(count: usize) -> ViewError {
+    ViewError::new(
+        ErrorCode::TooManySeries,
+        "lb",
+        format!(
+            "this view has {count} series; one view shows at most {MAX_SERIES}: name fewer load balancers \
+             (lb), target groups (tg) or availability zones (az)"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LB_A: &str = "app/edge-alb/50dc6c495c0c9188";
+    const LB_B: &str = "app/payments/0a1b2c3d4e5f6071";
+    const TG: &str = "targetgroup/api-tls/73e2d6bc24d8a067";
+
+    #[test]
+    fn the_empty_query_is_the_default_view() {
+        assert_eq!(View::from_query("").unwrap(), View::default());
+        assert_eq!(View::default().to_query(), "");
+    }
+
+    #[test]
+    fn writes_canonical_order_with_defaults_left_out() {
+        let query = format!("to=now&period=3600&lb={LB_B}&stat=Maximum&lb={LB_A}&from=now-7d&fill=none&metric=TargetTLSNegotiationErrorCount");
+        let view = View::from_query(&query).unwrap();
+        assert_eq!(view.to_query(), format!("lb={LB_A}&lb={LB_B}&stat=Maximum&period=3600&from=now-7d"));
+        let zero_fill = View::from_query("stat=Average&fill=zero").unwrap();
+        assert_eq!(zero_fill.to_query(), "stat=Average&fill=zero");
+    }
+
+    #[test]
+    fn refuses_unknown_and_repeated_parameters() {
+        assert_eq!(View::from_query("colour=red").unwrap_err().code, ErrorCode::UnknownParameter);
+        let repeated = View::from_query("stat=Sum&stat=Maximum").unwrap_err();
+        assert_eq!((repeated.code, repeated.param.as_str()), (ErrorCode::RepeatedParameter, "stat"));
+        let repeated_lb = View::from_query(&format!("lb={LB_A}&lb={LB_A}")).unwrap();
+        assert_eq!(repeated_lb.load_balancers.len(), 1);
+    }
+
+    #[test]
+    fn periods_are_positive_multiples_of_a_minute() {
+        for good in ["60", "300", "86400", "auto"] {
+            Period::parse(good).unwrap();
+        }
+        for bad in ["", "0", "-60", "61", "1e3", "NaN", "300.0", "99999999999", "39312060"] {
+            assert_eq!(Period::parse(bad).unwrap_err().param, "period", "{bad}");
+        }
+    }
+
+    #[test]
+    fn refuses_dimension_sets_the_metric_is_not_published_with() {
+        let err = View::from_query(&format!("metric=ClientTLSNegotiationErrorCount&lb={LB_A}&tg={TG}")).unwrap_err();
+        assert_eq!(err.param, "tg");
+        View::from_query(&format!("metric=ClientTLSNegotiationErrorCount&lb={LB_A}&az=us-east-1a")).unwrap();
+    }
+
+    #[test]
+    fn named_load_balancers_expand_to_every_combination() {
+        let view = View::from_query(&format!("lb={LB_A}&lb={LB_B}&az=us-east-1a&az=us-east-1b")).unwrap();
+        let series = view.series(&[]).unwrap();
+        assert_eq!(series.len(), 4);
+        assert!(series.iter().all(|dims| dims.availability_zone.is_some() && dims.target_group.is_none()));
+    }
+
+    #[test]
+    fn discovered_series_are_filtered_by_shape_and_values() {
+        let pairs = |pairs: &[(&str, &str)]| Dimensions::from_pairs(pairs.iter().copied()).unwrap();
+        let discovered = vec![
+            pairs(&[("LoadBalancer", LB_A)]),
+            pairs(&[("LoadBalancer", LB_B)]),
+            pairs(&[("LoadBalancer", LB_A), ("TargetGroup", TG)]),
+            pairs(&[("LoadBalancer", LB_A), ("AvailabilityZone", "us-east-1a")]),
+        ];
+        let all = View::default().series(&discovered).unwrap();
+        assert_eq!(all.len(), 2);
+        let by_tg = View::from_query(&format!("tg={TG}")).unwrap().series(&discovered).unwrap();
+        assert_eq!(by_tg, vec![discovered[2].clone()]);
+    }
+
+    #[test]
+    fn too_many_combinations_are_refused() {
+        let lbs: String = (0..20).map(|i| format!("lb=app/lb{i}/50dc6c495c0c9188&")).collect();
+        let tgs: String = (0..20).map(|i| format!("tg=targetgroup/tg{i}/50dc6c495c0c9188&")).collect();
+        let azs: String = (0..6).map(|i| format!("az=us-east-1{}&", (b'a' + i) as char)).collect();
+        let view = View::from_query(&format!("{lbs}{tgs}{azs}")).unwrap();
+        assert_eq!(view.series(&[]).unwrap_err().code, ErrorCode::TooManySeries);
+        let too_many_lbs: String = (0..21).map(|i| format!("lb=app/lb{i}/50dc6c495c0c9188&")).collect();
+        assert_eq!(View::from_query(&too_many_lbs).unwrap_err().param, "lb");
+    }
+}
+
+/// The query of `GET /api/v1/dimensions`: `metric` and `region`, both optional.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DimensionsQuery {
+    pub metric: Metric,
+    pub region: Option<Region>,
+}
+
+impl DimensionsQuery {
+    pub fn from_query(query: &str) -> Result<Self, ViewError> {
+        let mut parsed = Self::default();
+        let mut seen = BTreeSet::new();
+        for (key, value) in query::parse_pairs(query)? {
+            if !seen.insert(key.clone()) {
+                return Err(ViewError::new(
+                    ErrorCode::RepeatedParameter,
+                    quote_key(&key),
+                    format!("`{}` was given more than once; it takes a single value", quote_key(&key)),
+                ));
+            }
+            match key.as_str() {
+                "metric" => parsed.metric = Metric::parse(&value)?,
+                "region" => parsed.region = Some(Region::parse(&value)?),
+                _ => {
+                    return Err(ViewError::new(
+                        ErrorCode::UnknownParameter,
+                        quote_key(&key),
+                        format!("unknown parameter `{}`; accepted: metric, region", quote_key(&key)),
+                    ));
+                }
+            }
+        }
+        Ok(parsed)
+    }
+}

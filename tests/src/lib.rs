@@ -1,0 +1,153 @@
+//! The harness of tlswatch's black-box tests: a real CloudWatch-compatible
+//! server (moto in server mode) and the built `tlswatch` binary, each started
+//! as a child process on a free loopback port and stopped when dropped.
+//!
+//! `cargo xtask test` installs moto into `.tools/venv` and builds the binary
+//! before running these tests; both locations can be overridden with
+//! `TLSWATCH_MOTO_SERVER` and `TLSWATCH_BIN`.
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_cloudwatch::Client;
+use aws_sdk_cloudwatch::config::{BehaviorVersion, Credentials, Region};
+
+/// The region every test uses.
+pub const REGION: &str = "us-east-1";
+/// How long a child process may take to start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("a free port").port()
+}
+
+/// A child process that is killed and reaped when dropped, even when a test panics.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A moto server: a CloudWatch-compatible endpoint on loopback.
+pub struct Moto {
+    _child: Reaped,
+    pub endpoint: String,
+}
+
+impl Moto {
+    pub fn start() -> Self {
+        let program = std::env::var_os("TLSWATCH_MOTO_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_root().join(".tools/venv/bin/moto_server"));
+        assert!(program.is_file(), "{} is missing: run `cargo xtask test`, which installs it", program.display());
+        let port = free_port();
+        let child = Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
+        let child = Reaped(child);
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = Instant::now() + START_TIMEOUT;
+        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
+            assert!(Instant::now() < deadline, "moto did not listen on {address} within {START_TIMEOUT:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self { _child: child, endpoint: format!("http://{address}") }
+    }
+
+    /// An SDK client for putting test data, with request compression off
+    /// (moto's server cannot read compressed bodies).
+    pub async fn client(&self) -> Client {
+        let config = aws_sdk_cloudwatch::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "tlswatch-tests"))
+            .endpoint_url(&self.endpoint)
+            .disable_request_compression(true)
+            .build();
+        Client::from_conf(config)
+    }
+}
+
+/// A running `tlswatch` binary.
+pub struct Tlswatch {
+    _child: Reaped,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+}
+
+impl Tlswatch {
+    /// Starts `tlswatch` with `args` (plus `--listen 127.0.0.1:0`) and waits
+    /// until it says where it listens.
+    pub fn start(args: &[&str]) -> Self {
+        let program = std::env::var_os("TLSWATCH_BIN").map(PathBuf::from).unwrap_or_else(default_binary);
+        assert!(program.is_file(), "{} is missing: run `cargo xtask test`, which builds it", program.display());
+        let mut child = Command::new(&program)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let child = Reaped(child);
+        let (sender, receiver) = mpsc::channel();
+        // Keep reading the log for the life of the process so it never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let url = rest.split_whitespace().next().unwrap_or_default().to_string();
+                    let _ = sender.send(url);
+                }
+            }
+        });
+        let url = receiver.recv_timeout(START_TIMEOUT).expect("tlswatch did not report its address");
+        Self { _child: child, url }
+    }
+
+    /// Starts `tlswatch` on CloudWatch at `moto`.
+    pub fn on_moto(moto: &Moto) -> Self {
+        Self::start(&["--source", "cloudwatch", "--region", REGION, "--endpoint-url", &moto.endpoint])
+    }
+
+    /// GETs `path_and_query` and returns the status and the JSON body.
+    pub async fn get(&self, path_and_query: &str) -> (u16, serde_json::Value) {
+        let response = reqwest::get(format!("{}{path_and_query}", self.url)).await.expect("tlswatch answers");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("a body");
+        let json = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{path_and_query}: not JSON: {text:.300}"));
+        (status, json)
+    }
+}
+
+fn default_binary() -> PathBuf {
+    // target/<profile>/deps/<test> -> target/<profile>/tlswatch
+    let exe = std::env::current_exe().expect("the test binary's path");
+    exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>").join("tlswatch")
+}
+
+/// Epoch seconds now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs() as i64
+}

@@ -1,0 +1,55 @@
+//! tlswatch's project automation, run as `cargo xtask <command>`.
+//!
+//! Every command first installs what it needs (idempotently): the WASM
+//! target, Trunk and wasm-bindgen-cli at pinned versions, the npm packages
+//! the frontend vendors and, for tests, moto in a project-local virtualenv.
+//! Nothing is downloaded from outside the package registries.
+
+mod setup;
+mod tasks;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(about = "tlswatch's project automation")]
+struct Xtask {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Set up, build the frontend and run tlswatch on the demo source at
+    /// http://127.0.0.1:8080 (arguments after `--` go to tlswatch).
+    Run {
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Set up and run every test: unit, property and black-box (moto-backed).
+    Test,
+    /// Build the release frontend into dist/ and the release binary.
+    Dist,
+    /// Check formatting, clippy (native and wasm) and docs.
+    Lint,
+    /// Only install what the project needs.
+    Setup,
+}
+
+fn main() -> ExitCode {
+    let result = match Xtask::parse().command {
+        Command::Run { args } => tasks::run(&args),
+        Command::Test => tasks::test(),
+        Command::Dist => tasks::dist(),
+        Command::Lint => tasks::lint(),
+        Command::Setup => setup::build_tools().and_then(|()| setup::test_tools()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Installs the tools the project builds and tests with, each only when it
+//! is missing or at another version.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::tasks::{cargo, project_root, run_command};
+
+/// Trunk 0.22 needs a newer Rust than the project's toolchain.
+const TRUNK_VERSION: &str = "0.21.14";
+/// The CloudWatch-compatible test server.
+const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
+const MOTO_VERSION: &str = "5.2.5";
+
+/// What building the frontend needs.
+pub fn build_tools() -> Result<(), String> {
+    wasm_target()?;
+    trunk()?;
+    wasm_bindgen()?;
+    npm_packages()
+}
+
+/// What the black-box tests need besides the build tools.
+pub fn test_tools() -> Result<(), String> {
+    moto()
+}
+
+fn wasm_target() -> Result<(), String> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    if installed.lines().any(|line| line.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    run_command(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+fn trunk() -> Result<(), String> {
+    if version_of("trunk").is_some_and(|v| v.contains(TRUNK_VERSION)) {
+        return Ok(());
+    }
+    eprintln!("xtask: installing trunk {TRUNK_VERSION} (several minutes, once)");
+    run_command(cargo().args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))
+}
+
+fn wasm_bindgen() -> Result<(), String> {
+    let wanted = locked_version("wasm-bindgen")?;
+    let pinned = trunk_pinned_wasm_bindgen()?;
+    if pinned != wanted {
+        return Err(format!(
+            "Trunk.toml pins wasm_bindgen = \"{pinned}\" but Cargo.lock has {wanted}; set Trunk.toml to {wanted}"
+        ));
+    }
+    if version_of("wasm-bindgen").is_some_and(|v| v.split_whitespace().nth(1) == Some(wanted.as_str())) {
+        return Ok(());
+    }
+    eprintln!("xtask: installing wasm-bindgen-cli {wanted}");
+    // `--locked` does not build with this toolchain; the CLI's own ranges do.
+    run_command(cargo().args(["install", "wasm-bindgen-cli", "--version", &wanted, "--force"]))
+}
+
+fn npm_packages() -> Result<(), String> {
+    let frontend = project_root().join("frontend");
+    let installed = frontend.join("node_modules/.package-lock.json");
+    let lock = frontend.join("package-lock.json");
+    if is_newer(&installed, &lock) {
+        return Ok(());
+    }
+    if version_of("npm").is_none() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    run_command(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(frontend))
+}
+
+/// The virtualenv the tests take moto from.
+pub fn venv() -> PathBuf {
+    project_root().join(".tools/venv")
+}
+
+fn moto() -> Result<(), String> {
+    let venv = venv();
+    let python = venv.join("bin/python");
+    let has_moto = python.is_file()
+        && output(Command::new(&python).args(["-c", "import moto; print(moto.__version__)"]))
+            .is_ok_and(|version| version.trim() == MOTO_VERSION)
+        && venv.join("bin/moto_server").is_file();
+    if has_moto {
+        return Ok(());
+    }
+    if !python.is_file() {
+        if Command::new("python3").args(["-m", "venv", "--help"]).output().map_or(true, |o| !o.status.success()) {
+            apt_install(&["python3", "python3-venv"])?;
+        }
+        run_command(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    }
+    eprintln!("xtask: installing {MOTO_REQUIREMENT} into {}", venv.display());
+    run_command(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "--disable-pip-version-check", MOTO_REQUIREMENT]))
+}
+
+fn apt_install(packages: &[&str]) -> Result<(), String> {
+    run_command(Command::new("apt-get").arg("update").arg("-qq"))?;
+    run_command(Command::new("apt-get").args(["install", "-y", "-qq", "--no-install-recommends"]).args(packages))
+}
+
+/// The version a locked package has in Cargo.lock.
+pub fn locked_version(package: &str) -> Result<String, String> {
+    let lock = std::fs::read_to_string(project_root().join("Cargo.lock"))
+        .map_err(|err| format!("cannot read Cargo.lock: {err}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == format!("name = \"{package}\"") {
+            if let Some(version) = lines.next().and_then(|v| v.strip_prefix("version = \"")) {
+                return Ok(version.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err(format!("{package} is not in Cargo.lock"))
+}
+
+fn trunk_pinned_wasm_bindgen() -> Result<String, String> {
+    let config = std::fs::read_to_string(project_root().join("Trunk.toml"))
+        .map_err(|err| format!("cannot read Trunk.toml: {err}"))?;
+    config
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("wasm_bindgen = \""))
+        .map(|rest| rest.trim_end_matches('"').to_string())
+        .ok_or_else(|| "Trunk.toml has no [tools] wasm_bindgen version".to_string())
+}
+
+/// The first line a tool prints for `--version`, if it runs.
+fn version_of(tool: &str) -> Option<String> {
+    let out = Command::new(tool).arg("--version").output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("").to_string())
+}
+
+fn output(command: &mut Command) -> Result<String, String> {
+    let out = command.output().map_err(|err| format!("cannot run {command:?}: {err}"))?;
+    if !out.status.success() {
+        return Err(format!("{command:?} failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn is_newer(path: &Path, than: &Path) -> bool {
+    let modified = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
+    matches!((modified(path), modified(than)), (Some(a), Some(b)) if a >= b)
+}

@@ -1,0 +1,69 @@
+//! The commands themselves.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::setup;
+
+/// The workspace root (xtask lives one level below it).
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ has a parent").to_path_buf()
+}
+
+/// `cargo`, as the one running xtask.
+pub fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(project_root());
+    command
+}
+
+/// Runs a command to completion, failing if it fails.
+pub fn run_command(command: &mut Command) -> Result<(), String> {
+    let status = command.status().map_err(|err| format!("cannot run {command:?}: {err}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{command:?} failed ({status})")) }
+}
+
+fn trunk_build(release: bool) -> Result<(), String> {
+    let mut trunk = Command::new("trunk");
+    trunk.current_dir(project_root()).args(["build", "--offline"]);
+    if release {
+        trunk.arg("--release");
+    }
+    run_command(&mut trunk)
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    setup::build_tools()?;
+    trunk_build(true)?;
+    let mut proxy = cargo();
+    proxy.args(["run", "--package", "tlswatch", "--", "--source", "demo", "--dist"]);
+    proxy.arg(project_root().join("dist")).args(args);
+    run_command(&mut proxy)
+}
+
+pub fn test() -> Result<(), String> {
+    setup::build_tools()?;
+    setup::test_tools()?;
+    // The frontend must build; the proxy binary is what the black-box tests start.
+    trunk_build(false)?;
+    run_command(cargo().args(["build", "--package", "tlswatch"]))?;
+    run_command(cargo().args(["test", "--workspace", "--exclude", "tlswatch-frontend", "--no-fail-fast"]))
+}
+
+pub fn dist() -> Result<(), String> {
+    setup::build_tools()?;
+    trunk_build(true)?;
+    run_command(cargo().args(["build", "--release", "--package", "tlswatch"]))?;
+    eprintln!("xtask: frontend in dist/, binary in the target directory's release/tlswatch");
+    Ok(())
+}
+
+pub fn lint() -> Result<(), String> {
+    setup::build_tools()?;
+    run_command(cargo().args(["fmt", "--all", "--check"]))?;
+    run_command(cargo().args(["clippy", "--workspace", "--exclude", "tlswatch-frontend", "--all-targets", "--", "-D", "warnings"]))?;
+    run_command(cargo().args([
+        "clippy", "--package", "tlswatch-frontend", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings",
+    ]))?;
+    run_command(cargo().args(["doc", "--workspace", "--exclude", "tlswatch-frontend", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))
+}
