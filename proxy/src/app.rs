@@ -4,12 +4,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tlswatch_shared::{ErrorCode, Region, ViewError};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api;
+use crate::error::ApiError;
 use crate::source::MetricSource;
 use crate::web;
 
@@ -48,6 +52,10 @@ impl Regions {
     }
 }
 
+/// Longest request URL (path and query) accepted. A view with 20 load
+/// balancers, 20 target groups and every other parameter fits in a third of it.
+pub const MAX_URI_BYTES: usize = 8_192;
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let state = Arc::new(state);
@@ -55,11 +63,22 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api::routes())
         .route("/api", get(api::not_found))
+        .route("/api/", get(api::not_found))
         .route("/api/{*rest}", get(api::not_found))
         .fallback_service(web::frontend(state.frontend.as_deref()))
         .with_state(state)
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(limit_uri))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Refuses overlong URLs before any parsing.
+async fn limit_uri(request: Request, next: Next) -> Response {
+    let length = request.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if length > MAX_URI_BYTES {
+        return ApiError::UriTooLong(length).into_response();
+    }
+    next.run(request).await
 }
 
 /// The current time from the system clock.

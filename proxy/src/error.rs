@@ -19,6 +19,8 @@ pub enum ApiError {
     Source(#[from] SourceError),
     #[error("no route {0}; the API lives under /api/v1 (see docs/api.md)")]
     NotFound(String),
+    #[error("the URL is {0} bytes long; tlswatch accepts at most {max} bytes", max = crate::app::MAX_URI_BYTES)]
+    UriTooLong(usize),
     #[error("the frontend is not built; run `cargo xtask dist` or point --dist at a built frontend")]
     FrontendMissing,
 }
@@ -37,6 +39,7 @@ impl ApiError {
                 (status, code)
             }
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Self::UriTooLong(_) => (StatusCode::URI_TOO_LONG, ErrorCode::UriTooLong),
             Self::FrontendMissing => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::FrontendMissing),
         }
     }

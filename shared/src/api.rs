@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{self, Choice, Metric, MetricInfo, RetentionRule};
 use crate::dims::Dimensions;
 use crate::error::{ErrorCode, ViewError};
+use crate::summary::Summary;
 
 /// `GET /api/v1/series`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +22,8 @@ pub struct SeriesResponse {
     /// Bucket length in seconds.
     pub period: u32,
     pub series: Vec<Series>,
+    /// Figures over the whole range, for the summary beside the chart.
+    pub summary: Summary,
     pub warnings: Vec<String>,
 }
 

@@ -18,6 +18,8 @@ pub enum ErrorCode {
     TooManyPoints,
     /// The view expands to more series than one view may hold.
     TooManySeries,
+    /// The request's URL is longer than the proxy accepts.
+    UriTooLong,
     /// No such route.
     NotFound,
     /// The HTTP method is not served on this route.

@@ -13,15 +13,18 @@
 pub mod api;
 pub mod catalog;
 pub mod dims;
+pub mod display;
 pub mod error;
 pub mod grid;
 pub mod plan;
 pub mod query;
 pub mod stat;
+pub mod summary;
 pub mod time;
 pub mod view;
 
 pub use catalog::Metric;
+pub use display::{Refresh, TimeZone};
 pub use dims::{AvailabilityZone, Dimensions, LoadBalancer, Region, TargetGroup};
 pub use error::{ErrorCode, ViewError};
 pub use plan::Plan;

@@ -10,13 +10,15 @@ use crate::catalog::{
     Metric,
 };
 use crate::dims::{AvailabilityZone, Dimensions, LoadBalancer, Region, TargetGroup};
+use crate::display::{Refresh, TimeZone};
 use crate::error::{ErrorCode, ViewError, quote, quote_key};
 use crate::query;
 use crate::stat::{Fill, Statistic};
 use crate::time::{TimeSpec, TimeUnit};
 
 /// The parameters a view is made of, in the canonical order of its query string.
-pub const PARAMETERS: [&str; 10] = ["metric", "lb", "tg", "az", "stat", "period", "fill", "from", "to", "region"];
+pub const PARAMETERS: [&str; 12] =
+    ["metric", "lb", "tg", "az", "stat", "period", "fill", "from", "to", "region", "tz", "refresh"];
 
 /// The bucket length of a view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,6 +77,10 @@ pub struct View {
     pub to: TimeSpec,
     /// `None` means the proxy's default region.
     pub region: Option<Region>,
+    /// How the page shows times (does not change the data).
+    pub tz: TimeZone,
+    /// How often the page reloads a relative view (does not change the data).
+    pub refresh: Refresh,
 }
 
 /// The default start of a view: the last 24 hours.
@@ -93,6 +99,8 @@ impl Default for View {
             from: DEFAULT_FROM,
             to: TimeSpec::Now,
             region: None,
+            tz: TimeZone::default(),
+            refresh: Refresh::default(),
         }
     }
 }
@@ -138,6 +146,8 @@ impl View {
                 "from" => view.from = TimeSpec::parse("from", &value)?,
                 "to" => view.to = TimeSpec::parse("to", &value)?,
                 "region" => view.region = Some(Region::parse(&value)?),
+                "tz" => view.tz = TimeZone::parse(&value)?,
+                "refresh" => view.refresh = Refresh::parse(&value)?,
                 _ => {
                     return Err(ViewError::new(
                         ErrorCode::UnknownParameter,
@@ -183,6 +193,12 @@ impl View {
         }
         if let Some(region) = &self.region {
             pairs.push(("region", region.to_string()));
+        }
+        if self.tz != default.tz {
+            pairs.push(("tz", self.tz.as_str().to_string()));
+        }
+        if self.refresh != default.refresh {
+            pairs.push(("refresh", self.refresh.to_string()));
         }
         query::write_pairs(pairs)
     }

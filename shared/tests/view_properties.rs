@@ -3,7 +3,9 @@
 
 use proptest::prelude::*;
 use tlswatch_shared::time::TimeUnit;
-use tlswatch_shared::{AvailabilityZone, Fill, LoadBalancer, Metric, Period, Region, Statistic, TargetGroup, TimeSpec, View};
+use tlswatch_shared::{
+    AvailabilityZone, Fill, LoadBalancer, Metric, Period, Refresh, Region, Statistic, TargetGroup, TimeSpec, TimeZone, View,
+};
 
 fn name() -> impl Strategy<Value = String> {
     "[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?"
@@ -57,6 +59,8 @@ prop_compose! {
         from in time(),
         to in time(),
         region in prop::option::of("(us|eu)-(east|west)-[1-9]".prop_map(|r| Region::parse(&r).unwrap())),
+        local in any::<bool>(),
+        refresh in prop::sample::select(Refresh::ALL.to_vec()),
     ) -> View {
         let metric = if client { Metric::ClientTlsNegotiationErrorCount } else { Metric::TargetTlsNegotiationErrorCount };
         View {
@@ -71,6 +75,8 @@ prop_compose! {
             from,
             to,
             region,
+            tz: if local { TimeZone::Local } else { TimeZone::Utc },
+            refresh,
         }
     }
 }
@@ -95,7 +101,7 @@ proptest! {
     fn query_strings_of_known_keys_are_read_or_refused_without_panicking(
         pairs in prop::collection::vec(
             (
-                prop::sample::select(vec!["metric", "lb", "tg", "az", "stat", "period", "fill", "from", "to", "region"]),
+                prop::sample::select(tlswatch_shared::view::PARAMETERS.to_vec()),
                 "[%a-zA-Z0-9/:+.-]{0,40}",
             ),
             0..8,

@@ -133,11 +133,31 @@ impl Tlswatch {
 
     /// GETs `path_and_query` and returns the status and the JSON body.
     pub async fn get(&self, path_and_query: &str) -> (u16, serde_json::Value) {
-        let response = reqwest::get(format!("{}{path_and_query}", self.url)).await.expect("tlswatch answers");
+        let shown: String = path_and_query.chars().take(120).collect();
+        let response = reqwest::get(format!("{}{path_and_query}", self.url))
+            .await
+            .map_err(reqwest::Error::without_url)
+            .unwrap_or_else(|err| panic!("{shown}: tlswatch does not answer: {err}"));
         let status = response.status().as_u16();
         let text = response.text().await.expect("a body");
-        let json = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{path_and_query}: not JSON: {text:.300}"));
+        let json = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{shown}: not JSON: {text:.300}"));
         (status, json)
+    }
+
+    /// Sends `GET <target>` as raw HTTP/1.1, for request lines no HTTP
+    /// client library will build, and returns the status and the body.
+    pub fn raw_get(&self, target: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let address = self.url.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address).expect("tlswatch accepts connections");
+        stream.set_read_timeout(Some(Duration::from_secs(30))).expect("a timeout");
+        write!(stream, "GET {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").expect("request sent");
+        let mut response = Vec::new();
+        let _ = stream.read_to_end(&mut response);
+        let response = String::from_utf8_lossy(&response);
+        let status = response.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+        let body = response.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default();
+        (status, body)
     }
 }
 

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use tlswatch_shared::api::{Series, SeriesResponse};
 use tlswatch_shared::grid::fill_grid;
+use tlswatch_shared::summary::summarize;
 use tlswatch_shared::{Plan, View};
 
 use crate::app::AppState;
@@ -45,7 +46,7 @@ pub async fn series(
             timestamps: timestamps.clone(),
             values: fill_grid(&plan, datapoints, view.fill),
         })
-        .collect();
+        .collect::<Vec<_>>();
     let mut warnings = plan.warnings.clone();
     warnings.extend(fetched.warnings);
     if view.needs_discovery() && request.series.is_empty() {
@@ -59,6 +60,7 @@ pub async fn series(
         start: plan.start,
         end: plan.end,
         period: plan.period,
+        summary: summarize(&series),
         series,
         warnings,
     }))

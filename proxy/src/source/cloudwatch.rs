@@ -107,7 +107,7 @@ impl MetricSource for CloudWatchSource {
                 .iter()
                 .enumerate()
                 .map(|(index, dims)| metric_query(request, offset + index, dims))
-                .collect::<Result<Vec<_>, _>>()?;
+                .collect();
             let mut pages = client
                 .get_metric_data()
                 .set_metric_data_queries(Some(queries))
@@ -145,7 +145,7 @@ fn query_index(id: &str) -> Option<usize> {
     id.strip_prefix('m')?.parse().ok()
 }
 
-fn metric_query(request: &FetchRequest, index: usize, dims: &Dimensions) -> Result<cw::MetricDataQuery, SourceError> {
+fn metric_query(request: &FetchRequest, index: usize, dims: &Dimensions) -> cw::MetricDataQuery {
     let dimensions = dims
         .pairs()
         .into_iter()
@@ -160,14 +160,8 @@ fn metric_query(request: &FetchRequest, index: usize, dims: &Dimensions) -> Resu
         .metric(metric)
         .period(request.period as i32)
         .stat(request.stat.to_string())
-        .build()
-        .map_err(|err| SourceError::Upstream(format!("could not build the query: {err}")))?;
-    cw::MetricDataQuery::builder()
-        .id(query_id(index))
-        .metric_stat(stat)
-        .return_data(true)
-        .build()
-        .map_err(|err| SourceError::Upstream(format!("could not build the query: {err}")))
+        .build();
+    cw::MetricDataQuery::builder().id(query_id(index)).metric_stat(stat).return_data(true).build()
 }
 
 fn status_warning(status: Option<&StatusCode>, dims: &Dimensions) -> Option<String> {

@@ -1,0 +1,100 @@
+//! The figures beside the chart: how many errors, the worst bucket, how many
+//! buckets had errors and when the last one happened.
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::Series;
+
+/// Summary figures of a view's series over its whole range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The sum of every value of every series: the number of errors when the
+    /// statistic is Sum.
+    pub total: f64,
+    /// Buckets in the range.
+    pub buckets: usize,
+    /// Buckets in which at least one series is above zero.
+    pub buckets_with_errors: usize,
+    /// The highest value of any series, the first one if several tie.
+    pub worst: Option<Worst>,
+    /// Start of the last bucket in which any series is above zero.
+    pub last_error: Option<i64>,
+}
+
+/// Where the highest value is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Worst {
+    /// Start of the bucket, epoch seconds.
+    pub t: i64,
+    pub value: f64,
+    /// The label of the series it belongs to.
+    pub series: String,
+}
+
+/// Summarises series that share one grid (as every series of a response does).
+pub fn summarize(series: &[Series]) -> Summary {
+    let buckets = series.first().map_or(0, |s| s.timestamps.len());
+    let mut total = 0.0;
+    let mut worst: Option<Worst> = None;
+    let mut with_errors = vec![false; buckets];
+    for one in series {
+        for (index, (&t, value)) in one.timestamps.iter().zip(&one.values).enumerate() {
+            let Some(value) = *value else { continue };
+            total += value;
+            if value > 0.0 && index < buckets {
+                with_errors[index] = true;
+            }
+            if value > 0.0 && worst.as_ref().is_none_or(|w| value > w.value || (value == w.value && t < w.t)) {
+                worst = Some(Worst { t, value, series: one.label.clone() });
+            }
+        }
+    }
+    let timestamps = series.first().map(|s| s.timestamps.as_slice()).unwrap_or_default();
+    let last_error = with_errors.iter().rposition(|&errors| errors).map(|index| timestamps[index]);
+    Summary { total, buckets, buckets_with_errors: with_errors.iter().filter(|&&e| e).count(), worst, last_error }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Metric;
+
+    fn series(label: &str, values: &[Option<f64>]) -> Series {
+        Series {
+            id: label.to_string(),
+            label: label.to_string(),
+            metric: Metric::TargetTlsNegotiationErrorCount,
+            stat: "Sum".to_string(),
+            dimensions: Default::default(),
+            timestamps: (0..values.len() as i64).map(|i| 1_000 + i * 60).collect(),
+            values: values.to_vec(),
+        }
+    }
+
+    #[test]
+    fn sums_finds_the_worst_and_the_last_error() {
+        let summary = summarize(&[
+            series("a", &[Some(0.0), Some(3.0), Some(0.0), Some(1.0)]),
+            series("b", &[Some(5.0), None, Some(0.0), Some(0.0)]),
+        ]);
+        assert_eq!(summary.total, 9.0);
+        assert_eq!(summary.buckets, 4);
+        assert_eq!(summary.buckets_with_errors, 3);
+        assert_eq!(summary.worst, Some(Worst { t: 1_000, value: 5.0, series: "b".into() }));
+        assert_eq!(summary.last_error, Some(1_180));
+    }
+
+    #[test]
+    fn a_quiet_range_has_no_worst_and_no_last_error() {
+        let summary = summarize(&[series("a", &[Some(0.0), None])]);
+        assert_eq!((summary.total, summary.buckets_with_errors), (0.0, 0));
+        assert_eq!((summary.worst, summary.last_error), (None, None));
+        assert_eq!(summarize(&[]).buckets, 0);
+    }
+
+    #[test]
+    fn ties_keep_the_earliest_bucket() {
+        let summary = summarize(&[series("a", &[Some(2.0), Some(2.0)]), series("b", &[Some(2.0), Some(1.0)])]);
+        assert_eq!(summary.worst.unwrap().t, 1_000);
+    }
+}
