@@ -71,7 +71,8 @@ async fn the_default_view_shows_every_demo_balancer_for_the_last_day() {
 #[tokio::test]
 async fn the_canonical_view_is_echoed() {
     let (status, body) =
-        get_json("/api/v1/series?to=now&stat=Maximum&lb=app/payments-alb/3e9c1f0a7b2d4c68&period=3600&from=now-7d").await;
+        get_json("/api/v1/series?to=now&stat=Maximum&lb=app/payments-alb/3e9c1f0a7b2d4c68&period=3600&from=now-7d")
+            .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["view"], "lb=app/payments-alb/3e9c1f0a7b2d4c68&stat=Maximum&period=3600&from=now-7d");
     assert_eq!(body["series"][0]["dimensions"]["LoadBalancer"], "app/payments-alb/3e9c1f0a7b2d4c68");

@@ -192,7 +192,8 @@ mod tests {
             .into_iter()
             .map(|pairs| Dimensions::from_pairs(pairs).unwrap())
             .collect();
-        let summary = DimensionsResponse::from_listed(Metric::TargetTlsNegotiationErrorCount, "us-east-1".into(), &listed);
+        let summary =
+            DimensionsResponse::from_listed(Metric::TargetTlsNegotiationErrorCount, "us-east-1".into(), &listed);
         assert_eq!(summary.load_balancers.len(), 1);
         assert_eq!(summary.load_balancers[0].name, "edge-alb");
         assert_eq!(summary.target_groups.len(), 1);

@@ -80,14 +80,10 @@ impl AvailabilityZone {
             && parts.len() >= 3
             && parts[0].len() == 2
             && parts[0].bytes().all(|b| b.is_ascii_lowercase())
-            && parts.iter().all(|part| {
-                !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            });
-        if well_formed {
-            Ok(Self(text.to_string()))
-        } else {
-            Err(ViewError::invalid("az", text, ZONE_FORMAT))
-        }
+            && parts
+                .iter()
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        if well_formed { Ok(Self(text.to_string())) } else { Err(ViewError::invalid("az", text, ZONE_FORMAT)) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -105,11 +101,7 @@ impl Region {
             && words.iter().all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
             && (1..=2).contains(&last.len())
             && last.bytes().all(|b| b.is_ascii_digit());
-        if well_formed {
-            Ok(Self(text.to_string()))
-        } else {
-            Err(ViewError::invalid("region", text, REGION_FORMAT))
-        }
+        if well_formed { Ok(Self(text.to_string())) } else { Err(ViewError::invalid("region", text, REGION_FORMAT)) }
     }
 
     pub fn as_str(&self) -> &str {

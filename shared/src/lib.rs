@@ -24,8 +24,8 @@ pub mod time;
 pub mod view;
 
 pub use catalog::Metric;
-pub use display::{Refresh, TimeZone};
 pub use dims::{AvailabilityZone, Dimensions, LoadBalancer, Region, TargetGroup};
+pub use display::{Refresh, TimeZone};
 pub use error::{ErrorCode, ViewError};
 pub use plan::Plan;
 pub use stat::{Fill, Statistic};

@@ -30,7 +30,10 @@ impl Plan {
             return Err(ViewError::new(
                 ErrorCode::InvalidRange,
                 "to",
-                format!("`to` is {} seconds in the future; it may be at most {MAX_FUTURE} seconds ahead of now", to - now),
+                format!(
+                    "`to` is {} seconds in the future; it may be at most {MAX_FUTURE} seconds ahead of now",
+                    to - now
+                ),
             ));
         }
         if from >= to {
@@ -124,7 +127,8 @@ fn auto_period(from: i64, to: i64, multiple: u32) -> u32 {
 /// CloudWatch's point limit.
 fn smallest_fitting_period(from: i64, to: i64, multiple: u32) -> u32 {
     let range = (to - from).max(1);
-    let mut period = u32::try_from(range / MAX_POINTS_PER_SERIES).unwrap_or(u32::MAX).max(1).div_ceil(multiple) * multiple;
+    let mut period =
+        u32::try_from(range / MAX_POINTS_PER_SERIES).unwrap_or(u32::MAX).max(1).div_ceil(multiple) * multiple;
     loop {
         let (start, end) = align(from, to, period);
         if (end - start) / i64::from(period) <= MAX_POINTS_PER_SERIES {

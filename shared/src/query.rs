@@ -10,13 +10,8 @@ use crate::error::{ErrorCode, ViewError, quote, quote_key};
 
 /// Characters kept as they are in written values: RFC 3986 unreserved ones plus
 /// `/` and `:`, which keeps load balancer names and timestamps readable in links.
-const VALUE_SET: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'/')
-    .remove(b':');
+const VALUE_SET: &AsciiSet =
+    &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/').remove(b':');
 
 /// Splits a query string (without the leading `?`) into decoded pairs, in order.
 ///
@@ -72,11 +67,7 @@ fn malformed(param: &str, raw: &str, what: &str) -> ViewError {
     ViewError::new(
         ErrorCode::InvalidParameter,
         quote_key(param),
-        format!(
-            "`{}`: got {} which contains {what}; expected URL-encoded UTF-8 text",
-            quote_key(param),
-            quote(raw)
-        ),
+        format!("`{}`: got {} which contains {what}; expected URL-encoded UTF-8 text", quote_key(param), quote(raw)),
     )
 }
 
@@ -87,10 +78,7 @@ mod tests {
     #[test]
     fn decodes_escapes_and_plus() {
         let pairs = parse_pairs("?a=x%2Fy&b=1+2&&c").unwrap();
-        assert_eq!(
-            pairs,
-            vec![("a".into(), "x/y".into()), ("b".into(), "1 2".into()), ("c".into(), String::new())]
-        );
+        assert_eq!(pairs, vec![("a".into(), "x/y".into()), ("b".into(), "1 2".into()), ("c".into(), String::new())]);
     }
 
     #[test]

@@ -115,9 +115,13 @@ mod tests {
 
     #[test]
     fn percentiles_parse_and_print_canonically() {
-        for (text, hundredths, printed) in
-            [("p99", 9_900, "p99"), ("p99.9", 9_990, "p99.9"), ("p99.90", 9_990, "p99.9"), ("p0.01", 1, "p0.01"), ("p100", 10_000, "p100")]
-        {
+        for (text, hundredths, printed) in [
+            ("p99", 9_900, "p99"),
+            ("p99.9", 9_990, "p99.9"),
+            ("p99.90", 9_990, "p99.9"),
+            ("p0.01", 1, "p0.01"),
+            ("p100", 10_000, "p100"),
+        ] {
             let stat = Statistic::parse(text).unwrap();
             assert_eq!(stat, Statistic::Percentile(hundredths), "{text}");
             assert_eq!(stat.to_string(), printed);

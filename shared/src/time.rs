@@ -9,7 +9,10 @@ use crate::error::ViewError;
 pub enum TimeSpec {
     Now,
     /// `now-<amount><unit>`.
-    Ago { amount: u32, unit: TimeUnit },
+    Ago {
+        amount: u32,
+        unit: TimeUnit,
+    },
     /// Epoch seconds.
     At(i64),
 }
@@ -122,10 +125,7 @@ mod tests {
     #[test]
     fn reads_every_accepted_form() {
         assert_eq!(TimeSpec::parse("from", "now").unwrap(), TimeSpec::Now);
-        assert_eq!(
-            TimeSpec::parse("from", "now-15m").unwrap(),
-            TimeSpec::Ago { amount: 15, unit: TimeUnit::Minutes }
-        );
+        assert_eq!(TimeSpec::parse("from", "now-15m").unwrap(), TimeSpec::Ago { amount: 15, unit: TimeUnit::Minutes });
         assert_eq!(TimeSpec::parse("from", "now-4w").unwrap().resolve(1_000_000_000), 1_000_000_000 - 4 * 604_800);
         assert_eq!(TimeSpec::parse("from", "1764288000").unwrap(), TimeSpec::At(1_764_288_000));
         assert_eq!(TimeSpec::parse("from", "2025-11-28T00:00:00Z").unwrap(), TimeSpec::At(1_764_288_000));
@@ -135,8 +135,21 @@ mod tests {
     #[test]
     fn refuses_malformed_times() {
         for bad in [
-            "", "yesterday", "now-", "now-h", "now-24", "now-24y", "now+1h", "now--1h", "now-1234567h",
-            "1764288000000", "-5", "2025-11-28", "2025-13-01T00:00:00Z", "NaN", "1e9",
+            "",
+            "yesterday",
+            "now-",
+            "now-h",
+            "now-24",
+            "now-24y",
+            "now+1h",
+            "now--1h",
+            "now-1234567h",
+            "1764288000000",
+            "-5",
+            "2025-11-28",
+            "2025-13-01T00:00:00Z",
+            "NaN",
+            "1e9",
         ] {
             let err = TimeSpec::parse("from", bad).unwrap_err();
             assert_eq!(err.param, "from", "{bad}");

@@ -6,8 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::catalog::{
-    DimensionName, MAX_LOAD_BALANCERS, MAX_RANGE, MAX_SERIES, MAX_TARGET_GROUPS, MAX_VALUE_CHARS, MAX_ZONES,
-    Metric,
+    DimensionName, MAX_LOAD_BALANCERS, MAX_RANGE, MAX_SERIES, MAX_TARGET_GROUPS, MAX_VALUE_CHARS, MAX_ZONES, Metric,
 };
 use crate::dims::{AvailabilityZone, Dimensions, LoadBalancer, Region, TargetGroup};
 use crate::display::{Refresh, TimeZone};
@@ -43,7 +42,7 @@ impl Period {
             .then(|| text.parse().ok())
             .flatten()
             .ok_or_else(|| ViewError::invalid("period", text, &accepted))?;
-        if seconds == 0 || seconds % 60 != 0 || i64::from(seconds) > MAX_RANGE {
+        if seconds == 0 || !seconds.is_multiple_of(60) || i64::from(seconds) > MAX_RANGE {
             return Err(ViewError::invalid("period", text, &accepted));
         }
         Ok(Self::Seconds(seconds))
@@ -137,9 +136,15 @@ impl View {
             }
             match key.as_str() {
                 "metric" => view.metric = Metric::parse(&value)?,
-                "lb" => insert_limited(&mut lbs, LoadBalancer::parse(&value)?, "lb", "load balancers", MAX_LOAD_BALANCERS)?,
-                "tg" => insert_limited(&mut tgs, TargetGroup::parse(&value)?, "tg", "target groups", MAX_TARGET_GROUPS)?,
-                "az" => insert_limited(&mut azs, AvailabilityZone::parse(&value)?, "az", "availability zones", MAX_ZONES)?,
+                "lb" => {
+                    insert_limited(&mut lbs, LoadBalancer::parse(&value)?, "lb", "load balancers", MAX_LOAD_BALANCERS)?
+                }
+                "tg" => {
+                    insert_limited(&mut tgs, TargetGroup::parse(&value)?, "tg", "target groups", MAX_TARGET_GROUPS)?
+                }
+                "az" => {
+                    insert_limited(&mut azs, AvailabilityZone::parse(&value)?, "az", "availability zones", MAX_ZONES)?
+                }
                 "stat" => view.stat = Statistic::parse(&value)?,
                 "period" => view.period = Period::parse(&value)?,
                 "fill" => fill = Some(Fill::parse(&value)?),
@@ -340,7 +345,9 @@ mod tests {
 
     #[test]
     fn writes_canonical_order_with_defaults_left_out() {
-        let query = format!("to=now&period=3600&lb={LB_B}&stat=Maximum&lb={LB_A}&from=now-7d&fill=none&metric=TargetTLSNegotiationErrorCount");
+        let query = format!(
+            "to=now&period=3600&lb={LB_B}&stat=Maximum&lb={LB_A}&from=now-7d&fill=none&metric=TargetTLSNegotiationErrorCount"
+        );
         let view = View::from_query(&query).unwrap();
         assert_eq!(view.to_query(), format!("lb={LB_A}&lb={LB_B}&stat=Maximum&period=3600&from=now-7d"));
         let zero_fill = View::from_query("stat=Average&fill=zero").unwrap();

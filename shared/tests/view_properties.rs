@@ -4,7 +4,8 @@
 use proptest::prelude::*;
 use tlswatch_shared::time::TimeUnit;
 use tlswatch_shared::{
-    AvailabilityZone, Fill, LoadBalancer, Metric, Period, Refresh, Region, Statistic, TargetGroup, TimeSpec, TimeZone, View,
+    AvailabilityZone, Fill, LoadBalancer, Metric, Period, Refresh, Region, Statistic, TargetGroup, TimeSpec, TimeZone,
+    View,
 };
 
 fn name() -> impl Strategy<Value = String> {

@@ -137,11 +137,7 @@ async fn series_match_the_data_put_for_every_statistic_and_period() {
                     one["timestamps"].as_array().unwrap().iter().map(|t| t.as_i64().unwrap()).collect();
                 let grid: Vec<i64> = (start..end).step_by(period as usize).collect();
                 assert_eq!(timestamps, grid, "{query}: the full grid");
-                assert_eq!(
-                    as_numbers(&one["values"]),
-                    expected(&data, lb, stat, start, end, period),
-                    "{query}: {lb}"
-                );
+                assert_eq!(as_numbers(&one["values"]), expected(&data, lb, stat, start, end, period), "{query}: {lb}");
             }
         }
     }
@@ -162,7 +158,7 @@ async fn unaligned_ranges_are_widened_to_whole_buckets_and_fill_none_leaves_gaps
     let values = as_numbers(&body["series"][0]["values"]);
     let mut want = expected(&data, LB_A, "Sum", start, start + 3_600, 300);
     for value in &mut want {
-        if *value == Value::from(0.0) {
+        if value.as_f64() == Some(0.0) {
             *value = Value::Null;
         }
     }

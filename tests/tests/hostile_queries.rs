@@ -55,10 +55,17 @@ async fn malformed_queries_are_refused_with_a_message_and_the_server_stays_up() 
         assert_eq!(body["error"]["param"], *param, "{shown}: {body:.300}");
         let message = body["error"]["message"].as_str().expect("a message");
         assert!(message.len() < 1_000, "{shown}: the message quotes a short excerpt only");
-        assert!(message.contains("expected") || message.contains("accepted") || message.contains("must")
-            || message.contains("may") || message.contains("at most") || message.contains("configured")
-            || message.contains("published") || message.contains("more than once"),
-            "{shown}: the message says what is accepted: {message}");
+        assert!(
+            message.contains("expected")
+                || message.contains("accepted")
+                || message.contains("must")
+                || message.contains("may")
+                || message.contains("at most")
+                || message.contains("configured")
+                || message.contains("published")
+                || message.contains("more than once"),
+            "{shown}: the message says what is accepted: {message}"
+        );
     }
     // Still serving.
     let (status, _) = tlswatch.get("/api/v1/catalog").await;

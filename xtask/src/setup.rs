@@ -22,7 +22,16 @@ pub fn build_tools() -> Result<(), String> {
 
 /// What the black-box tests need besides the build tools.
 pub fn test_tools() -> Result<(), String> {
+    nextest()?;
     moto()
+}
+
+fn nextest() -> Result<(), String> {
+    if cargo().args(["nextest", "--version"]).output().is_ok_and(|out| out.status.success()) {
+        return Ok(());
+    }
+    eprintln!("xtask: installing cargo-nextest");
+    run_command(cargo().args(["install", "cargo-nextest", "--locked"]))
 }
 
 fn wasm_target() -> Result<(), String> {
@@ -92,7 +101,12 @@ fn moto() -> Result<(), String> {
         run_command(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
     }
     eprintln!("xtask: installing {MOTO_REQUIREMENT} into {}", venv.display());
-    run_command(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "--disable-pip-version-check", MOTO_REQUIREMENT]))
+    run_command(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        MOTO_REQUIREMENT,
+    ]))
 }
 
 fn apt_install(packages: &[&str]) -> Result<(), String> {
@@ -106,10 +120,10 @@ pub fn locked_version(package: &str) -> Result<String, String> {
         .map_err(|err| format!("cannot read Cargo.lock: {err}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == format!("name = \"{package}\"") {
-            if let Some(version) = lines.next().and_then(|v| v.strip_prefix("version = \"")) {
-                return Ok(version.trim_end_matches('"').to_string());
-            }
+        if line == format!("name = \"{package}\"")
+            && let Some(version) = lines.next().and_then(|v| v.strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_string());
         }
     }
     Err(format!("{package} is not in Cargo.lock"))

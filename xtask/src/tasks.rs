@@ -44,10 +44,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
 pub fn test() -> Result<(), String> {
     setup::build_tools()?;
     setup::test_tools()?;
+    // Style and lints first: they fail fast and cost little on a warm target.
+    check_style()?;
     // The frontend must build; the proxy binary is what the black-box tests start.
     trunk_build(false)?;
     run_command(cargo().args(["build", "--package", "tlswatch"]))?;
-    run_command(cargo().args(["test", "--workspace", "--exclude", "tlswatch-frontend", "--no-fail-fast"]))
+    // nextest runs each test in its own process (each black-box test owns its
+    // moto and tlswatch processes) and ends with one summary line.
+    run_command(cargo().args([
+        "nextest",
+        "run",
+        "--workspace",
+        "--exclude",
+        "tlswatch-frontend",
+        "--no-fail-fast",
+        "--status-level",
+        "fail",
+    ]))
 }
 
 pub fn dist() -> Result<(), String> {
@@ -60,10 +73,35 @@ pub fn dist() -> Result<(), String> {
 
 pub fn lint() -> Result<(), String> {
     setup::build_tools()?;
+    check_style()
+}
+
+/// rustfmt, clippy (native and wasm) and rustdoc, all warnings as errors.
+fn check_style() -> Result<(), String> {
     run_command(cargo().args(["fmt", "--all", "--check"]))?;
-    run_command(cargo().args(["clippy", "--workspace", "--exclude", "tlswatch-frontend", "--all-targets", "--", "-D", "warnings"]))?;
     run_command(cargo().args([
-        "clippy", "--package", "tlswatch-frontend", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings",
+        "clippy",
+        "--workspace",
+        "--exclude",
+        "tlswatch-frontend",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
     ]))?;
-    run_command(cargo().args(["doc", "--workspace", "--exclude", "tlswatch-frontend", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))
+    run_command(cargo().args([
+        "clippy",
+        "--package",
+        "tlswatch-frontend",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run_command(
+        cargo()
+            .args(["doc", "--workspace", "--exclude", "tlswatch-frontend", "--no-deps"])
+            .env("RUSTDOCFLAGS", "-D warnings"),
+    )
 }

@@ -29,7 +29,8 @@ pub async fn series(
         end: plan.end,
         series: view.series(&discovered)?,
     };
-    let fetched = if request.series.is_empty() { Default::default() } else { state.source.fetch(&region, &request).await? };
+    let fetched =
+        if request.series.is_empty() { Default::default() } else { state.source.fetch(&region, &request).await? };
 
     let timestamps: Vec<i64> = plan.timestamps().collect();
     let series = request

@@ -63,9 +63,7 @@ impl CloudWatchSource {
     }
 
     fn client(&self, region: &Region) -> Result<&Client, SourceError> {
-        self.clients
-            .get(region)
-            .ok_or_else(|| SourceError::Upstream(format!("no client for region {region}")))
+        self.clients.get(region).ok_or_else(|| SourceError::Upstream(format!("no client for region {region}")))
     }
 }
 
@@ -87,7 +85,8 @@ impl MetricSource for CloudWatchSource {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|err| classify("ListMetrics", err))?;
             for listed_metric in page.metrics() {
-                let pairs = listed_metric.dimensions().iter().map(|d| (d.name().unwrap_or(""), d.value().unwrap_or("")));
+                let pairs =
+                    listed_metric.dimensions().iter().map(|d| (d.name().unwrap_or(""), d.value().unwrap_or("")));
                 // Combinations that are not ALB series (other dimension names,
                 // malformed values) cannot be asked for, so they are not offered.
                 listed.extend(Dimensions::from_pairs(pairs));
@@ -103,11 +102,8 @@ impl MetricSource for CloudWatchSource {
         let mut fetched = Fetched { datapoints: vec![Vec::new(); request.series.len()], warnings: Vec::new() };
         for (batch_index, batch) in request.series.chunks(MAX_QUERIES_PER_CALL).enumerate() {
             let offset = batch_index * MAX_QUERIES_PER_CALL;
-            let queries = batch
-                .iter()
-                .enumerate()
-                .map(|(index, dims)| metric_query(request, offset + index, dims))
-                .collect();
+            let queries =
+                batch.iter().enumerate().map(|(index, dims)| metric_query(request, offset + index, dims)).collect();
             let mut pages = client
                 .get_metric_data()
                 .set_metric_data_queries(Some(queries))
@@ -156,11 +152,8 @@ fn metric_query(request: &FetchRequest, index: usize, dims: &Dimensions) -> cw::
         .metric_name(request.metric.as_str())
         .set_dimensions(Some(dimensions))
         .build();
-    let stat = cw::MetricStat::builder()
-        .metric(metric)
-        .period(request.period as i32)
-        .stat(request.stat.to_string())
-        .build();
+    let stat =
+        cw::MetricStat::builder().metric(metric).period(request.period as i32).stat(request.stat.to_string()).build();
     cw::MetricDataQuery::builder().id(query_id(index)).metric_stat(stat).return_data(true).build()
 }
 
@@ -197,7 +190,9 @@ where
             let status = service.raw().status().as_u16();
             classify_service_error(operation, code, status)
         }
-        SdkError::ResponseError(_) => SourceError::Upstream(format!("{operation} returned an answer that could not be read")),
+        SdkError::ResponseError(_) => {
+            SourceError::Upstream(format!("{operation} returned an answer that could not be read"))
+        }
         _ => SourceError::Upstream(format!("{operation} could not be made; the server log has details")),
     }
 }
@@ -209,8 +204,14 @@ fn classify_service_error(operation: &str, code: &str, status: u16) -> SourceErr
         "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException" => {
             SourceError::Throttled(detail)
         }
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "InvalidClientTokenId"
-        | "UnrecognizedClientException" | "ExpiredToken" | "ExpiredTokenException" | "SignatureDoesNotMatch"
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
+        | "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "SignatureDoesNotMatch"
         | "IncompleteSignature" => SourceError::AccessDenied(detail),
         _ if status == 429 => SourceError::Throttled(detail),
         _ if status == 401 || status == 403 => SourceError::AccessDenied(detail),

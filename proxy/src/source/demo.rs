@@ -32,15 +32,24 @@ enum Profile {
 const TOPOLOGY: [(&str, &[(&str, Profile)]); 3] = [
     (
         "app/edge-alb/50dc6c495c0c9188",
-        &[("targetgroup/web-blue/6d0ecf831eec9f09", Profile::Sparse), ("targetgroup/web-green/8a2f5d41b7c3e920", Profile::Quiet)],
+        &[
+            ("targetgroup/web-blue/6d0ecf831eec9f09", Profile::Sparse),
+            ("targetgroup/web-green/8a2f5d41b7c3e920", Profile::Quiet),
+        ],
     ),
     (
         "app/payments-alb/3e9c1f0a7b2d4c68",
-        &[("targetgroup/checkout-tls/4b1e8d2c9f0a7365", Profile::Onset), ("targetgroup/ledger-api/9c7a2e5f1d3b8046", Profile::Quiet)],
+        &[
+            ("targetgroup/checkout-tls/4b1e8d2c9f0a7365", Profile::Onset),
+            ("targetgroup/ledger-api/9c7a2e5f1d3b8046", Profile::Quiet),
+        ],
     ),
     (
         "app/internal-api/a41f0c2e9d7b3586",
-        &[("targetgroup/grpc-backend/2f8b6e1a4c9d0735", Profile::Spiky), ("targetgroup/admin-tls/e07d3b9a5c1f2864", Profile::Sparse)],
+        &[
+            ("targetgroup/grpc-backend/2f8b6e1a4c9d0735", Profile::Spiky),
+            ("targetgroup/admin-tls/e07d3b9a5c1f2864", Profile::Sparse),
+        ],
     ),
 ];
 
@@ -210,8 +219,16 @@ impl MetricSource for DemoSource {
                 let Dimensions { load_balancer, target_group, availability_zone } = leaf.dims;
                 [
                     Dimensions { load_balancer: load_balancer.clone(), target_group: None, availability_zone: None },
-                    Dimensions { load_balancer: load_balancer.clone(), target_group: None, availability_zone: availability_zone.clone() },
-                    Dimensions { load_balancer: load_balancer.clone(), target_group: target_group.clone(), availability_zone: None },
+                    Dimensions {
+                        load_balancer: load_balancer.clone(),
+                        target_group: None,
+                        availability_zone: availability_zone.clone(),
+                    },
+                    Dimensions {
+                        load_balancer: load_balancer.clone(),
+                        target_group: target_group.clone(),
+                        availability_zone: None,
+                    },
                     Dimensions { load_balancer, target_group, availability_zone },
                 ]
             })
@@ -280,9 +297,15 @@ mod tests {
         let demo = demo();
         let onset = demo.onset();
         let checkout = Some("targetgroup/checkout-tls/4b1e8d2c9f0a7365");
-        let after = demo.fetch(&region(), &request(TOPOLOGY[1].0, checkout, Statistic::SampleCount, onset, onset + 3_600, 60)).await.unwrap();
+        let after = demo
+            .fetch(&region(), &request(TOPOLOGY[1].0, checkout, Statistic::SampleCount, onset, onset + 3_600, 60))
+            .await
+            .unwrap();
         assert_eq!(after.datapoints[0].len(), 60, "every minute after the onset has errors");
-        let before = demo.fetch(&region(), &request(TOPOLOGY[1].0, checkout, Statistic::SampleCount, onset - 3_600, onset, 60)).await.unwrap();
+        let before = demo
+            .fetch(&region(), &request(TOPOLOGY[1].0, checkout, Statistic::SampleCount, onset - 3_600, onset, 60))
+            .await
+            .unwrap();
         assert!(before.datapoints[0].len() < 10, "before the onset errors are rare");
     }
 
@@ -296,10 +319,14 @@ mod tests {
     async fn sums_of_parts_equal_the_whole() {
         let demo = demo();
         let (start, end) = (NOW - 7_200, NOW);
-        let whole = demo.fetch(&region(), &request(TOPOLOGY[2].0, None, Statistic::Sum, start, end, 3_600)).await.unwrap();
+        let whole =
+            demo.fetch(&region(), &request(TOPOLOGY[2].0, None, Statistic::Sum, start, end, 3_600)).await.unwrap();
         let mut parts = 0.0;
         for (tg, _) in TOPOLOGY[2].1 {
-            let part = demo.fetch(&region(), &request(TOPOLOGY[2].0, Some(tg), Statistic::Sum, start, end, 3_600)).await.unwrap();
+            let part = demo
+                .fetch(&region(), &request(TOPOLOGY[2].0, Some(tg), Statistic::Sum, start, end, 3_600))
+                .await
+                .unwrap();
             parts += part.datapoints[0].iter().map(|(_, v)| v).sum::<f64>();
         }
         let total: f64 = whole.datapoints[0].iter().map(|(_, v)| v).sum();

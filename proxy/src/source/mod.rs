@@ -47,7 +47,9 @@ pub trait MetricSource: Send + Sync {
 pub enum SourceError {
     #[error("CloudWatch throttled the request ({0}); try again in a moment")]
     Throttled(String),
-    #[error("CloudWatch denied access ({0}): the proxy's AWS identity needs cloudwatch:GetMetricData and cloudwatch:ListMetrics (see docs/deploy.md)")]
+    #[error(
+        "CloudWatch denied access ({0}): the proxy's AWS identity needs cloudwatch:GetMetricData and cloudwatch:ListMetrics (see docs/deploy.md)"
+    )]
     AccessDenied(String),
     #[error("CloudWatch is unreachable: {0}")]
     Unreachable(String),
