@@ -32,12 +32,22 @@ fn trunk_build(release: bool) -> Result<(), String> {
     run_command(&mut trunk)
 }
 
+/// Every native package: building them in one selection keeps cargo's
+/// feature unification the same for `run`, `test` and `lint`, so the AWS SDK
+/// is compiled once rather than once per selection.
+const NATIVE_PACKAGES: [&str; 3] = ["--workspace", "--exclude", "tlswatch-frontend"];
+
+/// The target directory cargo builds into.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| project_root().join("target"))
+}
+
 pub fn run(args: &[String]) -> Result<(), String> {
     setup::build_tools()?;
     trunk_build(true)?;
-    let mut proxy = cargo();
-    proxy.args(["run", "--package", "tlswatch", "--", "--source", "demo", "--dist"]);
-    proxy.arg(project_root().join("dist")).args(args);
+    run_command(cargo().arg("build").args(NATIVE_PACKAGES).arg("--bins"))?;
+    let mut proxy = Command::new(target_dir().join("debug/tlswatch"));
+    proxy.args(["--source", "demo", "--dist"]).arg(project_root().join("dist")).args(args);
     run_command(&mut proxy)
 }
 
@@ -48,7 +58,7 @@ pub fn test() -> Result<(), String> {
     check_style()?;
     // The frontend must build; the proxy binary is what the black-box tests start.
     trunk_build(false)?;
-    run_command(cargo().args(["build", "--package", "tlswatch"]))?;
+    run_command(cargo().arg("build").args(NATIVE_PACKAGES).arg("--bins"))?;
     // nextest runs each test in its own process (each black-box test owns its
     // moto and tlswatch processes) and ends with one summary line.
     run_command(cargo().args([
