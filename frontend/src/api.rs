@@ -2,7 +2,8 @@
 
 use gloo_net::http::Request;
 use serde::de::DeserializeOwned;
-use tlswatch_shared::api::{ErrorBody, SeriesResponse};
+use tlswatch_shared::api::{CatalogResponse, DimensionsResponse, ErrorBody, SeriesResponse};
+use tlswatch_shared::{Metric, Region};
 
 /// A failed call, as shown to the user.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,11 +18,23 @@ pub async fn series(query: &str) -> Result<SeriesResponse, ApiFailure> {
     get_json(&format!("/api/v1/series?{query}")).await
 }
 
+/// `GET /api/v1/catalog`.
+pub async fn catalog() -> Result<CatalogResponse, ApiFailure> {
+    get_json("/api/v1/catalog").await
+}
+
+/// `GET /api/v1/dimensions`.
+pub async fn dimensions(metric: Metric, region: Option<Region>) -> Result<DimensionsResponse, ApiFailure> {
+    let mut url = format!("/api/v1/dimensions?metric={}", metric.as_str());
+    if let Some(region) = region {
+        url.push_str(&format!("&region={region}"));
+    }
+    get_json(&url).await
+}
+
 async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
-    let unreachable = |err: gloo_net::Error| ApiFailure {
-        message: format!("the tlswatch server could not be reached: {err}"),
-        param: None,
-    };
+    let unreachable =
+        |err: gloo_net::Error| ApiFailure { message: format!("the tlswatch server could not be reached: {err}"), param: None };
     let response = Request::get(url).send().await.map_err(unreachable)?;
     if response.ok() {
         return response.json::<T>().await.map_err(|err| ApiFailure {

@@ -2,11 +2,13 @@
 //!
 //! The page URL is the view: the app reads it with the same parser the proxy
 //! uses (`tlswatch-shared`), asks `/api/v1/series` with its canonical query
-//! string and draws the answer with ECharts (through charming).
+//! string and draws the answer with ECharts (options built with charming).
 
 mod api;
 mod app;
 mod components;
+mod echarts;
+mod time_fmt;
 
 fn main() {
     console_error_panic_hook::set_once();

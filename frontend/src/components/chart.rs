@@ -1,52 +1,130 @@
-//! The time-series chart, drawn by ECharts through charming.
+//! The time-series chart: options built with charming, drawn by ECharts.
+//! Zooming (drag a box on the plot, the mouse wheel, or the slider) writes
+//! the zoomed range to the URL as absolute times, so a zoom is a view too.
 
-use charming::component::{Axis, Legend, Title};
+use std::time::Duration;
+
+use charming::Chart;
+use charming::component::{Axis, DataZoom, DataZoomType, Feature, FilterMode, Grid, Legend, LegendType, Toolbox, ToolboxDataZoom};
 use charming::datatype::{CompositeValue, DataPoint};
 use charming::element::{AxisType, Tooltip, Trigger};
 use charming::series::Line;
-use charming::{Chart as EChart, WasmRenderer};
+use leptos::ev;
+use leptos::html::Div;
 use leptos::prelude::*;
 use tlswatch_shared::api::SeriesResponse;
+use tlswatch_shared::{TimeSpec, TimeZone};
+use wasm_bindgen::prelude::*;
 
-const CHART_ID: &str = "chart";
-const CHART_HEIGHT: u32 = 420;
+use crate::app::ViewState;
+use crate::echarts::{self, Instance};
 
-/// One line per series on a time axis. An empty answer says so in words.
+/// How long the zoom must rest before it is written to the URL.
+const ZOOM_SETTLE: Duration = Duration::from_millis(600);
+/// Set once the first chart is drawn, for time-to-chart measurements.
+const DRAWN_MARK: &str = "tlswatch:chart-drawn";
+
 #[component]
-pub fn Chart(response: SeriesResponse) -> impl IntoView {
-    let has_errors = response.series.iter().any(|series| series.values.iter().flatten().any(|v| *v > 0.0));
-    let empty_note = (!has_errors).then(|| {
-        view! { <p class="no-errors" role="status">"No TLS negotiation errors in this range."</p> }
-    });
-    let chart = build(&response);
-    // Draw once the element is in the document.
+pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>) -> impl IntoView {
+    let state = use_context::<ViewState>().expect("the dashboard provides the view");
+    let element = NodeRef::<Div>::new();
+    let instance = StoredValue::new_local(None::<Instance>);
+    let zoom_generation = StoredValue::new(0u64);
+
+    let on_zoom = move |instance: &Instance| {
+        let Some((start_ms, end_ms)) = echarts::zoomed_range(instance) else { return };
+        let this = zoom_generation.get_value() + 1;
+        zoom_generation.set_value(this);
+        set_timeout(
+            move || {
+                if zoom_generation.get_value() != this {
+                    return;
+                }
+                let from = ((start_ms / 1_000.0) as i64).div_euclid(60) * 60;
+                let to = ((end_ms / 1_000.0).ceil() as i64 + 59).div_euclid(60) * 60;
+                if to > from {
+                    state.update(|view| {
+                        view.from = TimeSpec::At(from);
+                        view.to = TimeSpec::At(to);
+                    });
+                }
+            },
+            ZOOM_SETTLE,
+        );
+    };
+
     Effect::new(move |_| {
-        if let Err(err) = WasmRenderer::new_opt(None, Some(CHART_HEIGHT)).render(CHART_ID, &chart) {
-            leptos::logging::error!("could not draw the chart: {err:?}");
+        let Some(response) = data.get() else { return };
+        let tz = tz.get();
+        let Some(div) = element.get() else { return };
+        let chart = instance.get_value().unwrap_or_else(|| {
+            let chart = echarts::init(&div);
+            let for_handler = chart.clone();
+            let handler = Closure::<dyn Fn()>::new(move || on_zoom(&for_handler));
+            chart.on("datazoom", handler.as_ref().unchecked_ref());
+            // The chart lives as long as the page.
+            handler.forget();
+            instance.set_value(Some(chart.clone()));
+            chart
+        });
+        chart.set_option(&echarts::to_js(&option(&response, tz)), true);
+        // Dragging on the plot selects a range to zoom into.
+        chart.dispatch_action(&echarts::to_js(&serde_json::json!({
+            "type": "takeGlobalCursor", "key": "dataZoomSelect", "dataZoomSelectActive": true
+        })));
+        if let Some(performance) = window().performance() {
+            if performance.get_entries_by_name(DRAWN_MARK).length() == 0 {
+                let _ = performance.mark(DRAWN_MARK);
+            }
         }
     });
+
+    let resize = window_event_listener(ev::resize, move |_| {
+        if let Some(chart) = instance.get_value() {
+            chart.resize();
+        }
+    });
+    on_cleanup(move || resize.remove());
+
     view! {
-        {empty_note}
-        <div id=CHART_ID class="chart" role="img" aria-label="Chart of TLS negotiation errors over time"></div>
+        <div
+            id="chart"
+            class="chart"
+            class:hidden=move || data.with(Option::is_none)
+            node_ref=element
+            role="img"
+            aria-label="Chart of TLS negotiation errors over time; the summary above gives the figures"
+        ></div>
     }
 }
 
-fn build(response: &SeriesResponse) -> EChart {
-    let title = response.series.first().map(|s| format!("{} ({})", s.metric.as_str(), s.stat)).unwrap_or_default();
-    let mut chart = EChart::new()
-        .title(Title::new().text(title))
+/// The ECharts option of a response: one line per series on a time axis.
+fn option(response: &SeriesResponse, tz: TimeZone) -> serde_json::Value {
+    let stat = response.series.first().map_or("Sum", |s| s.stat.as_str());
+    let mut chart = Chart::new()
+        .grid(Grid::new().left(56).right(24).top(56).bottom(72))
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .legend(Legend::new().top("bottom"))
-        .x_axis(Axis::new().type_(AxisType::Time))
-        .y_axis(Axis::new().type_(AxisType::Value).min_interval(1));
+        .legend(Legend::new().type_(LegendType::Scroll).top(8))
+        .toolbox(
+            Toolbox::new()
+                .show(false)
+                .feature(Feature::new().data_zoom(ToolboxDataZoom::new().y_axis_index("none"))),
+        )
+        .data_zoom(DataZoom::new().type_(DataZoomType::Inside).filter_mode(FilterMode::None))
+        .data_zoom(DataZoom::new().type_(DataZoomType::Slider).filter_mode(FilterMode::None).bottom(16))
+        .x_axis(Axis::new().type_(AxisType::Time).min(response.start * 1_000).max(response.end * 1_000))
+        .y_axis(Axis::new().type_(AxisType::Value).name(stat).min_interval(1));
     for series in &response.series {
-        let data: Vec<DataPoint> = series
+        let points: Vec<DataPoint> = series
             .timestamps
             .iter()
             .zip(&series.values)
             .map(|(t, v)| DataPoint::from(vec![CompositeValue::from(t * 1_000), CompositeValue::from(*v)]))
             .collect();
-        chart = chart.series(Line::new().name(series.label.clone()).show_symbol(false).data(data));
+        chart = chart.series(Line::new().name(series.label.clone()).show_symbol(false).data(points));
     }
-    chart
+    let mut option = serde_json::to_value(&chart).unwrap_or_default();
+    option["useUTC"] = serde_json::Value::Bool(tz == TimeZone::Utc);
+    option["animation"] = serde_json::Value::Bool(false);
+    option
 }

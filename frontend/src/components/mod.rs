@@ -1,4 +1,7 @@
 //! The pieces of the page.
 
 pub mod chart;
+pub mod form;
+pub mod pickers;
 pub mod status;
+pub mod summary;

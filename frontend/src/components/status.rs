@@ -1,44 +1,26 @@
-//! What the page says about the view: its parameters, warnings and errors.
+//! What the page says about its state: loading, warnings, errors, demo data.
 
 use leptos::prelude::*;
-use tlswatch_shared::View;
 
 use crate::api::ApiFailure;
 
-/// The load balancers, statistic and period of the view, in words.
+/// Shown while a view loads; the chart stays as it was meanwhile.
 #[component]
-pub fn ViewSummary(view: View) -> impl IntoView {
-    let balancers = if view.load_balancers.is_empty() {
-        "all load balancers".to_string()
-    } else {
-        view.load_balancers.iter().map(|lb| lb.name().to_string()).collect::<Vec<_>>().join(", ")
-    };
+pub fn LoadingNote(loading: Signal<bool>) -> impl IntoView {
     view! {
-        <dl class="view-summary">
-            <dt>"Metric"</dt><dd class="metric">{view.metric.as_str()}</dd>
-            <dt>"Load balancers"</dt><dd class="load-balancers">{balancers}</dd>
-            <dt>"Statistic"</dt><dd class="stat">{view.stat.to_string()}</dd>
-            <dt>"Period"</dt><dd class="period">{period_text(&view)}</dd>
-            <dt>"Range"</dt><dd class="range">{format!("{} to {}", view.from, view.to)}</dd>
-        </dl>
+        <p class="loading" role="status" aria-live="polite" class:hidden=move || !loading.get()>
+            "Loading…"
+        </p>
     }
 }
 
-fn period_text(view: &View) -> String {
-    match view.period {
-        tlswatch_shared::Period::Auto => "automatic".to_string(),
-        tlswatch_shared::Period::Seconds(seconds) if seconds % 3_600 == 0 => format!("{} h", seconds / 3_600),
-        tlswatch_shared::Period::Seconds(seconds) => format!("{} min", seconds / 60),
-    }
-}
-
-/// The API's warnings, above the chart.
+/// The API's warnings (a raised period, partial data), above the chart.
 #[component]
 pub fn Warnings(warnings: Vec<String>) -> impl IntoView {
     (!warnings.is_empty()).then(|| {
         view! {
             <ul class="warnings" role="status">
-                {warnings.into_iter().map(|warning| view! { <li>{warning}</li> }).collect_view()}
+                {warnings.into_iter().map(|warning| view! { <li class="warning">{warning}</li> }).collect_view()}
             </ul>
         }
     })
@@ -53,4 +35,26 @@ pub fn ErrorNotice(failure: ApiFailure) -> impl IntoView {
             <span class="error-message">{failure.message}</span>
         </div>
     }
+}
+
+/// The API's message beside the control of the parameter it names.
+#[component]
+pub fn FieldError(param: &'static str, failure: Signal<Option<ApiFailure>>) -> impl IntoView {
+    move || {
+        failure.get().filter(|failure| failure.param.as_deref() == Some(param)).map(|failure| {
+            view! { <p class="field-error" id=format!("{param}-error")>{failure.message}</p> }
+        })
+    }
+}
+
+/// Says so when the proxy serves synthetic data.
+#[component]
+pub fn DemoBadge(source: String) -> impl IntoView {
+    (source == "demo").then(|| {
+        view! {
+            <span class="badge demo-badge" title="The server runs on built-in synthetic data, not CloudWatch">
+                "Demo data"
+            </span>
+        }
+    })
 }

@@ -1,0 +1,267 @@
+//! The controls: every change writes a new view to the URL.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use tlswatch_shared::api::CatalogResponse;
+use tlswatch_shared::catalog::Choice;
+use tlswatch_shared::{Metric, Period, Refresh, Region, Statistic, TimeSpec, TimeZone};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::api::ApiFailure;
+use crate::app::ViewState;
+use crate::components::pickers::DimensionPickers;
+use crate::components::status::FieldError;
+use crate::time_fmt;
+
+/// The catalog as the dashboard loaded it.
+pub type CatalogResource = LocalResource<Result<CatalogResponse, ApiFailure>>;
+
+#[component]
+pub fn ViewForm(failure: Signal<Option<ApiFailure>>) -> impl IntoView {
+    let state = use_context::<ViewState>().expect("the dashboard provides the view");
+    let catalog = use_context::<CatalogResource>().expect("the dashboard provides the catalog");
+    view! {
+        <form class="controls" aria-label="View" on:submit=|ev| ev.prevent_default()>
+            <Suspense fallback=|| view! { <p>"Loading the catalog…"</p> }>
+                {move || catalog.get().map(|answer| match answer {
+                    Ok(catalog) => view! { <Controls catalog state failure/> }.into_any(),
+                    Err(err) => view! { <p class="error" role="alert">{err.message}</p> }.into_any(),
+                })}
+            </Suspense>
+        </form>
+    }
+}
+
+#[component]
+fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<ApiFailure>>) -> impl IntoView {
+    let metrics: Vec<Choice> = catalog
+        .metrics
+        .iter()
+        .map(|m| Choice { value: m.name.as_str().to_string(), label: m.name.as_str().to_string() })
+        .collect();
+    let regions: Vec<Choice> =
+        catalog.regions.iter().map(|r| Choice { value: r.clone(), label: r.clone() }).collect();
+    let default_region = catalog.default_region.clone();
+    let mut presets = catalog.time_presets.clone();
+    presets.push(Choice { value: CUSTOM.to_string(), label: "Custom range".to_string() });
+
+    view! {
+        <Select
+            id="metric" label="Metric" choices=metrics
+            current=Signal::derive(move || state.current().metric.as_str().to_string())
+            on_pick=Callback::new(move |value: String| if let Ok(metric) = Metric::parse(&value) {
+                state.update(|view| {
+                    view.metric = metric;
+                    // Not every metric is published per target group.
+                    if !metric.has_dimension_set(&view.dimension_names()) {
+                        view.target_groups.clear();
+                    }
+                });
+            })
+        />
+        <FieldError param="metric" failure/>
+        {(regions.len() > 1).then(|| view! {
+            <Select
+                id="region" label="Region" choices=regions
+                current=Signal::derive(move || state.current().region.map_or(default_region.clone(), |r| r.to_string()))
+                on_pick=Callback::new(move |value: String| if let Ok(region) = Region::parse(&value) {
+                    state.update(|view| view.region = Some(region));
+                })
+            />
+        })}
+        <DimensionPickers failure/>
+        <Select
+            id="stat" label="Statistic" choices=catalog.statistics.clone()
+            current=Signal::derive(move || state.current().stat.to_string())
+            on_pick=Callback::new(move |value: String| if let Ok(stat) = Statistic::parse(&value) {
+                state.update(|view| {
+                    view.stat = stat;
+                    view.fill = tlswatch_shared::Fill::default_for(stat);
+                });
+            })
+        />
+        <FieldError param="stat" failure/>
+        <Select
+            id="period" label="Period" choices=catalog.periods.clone()
+            current=Signal::derive(move || state.current().period.to_string())
+            on_pick=Callback::new(move |value: String| if let Ok(period) = Period::parse(&value) {
+                state.update(|view| view.period = period);
+            })
+        />
+        <FieldError param="period" failure/>
+        <TimeRange presets failure/>
+        <Select
+            id="tz" label="Times in" choices=vec![choice("utc", "UTC"), choice("local", "Local time")]
+            current=Signal::derive(move || state.current().tz.as_str().to_string())
+            on_pick=Callback::new(move |value: String| if let Ok(tz) = TimeZone::parse(&value) {
+                state.update(|view| view.tz = tz);
+            })
+        />
+        <Select
+            id="refresh" label="Auto-refresh"
+            choices=vec![choice("off", "Off"), choice("1m", "Every minute"), choice("5m", "Every 5 minutes")]
+            current=Signal::derive(move || state.current().refresh.as_str().to_string())
+            on_pick=Callback::new(move |value: String| if let Ok(refresh) = Refresh::parse(&value) {
+                state.update(|view| view.refresh = refresh);
+            })
+            disabled=Signal::derive(move || { let v = state.current(); !v.from.is_relative() && !v.to.is_relative() })
+        />
+        <ShareButtons/>
+    }
+}
+
+const CUSTOM: &str = "custom";
+
+fn choice(value: &str, label: &str) -> Choice {
+    Choice { value: value.to_string(), label: label.to_string() }
+}
+
+/// A labelled select whose value follows `current`.
+#[component]
+pub fn Select(
+    id: &'static str,
+    label: &'static str,
+    choices: Vec<Choice>,
+    current: Signal<String>,
+    on_pick: Callback<String>,
+    #[prop(optional, into)] disabled: Signal<bool>,
+) -> impl IntoView {
+    let options = move || {
+        let current = current.get();
+        let mut choices = choices.clone();
+        // A value the menu does not offer (say period=120) still shows as chosen.
+        if !choices.iter().any(|c| c.value == current) {
+            choices.push(Choice { value: current.clone(), label: current.clone() });
+        }
+        choices
+            .into_iter()
+            .map(|c| {
+                let selected = c.value == current;
+                view! { <option value=c.value.clone() selected=selected prop:selected=selected>{c.label}</option> }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select
+                id=id
+                name=id
+                disabled=move || disabled.get()
+                aria-describedby=format!("{id}-error")
+                on:change=move |ev| on_pick.run(event_target_value(&ev))
+            >
+                {options}
+            </select>
+        </div>
+    }
+}
+
+/// Presets, or a custom absolute range.
+#[component]
+fn TimeRange(presets: Vec<Choice>, failure: Signal<Option<ApiFailure>>) -> impl IntoView {
+    let state = use_context::<ViewState>().expect("the dashboard provides the view");
+    let preset_values: Vec<String> = presets.iter().map(|p| p.value.clone()).collect();
+    let wants_custom = RwSignal::new(false);
+    let current = Signal::derive(move || {
+        let view = state.current();
+        let from = view.from.to_string();
+        if view.to == TimeSpec::Now && preset_values.contains(&from) && !wants_custom.get() {
+            from
+        } else {
+            CUSTOM.to_string()
+        }
+    });
+    let from_input = RwSignal::new(String::new());
+    let to_input = RwSignal::new(String::new());
+    // Fill the custom inputs with the view's range whenever it changes.
+    Effect::new(move |_| {
+        let view = state.current();
+        let now = time_fmt::now();
+        from_input.set(time_fmt::to_input(view.from.resolve(now), view.tz));
+        to_input.set(time_fmt::to_input(view.to.resolve(now), view.tz));
+    });
+    let apply = move |_| {
+        let tz = state.current().tz;
+        if let (Some(from), Some(to)) =
+            (time_fmt::from_input(&from_input.get(), tz), time_fmt::from_input(&to_input.get(), tz))
+        {
+            wants_custom.set(false);
+            state.update(|view| {
+                view.from = TimeSpec::At(from);
+                view.to = TimeSpec::At(to);
+            });
+        }
+    };
+    view! {
+        <Select
+            id="range" label="Time range" choices=presets current
+            on_pick=Callback::new(move |value: String| {
+                if value == CUSTOM {
+                    wants_custom.set(true);
+                } else if let Ok(from) = TimeSpec::parse("from", &value) {
+                    wants_custom.set(false);
+                    state.update(|view| {
+                        view.from = from;
+                        view.to = TimeSpec::Now;
+                    });
+                }
+            })
+        />
+        <fieldset class="custom-range" class:hidden=move || current.get() != CUSTOM>
+            <legend>"Custom range"</legend>
+            <div class="field">
+                <label for="from">"From"</label>
+                <input id="from" type="datetime-local" prop:value=move || from_input.get()
+                    on:input=move |ev| from_input.set(event_target_value(&ev))/>
+            </div>
+            <div class="field">
+                <label for="to">"To"</label>
+                <input id="to" type="datetime-local" prop:value=move || to_input.get()
+                    on:input=move |ev| to_input.set(event_target_value(&ev))/>
+            </div>
+            <button type="button" id="apply-range" on:click=apply>"Apply range"</button>
+        </fieldset>
+        <FieldError param="from" failure/>
+        <FieldError param="to" failure/>
+    }
+}
+
+/// Copy the link; pin a relative range to absolute times.
+#[component]
+fn ShareButtons() -> impl IntoView {
+    let state = use_context::<ViewState>().expect("the dashboard provides the view");
+    let note = RwSignal::new(String::new());
+    let copy = move |_| {
+        let href = window().location().href().unwrap_or_default();
+        let clipboard = window().navigator().clipboard();
+        spawn_local(async move {
+            let copied = JsFuture::from(clipboard.write_text(&href)).await.is_ok();
+            note.set(if copied { "Link copied.".to_string() } else { format!("Copy this link: {href}") });
+        });
+    };
+    let pin = move |_| {
+        let now = time_fmt::now();
+        state.update(|view| {
+            // Whole minutes keep the link short and the buckets aligned.
+            view.from = TimeSpec::At(view.from.resolve(now).div_euclid(60) * 60);
+            view.to = TimeSpec::At(view.to.resolve(now).div_euclid(60) * 60);
+            view.refresh = Refresh::Off;
+        });
+        note.set("Time pinned: the link now shows this range tomorrow too.".to_string());
+    };
+    let pinned = Signal::derive(move || {
+        let view = state.current();
+        !view.from.is_relative() && !view.to.is_relative()
+    });
+    view! {
+        <div class="share">
+            <button type="button" id="copy-link" on:click=copy>"Copy link"</button>
+            <button type="button" id="pin-time" on:click=pin disabled=move || pinned.get()
+                title="Turn the relative range into absolute times, so the link shows the same data later">
+                "Pin time"
+            </button>
+            <p class="share-note" role="status" aria-live="polite">{move || note.get()}</p>
+        </div>
+    }
+}

@@ -1,0 +1,60 @@
+//! The figures beside the chart, from the API's `summary`.
+
+use leptos::prelude::*;
+use tlswatch_shared::api::SeriesResponse;
+use tlswatch_shared::{Statistic, TimeZone};
+
+use crate::time_fmt;
+
+#[component]
+pub fn SummaryFigures(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>) -> impl IntoView {
+    move || {
+        let response = data.get()?;
+        let tz = tz.get();
+        let summary = response.summary;
+        let is_sum = response.series.first().is_none_or(|s| s.stat == Statistic::Sum.to_string());
+        let quiet = summary.worst.is_none();
+        Some(view! {
+            {quiet.then(|| view! {
+                <p class="no-errors" role="status">"No TLS negotiation errors in this range."</p>
+            })}
+            <dl class="summary" aria-label="Summary of the range">
+                {is_sum.then(|| view! {
+                    <div>
+                        <dt>"Total errors"</dt>
+                        <dd id="summary-total" data-value=summary.total>{format_number(summary.total)}</dd>
+                    </div>
+                })}
+                <div>
+                    <dt>"Worst bucket"</dt>
+                    {match summary.worst.clone() {
+                        Some(worst) => view! {
+                            <dd id="summary-worst" data-value=worst.value data-t=worst.t>
+                                {format!("{} at {} ({})", format_number(worst.value), time_fmt::show(worst.t, tz), worst.series)}
+                            </dd>
+                        }.into_any(),
+                        None => view! { <dd id="summary-worst">"none"</dd> }.into_any(),
+                    }}
+                </div>
+                <div>
+                    <dt>"Buckets with errors"</dt>
+                    <dd id="summary-buckets" data-value=summary.buckets_with_errors>
+                        {format!("{} of {}", summary.buckets_with_errors, summary.buckets)}
+                    </dd>
+                </div>
+                <div>
+                    <dt>"Last error"</dt>
+                    {match summary.last_error {
+                        Some(t) => view! { <dd id="summary-last" data-t=t>{time_fmt::show(t, tz)}</dd> }.into_any(),
+                        None => view! { <dd id="summary-last">"none in range"</dd> }.into_any(),
+                    }}
+                </div>
+            </dl>
+        })
+    }
+}
+
+/// Whole numbers without decimals, others with up to two.
+fn format_number(value: f64) -> String {
+    if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value:.2}") }
+}

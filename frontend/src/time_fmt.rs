@@ -1,0 +1,56 @@
+//! Times as the page shows and reads them, in UTC or the browser's zone.
+
+use tlswatch_shared::TimeZone;
+
+/// `2026-11-28 14:05 UTC`, or the same in the browser's zone.
+pub fn show(seconds: i64, tz: TimeZone) -> String {
+    match tz {
+        TimeZone::Utc => match jiff::Timestamp::from_second(seconds) {
+            Ok(t) => t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+            Err(_) => seconds.to_string(),
+        },
+        TimeZone::Local => {
+            let (y, mo, d, h, mi) = local_parts(seconds);
+            format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}")
+        }
+    }
+}
+
+/// The value of a `datetime-local` input: `2026-11-28T14:05`.
+pub fn to_input(seconds: i64, tz: TimeZone) -> String {
+    match tz {
+        TimeZone::Utc => match jiff::Timestamp::from_second(seconds) {
+            Ok(t) => t.strftime("%Y-%m-%dT%H:%M").to_string(),
+            Err(_) => String::new(),
+        },
+        TimeZone::Local => {
+            let (y, mo, d, h, mi) = local_parts(seconds);
+            format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}")
+        }
+    }
+}
+
+/// Reads a `datetime-local` input's value in `tz`.
+pub fn from_input(value: &str, tz: TimeZone) -> Option<i64> {
+    if value.len() < 16 {
+        return None;
+    }
+    match tz {
+        TimeZone::Utc => format!("{}:00Z", &value[..16]).parse::<jiff::Timestamp>().ok().map(|t| t.as_second()),
+        TimeZone::Local => {
+            // An ISO date-time without an offset is local time to `Date`.
+            let millis = js_sys::Date::new(&value[..16].into()).get_time();
+            millis.is_finite().then(|| (millis / 1_000.0) as i64)
+        }
+    }
+}
+
+fn local_parts(seconds: i64) -> (u32, u32, u32, u32, u32) {
+    let date = js_sys::Date::new(&((seconds as f64) * 1_000.0).into());
+    (date.get_full_year(), date.get_month() + 1, date.get_date(), date.get_hours(), date.get_minutes())
+}
+
+/// Epoch seconds now, from the browser's clock.
+pub fn now() -> i64 {
+    (js_sys::Date::now() / 1_000.0) as i64
+}
