@@ -13,6 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+pub mod browser;
+
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::config::{BehaviorVersion, Credentials, Region};
 
@@ -25,12 +27,12 @@ fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("a free port").port()
 }
 
 /// A child process that is killed and reaped when dropped, even when a test panics.
-struct Reaped(Child);
+pub(crate) struct Reaped(pub(crate) Child);
 
 impl Drop for Reaped {
     fn drop(&mut self) {
@@ -60,15 +62,22 @@ impl Moto {
             .spawn()
             .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
         let child = Reaped(child);
-        let address = SocketAddr::from(([127, 0, 0, 1], port));
-        let deadline = Instant::now() + START_TIMEOUT;
-        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-            assert!(Instant::now() < deadline, "moto did not listen on {address} within {START_TIMEOUT:?}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Self { _child: child, endpoint: format!("http://{address}") }
+        wait_for_port(port, "moto");
+        Self { _child: child, endpoint: format!("http://127.0.0.1:{port}") }
     }
+}
 
+/// Waits until something listens on the loopback `port`.
+pub(crate) fn wait_for_port(port: u16, what: &str) {
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + START_TIMEOUT;
+    while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not listen on {address} within {START_TIMEOUT:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+impl Moto {
     /// An SDK client for putting test data, with request compression off
     /// (moto's server cannot read compressed bodies).
     pub async fn client(&self) -> Client {
@@ -124,6 +133,14 @@ impl Tlswatch {
         });
         let url = receiver.recv_timeout(START_TIMEOUT).expect("tlswatch did not report its address");
         Self { _child: child, url }
+    }
+
+    /// Starts `tlswatch` on the demo source with the built frontend (`dist/`,
+    /// or `TLSWATCH_DIST`), for browser tests.
+    pub fn demo_with_frontend() -> Self {
+        let dist = std::env::var_os("TLSWATCH_DIST").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("dist"));
+        assert!(dist.join("index.html").is_file(), "{} has no built frontend: run `cargo xtask test`", dist.display());
+        Self::start(&["--source", "demo", "--dist", &dist.to_string_lossy()])
     }
 
     /// Starts `tlswatch` on CloudWatch at `moto`.

@@ -1,0 +1,162 @@
+//! The dashboard in a real browser (headless Chromium) against the built
+//! `tlswatch` on the demo source: links restore views, controls write the URL,
+//! refused views show the API's message, and "pin time" makes links absolute.
+
+use fantoccini::{Client, Locator};
+use serde_json::Value;
+use tlswatch_tests::Tlswatch;
+use tlswatch_tests::browser::{control_value, eval, wait_until, with_browser};
+
+const PAYMENTS: &str = "app/payments-alb/3e9c1f0a7b2d4c68";
+
+/// Waits for the page to show the figures of a loaded view.
+async fn wait_for_data(client: &Client) {
+    wait_until(client, "document.querySelector('#summary-buckets') && document.querySelector('.loading.hidden')").await;
+}
+
+/// The page's summary figures, as the data attributes carry them.
+async fn page_summary(client: &Client) -> Value {
+    eval(
+        client,
+        "{
+            buckets: Number(document.querySelector('#summary-buckets').dataset.value),
+            worst_value: document.querySelector('#summary-worst').dataset.value ?? null,
+            worst_t: document.querySelector('#summary-worst').dataset.t ?? null,
+            last_t: document.querySelector('#summary-last').dataset.t ?? null
+        }",
+    )
+    .await
+}
+
+fn api_summary(body: &Value) -> Value {
+    let summary = &body["summary"];
+    let text = |v: &Value| if v.is_null() { Value::Null } else { Value::from(v.to_string()) };
+    serde_json::json!({
+        "buckets": summary["buckets_with_errors"],
+        "worst_value": text(&summary["worst"]["value"]).as_str().map(|s| s.trim_end_matches(".0").to_string()),
+        "worst_t": text(&summary["worst"]["t"]),
+        "last_t": text(&summary["last_error"]),
+    })
+}
+
+#[tokio::test]
+async fn a_shared_link_opens_exactly_that_view() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    let query = format!("lb={PAYMENTS}&stat=Maximum&period=3600&from=now-7d");
+    with_browser(|client| async move {
+        // The last bucket fills as minutes pass: compare within one minute, retrying once.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            client.goto(&format!("{}/?{query}", tlswatch.url)).await.unwrap();
+            wait_for_data(&client).await;
+            let shown = page_summary(&client).await;
+            let (status, body) = tlswatch.get(&format!("/api/v1/series?{query}")).await;
+            assert_eq!(status, 200);
+            if shown == api_summary(&body) {
+                break;
+            }
+            assert!(attempts < 3, "page {shown} vs API {}", api_summary(&body));
+        }
+
+        assert_eq!(control_value(&client, "stat").await, "Maximum");
+        assert_eq!(control_value(&client, "period").await, "3600");
+        assert_eq!(control_value(&client, "range").await, "now-7d");
+        assert_eq!(control_value(&client, "metric").await, "TargetTLSNegotiationErrorCount");
+        let checked = eval(&client, &format!("document.querySelector('input[name=lb][value=\"{PAYMENTS}\"]').checked")).await;
+        assert_eq!(checked, Value::Bool(true));
+        let unchecked = eval(&client, "[...document.querySelectorAll('input[name=lb]')].filter(b => b.checked).length").await;
+        assert_eq!(unchecked, Value::from(1));
+
+        // The chart is drawn, with one line of 7 days of hourly buckets.
+        assert_eq!(eval(&client, "!!document.querySelector('#chart canvas')").await, Value::Bool(true));
+        let lines = eval(
+            &client,
+            "echarts.getInstanceByDom(document.getElementById('chart')).getOption().series.map(s => [s.name, s.data.length])",
+        )
+        .await;
+        let lines = lines.as_array().unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0][0], "payments-alb");
+        assert!(lines[0][1].as_u64().unwrap() >= 168, "{lines:?}");
+        assert_eq!(eval(&client, "!!document.querySelector('.demo-badge')").await, Value::Bool(true));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changing_a_control_writes_the_url_and_a_reload_restores_the_view() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+
+        client.find(Locator::Id("stat")).await.unwrap().select_by_value("Average").await.unwrap();
+        wait_until(&client, "location.search === '?stat=Average'").await;
+        client.find(Locator::Id("period")).await.unwrap().select_by_value("3600").await.unwrap();
+        wait_until(&client, "location.search === '?stat=Average&period=3600'").await;
+        let box_ = client.find(Locator::Css(&format!("input[name=lb][value=\"{PAYMENTS}\"]"))).await.unwrap();
+        box_.click().await.unwrap();
+        let expected = format!("?lb={PAYMENTS}&stat=Average&period=3600");
+        wait_until(&client, &format!("location.search === '{expected}'")).await;
+        wait_for_data(&client).await;
+
+        client.refresh().await.unwrap();
+        wait_for_data(&client).await;
+        assert_eq!(eval(&client, "location.search").await, Value::from(expected.as_str()));
+        assert_eq!(control_value(&client, "stat").await, "Average");
+        assert_eq!(control_value(&client, "period").await, "3600");
+        let series = eval(
+            &client,
+            "echarts.getInstanceByDom(document.getElementById('chart')).getOption().series.map(s => s.name)",
+        )
+        .await;
+        assert_eq!(series, serde_json::json!(["payments-alb"]));
+
+        // Back walks through the views.
+        client.back().await.unwrap();
+        wait_until(&client, "location.search === '?stat=Average&period=3600'").await;
+        wait_until(&client, "document.getElementById('period').value === '3600'").await;
+        wait_until(&client, "![...document.querySelectorAll('input[name=lb]')].some(b => b.checked)").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_refused_view_shows_the_api_message() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    let (status, body) = tlswatch.get("/api/v1/series?period=61").await;
+    assert_eq!(status, 400);
+    let message = body["error"]["message"].as_str().unwrap().to_string();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?period=61", tlswatch.url)).await.unwrap();
+        wait_until(&client, "document.querySelector('.error-message')").await;
+        let shown = client.find(Locator::Css(".error-message")).await.unwrap().text().await.unwrap();
+        assert_eq!(shown, message);
+        let beside_field = client.find(Locator::Id("period-error")).await.unwrap().text().await.unwrap();
+        assert_eq!(beside_field, message);
+        assert_eq!(eval(&client, "document.getElementById('chart').classList.contains('hidden')").await, Value::Bool(true));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pin_time_turns_a_relative_range_into_absolute_times() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?from=now-3h", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        client.find(Locator::Id("pin-time")).await.unwrap().click().await.unwrap();
+        wait_until(&client, "/from=\\d{4}-/.test(location.search) && /to=\\d{4}-/.test(location.search)").await;
+        let search = eval(&client, "location.search").await;
+        let view = tlswatch_shared::View::from_query(search.as_str().unwrap()).expect("a valid view");
+        let (tlswatch_shared::TimeSpec::At(from), tlswatch_shared::TimeSpec::At(to)) = (view.from, view.to) else {
+            panic!("not absolute: {search}");
+        };
+        assert_eq!(to - from, 3 * 3_600, "{search}");
+        assert!((tlswatch_tests::now() - to).abs() < 300, "pinned at about now: {search}");
+        assert_eq!(eval(&client, "document.getElementById('pin-time').disabled").await, Value::Bool(true));
+        wait_for_data(&client).await;
+    })
+    .await;
+}
