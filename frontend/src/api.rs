@@ -33,8 +33,10 @@ pub async fn dimensions(metric: Metric, region: Option<Region>) -> Result<Dimens
 }
 
 async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
-    let unreachable =
-        |err: gloo_net::Error| ApiFailure { message: format!("the tlswatch server could not be reached: {err}"), param: None };
+    let unreachable = |err: gloo_net::Error| ApiFailure {
+        message: format!("the tlswatch server could not be reached: {err}"),
+        param: None,
+    };
     let response = Request::get(url).send().await.map_err(unreachable)?;
     if response.ok() {
         return response.json::<T>().await.map_err(|err| ApiFailure {

@@ -1,9 +1,15 @@
 //! The built frontend: static files, and the index page for every other path
 //! so that a shared link (`/?lb=...`) opens the app with its query intact.
+//!
+//! Trunk names every asset with a content hash, so those are cached for a
+//! year; the index page, which names them, is revalidated on every load.
 
 use std::convert::Infallible;
 use std::path::Path;
 
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any_service};
 use tower::service_fn;
@@ -11,11 +17,52 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use crate::error::ApiError;
 
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const REVALIDATE: &str = "no-cache";
+
 pub fn frontend<S: Clone + Send + Sync + 'static>(dist: Option<&Path>) -> MethodRouter<S> {
     match dist.filter(|dir| dir.join("index.html").is_file()) {
-        Some(dir) => any_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
+        Some(dir) => any_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))))
+            .layer(middleware::from_fn(cache_control)),
         None => any_service(service_fn(|_request| async {
             Ok::<Response, Infallible>(ApiError::FrontendMissing.into_response())
         })),
+    }
+}
+
+async fn cache_control(request: Request, next: Next) -> Response {
+    let hashed = is_content_hashed(request.uri().path());
+    let mut response = next.run(request).await;
+    if response.status().is_success() {
+        let policy = if hashed { IMMUTABLE } else { REVALIDATE };
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
+}
+
+/// Whether a file name carries Trunk's content hash: `name-<16 hex digits>.ext`
+/// (or `_bg.wasm` after the hash).
+fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let Some((_, tail)) = name.rsplit_once('-') else { return false };
+    let (hash, rest) = tail.split_at(tail.len().min(16));
+    hash.len() == 16
+        && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && (rest.starts_with('.') || rest.starts_with("_bg."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_trunk_content_hashes() {
+        assert!(is_content_hashed("/tlswatch-frontend-cf631e1cfbce85e8.js"));
+        assert!(is_content_hashed("/tlswatch-frontend-cf631e1cfbce85e8_bg.wasm"));
+        assert!(is_content_hashed("/echarts.min-1f84290721b47fa3.js"));
+        assert!(!is_content_hashed("/index.html"));
+        assert!(!is_content_hashed("/"));
+        assert!(!is_content_hashed("/some/page"));
+        assert!(!is_content_hashed("/app-notahashatall00.js"));
     }
 }

@@ -133,7 +133,7 @@ async fn the_frontend_is_served_with_the_index_for_every_page_path() {
     let dist = std::env::temp_dir().join(format!("tlswatch-router-test-{}", std::process::id()));
     std::fs::create_dir_all(&dist).unwrap();
     std::fs::write(dist.join("index.html"), "<!doctype html><title>tlswatch</title>").unwrap();
-    std::fs::write(dist.join("app.js"), "console.log(1)").unwrap();
+    std::fs::write(dist.join("app-0123456789abcdef.js"), "console.log(1)").unwrap();
 
     let (status, content_type, body) = get(state(Some(dist.clone())), "/?lb=app/edge-alb/50dc6c495c0c9188").await;
     assert_eq!(status, StatusCode::OK);
@@ -141,9 +141,23 @@ async fn the_frontend_is_served_with_the_index_for_every_page_path() {
     assert!(body.contains("<title>tlswatch</title>"));
     let (status, _, body) = get(state(Some(dist.clone())), "/some/page?stat=Maximum").await;
     assert_eq!((status, body.contains("tlswatch")), (StatusCode::OK, true));
-    let (status, content_type, _) = get(state(Some(dist.clone())), "/app.js").await;
+    let (status, content_type, _) = get(state(Some(dist.clone())), "/app-0123456789abcdef.js").await;
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.contains("javascript"), "{content_type}");
+    let cache = |uri: &'static str| {
+        let state = state(Some(dist.clone()));
+        async move {
+            let response = router(state).oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+            response.headers()[header::CACHE_CONTROL].to_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(cache("/app-0123456789abcdef.js").await, "public, max-age=31536000, immutable");
+    assert_eq!(cache("/?stat=Maximum").await, "no-cache");
+    let compressed = router(state(Some(dist.clone())))
+        .oneshot(Request::get("/").header(header::ACCEPT_ENCODING, "br").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()[header::CONTENT_ENCODING], "br");
 
     let (status, _, body) = get(state(None), "/").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);

@@ -24,7 +24,8 @@ where
     F: FnOnce(Client) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let program = std::env::var_os("TLSWATCH_CHROMEDRIVER").map(PathBuf::from).unwrap_or("/usr/bin/chromedriver".into());
+    let program =
+        std::env::var_os("TLSWATCH_CHROMEDRIVER").map(PathBuf::from).unwrap_or("/usr/bin/chromedriver".into());
     assert!(program.is_file(), "{} is missing: run `cargo xtask test`, which installs it", program.display());
     let port = free_port();
     let driver = Command::new(&program)
@@ -71,7 +72,11 @@ pub async fn wait_until(client: &Client, condition: &str) {
         if client.execute(&script, vec![]).await.ok().and_then(|v| v.as_bool()) == Some(true) {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for `{condition}` on {:?}", client.current_url().await.ok());
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for `{condition}` on {:?}",
+            client.current_url().await.ok()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -138,7 +138,8 @@ impl Tlswatch {
     /// Starts `tlswatch` on the demo source with the built frontend (`dist/`,
     /// or `TLSWATCH_DIST`), for browser tests.
     pub fn demo_with_frontend() -> Self {
-        let dist = std::env::var_os("TLSWATCH_DIST").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("dist"));
+        let dist =
+            std::env::var_os("TLSWATCH_DIST").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("dist"));
         assert!(dist.join("index.html").is_file(), "{} has no built frontend: run `cargo xtask test`", dist.display());
         Self::start(&["--source", "demo", "--dist", &dist.to_string_lossy()])
     }

@@ -135,7 +135,10 @@ async fn a_refused_view_shows_the_api_message() {
         assert_eq!(shown, message);
         let beside_field = client.find(Locator::Id("period-error")).await.unwrap().text().await.unwrap();
         assert_eq!(beside_field, message);
-        assert_eq!(eval(&client, "document.getElementById('chart').classList.contains('hidden')").await, Value::Bool(true));
+        assert_eq!(
+            eval(&client, "document.getElementById('chart').classList.contains('hidden')").await,
+            Value::Bool(true)
+        );
     })
     .await;
 }
@@ -157,6 +160,61 @@ async fn pin_time_turns_a_relative_range_into_absolute_times() {
         assert!((tlswatch_tests::now() - to).abs() < 300, "pinned at about now: {search}");
         assert_eq!(eval(&client, "document.getElementById('pin-time').disabled").await, Value::Bool(true));
         wait_for_data(&client).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn zooming_the_chart_writes_the_zoomed_range_to_the_url() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    let (_, body) = tlswatch.get("/api/v1/series?from=now-12h").await;
+    let start = body["start"].as_i64().unwrap();
+    let (zoom_from, zoom_to) = (start + 3 * 3_600 + 17, start + 5 * 3_600 + 17);
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?from=now-12h", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        eval(
+            &client,
+            &format!(
+                "echarts.getInstanceByDom(document.getElementById('chart'))
+                    .dispatchAction({{type: 'dataZoom', dataZoomIndex: 0, startValue: {}, endValue: {}}}) ?? true",
+                zoom_from * 1_000,
+                zoom_to * 1_000
+            ),
+        )
+        .await;
+        wait_until(&client, "/from=\\d{4}-/.test(location.search) && /to=\\d{4}-/.test(location.search)").await;
+        let search = eval(&client, "location.search").await;
+        let view = tlswatch_shared::View::from_query(search.as_str().unwrap()).expect("a valid view");
+        // Whole minutes around the zoomed span.
+        assert_eq!(view.from, tlswatch_shared::TimeSpec::At(zoom_from / 60 * 60), "{search}");
+        assert_eq!(view.to, tlswatch_shared::TimeSpec::At((zoom_to / 60 + 1) * 60), "{search}");
+        wait_for_data(&client).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_time_zone_toggle_is_remembered_in_the_url() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?from=now-3h", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        let use_utc = "echarts.getInstanceByDom(document.getElementById('chart')).getOption().useUTC";
+        assert_eq!(eval(&client, use_utc).await, Value::Bool(true));
+        assert!(
+            eval(&client, "document.getElementById('summary-last').textContent")
+                .await
+                .as_str()
+                .unwrap()
+                .ends_with("UTC")
+        );
+        client.find(Locator::Id("tz")).await.unwrap().select_by_value("local").await.unwrap();
+        wait_until(&client, "location.search === '?from=now-3h&tz=local'").await;
+        wait_until(&client, &format!("{use_utc} === false")).await;
+        client.refresh().await.unwrap();
+        wait_for_data(&client).await;
+        assert_eq!(control_value(&client, "tz").await, "local");
     })
     .await;
 }

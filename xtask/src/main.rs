@@ -33,6 +33,8 @@ enum Command {
     Dist,
     /// Check formatting, clippy (native and wasm) and docs.
     Lint,
+    /// Redo docs/screenshot.png: the dashboard on demo data in headless Chromium.
+    Screenshot,
     /// Only install what the project needs.
     Setup,
 }
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Test => tasks::test(),
         Command::Dist => tasks::dist(),
         Command::Lint => tasks::lint(),
+        Command::Screenshot => tasks::screenshot(),
         Command::Setup => setup::build_tools().and_then(|()| setup::test_tools()),
     };
     match result {

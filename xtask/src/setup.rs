@@ -23,7 +23,18 @@ pub fn build_tools() -> Result<(), String> {
 /// What the black-box tests need besides the build tools.
 pub fn test_tools() -> Result<(), String> {
     nextest()?;
-    moto()
+    moto()?;
+    browser()
+}
+
+/// Debian's Chromium and its WebDriver, for the browser tests and screenshots.
+pub fn browser() -> Result<(), String> {
+    let present = |path: &str| Path::new(path).is_file();
+    if present("/usr/bin/chromium") && present("/usr/bin/chromedriver") {
+        return Ok(());
+    }
+    eprintln!("xtask: installing chromium and chromium-driver");
+    apt_install(&["chromium", "chromium-driver"])
 }
 
 fn nextest() -> Result<(), String> {

@@ -115,3 +115,49 @@ fn check_style() -> Result<(), String> {
             .env("RUSTDOCFLAGS", "-D warnings"),
     )
 }
+
+/// The view the README's screenshot shows: the demo's failing target group
+/// beside its healthy neighbour over the last day.
+const SCREENSHOT_VIEW: &str = "lb=app/payments-alb/3e9c1f0a7b2d4c68&tg=targetgroup/checkout-tls/4b1e8d2c9f0a7365\
+    &tg=targetgroup/ledger-api/9c7a2e5f1d3b8046&period=900";
+
+pub fn screenshot() -> Result<(), String> {
+    setup::build_tools()?;
+    setup::browser()?;
+    trunk_build(true)?;
+    run_command(cargo().arg("build").args(NATIVE_PACKAGES).arg("--bins"))?;
+    let dist = project_root().join("dist");
+    let mut server = Command::new(target_dir().join("debug/tlswatch"))
+        .args(["--source", "demo", "--listen", "127.0.0.1:18080", "--dist"])
+        .arg(&dist)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .map_err(|err| format!("cannot start tlswatch: {err}"))?;
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let profile = std::env::temp_dir().join(format!("tlswatch-screenshot-{}", std::process::id()));
+    let output = project_root().join("docs/screenshot.png");
+    let result = run_command(
+        Command::new("/usr/bin/chromium")
+            .args([
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--hide-scrollbars",
+                "--window-size=1280,800",
+                "--virtual-time-budget=10000",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("--screenshot={}", output.display()))
+            .arg(format!("http://127.0.0.1:18080/?{SCREENSHOT_VIEW}")),
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(profile);
+    result?;
+    eprintln!("xtask: wrote {}", output.display());
+    Ok(())
+}

@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use charming::Chart;
-use charming::component::{Axis, DataZoom, DataZoomType, Feature, FilterMode, Grid, Legend, LegendType, Toolbox, ToolboxDataZoom};
+use charming::component::{
+    Axis, DataZoom, DataZoomType, Feature, FilterMode, Grid, Legend, LegendType, Toolbox, ToolboxDataZoom,
+};
 use charming::datatype::{CompositeValue, DataPoint};
 use charming::element::{AxisType, Tooltip, Trigger};
 use charming::series::Line;
@@ -106,9 +108,7 @@ fn option(response: &SeriesResponse, tz: TimeZone) -> serde_json::Value {
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .legend(Legend::new().type_(LegendType::Scroll).top(8))
         .toolbox(
-            Toolbox::new()
-                .show(false)
-                .feature(Feature::new().data_zoom(ToolboxDataZoom::new().y_axis_index("none"))),
+            Toolbox::new().show(false).feature(Feature::new().data_zoom(ToolboxDataZoom::new().y_axis_index("none"))),
         )
         .data_zoom(DataZoom::new().type_(DataZoomType::Inside).filter_mode(FilterMode::None))
         .data_zoom(DataZoom::new().type_(DataZoomType::Slider).filter_mode(FilterMode::None).bottom(16))

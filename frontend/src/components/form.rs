@@ -39,8 +39,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
         .iter()
         .map(|m| Choice { value: m.name.as_str().to_string(), label: m.name.as_str().to_string() })
         .collect();
-    let regions: Vec<Choice> =
-        catalog.regions.iter().map(|r| Choice { value: r.clone(), label: r.clone() }).collect();
+    let regions: Vec<Choice> = catalog.regions.iter().map(|r| Choice { value: r.clone(), label: r.clone() }).collect();
     let default_region = catalog.default_region.clone();
     let mut presets = catalog.time_presets.clone();
     presets.push(Choice { value: CUSTOM.to_string(), label: "Custom range".to_string() });

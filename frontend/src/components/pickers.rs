@@ -40,10 +40,9 @@ fn Pickers(listed: DimensionsResponse, failure: Signal<Option<ApiFailure>>) -> i
         listed.load_balancers.iter().map(|lb| (lb.value.clone(), lb.name.clone())).collect();
     let groups = listed.target_groups.clone();
     let zones: Vec<(String, String)> = listed.availability_zones.iter().map(|z| (z.clone(), z.clone())).collect();
-    let by_target_group = Signal::derive(move || state.current().metric.has_dimension_set(&[
-        DimensionName::LoadBalancer,
-        DimensionName::TargetGroup,
-    ]));
+    let by_target_group = Signal::derive(move || {
+        state.current().metric.has_dimension_set(&[DimensionName::LoadBalancer, DimensionName::TargetGroup])
+    });
 
     // Target groups of the chosen load balancers (of all, when none is chosen).
     let group_options = Signal::derive(move || {
@@ -122,7 +121,9 @@ fn CheckList(
             }
         }
         all.into_iter()
-            .filter(|(value, name)| needle.is_empty() || name.to_lowercase().contains(&needle) || value.contains(&needle))
+            .filter(|(value, name)| {
+                needle.is_empty() || name.to_lowercase().contains(&needle) || value.contains(&needle)
+            })
             .map(|(value, name)| {
                 let checked = chosen_now.contains(&value);
                 let for_toggle = value.clone();
