@@ -74,10 +74,10 @@ pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>) -
         chart.dispatch_action(&echarts::to_js(&serde_json::json!({
             "type": "takeGlobalCursor", "key": "dataZoomSelect", "dataZoomSelectActive": true
         })));
-        if let Some(performance) = window().performance() {
-            if performance.get_entries_by_name(DRAWN_MARK).length() == 0 {
-                let _ = performance.mark(DRAWN_MARK);
-            }
+        if let Some(performance) = window().performance()
+            && performance.get_entries_by_name(DRAWN_MARK).length() == 0
+        {
+            let _ = performance.mark(DRAWN_MARK);
         }
     });
 
