@@ -1,30 +1,40 @@
 //! The router: routes, middleware and the state they share.
 
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use tlswatch_shared::{ErrorCode, Region, ViewError};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api;
+use crate::auth::Auth;
+use crate::cache::Upstream;
 use crate::error::ApiError;
-use crate::source::MetricSource;
+use crate::limits::{Limits, RateLimit};
+use crate::metrics::{Metrics, RequestLabels};
+use crate::security;
 use crate::web;
 
 /// What every handler can reach.
 pub struct AppState {
-    pub source: Arc<dyn MetricSource>,
+    pub upstream: Upstream,
     pub regions: Regions,
     /// The built frontend (`dist/`), if there is one.
     pub frontend: Option<PathBuf>,
     /// The current time in epoch seconds; a function so tests can fix it.
     pub clock: fn() -> i64,
+    pub auth: Auth,
+    pub limits: Limits,
+    pub rate_limit: Option<RateLimit>,
+    pub metrics: Arc<Metrics>,
 }
 
 /// The regions the proxy answers for; the first is the default.
@@ -52,33 +62,97 @@ impl Regions {
     }
 }
 
-/// Longest request URL (path and query) accepted. A view with 20 load
-/// balancers, 20 target groups and every other parameter fits in a third of it.
-pub const MAX_URI_BYTES: usize = 8_192;
+/// The one route anyone may call: load balancers and orchestrators probe it.
+pub const PUBLIC_ROUTE: &str = "/healthz";
+
+/// Every route behind authentication, by path. The frontend is served for
+/// every other path as well (the fallback), also behind authentication.
+pub fn protected_routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
+    vec![
+        ("/api/v1/series", get(api::series::series)),
+        ("/api/v1/dimensions", get(api::dimensions::dimensions)),
+        ("/api/v1/catalog", get(api::catalog::catalog)),
+        ("/api/v1/{*rest}", get(api::not_found)),
+        ("/api", get(api::not_found)),
+        ("/api/", get(api::not_found)),
+        ("/api/{*rest}", get(api::not_found)),
+        ("/metrics", get(prometheus)),
+    ]
+}
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    let index = state.frontend.as_ref().and_then(|dir| std::fs::read_to_string(dir.join("index.html")).ok());
+    let csp = security::content_security_policy(index.as_deref());
     let state = Arc::new(state);
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .nest("/api/v1", api::routes())
-        .route("/api", get(api::not_found))
-        .route("/api/", get(api::not_found))
-        .route("/api/{*rest}", get(api::not_found))
+    let protected = protected_routes()
+        .into_iter()
+        .fold(Router::new(), |router, (path, route)| router.route(path, route))
         .fallback_service(web::frontend(state.frontend.as_deref()))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate));
+    let mut app = Router::new()
+        .route(PUBLIC_ROUTE, get(|| async { "ok" }))
+        .merge(protected)
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .with_state(state.clone())
         .layer(CompressionLayer::new())
-        .layer(middleware::from_fn(limit_uri))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(state, limit_request_size));
+    for layer in security::layers(&csp) {
+        app = app.layer(layer);
+    }
+    app.layer(TraceLayer::new_for_http())
 }
 
-/// Refuses overlong URLs before any parsing.
-async fn limit_uri(request: Request, next: Next) -> Response {
-    let length = request.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
-    if length > MAX_URI_BYTES {
-        return ApiError::UriTooLong(length).into_response();
+/// The client's address, when the server recorded it.
+fn peer(request: &Request) -> Option<IpAddr> {
+    request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
+}
+
+async fn authenticate(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    match state.auth.check(peer(&request), request.headers()).await {
+        Ok(_) => next.run(request).await,
+        Err(err) => ApiError::from(err).into_response(),
+    }
+}
+
+async fn rate_limit(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    if let (Some(limit), Some(client)) = (&state.rate_limit, peer(&request))
+        && let Err(wait) = limit.check(client)
+    {
+        return ApiError::RateLimited(wait.as_secs().max(1)).into_response();
     }
     next.run(request).await
+}
+
+async fn count_requests(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "frontend".to_string(), |path| path.as_str().to_string());
+    let response = next.run(request).await;
+    let labels = RequestLabels { route, status: response.status().as_u16() };
+    state.metrics.requests.get_or_create(&labels).inc();
+    response
+}
+
+/// Refuses overlong URLs and header sections before any parsing.
+async fn limit_request_size(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let url = request.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if url > state.limits.max_url_bytes {
+        return ApiError::UriTooLong { length: url, max: state.limits.max_url_bytes }.into_response();
+    }
+    let headers: usize = request.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
+    if headers > state.limits.max_header_bytes {
+        return ApiError::HeadersTooLarge { length: headers, max: state.limits.max_header_bytes }.into_response();
+    }
+    next.run(request).await
+}
+
+/// `GET /metrics`: Prometheus text.
+async fn prometheus(State(state): State<Arc<AppState>>) -> Response {
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    ([(header::CONTENT_TYPE, content_type)], state.metrics.render()).into_response()
 }
 
 /// The current time from the system clock.

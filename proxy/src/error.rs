@@ -1,12 +1,13 @@
 //! The one error type of the HTTP API and how it maps to a status and a body.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tlswatch_shared::ErrorCode;
 use tlswatch_shared::ViewError;
 use tlswatch_shared::api::{ErrorBody, ErrorDetail};
 
+use crate::auth::AuthError;
 use crate::source::SourceError;
 
 /// Everything a request can fail with. Messages are for the user: they never
@@ -19,8 +20,14 @@ pub enum ApiError {
     Source(#[from] SourceError),
     #[error("no route {0}; the API lives under /api/v1 (see docs/api.md)")]
     NotFound(String),
-    #[error("the URL is {0} bytes long; tlswatch accepts at most {max} bytes", max = crate::app::MAX_URI_BYTES)]
-    UriTooLong(usize),
+    #[error("the URL is {length} bytes long; tlswatch accepts at most {max} bytes")]
+    UriTooLong { length: usize, max: usize },
+    #[error("the request headers are {length} bytes long; tlswatch accepts at most {max} bytes")]
+    HeadersTooLarge { length: usize, max: usize },
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("too many requests from this address; try again in {0} seconds")]
+    RateLimited(u64),
     #[error("the frontend is not built; run `cargo xtask dist` or point --dist at a built frontend")]
     FrontendMissing,
 }
@@ -39,7 +46,13 @@ impl ApiError {
                 (status, code)
             }
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
-            Self::UriTooLong(_) => (StatusCode::URI_TOO_LONG, ErrorCode::UriTooLong),
+            Self::UriTooLong { .. } => (StatusCode::URI_TOO_LONG, ErrorCode::UriTooLong),
+            Self::HeadersTooLarge { .. } => (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, ErrorCode::HeadersTooLarge),
+            Self::Auth(err) if err.asks_for_password() || matches!(err, AuthError::MissingCredentials) => {
+                (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized)
+            }
+            Self::Auth(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             Self::FrontendMissing => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::FrontendMissing),
         }
     }
@@ -56,6 +69,20 @@ impl IntoResponse for ApiError {
             tracing::warn!(%status, error = %self, "request failed");
         }
         let body = ErrorBody { error: ErrorDetail { code, message: self.to_string(), param } };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        match &self {
+            Self::Auth(err) if err.asks_for_password() => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"tlswatch\", charset=\"UTF-8\""),
+                );
+            }
+            Self::RateLimited(seconds) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
+            }
+            _ => {}
+        }
+        response
     }
 }

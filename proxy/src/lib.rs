@@ -7,6 +7,11 @@
 
 pub mod api;
 pub mod app;
+pub mod auth;
+pub mod cache;
 pub mod error;
+pub mod limits;
+pub mod metrics;
+pub mod security;
 pub mod source;
 pub mod web;

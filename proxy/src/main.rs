@@ -4,11 +4,17 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
+use ipnet::IpNet;
 use tlswatch::app::{self, AppState, Regions};
+use tlswatch::auth::Auth;
+use tlswatch::cache::{CacheConfig, Upstream};
+use tlswatch::limits::{Limits, RateLimit};
+use tlswatch::metrics::Metrics;
 use tlswatch::source::MetricSource;
-use tlswatch::source::cloudwatch::CloudWatchSource;
+use tlswatch::source::cloudwatch::{CallPolicy, CloudWatchSource};
 use tlswatch::source::demo::DemoSource;
 use tlswatch_shared::Region;
 use tracing_subscriber::EnvFilter;
@@ -20,7 +26,9 @@ use tracing_subscriber::EnvFilter;
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Cli {
-    /// Address and port to listen on. Port 0 picks a free port.
+    /// Address and port to listen on. Port 0 picks a free port. Any address
+    /// other than loopback needs --htpasswd or --trusted-user-header (or
+    /// --allow-unauthenticated).
     #[arg(long, env = "TLSWATCH_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
 
@@ -43,6 +51,80 @@ struct Cli {
     /// Folder of the built frontend (made by `cargo xtask dist`).
     #[arg(long, env = "TLSWATCH_DIST", default_value = "dist")]
     dist: PathBuf,
+
+    /// HTTP Basic authentication against this htpasswd file (bcrypt or argon2
+    /// hashes only, e.g. made with `htpasswd -B`).
+    #[arg(long, env = "TLSWATCH_HTPASSWD", conflicts_with = "trusted_user_header")]
+    htpasswd: Option<PathBuf>,
+
+    /// Take the user from this header, set by an authenticating proxy
+    /// (oauth2-proxy: X-Forwarded-User; ALB with OIDC: X-Amzn-Oidc-Identity).
+    /// Believed only from --trusted-proxy addresses.
+    #[arg(long, env = "TLSWATCH_TRUSTED_USER_HEADER")]
+    trusted_user_header: Option<String>,
+
+    /// The header the authenticating proxy lists the user's groups in
+    /// (comma-separated), for --allow-group.
+    #[arg(long, env = "TLSWATCH_TRUSTED_GROUPS_HEADER", default_value = "X-Forwarded-Groups")]
+    trusted_groups_header: String,
+
+    /// Address range (CIDR, or one address) of the authenticating proxy;
+    /// repeatable.
+    #[arg(long, env = "TLSWATCH_TRUSTED_PROXY", value_delimiter = ',')]
+    trusted_proxy: Vec<String>,
+
+    /// Only these users may use tlswatch (after authentication); repeatable.
+    #[arg(long, env = "TLSWATCH_ALLOW_USER", value_delimiter = ',')]
+    allow_user: Vec<String>,
+
+    /// Only members of these groups may use tlswatch (groups come from the
+    /// trusted groups header); repeatable.
+    #[arg(long, env = "TLSWATCH_ALLOW_GROUP", value_delimiter = ',')]
+    allow_group: Vec<String>,
+
+    /// Serve a non-loopback address without authentication (logged as a warning).
+    #[arg(long, env = "TLSWATCH_ALLOW_UNAUTHENTICATED")]
+    allow_unauthenticated: bool,
+
+    /// Requests per minute per client address; 0 turns the limit off.
+    #[arg(long, env = "TLSWATCH_RATE_LIMIT", default_value_t = 600)]
+    rate_limit: u32,
+
+    /// Most CloudWatch calls in flight at once.
+    #[arg(long, env = "TLSWATCH_MAX_UPSTREAM_CALLS", default_value_t = 8)]
+    max_upstream_calls: usize,
+
+    /// Seconds one CloudWatch call may take, retries included.
+    #[arg(long, env = "TLSWATCH_UPSTREAM_TIMEOUT", default_value_t = 25.0)]
+    upstream_timeout: f64,
+
+    /// Seconds one attempt of a CloudWatch call may take.
+    #[arg(long, env = "TLSWATCH_UPSTREAM_ATTEMPT_TIMEOUT", default_value_t = 10.0)]
+    upstream_attempt_timeout: f64,
+
+    /// Attempts per CloudWatch call, the first included.
+    #[arg(long, env = "TLSWATCH_UPSTREAM_ATTEMPTS", default_value_t = 3)]
+    upstream_attempts: u32,
+
+    /// Memory for cached CloudWatch answers, in MiB.
+    #[arg(long, env = "TLSWATCH_CACHE_MIB", default_value_t = 64)]
+    cache_mib: u64,
+
+    /// Longest request URL, in bytes.
+    #[arg(long, env = "TLSWATCH_MAX_URL_BYTES", default_value_t = 8_192)]
+    max_url_bytes: usize,
+
+    /// Largest request header section, in bytes.
+    #[arg(long, env = "TLSWATCH_MAX_HEADER_BYTES", default_value_t = 16_384)]
+    max_header_bytes: usize,
+
+    /// Most series in one view.
+    #[arg(long, env = "TLSWATCH_MAX_SERIES", default_value_t = 2_000)]
+    max_series: usize,
+
+    /// Most points (series times buckets) in one view.
+    #[arg(long, env = "TLSWATCH_MAX_POINTS", default_value_t = 2_000_000)]
+    max_points: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -69,14 +151,43 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let regions = regions(&cli.region)?;
+    let auth = auth(&cli)?;
+    if auth.is_open() && !cli.listen.ip().is_loopback() {
+        if !cli.allow_unauthenticated {
+            return Err(format!(
+                "refusing to serve {} without authentication: anyone who reaches it could query CloudWatch with this \
+                 server's credentials. Set --htpasswd FILE (TLSWATCH_HTPASSWD), or --trusted-user-header NAME with \
+                 --trusted-proxy CIDR (TLSWATCH_TRUSTED_USER_HEADER, TLSWATCH_TRUSTED_PROXY), or listen on a loopback \
+                 address; --allow-unauthenticated (TLSWATCH_ALLOW_UNAUTHENTICATED) overrides this",
+                cli.listen
+            ));
+        }
+        tracing::warn!(listen = %cli.listen, "serving without authentication (--allow-unauthenticated)");
+    }
+    let policy = CallPolicy {
+        attempt_timeout: seconds(cli.upstream_attempt_timeout, "--upstream-attempt-timeout")?,
+        call_timeout: seconds(cli.upstream_timeout, "--upstream-timeout")?,
+        max_attempts: cli.upstream_attempts,
+    };
     let source: Arc<dyn MetricSource> = match cli.source {
-        SourceKind::Cloudwatch => Arc::new(CloudWatchSource::new(&regions.allowed, cli.endpoint_url.as_deref()).await),
+        SourceKind::Cloudwatch => {
+            Arc::new(CloudWatchSource::new(&regions.allowed, cli.endpoint_url.as_deref(), policy).await)
+        }
         SourceKind::Demo => Arc::new(DemoSource::new(app::system_clock(), app::system_clock)),
     };
     let frontend = cli.dist.join("index.html").is_file().then(|| cli.dist.clone());
     if frontend.is_none() {
         tracing::warn!(dist = %cli.dist.display(), "no built frontend there; the API works, the page does not (run `cargo xtask dist`)");
     }
+    let metrics = Arc::new(Metrics::default());
+    let cache =
+        CacheConfig { max_bytes: cli.cache_mib.saturating_mul(1 << 20), max_upstream_calls: cli.max_upstream_calls };
+    let limits = Limits {
+        max_url_bytes: cli.max_url_bytes,
+        max_header_bytes: cli.max_header_bytes,
+        max_series: cli.max_series,
+        max_points: cli.max_points,
+    };
 
     let listener = tokio::net::TcpListener::bind(cli.listen)
         .await
@@ -87,16 +198,58 @@ async fn run(cli: Cli) -> Result<(), String> {
         source = source.kind(),
         regions = %allowed.join(","),
         endpoint = cli.endpoint_url.as_deref().unwrap_or("AWS"),
+        auth = auth.describe(),
         "listening on http://{address}"
     );
 
-    let state = AppState { source, regions, frontend, clock: app::system_clock };
-    axum::serve(listener, app::router(state))
+    let state = AppState {
+        upstream: Upstream::new(source, cache, metrics.clone(), app::system_clock),
+        regions,
+        frontend,
+        clock: app::system_clock,
+        auth,
+        limits,
+        rate_limit: RateLimit::per_minute(cli.rate_limit),
+        metrics,
+    };
+    axum::serve(listener, app::router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|err| format!("server failed: {err}"))?;
     tracing::info!("stopped");
     Ok(())
+}
+
+fn auth(cli: &Cli) -> Result<Auth, String> {
+    let allow_users = cli.allow_user.clone();
+    let allow_groups = cli.allow_group.clone();
+    if let Some(file) = &cli.htpasswd {
+        return Auth::htpasswd(file, allow_users, allow_groups);
+    }
+    if let Some(header) = &cli.trusted_user_header {
+        let proxies = cli
+            .trusted_proxy
+            .iter()
+            .map(|cidr| {
+                let cidr = cidr.trim();
+                cidr.parse::<IpNet>().or_else(|_| cidr.parse::<std::net::IpAddr>().map(IpNet::from)).map_err(|_| {
+                    format!("--trusted-proxy: {cidr:?} is not an address or CIDR range (e.g. 10.0.0.0/16)")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        return Auth::trusted_header(header, &cli.trusted_groups_header, proxies, allow_users, allow_groups);
+    }
+    if !allow_users.is_empty() || !allow_groups.is_empty() {
+        return Err("--allow-user and --allow-group need --htpasswd or --trusted-user-header".to_string());
+    }
+    Ok(Auth::open())
+}
+
+fn seconds(value: f64, flag: &str) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{flag}: {value} is not a positive number of seconds"))
 }
 
 /// The configured regions, checked; the first is the default.

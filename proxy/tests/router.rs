@@ -8,6 +8,10 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tlswatch::app::{AppState, Regions, router};
+use tlswatch::auth::Auth;
+use tlswatch::cache::{CacheConfig, Upstream};
+use tlswatch::limits::Limits;
+use tlswatch::metrics::Metrics;
 use tlswatch::source::demo::DemoSource;
 use tlswatch_shared::Region;
 use tower::ServiceExt;
@@ -21,11 +25,17 @@ fn clock() -> i64 {
 
 fn state(frontend: Option<PathBuf>) -> AppState {
     let region = Region::parse("us-east-1").unwrap();
+    let metrics = Arc::new(Metrics::default());
+    let cache = CacheConfig { max_bytes: 16 << 20, max_upstream_calls: 4 };
     AppState {
-        source: Arc::new(DemoSource::new(NOW, clock)),
+        upstream: Upstream::new(Arc::new(DemoSource::new(NOW, clock)), cache, metrics.clone(), clock),
         regions: Regions { default: region.clone(), allowed: vec![region] },
         frontend,
         clock,
+        auth: Auth::open(),
+        limits: Limits::default(),
+        rate_limit: None,
+        metrics,
     }
 }
 

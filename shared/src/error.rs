@@ -20,6 +20,14 @@ pub enum ErrorCode {
     TooManySeries,
     /// The request's URL is longer than the proxy accepts.
     UriTooLong,
+    /// The request's headers are larger than the proxy accepts.
+    HeadersTooLarge,
+    /// The request carries no valid credentials.
+    Unauthorized,
+    /// The request's user or source may not use this proxy.
+    Forbidden,
+    /// The client sent too many requests; `Retry-After` says when to retry.
+    RateLimited,
     /// No such route.
     NotFound,
     /// The HTTP method is not served on this route.

@@ -28,6 +28,17 @@ pub fn fill_grid(plan: &Plan, datapoints: impl IntoIterator<Item = (i64, f64)>, 
     values
 }
 
+/// Empties the buckets of `values` (on `plan`'s grid) that lie outside
+/// `[start, end)`: for an old answer shown in place of a failed one, where
+/// nothing is known rather than zero.
+pub fn blank_outside(plan: &Plan, values: &mut [Option<f64>], start: i64, end: i64) {
+    for (t, value) in plan.timestamps().zip(values.iter_mut()) {
+        if t < start || t >= end {
+            *value = None;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,6 +54,14 @@ mod tests {
         let sparse = [(900, 2.0), (1_500, 5.0), (300, 9.0), (1_800, 9.0), (1_200, f64::NAN)];
         assert_eq!(fill_grid(&plan, sparse, Fill::Zero), vec![Some(0.0), Some(2.0), Some(0.0), Some(5.0)]);
         assert_eq!(fill_grid(&plan, sparse, Fill::None), vec![None, Some(2.0), None, Some(5.0)]);
+    }
+
+    #[test]
+    fn blanks_what_an_old_answer_does_not_cover() {
+        let plan = plan(0, 4, 60);
+        let mut values = vec![Some(0.0); 4];
+        blank_outside(&plan, &mut values, 0, 120);
+        assert_eq!(values, vec![Some(0.0), Some(0.0), None, None]);
     }
 
     proptest! {

@@ -11,5 +11,5 @@ use crate::app::AppState;
 
 pub async fn catalog(State(state): State<Arc<AppState>>) -> Json<CatalogResponse> {
     let regions = state.regions.allowed.iter().map(Region::to_string).collect();
-    Json(CatalogResponse::new(state.source.kind(), regions, state.regions.default.to_string()))
+    Json(CatalogResponse::new(state.upstream.kind(), regions, state.regions.default.to_string()))
 }

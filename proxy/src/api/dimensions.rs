@@ -17,6 +17,6 @@ pub async fn dimensions(
 ) -> Result<Json<DimensionsResponse>, ApiError> {
     let query = DimensionsQuery::from_query(query.as_deref().unwrap_or(""))?;
     let region = state.regions.resolve(query.region.as_ref())?;
-    let listed = state.source.list(&region, query.metric).await?;
+    let listed = state.upstream.list(&region, query.metric).await?;
     Ok(Json(DimensionsResponse::from_listed(query.metric, region.to_string(), &listed)))
 }

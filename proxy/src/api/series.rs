@@ -4,23 +4,27 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
 use tlswatch_shared::api::{Series, SeriesResponse};
-use tlswatch_shared::grid::fill_grid;
+use tlswatch_shared::grid::{blank_outside, fill_grid};
 use tlswatch_shared::summary::summarize;
-use tlswatch_shared::{Plan, View};
+use tlswatch_shared::{Plan, TimeSpec, View};
 
 use crate::app::AppState;
+use crate::cache::Answer;
 use crate::error::ApiError;
-use crate::source::FetchRequest;
+use crate::source::{FetchRequest, Fetched};
 
-pub async fn series(
-    State(state): State<Arc<AppState>>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<SeriesResponse>, ApiError> {
+/// Marks an answer served from the last good one because the source failed.
+pub const STALE_HEADER: &str = "stale";
+
+pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     let view = View::from_query(query.as_deref().unwrap_or(""))?;
     let region = state.regions.resolve(view.region.as_ref())?;
     let plan = Plan::new(&view, (state.clock)())?;
-    let discovered = if view.needs_discovery() { state.source.list(&region, view.metric).await? } else { Vec::new() };
+    let discovered =
+        if view.needs_discovery() { state.upstream.list(&region, view.metric).await? } else { Arc::default() };
     let request = FetchRequest {
         metric: view.metric,
         stat: view.stat,
@@ -29,34 +33,54 @@ pub async fn series(
         end: plan.end,
         series: view.series(&discovered)?,
     };
-    let fetched =
-        if request.series.is_empty() { Default::default() } else { state.source.fetch(&region, &request).await? };
+    state.limits.check(&request)?;
+    let series_dims = request.series.clone();
+    let answer = if request.series.is_empty() {
+        Answer::Fresh(Arc::new(Fetched::default()))
+    } else {
+        state.upstream.fetch(&region, request).await?
+    };
 
+    let mut warnings = plan.warnings.clone();
+    let (fetched, covered) = match &answer {
+        Answer::Fresh(fetched) => (fetched.clone(), None),
+        Answer::Stale { answer, failure } => {
+            warnings.push(format!(
+                "{failure}; showing the answer from {} (buckets it does not cover are empty)",
+                TimeSpec::At(answer.fetched_at)
+            ));
+            (answer.fetched.clone(), Some((answer.start, answer.end)))
+        }
+    };
     let timestamps: Vec<i64> = plan.timestamps().collect();
-    let series = request
-        .series
+    let series = series_dims
         .iter()
-        .zip(fetched.datapoints)
         .enumerate()
-        .map(|(index, (dims, datapoints))| Series {
-            id: format!("m{index}"),
-            label: dims.label(),
-            metric: view.metric,
-            stat: view.stat.to_string(),
-            dimensions: dims.to_map(),
-            timestamps: timestamps.clone(),
-            values: fill_grid(&plan, datapoints, view.fill),
+        .map(|(index, dims)| {
+            let datapoints = fetched.datapoints.get(index).cloned().unwrap_or_default();
+            let mut values = fill_grid(&plan, datapoints, view.fill);
+            if let Some((start, end)) = covered {
+                blank_outside(&plan, &mut values, start, end);
+            }
+            Series {
+                id: format!("m{index}"),
+                label: dims.label(),
+                metric: view.metric,
+                stat: view.stat.to_string(),
+                dimensions: dims.to_map(),
+                timestamps: timestamps.clone(),
+                values,
+            }
         })
         .collect::<Vec<_>>();
-    let mut warnings = plan.warnings.clone();
-    warnings.extend(fetched.warnings);
-    if view.needs_discovery() && request.series.is_empty() {
+    warnings.extend(fetched.warnings.iter().cloned());
+    if view.needs_discovery() && series.is_empty() {
         warnings.push(format!(
             "no load balancer reported {} in the last two weeks; name one with lb= to look further back",
             view.metric.as_str()
         ));
     }
-    Ok(Json(SeriesResponse {
+    let body = SeriesResponse {
         view: view.to_query(),
         start: plan.start,
         end: plan.end,
@@ -64,5 +88,10 @@ pub async fn series(
         summary: summarize(&series),
         series,
         warnings,
-    }))
+    };
+    let mut response = Json(body).into_response();
+    if covered.is_some() {
+        response.headers_mut().insert(STALE_HEADER, HeaderValue::from_static("true"));
+    }
+    Ok(response)
 }

@@ -20,13 +20,25 @@ use tlswatch_shared::{Dimensions, Metric, Region};
 
 use super::{FetchRequest, Fetched, MetricSource, SourceError};
 
-/// How long one attempt of a CloudWatch call may take.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a call may take with its retries.
-const CALL_TIMEOUT: Duration = Duration::from_secs(25);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-/// Attempts per call, the first included; the SDK backs off between them.
-const MAX_ATTEMPTS: u32 = 3;
+
+/// Timeouts and retries of CloudWatch calls.
+#[derive(Debug, Clone, Copy)]
+pub struct CallPolicy {
+    /// How long one attempt may take.
+    pub attempt_timeout: Duration,
+    /// How long a call may take with its retries.
+    pub call_timeout: Duration,
+    /// Attempts per call, the first included; the SDK backs off between them
+    /// (with more patience for throttling).
+    pub max_attempts: u32,
+}
+
+impl Default for CallPolicy {
+    fn default() -> Self {
+        Self { attempt_timeout: Duration::from_secs(10), call_timeout: Duration::from_secs(25), max_attempts: 3 }
+    }
+}
 
 /// CloudWatch clients, one per configured region.
 pub struct CloudWatchSource {
@@ -36,16 +48,16 @@ pub struct CloudWatchSource {
 impl CloudWatchSource {
     /// Builds a client for each region, all sharing the credential chain.
     /// `endpoint_url` points the clients at a CloudWatch-compatible server.
-    pub async fn new(regions: &[Region], endpoint_url: Option<&str>) -> Self {
+    pub async fn new(regions: &[Region], endpoint_url: Option<&str>, policy: CallPolicy) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .timeout_config(
                 TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                    .operation_timeout(CALL_TIMEOUT)
+                    .connect_timeout(CONNECT_TIMEOUT.min(policy.attempt_timeout))
+                    .operation_attempt_timeout(policy.attempt_timeout)
+                    .operation_timeout(policy.call_timeout)
                     .build(),
             )
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+            .retry_config(RetryConfig::standard().with_max_attempts(policy.max_attempts.max(1)));
         if let Some(url) = endpoint_url {
             loader = loader.endpoint_url(url);
         }
@@ -99,7 +111,7 @@ impl MetricSource for CloudWatchSource {
 
     async fn fetch(&self, region: &Region, request: &FetchRequest) -> Result<Fetched, SourceError> {
         let client = self.client(region)?;
-        let mut fetched = Fetched { datapoints: vec![Vec::new(); request.series.len()], warnings: Vec::new() };
+        let mut fetched = Fetched { datapoints: vec![Vec::new(); request.series.len()], ..Fetched::default() };
         for (batch_index, batch) in request.series.chunks(MAX_QUERIES_PER_CALL).enumerate() {
             let offset = batch_index * MAX_QUERIES_PER_CALL;
             let queries =
@@ -114,6 +126,7 @@ impl MetricSource for CloudWatchSource {
                 .send();
             while let Some(page) = pages.next().await {
                 let page = page.map_err(|err| classify("GetMetricData", err))?;
+                fetched.metrics_requested += batch.len() as u64;
                 for result in page.metric_data_results() {
                     let Some(index) = result.id().and_then(query_index).filter(|&i| i < fetched.datapoints.len())
                     else {

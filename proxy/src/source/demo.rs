@@ -250,7 +250,7 @@ impl MetricSource for DemoSource {
                 self.series_datapoints(request, &covered, now)
             })
             .collect();
-        Ok(Fetched { datapoints, warnings: Vec::new() })
+        Ok(Fetched { datapoints, ..Fetched::default() })
     }
 }
 

@@ -8,7 +8,7 @@ pub mod demo;
 
 /// One GetMetricData-shaped question: one metric and statistic for many
 /// dimension combinations over one aligned range.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FetchRequest {
     pub metric: Metric,
     pub stat: Statistic,
@@ -26,6 +26,9 @@ pub struct FetchRequest {
 pub struct Fetched {
     pub datapoints: Vec<Vec<(i64, f64)>>,
     pub warnings: Vec<String>,
+    /// Metrics requested from CloudWatch, summed over calls and pages (what
+    /// AWS bills GetMetricData by); 0 for sources that are not CloudWatch.
+    pub metrics_requested: u64,
 }
 
 /// A source of ALB metric data.

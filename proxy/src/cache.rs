@@ -1,0 +1,236 @@
+//! Between the handlers and the metric source: an in-memory cache of answers
+//! (moka), bounded in bytes, that makes concurrent identical requests share
+//! one upstream call, limits concurrent upstream calls, and keeps the last
+//! good answer of every view to serve, marked stale, when the source fails.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use moka::Expiry;
+use moka::future::Cache;
+use tlswatch_shared::{Dimensions, Metric, Region, Statistic};
+use tokio::sync::Semaphore;
+
+use crate::metrics::{CacheLabels, Metrics, UpstreamErrorLabels, UpstreamLabels};
+use crate::source::{FetchRequest, Fetched, MetricSource, SourceError};
+
+/// How long an answer whose last bucket may still be filling is kept: ALB
+/// metrics arrive once a minute.
+const FRESH_TTL: Duration = Duration::from_secs(60);
+/// How long an answer whose buckets all ended well in the past is kept.
+const FINAL_TTL: Duration = Duration::from_secs(3_600);
+/// CloudWatch may still add datapoints to a bucket this long after it ends.
+const SETTLE: i64 = 600;
+/// How long the list of reporting load balancers is kept.
+const LIST_TTL: Duration = Duration::from_secs(300);
+/// How long a last good answer stays available to serve stale.
+const STALE_TTL: Duration = Duration::from_secs(24 * 3_600);
+
+/// Cache settings.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheConfig {
+    /// Upper bound of the answers kept, in (estimated) bytes.
+    pub max_bytes: u64,
+    /// Most upstream calls in flight at once.
+    pub max_upstream_calls: usize,
+}
+
+/// What a view was asked of a region.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FetchKey {
+    pub region: Region,
+    pub request: FetchRequest,
+}
+
+/// A view's data without its time range: the key of its last good answer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SeriesKey {
+    region: Region,
+    metric: Metric,
+    stat: Statistic,
+    period: u32,
+    series: Vec<Dimensions>,
+}
+
+impl From<&FetchKey> for SeriesKey {
+    fn from(key: &FetchKey) -> Self {
+        let r = &key.request;
+        Self { region: key.region.clone(), metric: r.metric, stat: r.stat, period: r.period, series: r.series.clone() }
+    }
+}
+
+/// A last good answer and the range it covers.
+#[derive(Debug)]
+pub struct StaleAnswer {
+    pub fetched: Arc<Fetched>,
+    pub start: i64,
+    pub end: i64,
+    /// When it was fetched, epoch seconds.
+    pub fetched_at: i64,
+}
+
+/// How a fetch was answered.
+#[derive(Debug)]
+pub enum Answer {
+    Fresh(Arc<Fetched>),
+    /// The source failed; this is the last good answer of the same view.
+    Stale {
+        answer: Arc<StaleAnswer>,
+        failure: SourceError,
+    },
+}
+
+/// Per-entry lifetimes: short while the newest bucket may still change.
+struct Lifetime {
+    clock: fn() -> i64,
+}
+
+impl Expiry<FetchKey, Arc<Fetched>> for Lifetime {
+    fn expire_after_create(&self, key: &FetchKey, _: &Arc<Fetched>, _: Instant) -> Option<Duration> {
+        let settled = key.request.end + SETTLE <= (self.clock)();
+        Some(if settled { FINAL_TTL } else { FRESH_TTL })
+    }
+}
+
+/// The cached, coalescing, concurrency-limited way to the source.
+pub struct Upstream {
+    source: Arc<dyn MetricSource>,
+    answers: Cache<FetchKey, Arc<Fetched>>,
+    last_good: Cache<SeriesKey, Arc<StaleAnswer>>,
+    lists: Cache<(Region, Metric), Arc<Vec<Dimensions>>>,
+    permits: Arc<Semaphore>,
+    metrics: Arc<Metrics>,
+    clock: fn() -> i64,
+}
+
+impl Upstream {
+    pub fn new(source: Arc<dyn MetricSource>, config: CacheConfig, metrics: Arc<Metrics>, clock: fn() -> i64) -> Self {
+        let answers = Cache::builder()
+            .max_capacity(config.max_bytes)
+            .weigher(|key: &FetchKey, value: &Arc<Fetched>| weight(key, value))
+            .expire_after(Lifetime { clock })
+            .build();
+        let last_good = Cache::builder()
+            .max_capacity(config.max_bytes / 2)
+            .weigher(|_: &SeriesKey, value: &Arc<StaleAnswer>| weight_of_points(&value.fetched))
+            .time_to_live(STALE_TTL)
+            .build();
+        let lists = Cache::builder().max_capacity(1_000).time_to_live(LIST_TTL).build();
+        Self {
+            source,
+            answers,
+            last_good,
+            lists,
+            permits: Arc::new(Semaphore::new(config.max_upstream_calls.max(1))),
+            metrics,
+            clock,
+        }
+    }
+
+    /// `cloudwatch` or `demo`.
+    pub fn kind(&self) -> &'static str {
+        self.source.kind()
+    }
+
+    /// The data of `request`: from the cache, from a call already in flight
+    /// for the same key, or from the source; the last good answer when the
+    /// source fails.
+    pub async fn fetch(&self, region: &Region, request: FetchRequest) -> Result<Answer, SourceError> {
+        let key = FetchKey { region: region.clone(), request };
+        if let Some(fetched) = self.answers.get(&key).await {
+            self.count_cache("hit");
+            return Ok(Answer::Fresh(fetched));
+        }
+        let ran = Arc::new(AtomicBool::new(false));
+        let loaded = self
+            .answers
+            .try_get_with(key.clone(), {
+                let ran = ran.clone();
+                let key = key.clone();
+                async move {
+                    ran.store(true, Ordering::Relaxed);
+                    self.call("GetMetricData", self.source.fetch(&key.region, &key.request)).await.map(Arc::new)
+                }
+            })
+            .await;
+        self.count_cache(if ran.load(Ordering::Relaxed) { "miss" } else { "coalesced" });
+        match loaded {
+            Ok(fetched) => {
+                if ran.load(Ordering::Relaxed) {
+                    let stale = StaleAnswer {
+                        fetched: fetched.clone(),
+                        start: key.request.start,
+                        end: key.request.end,
+                        fetched_at: (self.clock)(),
+                    };
+                    self.last_good.insert(SeriesKey::from(&key), Arc::new(stale)).await;
+                }
+                Ok(Answer::Fresh(fetched))
+            }
+            Err(failure) => {
+                let failure = (*failure).clone();
+                let servable = !matches!(failure, SourceError::AccessDenied(_));
+                match self.last_good.get(&SeriesKey::from(&key)).await.filter(|_| servable) {
+                    Some(answer) => {
+                        self.count_cache("stale");
+                        Ok(Answer::Stale { answer, failure })
+                    }
+                    None => Err(failure),
+                }
+            }
+        }
+    }
+
+    /// The dimension combinations that reported `metric`, cached briefly and coalesced.
+    pub async fn list(&self, region: &Region, metric: Metric) -> Result<Arc<Vec<Dimensions>>, SourceError> {
+        self.lists
+            .try_get_with((region.clone(), metric), async {
+                self.call("ListMetrics", self.source.list(region, metric)).await.map(Arc::new)
+            })
+            .await
+            .map_err(|err| (*err).clone())
+    }
+
+    /// Runs one upstream call under the concurrency limit, with metrics.
+    async fn call<T>(
+        &self,
+        operation: &'static str,
+        call: impl Future<Output = Result<T, SourceError>>,
+    ) -> Result<T, SourceError> {
+        let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
+        let labels = UpstreamLabels { operation };
+        self.metrics.upstream_calls.get_or_create(&labels).inc();
+        let started = Instant::now();
+        let result = call.await;
+        self.metrics.upstream_seconds.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
+        if let Err(err) = &result {
+            let kind = serde_json::to_value(err.code()).ok().and_then(|v| v.as_str().map(str::to_string));
+            let labels = UpstreamErrorLabels { operation, kind: kind.unwrap_or_default() };
+            self.metrics.upstream_errors.get_or_create(&labels).inc();
+        }
+        result
+    }
+
+    fn count_cache(&self, outcome: &'static str) {
+        self.metrics.cache.get_or_create(&CacheLabels { outcome }).inc();
+    }
+
+    /// Estimated bytes held by the answer cache (after pending maintenance).
+    pub async fn cached_bytes(&self) -> u64 {
+        self.answers.run_pending_tasks().await;
+        self.answers.weighted_size()
+    }
+}
+
+/// Estimated bytes of a cached answer and its key.
+fn weight(key: &FetchKey, value: &Arc<Fetched>) -> u32 {
+    let key_bytes: usize = key.request.series.iter().map(|d| 64 + d.label().len() * 4).sum();
+    weight_of_points(value).saturating_add(u32::try_from(key_bytes).unwrap_or(u32::MAX))
+}
+
+fn weight_of_points(value: &Fetched) -> u32 {
+    let points: usize = value.datapoints.iter().map(|series| 32 + series.len() * 16).sum();
+    let warnings: usize = value.warnings.iter().map(String::len).sum();
+    u32::try_from(128 + points + warnings).unwrap_or(u32::MAX)
+}

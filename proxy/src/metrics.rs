@@ -1,0 +1,78 @@
+//! Prometheus metrics (`GET /metrics`): requests, cache outcomes, upstream
+//! calls, errors and latency, and the number of metrics requested from
+//! CloudWatch, which is what AWS bills GetMetricData by.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CacheLabels {
+    /// `hit`, `miss`, `coalesced` or `stale`.
+    pub outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct UpstreamLabels {
+    pub operation: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct UpstreamErrorLabels {
+    pub operation: &'static str,
+    /// The API error code: `upstream_throttled`, `upstream_timeout`, ...
+    pub kind: String,
+}
+
+/// Every metric the proxy keeps.
+pub struct Metrics {
+    registry: Registry,
+    pub requests: Family<RequestLabels, Counter>,
+    pub cache: Family<CacheLabels, Counter>,
+    pub upstream_calls: Family<UpstreamLabels, Counter>,
+    pub upstream_errors: Family<UpstreamErrorLabels, Counter>,
+    pub upstream_seconds: Family<UpstreamLabels, Histogram>,
+    pub metrics_requested: Counter,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("tlswatch");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let cache = Family::<CacheLabels, Counter>::default();
+        let upstream_calls = Family::<UpstreamLabels, Counter>::default();
+        let upstream_errors = Family::<UpstreamErrorLabels, Counter>::default();
+        let upstream_seconds = Family::<UpstreamLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new([0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0])
+        });
+        let metrics_requested = Counter::default();
+        registry.register("http_requests", "HTTP requests by route and status", requests.clone());
+        registry.register("cache_lookups", "Answers by cache outcome", cache.clone());
+        registry.register("upstream_calls", "Calls made to the metric source", upstream_calls.clone());
+        registry.register("upstream_errors", "Failed upstream calls by kind", upstream_errors.clone());
+        registry.register("upstream_duration_seconds", "Upstream call latency", upstream_seconds.clone());
+        registry.register(
+            "cloudwatch_metrics_requested",
+            "Metrics requested from CloudWatch in GetMetricData calls (what AWS bills by)",
+            metrics_requested.clone(),
+        );
+        Self { registry, requests, cache, upstream_calls, upstream_errors, upstream_seconds, metrics_requested }
+    }
+}
+
+impl Metrics {
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("writing to a String");
+        text
+    }
+}
