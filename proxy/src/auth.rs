@@ -232,7 +232,16 @@ impl Htpasswd {
         if users.is_empty() {
             return Err(format!("--htpasswd {}: no users", path.display()));
         }
-        let decoy = PasswordHash::Bcrypt(bcrypt::hash("decoy", bcrypt::DEFAULT_COST).map_err(|e| e.to_string())?);
+        // The decoy costs what the file's hashes cost, so an unknown user takes as long as a known one.
+        let cost = users
+            .values()
+            .filter_map(|hash| match hash {
+                PasswordHash::Bcrypt(hash) => hash.get(4..6)?.parse::<u32>().ok(),
+                PasswordHash::Argon2(_) => None,
+            })
+            .max()
+            .unwrap_or(bcrypt::DEFAULT_COST);
+        let decoy = PasswordHash::Bcrypt(bcrypt::hash("decoy", cost).map_err(|e| e.to_string())?);
         Ok(Self { users, decoy })
     }
 

@@ -174,3 +174,187 @@ async fn the_frontend_is_served_with_the_index_for_every_page_path() {
     assert!(body.contains("cargo xtask dist"));
     std::fs::remove_dir_all(dist).unwrap();
 }
+
+fn with_auth(auth: Auth) -> AppState {
+    AppState { auth, ..state(None) }
+}
+
+/// A request from `peer`, as the server records it.
+fn request_from(uri: &str, peer: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut builder = Request::get(uri);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let mut request = builder.body(Body::empty()).unwrap();
+    let address: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(address));
+    request
+}
+
+/// Every path the router serves: each protected route (with a sample for
+/// catch-alls), the frontend fallback and the public health check.
+fn every_path() -> Vec<String> {
+    let mut paths: Vec<String> = tlswatch::app::protected_routes()
+        .into_iter()
+        .map(|(path, _)| path.replace("{*rest}", "anything/below"))
+        .collect();
+    paths.extend(["/".to_string(), "/index.html".to_string(), "/some/page?stat=Sum".to_string()]);
+    paths
+}
+
+fn htpasswd_file(lines: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tlswatch-router-auth-{}-{}", std::process::id(), lines.len()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("htpasswd");
+    std::fs::write(&file, lines).unwrap();
+    file
+}
+
+fn basic(user: &str, password: &str) -> String {
+    use base64::Engine;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+}
+
+#[tokio::test]
+async fn every_route_but_the_health_check_requires_authentication() {
+    let hash = bcrypt::hash("correct horse", 4).unwrap();
+    let file = htpasswd_file(&format!("ana:{hash}\n"));
+    let shared = router(with_auth(Auth::htpasswd(&file, vec![], vec![]).unwrap()));
+    let app = || shared.clone();
+    for path in every_path() {
+        let response = app().oneshot(request_from(&path, "127.0.0.1", &[])).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert!(response.headers().contains_key(header::WWW_AUTHENTICATE), "{path}");
+        let wrong = app().oneshot(request_from(&path, "127.0.0.1", &[("authorization", &basic("ana", "nope"))])).await;
+        assert_eq!(wrong.unwrap().status(), StatusCode::UNAUTHORIZED, "{path}");
+        let right =
+            app().oneshot(request_from(&path, "127.0.0.1", &[("authorization", &basic("ana", "correct horse"))]));
+        let status = right.await.unwrap().status();
+        assert!(status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN, "{path}: {status}");
+    }
+    let health = app().oneshot(request_from("/healthz", "127.0.0.1", &[])).await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_trusted_header_is_believed_only_from_the_trusted_proxy() {
+    let auth = || {
+        let proxies = vec!["10.1.0.0/16".parse().unwrap()];
+        Auth::trusted_header("x-forwarded-user", "x-forwarded-groups", proxies, vec![], vec!["tls-team".into()])
+            .unwrap()
+    };
+    let call = |peer: &'static str, headers: &'static [(&'static str, &'static str)]| async move {
+        router(with_auth(auth())).oneshot(request_from("/api/v1/catalog", peer, headers)).await.unwrap().status()
+    };
+    let member: &[(&str, &str)] = &[("x-forwarded-user", "ana"), ("x-forwarded-groups", "ops, tls-team")];
+    assert_eq!(call("10.1.2.3", member).await, StatusCode::OK);
+    assert_eq!(call("192.168.7.7", member).await, StatusCode::FORBIDDEN, "spoofed from an untrusted address");
+    assert_eq!(
+        call("10.1.2.3", &[("x-forwarded-user", "bob"), ("x-forwarded-groups", "ops")]).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(call("10.1.2.3", &[]).await, StatusCode::FORBIDDEN, "no user header from the proxy");
+    assert_eq!(call("192.168.7.7", &[]).await, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn security_headers_are_on_every_response() {
+    let dist = std::env::temp_dir().join(format!("tlswatch-router-csp-{}", std::process::id()));
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<script type=\"module\">boot()</script>").unwrap();
+    for path in ["/healthz", "/api/v1/catalog", "/api/v1/series?period=61", "/api/nope", "/"] {
+        let response =
+            router(state(Some(dist.clone()))).oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+        let headers = response.headers();
+        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("'sha256-"), "the inline boot script is allowed by hash: {csp}");
+        assert!(!csp.contains(" 'unsafe-eval'"), "{csp}");
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        assert_eq!(headers[header::REFERRER_POLICY], "no-referrer", "{path}");
+    }
+    std::fs::remove_dir_all(dist).unwrap();
+}
+
+#[tokio::test]
+async fn a_client_over_its_rate_gets_429_with_retry_after() {
+    let limited = || AppState { rate_limit: tlswatch::limits::RateLimit::per_minute(2), ..state(None) };
+    let app = router(limited());
+    for _ in 0..2 {
+        let ok = app.clone().oneshot(request_from("/api/v1/catalog", "127.0.0.1", &[])).await.unwrap();
+        assert_eq!(ok.status(), StatusCode::OK);
+    }
+    let refused = app.clone().oneshot(request_from("/api/v1/catalog", "127.0.0.1", &[])).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = refused.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let other = app.oneshot(request_from("/api/v1/catalog", "127.0.0.2", &[])).await.unwrap();
+    assert_eq!(other.status(), StatusCode::OK, "the limit is per client");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_and_cache_outcomes() {
+    let app = router(state(None));
+    for _ in 0..3 {
+        let response = app.clone().oneshot(Request::get("/api/v1/series?from=now-1h").body(Body::empty()).unwrap());
+        assert_eq!(response.await.unwrap().status(), StatusCode::OK);
+    }
+    let response = app.oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+    let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    assert!(text.contains("tlswatch_http_requests_total{route=\"/api/v1/series\",status=\"200\"} 3"), "{text}");
+    assert!(text.contains("tlswatch_cache_lookups_total{outcome=\"miss\"} 1"), "{text}");
+    assert!(text.contains("tlswatch_cache_lookups_total{outcome=\"hit\"} 2"), "{text}");
+    assert!(text.contains("tlswatch_upstream_calls_total{operation=\"GetMetricData\"} 1"), "{text}");
+    assert!(text.contains("tlswatch_upstream_duration_seconds"), "{text}");
+}
+
+#[tokio::test]
+async fn the_cache_stays_within_its_byte_bound_over_ten_thousand_views() {
+    let metrics = Arc::new(Metrics::default());
+    let max_bytes = 1 << 20;
+    let upstream = Upstream::new(
+        Arc::new(DemoSource::new(NOW, clock)),
+        CacheConfig { max_bytes, max_upstream_calls: 4 },
+        metrics,
+        clock,
+    );
+    let region = Region::parse("us-east-1").unwrap();
+    let dims = tlswatch_shared::Dimensions::from_pairs([("LoadBalancer", "app/edge-alb/50dc6c495c0c9188")]).unwrap();
+    for view in 0..10_000i64 {
+        // Distinct one-hour ranges at one-minute buckets: 10,000 distinct views.
+        let start = NOW - 86_400 * 10 + view * 60;
+        let request = tlswatch::source::FetchRequest {
+            metric: tlswatch_shared::Metric::TargetTlsNegotiationErrorCount,
+            stat: tlswatch_shared::Statistic::Sum,
+            period: 60,
+            start,
+            end: start + 3_600,
+            series: vec![dims.clone()],
+        };
+        upstream.fetch(&region, request).await.unwrap();
+    }
+    let held = upstream.cached_bytes().await;
+    assert!(held <= max_bytes, "the cache holds {held} bytes, over its bound of {max_bytes}");
+    assert!(held > max_bytes / 4, "the cache is used: {held} bytes");
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        #[test]
+        fn no_query_string_makes_the_api_fail_or_panic(query in "[ -~]{0,120}") {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let encoded: String = query.replace(' ', "%20").replace('#', "%23");
+            for route in ["/api/v1/series", "/api/v1/dimensions"] {
+                let uri = format!("{route}?{encoded}");
+                let Ok(request) = Request::get(uri.as_str()).body(Body::empty()) else { continue };
+                let status = runtime.block_on(router(state(None)).oneshot(request)).unwrap().status();
+                prop_assert!(!status.is_server_error(), "{uri}: {status}");
+            }
+        }
+    }
+}
