@@ -15,9 +15,9 @@ use tokio::sync::Semaphore;
 use crate::metrics::{CacheLabels, Metrics, UpstreamErrorLabels, UpstreamLabels};
 use crate::source::{FetchRequest, Fetched, MetricSource, SourceError};
 
-/// How long an answer whose last bucket may still be filling is kept: ALB
-/// metrics arrive once a minute.
-const FRESH_TTL: Duration = Duration::from_secs(60);
+/// How long an answer whose last bucket may still be filling is kept by
+/// default: ALB metrics arrive once a minute.
+pub const FRESH_TTL: Duration = Duration::from_secs(60);
 /// How long an answer whose buckets all ended well in the past is kept.
 const FINAL_TTL: Duration = Duration::from_secs(3_600);
 /// CloudWatch may still add datapoints to a bucket this long after it ends.
@@ -34,6 +34,8 @@ pub struct CacheConfig {
     pub max_bytes: u64,
     /// Most upstream calls in flight at once.
     pub max_upstream_calls: usize,
+    /// How long an answer whose newest bucket may still change is kept.
+    pub fresh_ttl: Duration,
 }
 
 /// What a view was asked of a region.
@@ -84,12 +86,13 @@ pub enum Answer {
 /// Per-entry lifetimes: short while the newest bucket may still change.
 struct Lifetime {
     clock: fn() -> i64,
+    fresh_ttl: Duration,
 }
 
 impl Expiry<FetchKey, Arc<Fetched>> for Lifetime {
     fn expire_after_create(&self, key: &FetchKey, _: &Arc<Fetched>, _: Instant) -> Option<Duration> {
         let settled = key.request.end + SETTLE <= (self.clock)();
-        Some(if settled { FINAL_TTL } else { FRESH_TTL })
+        Some(if settled { FINAL_TTL.max(self.fresh_ttl) } else { self.fresh_ttl })
     }
 }
 
@@ -109,7 +112,7 @@ impl Upstream {
         let answers = Cache::builder()
             .max_capacity(config.max_bytes)
             .weigher(|key: &FetchKey, value: &Arc<Fetched>| weight(key, value))
-            .expire_after(Lifetime { clock })
+            .expire_after(Lifetime { clock, fresh_ttl: config.fresh_ttl })
             .build();
         let last_good = Cache::builder()
             .max_capacity(config.max_bytes / 2)

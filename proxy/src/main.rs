@@ -106,6 +106,11 @@ struct Cli {
     #[arg(long, env = "TLSWATCH_UPSTREAM_ATTEMPTS", default_value_t = 3)]
     upstream_attempts: u32,
 
+    /// Seconds an answer whose newest bucket may still change is cached
+    /// (answers whose buckets all ended over 10 minutes ago: an hour).
+    #[arg(long, env = "TLSWATCH_CACHE_TTL", default_value_t = 60.0)]
+    cache_ttl: f64,
+
     /// Memory for cached CloudWatch answers, in MiB.
     #[arg(long, env = "TLSWATCH_CACHE_MIB", default_value_t = 64)]
     cache_mib: u64,
@@ -180,8 +185,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         tracing::warn!(dist = %cli.dist.display(), "no built frontend there; the API works, the page does not (run `cargo xtask dist`)");
     }
     let metrics = Arc::new(Metrics::default());
-    let cache =
-        CacheConfig { max_bytes: cli.cache_mib.saturating_mul(1 << 20), max_upstream_calls: cli.max_upstream_calls };
+    let cache = CacheConfig {
+        max_bytes: cli.cache_mib.saturating_mul(1 << 20),
+        max_upstream_calls: cli.max_upstream_calls,
+        fresh_ttl: seconds(cli.cache_ttl, "--cache-ttl")?,
+    };
     let limits = Limits {
         max_url_bytes: cli.max_url_bytes,
         max_header_bytes: cli.max_header_bytes,

@@ -26,7 +26,7 @@ fn clock() -> i64 {
 fn state(frontend: Option<PathBuf>) -> AppState {
     let region = Region::parse("us-east-1").unwrap();
     let metrics = Arc::new(Metrics::default());
-    let cache = CacheConfig { max_bytes: 16 << 20, max_upstream_calls: 4 };
+    let cache = CacheConfig { max_bytes: 16 << 20, max_upstream_calls: 4, fresh_ttl: tlswatch::cache::FRESH_TTL };
     AppState {
         upstream: Upstream::new(Arc::new(DemoSource::new(NOW, clock)), cache, metrics.clone(), clock),
         regions: Regions { default: region.clone(), allowed: vec![region] },
@@ -314,7 +314,7 @@ async fn the_cache_stays_within_its_byte_bound_over_ten_thousand_views() {
     let max_bytes = 1 << 20;
     let upstream = Upstream::new(
         Arc::new(DemoSource::new(NOW, clock)),
-        CacheConfig { max_bytes, max_upstream_calls: 4 },
+        CacheConfig { max_bytes, max_upstream_calls: 4, fresh_ttl: tlswatch::cache::FRESH_TTL },
         metrics,
         clock,
     );

@@ -14,6 +14,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub mod browser;
+pub mod upstream;
 
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::config::{BehaviorVersion, Credentials, Region};
@@ -103,22 +104,19 @@ impl Tlswatch {
     /// Starts `tlswatch` with `args` (plus `--listen 127.0.0.1:0`) and waits
     /// until it says where it listens.
     pub fn start(args: &[&str]) -> Self {
-        let program = std::env::var_os("TLSWATCH_BIN").map(PathBuf::from).unwrap_or_else(default_binary);
-        assert!(program.is_file(), "{} is missing: run `cargo xtask test`, which builds it", program.display());
-        let mut child = Command::new(&program)
-            .args(["--listen", "127.0.0.1:0"])
+        Self::start_listening("127.0.0.1:0", args)
+    }
+
+    /// Starts `tlswatch` listening on `listen` with `args`.
+    pub fn start_listening(listen: &str, args: &[&str]) -> Self {
+        let mut child = command()
+            .args(["--listen", listen])
             .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
+            .unwrap_or_else(|err| panic!("cannot start tlswatch: {err}"));
         let stdout = child.stdout.take().expect("stdout is piped");
         let child = Reaped(child);
         let (sender, receiver) = mpsc::channel();
@@ -177,6 +175,47 @@ impl Tlswatch {
         let body = response.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default();
         (status, body)
     }
+}
+
+/// Runs `tlswatch` with `args` until it exits (for start-up refusals) and
+/// returns whether it succeeded and what it wrote to stderr.
+pub fn run_to_exit(args: &[&str]) -> (bool, String) {
+    let mut child = command()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tlswatch starts");
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        if let Some(status) = child.try_wait().expect("a status") {
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().expect("piped"), &mut stderr).expect("stderr");
+            return (status.success(), stderr);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("tlswatch {args:?} did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The built binary with a clean environment and test credentials.
+fn command() -> Command {
+    let program = std::env::var_os("TLSWATCH_BIN").map(PathBuf::from).unwrap_or_else(default_binary);
+    assert!(program.is_file(), "{} is missing: run `cargo xtask test`, which builds it", program.display());
+    let mut command = Command::new(program);
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("RUST_LOG", "info");
+    command
 }
 
 fn default_binary() -> PathBuf {

@@ -1,0 +1,120 @@
+//! tlswatch between browsers and a misbehaving CloudWatch: identical requests
+//! share one upstream call, answers are cached, failures map to the documented
+//! errors or a stale answer, and one hanging call blocks nobody else.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+use aws_smithy_types::DateTime;
+use tlswatch_tests::upstream::{Behaviour, TestUpstream};
+use tlswatch_tests::{Moto, Tlswatch, now};
+
+const LB: &str = "app/edge-alb/50dc6c495c0c9188";
+
+async fn put_some_errors(moto: &Moto) {
+    let client = moto.client().await;
+    let datum = |minutes_ago: i64| {
+        MetricDatum::builder()
+            .metric_name("TargetTLSNegotiationErrorCount")
+            .dimensions(Dimension::builder().name("LoadBalancer").value(LB).build())
+            .timestamp(DateTime::from_secs(now() - minutes_ago * 60))
+            .value(3.0)
+            .build()
+    };
+    client
+        .put_metric_data()
+        .namespace("AWS/ApplicationELB")
+        .set_metric_data(Some(vec![datum(5), datum(30), datum(50)]))
+        .send()
+        .await
+        .expect("moto takes the test data");
+}
+
+fn through(upstream: &TestUpstream, extra: &[&str]) -> Tlswatch {
+    let mut args = vec!["--source", "cloudwatch", "--region", "us-east-1", "--endpoint-url", &upstream.endpoint];
+    args.extend_from_slice(extra);
+    Tlswatch::start(&args)
+}
+
+#[tokio::test]
+async fn forty_identical_cold_requests_make_one_upstream_call() {
+    let moto = Moto::start();
+    put_some_errors(&moto).await;
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let tlswatch = through(&upstream, &[]);
+    let path = format!("/api/v1/series?lb={LB}&period=60&from=now-1h");
+
+    let requests = (0..40).map(|_| tlswatch.get(&path));
+    let answers = futures::future::join_all(requests).await;
+    assert!(answers.iter().all(|(status, _)| *status == 200), "every request is answered");
+    assert!(answers.iter().all(|(_, body)| body == &answers[0].1), "every answer is the same");
+    assert_eq!(answers[0].1["summary"]["total"], 9.0, "the data moto holds");
+    assert_eq!(upstream.get_metric_data_calls(), 1, "one GetMetricData call for 40 requests");
+
+    let (status, _) = tlswatch.get(&path).await;
+    assert_eq!(status, 200);
+    assert_eq!(upstream.get_metric_data_calls(), 1, "a repeat within the TTL is served from the cache");
+}
+
+#[tokio::test]
+async fn upstream_failures_give_the_documented_errors_and_the_server_keeps_serving() {
+    let moto = Moto::start();
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let tlswatch =
+        through(&upstream, &["--upstream-timeout", "3", "--upstream-attempt-timeout", "1", "--upstream-attempts", "2"]);
+    let cases = [
+        (Behaviour::Throttle, 503, "upstream_throttled"),
+        (Behaviour::Fail, 502, "upstream_error"),
+        (Behaviour::Garbage, 502, "upstream_error"),
+        (Behaviour::Hang, 504, "upstream_timeout"),
+    ];
+    for (index, (behaviour, status, code)) in cases.into_iter().enumerate() {
+        upstream.behave(behaviour);
+        // A different view each time, so nothing is cached.
+        let path = format!("/api/v1/series?lb={LB}&from=now-{}h", index + 1);
+        let started = Instant::now();
+        let (got, body) = tlswatch.get(&path).await;
+        assert_eq!((got, body["error"]["code"].as_str()), (status, Some(code)), "{behaviour:?}: {body}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{behaviour:?} answered within the timeout");
+        assert!(!body["error"]["message"].as_str().unwrap().contains("testing"), "no credential in {body}");
+    }
+
+    // One hanging call does not hold up anything else.
+    upstream.behave(Behaviour::Hang);
+    let hanging_path = format!("/api/v1/series?lb={LB}&from=now-9h");
+    let hanging = tlswatch.get(&hanging_path);
+    let others = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let started = Instant::now();
+        let (status, _) = tlswatch.get("/api/v1/catalog").await;
+        assert_eq!(status, 200);
+        let (status, _) = tlswatch.get("/api/v1/dimensions").await;
+        assert_eq!(status, 200, "ListMetrics still answers");
+        started.elapsed()
+    };
+    let ((hung_status, _), waited) = tokio::join!(hanging, others);
+    assert_eq!(hung_status, 504);
+    assert!(waited < Duration::from_secs(1), "other requests were answered in {waited:?}");
+}
+
+#[tokio::test]
+async fn a_failing_upstream_gets_the_last_good_answer_marked_stale() {
+    let moto = Moto::start();
+    put_some_errors(&moto).await;
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let tlswatch = through(&upstream, &["--cache-ttl", "1", "--upstream-attempts", "1"]);
+    let path = format!("/api/v1/series?lb={LB}&period=60&from=now-1h");
+    let (status, fresh) = tlswatch.get(&path).await;
+    assert_eq!(status, 200);
+
+    upstream.behave(Behaviour::Throttle);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let response = reqwest::get(format!("{}{path}", tlswatch.url)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["stale"], "true");
+    let stale: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(stale["summary"]["total"], fresh["summary"]["total"], "the last good data");
+    let warning = stale["warnings"].as_array().unwrap().iter().filter_map(|w| w.as_str()).collect::<Vec<_>>().join(" ");
+    assert!(warning.contains("throttled") && warning.contains("showing the answer from"), "{warning}");
+    assert!(upstream.get_metric_data_calls() >= 2, "the upstream was asked again");
+}
