@@ -97,3 +97,33 @@ pub async fn control_value(client: &Client, id: &str) -> String {
         .expect("a value")
         .unwrap_or_default()
 }
+
+/// ChromeDriver's log command (`goog:loggingPrefs` must ask for browser logs).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.to_string()))
+    }
+}
+
+/// The console messages of level SEVERE (errors, CSP violations) since the
+/// last call.
+pub async fn console_errors(client: &Client) -> Vec<String> {
+    let entries = client.issue_cmd(BrowserLog).await.expect("the browser log");
+    entries
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter(|entry| entry["level"] == "SEVERE")
+                .map(|entry| entry["message"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -218,3 +218,34 @@ async fn the_time_zone_toggle_is_remembered_in_the_url() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_page_runs_under_its_content_security_policy_without_violations() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    let page = reqwest::get(format!("{}/", tlswatch.url)).await.unwrap();
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"), "{policy}");
+    assert!(!policy.contains(" 'unsafe-eval'") && !policy.contains("script-src 'self' 'unsafe-inline'"), "{policy}");
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?lb={PAYMENTS}&from=now-12h", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        // Hovering draws the tooltip, which ECharts builds from HTML.
+        eval(
+            &client,
+            "echarts.getInstanceByDom(document.getElementById('chart'))
+                .dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: 5}) ?? true",
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let errors = tlswatch_tests::browser::console_errors(&client).await;
+        assert!(errors.is_empty(), "console errors under the policy: {errors:#?}");
+
+        // The check can see a violation: an injected inline script is refused.
+        eval(&client, "(() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1'; document.body.appendChild(s); return true })()").await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let errors = tlswatch_tests::browser::console_errors(&client).await;
+        assert!(errors.iter().any(|e| e.contains("Content Security Policy")), "{errors:#?}");
+        assert_eq!(eval(&client, "window.injected ?? null").await, Value::Null);
+    })
+    .await;
+}
