@@ -147,6 +147,27 @@ impl Tlswatch {
         Self::start(&["--source", "cloudwatch", "--region", REGION, "--endpoint-url", &moto.endpoint])
     }
 
+    /// Sends SIGTERM, as a service manager stopping it would.
+    pub fn terminate(&self) {
+        let pid = self._child.0.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        assert!(sent.success(), "SIGTERM delivered");
+    }
+
+    /// Waits for the process to exit; its status, or `None` after `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self._child.0.try_wait().expect("a status") {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// GETs `path_and_query` and returns the status and the JSON body.
     pub async fn get(&self, path_and_query: &str) -> (u16, serde_json::Value) {
         let shown: String = path_and_query.chars().take(120).collect();

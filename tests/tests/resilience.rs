@@ -118,3 +118,24 @@ async fn a_failing_upstream_gets_the_last_good_answer_marked_stale() {
     assert!(warning.contains("throttled") && warning.contains("showing the answer from"), "{warning}");
     assert!(upstream.get_metric_data_calls() >= 2, "the upstream was asked again");
 }
+
+#[tokio::test]
+async fn sigterm_stops_accepting_finishes_requests_in_flight_and_exits_zero() {
+    let moto = Moto::start();
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    upstream.behave(Behaviour::Hang);
+    let mut tlswatch = through(&upstream, &["--upstream-timeout", "2", "--upstream-attempt-timeout", "2"]);
+    let url = tlswatch.url.clone();
+    let in_flight = tokio::spawn(async move {
+        let response = reqwest::get(format!("{url}/api/v1/series?lb={LB}")).await.expect("answered before exit");
+        response.status().as_u16()
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    tlswatch.terminate();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let refused = reqwest::get(format!("{}/healthz", tlswatch.url)).await;
+    assert!(refused.is_err(), "no new connections after SIGTERM");
+    assert_eq!(in_flight.await.unwrap(), 504, "the request in flight got its answer");
+    let status = tokio::task::spawn_blocking(move || tlswatch.wait_exit(Duration::from_secs(10))).await.unwrap();
+    assert_eq!(status.and_then(|s| s.code()), Some(0));
+}
