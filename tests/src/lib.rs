@@ -25,7 +25,10 @@ pub const REGION: &str = "us-east-1";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    // The test runner's environment first: a target directory shared between
+    // checkouts must not send tests to another checkout's files.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    PathBuf::from(manifest_dir).parent().expect("tests/ has a parent").to_path_buf()
 }
 
 pub(crate) fn free_port() -> u16 {

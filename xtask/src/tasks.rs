@@ -6,8 +6,13 @@ use std::process::Command;
 use crate::setup;
 
 /// The workspace root (xtask lives one level below it).
+///
+/// Read from the environment `cargo run` sets, not from the path baked in at
+/// compile time: with a target directory shared between checkouts, the
+/// binary cargo runs may have been built from another checkout.
 pub fn project_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ has a parent").to_path_buf()
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    PathBuf::from(manifest_dir).parent().expect("xtask/ has a parent").to_path_buf()
 }
 
 /// `cargo`, as the one running xtask.
