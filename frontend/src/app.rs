@@ -15,6 +15,7 @@ use tlswatch_shared::{TimeZone, View};
 use crate::api::{self, ApiFailure};
 use crate::components::chart::SeriesChart;
 use crate::components::form::ViewForm;
+use crate::components::help::HelpPanel;
 use crate::components::status::{DemoBadge, ErrorNotice, LoadingNote, Warnings};
 use crate::components::summary::SummaryFigures;
 
@@ -66,7 +67,7 @@ fn Dashboard() -> impl IntoView {
     // What the API is asked: the canonical data view, or the raw query when
     // the URL is not a view, so the API's own message is what the user reads.
     let api_query = Memo::new(move |_| match view.get() {
-        Ok(view) => View { tz: TimeZone::default(), refresh: Default::default(), ..view }.to_query(),
+        Ok(view) => data_view(view).to_query(),
         Err(_) => location.search.get().trim_start_matches('?').to_string(),
     });
     let data = RwSignal::new(None::<SeriesResponse>);
@@ -121,9 +122,15 @@ fn Dashboard() -> impl IntoView {
                 {move || data.get().map(|response| view! { <Warnings warnings=response.warnings/> })}
                 <SummaryFigures data=data.into() tz/>
                 <SeriesChart data=data.into() tz/>
+                <HelpPanel/>
             </section>
         </main>
     }
+}
+
+/// The view without what only changes how the page shows it: what the API is asked.
+pub fn data_view(view: View) -> View {
+    View { tz: TimeZone::default(), refresh: Default::default(), format: Default::default(), ..view }
 }
 
 /// Reloads a view with a relative range every `refresh` period, skipping

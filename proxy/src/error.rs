@@ -28,6 +28,8 @@ pub enum ApiError {
     Auth(#[from] AuthError),
     #[error("too many requests from this address; try again in {0} seconds")]
     RateLimited(u64),
+    #[error("{0}")]
+    Internal(String),
     #[error("the frontend is not built; run `cargo xtask dist` or point --dist at a built frontend")]
     FrontendMissing,
 }
@@ -53,6 +55,7 @@ impl ApiError {
             }
             Self::Auth(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
             Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
             Self::FrontendMissing => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::FrontendMissing),
         }
     }

@@ -358,3 +358,45 @@ mod fuzz {
         }
     }
 }
+
+#[tokio::test]
+async fn the_demo_onset_and_bursts_are_annotated() {
+    let checkout = "lb=app/payments-alb/3e9c1f0a7b2d4c68&tg=targetgroup/checkout-tls/4b1e8d2c9f0a7365";
+    let (status, body) = get_json(&format!("/api/v1/series?{checkout}&from=now-24h")).await;
+    assert_eq!(status, StatusCode::OK);
+    let onset = NOW - 6 * 3_600;
+    let annotations = body["annotations"].as_array().unwrap();
+    let onsets: Vec<&serde_json::Value> = annotations.iter().filter(|a| a["kind"] == "onset").collect();
+    assert_eq!(onsets.len(), 1, "{annotations:?}");
+    assert_eq!(onsets[0]["t"], onset);
+    assert_eq!(onsets[0]["series"], "m0");
+    assert_eq!(body["summary"]["onset"], onset);
+    assert!(annotations.iter().all(|a| a["kind"] != "spike"), "the onset is not a spike: {annotations:?}");
+
+    let grpc = "lb=app/internal-api/a41f0c2e9d7b3586&tg=targetgroup/grpc-backend/2f8b6e1a4c9d0735";
+    let (_, body) = get_json(&format!("/api/v1/series?{grpc}&period=60&from=now-24h")).await;
+    let spikes: Vec<&serde_json::Value> =
+        body["annotations"].as_array().unwrap().iter().filter(|a| a["kind"] == "spike").collect();
+    assert!(!spikes.is_empty(), "the bursts of grpc-backend are spikes");
+    assert!(spikes.iter().all(|s| s["value"].as_f64().unwrap() >= 12.0), "{spikes:?}");
+    assert!(body["summary"].get("onset").is_none(), "bursts are not an onset");
+}
+
+#[tokio::test]
+async fn format_csv_gives_one_row_per_bucket_and_one_column_per_series() {
+    let query = "lb=app/edge-alb/50dc6c495c0c9188&lb=app/payments-alb/3e9c1f0a7b2d4c68&period=3600&from=now-12h";
+    let (_, json) = get_json(&format!("/api/v1/series?{query}")).await;
+    let (status, content_type, csv) = get(state(None), &format!("/api/v1/series?{query}&format=csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "time,edge-alb,payments-alb");
+    assert_eq!(rows.len(), 1 + json["series"][0]["timestamps"].as_array().unwrap().len());
+    let last = rows.last().unwrap().split(',').collect::<Vec<_>>();
+    let t = json["series"][1]["timestamps"].as_array().unwrap().last().unwrap().as_i64().unwrap();
+    assert_eq!(last[0], tlswatch_shared::TimeSpec::At(t).to_string());
+    let value = json["series"][1]["values"].as_array().unwrap().last().unwrap().as_f64().unwrap();
+    assert_eq!(last[2].parse::<f64>().unwrap(), value);
+    let (status, body) = get_json("/api/v1/series?format=xml").await;
+    assert_eq!((status, body["error"]["param"].as_str()), (StatusCode::BAD_REQUEST, Some("format")));
+}

@@ -77,6 +77,32 @@ impl fmt::Display for Refresh {
     }
 }
 
+/// What `/api/v1/series` answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Format {
+    #[default]
+    Json,
+    /// `text/csv`: one row per bucket, one column per series, ISO 8601 UTC time first.
+    Csv,
+}
+
+impl Format {
+    pub fn parse(text: &str) -> Result<Self, ViewError> {
+        match text {
+            "json" => Ok(Self::Json),
+            "csv" => Ok(Self::Csv),
+            _ => Err(ViewError::invalid("format", text, "`json` or `csv`")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Csv => "csv",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +115,7 @@ mod tests {
         assert_eq!(Refresh::parse("10s").unwrap_err().param, "refresh");
         assert_eq!(TimeZone::parse("local").unwrap(), TimeZone::Local);
         assert_eq!(TimeZone::parse("Europe/Paris").unwrap_err().param, "tz");
+        assert_eq!(Format::parse("csv").unwrap(), Format::Csv);
+        assert_eq!(Format::parse("xml").unwrap_err().param, "format");
     }
 }

@@ -44,6 +44,8 @@ pub enum ErrorCode {
     UpstreamError,
     /// The server has no frontend to serve.
     FrontendMissing,
+    /// The server failed to write its answer.
+    Internal,
 }
 
 /// Why a query string is not a valid view, worded for the person who wrote it.

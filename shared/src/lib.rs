@@ -10,6 +10,7 @@
 //! answers, and [`grid`] turns the answer into the [`api::SeriesResponse`] the
 //! chart draws.
 
+pub mod annotate;
 pub mod api;
 pub mod catalog;
 pub mod dims;

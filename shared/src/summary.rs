@@ -19,6 +19,9 @@ pub struct Summary {
     pub worst: Option<Worst>,
     /// Start of the last bucket in which any series is above zero.
     pub last_error: Option<i64>,
+    /// The earliest onset of any series: when errors started, if they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onset: Option<i64>,
 }
 
 /// Where the highest value is.
@@ -51,7 +54,18 @@ pub fn summarize(series: &[Series]) -> Summary {
     }
     let timestamps = series.first().map(|s| s.timestamps.as_slice()).unwrap_or_default();
     let last_error = with_errors.iter().rposition(|&errors| errors).map(|index| timestamps[index]);
-    Summary { total, buckets, buckets_with_errors: with_errors.iter().filter(|&&e| e).count(), worst, last_error }
+    let onset = series
+        .iter()
+        .filter_map(|one| crate::annotate::onset(&one.values).map(|(index, _)| one.timestamps[index]))
+        .min();
+    Summary {
+        total,
+        buckets,
+        buckets_with_errors: with_errors.iter().filter(|&&e| e).count(),
+        worst,
+        last_error,
+        onset,
+    }
 }
 
 #[cfg(test)]

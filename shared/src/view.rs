@@ -9,15 +9,15 @@ use crate::catalog::{
     DimensionName, MAX_LOAD_BALANCERS, MAX_RANGE, MAX_SERIES, MAX_TARGET_GROUPS, MAX_VALUE_CHARS, MAX_ZONES, Metric,
 };
 use crate::dims::{AvailabilityZone, Dimensions, LoadBalancer, Region, TargetGroup};
-use crate::display::{Refresh, TimeZone};
+use crate::display::{Format, Refresh, TimeZone};
 use crate::error::{ErrorCode, ViewError, quote, quote_key};
 use crate::query;
 use crate::stat::{Fill, Statistic};
 use crate::time::{TimeSpec, TimeUnit};
 
 /// The parameters a view is made of, in the canonical order of its query string.
-pub const PARAMETERS: [&str; 12] =
-    ["metric", "lb", "tg", "az", "stat", "period", "fill", "from", "to", "region", "tz", "refresh"];
+pub const PARAMETERS: [&str; 13] =
+    ["metric", "lb", "tg", "az", "stat", "period", "fill", "from", "to", "region", "tz", "refresh", "format"];
 
 /// The bucket length of a view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -80,6 +80,8 @@ pub struct View {
     pub tz: TimeZone,
     /// How often the page reloads a relative view (does not change the data).
     pub refresh: Refresh,
+    /// What the API answers with (the page always asks for JSON).
+    pub format: Format,
 }
 
 /// The default start of a view: the last 24 hours.
@@ -100,6 +102,7 @@ impl Default for View {
             region: None,
             tz: TimeZone::default(),
             refresh: Refresh::default(),
+            format: Format::default(),
         }
     }
 }
@@ -153,6 +156,7 @@ impl View {
                 "region" => view.region = Some(Region::parse(&value)?),
                 "tz" => view.tz = TimeZone::parse(&value)?,
                 "refresh" => view.refresh = Refresh::parse(&value)?,
+                "format" => view.format = Format::parse(&value)?,
                 _ => {
                     return Err(ViewError::new(
                         ErrorCode::UnknownParameter,
@@ -204,6 +208,9 @@ impl View {
         }
         if self.refresh != default.refresh {
             pairs.push(("refresh", self.refresh.to_string()));
+        }
+        if self.format != default.format {
+            pairs.push(("format", self.format.as_str().to_string()));
         }
         query::write_pairs(pairs)
     }

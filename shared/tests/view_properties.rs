@@ -62,6 +62,7 @@ prop_compose! {
         region in prop::option::of("(us|eu)-(east|west)-[1-9]".prop_map(|r| Region::parse(&r).unwrap())),
         local in any::<bool>(),
         refresh in prop::sample::select(Refresh::ALL.to_vec()),
+        csv in any::<bool>(),
     ) -> View {
         let metric = if client { Metric::ClientTlsNegotiationErrorCount } else { Metric::TargetTlsNegotiationErrorCount };
         View {
@@ -78,6 +79,7 @@ prop_compose! {
             region,
             tz: if local { TimeZone::Local } else { TimeZone::Utc },
             refresh,
+            format: if csv { tlswatch_shared::display::Format::Csv } else { tlswatch_shared::display::Format::Json },
         }
     }
 }

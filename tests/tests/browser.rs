@@ -249,3 +249,29 @@ async fn the_page_runs_under_its_content_security_policy_without_violations() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_onset_is_marked_and_the_csv_download_matches_the_view() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    let query = format!("lb={PAYMENTS}&tg=targetgroup/checkout-tls/4b1e8d2c9f0a7365&from=now-24h");
+    let (_, body) = tlswatch.get(&format!("/api/v1/series?{query}")).await;
+    let onset = body["summary"]["onset"].as_i64().expect("the demo's onset");
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?{query}", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        let shown = eval(&client, "document.getElementById('summary-onset').dataset.t").await;
+        assert_eq!(shown, Value::from(onset.to_string()));
+        let marked = eval(
+            &client,
+            "echarts.getInstanceByDom(document.getElementById('chart')).getOption().series[0].markLine.data[0].xAxis",
+        )
+        .await;
+        assert_eq!(marked.as_i64(), Some(onset * 1_000));
+        let href = eval(&client, "document.getElementById('download-csv').getAttribute('href')").await;
+        let canonical = tlswatch_shared::View::from_query(&query).unwrap().to_query();
+        assert_eq!(href, Value::from(format!("/api/v1/series?{canonical}&format=csv")));
+        let help = eval(&client, "document.getElementById('help').textContent").await;
+        assert!(help.as_str().unwrap().contains("does not validate target certificates"));
+    })
+    .await;
+}

@@ -124,7 +124,45 @@ fn option(response: &SeriesResponse, tz: TimeZone) -> serde_json::Value {
         chart = chart.series(Line::new().name(series.label.clone()).show_symbol(false).data(points));
     }
     let mut option = serde_json::to_value(&chart).unwrap_or_default();
+    mark_annotations(&mut option, response);
     option["useUTC"] = serde_json::Value::Bool(tz == TimeZone::Utc);
     option["animation"] = serde_json::Value::Bool(false);
     option
+}
+
+/// Draws onsets as dashed lines and spikes as shaded spans on their series.
+/// Labels are plain strings: no formatter functions, which the page's
+/// Content-Security-Policy would refuse.
+fn mark_annotations(option: &mut serde_json::Value, response: &SeriesResponse) {
+    use serde_json::json;
+    use tlswatch_shared::annotate::AnnotationKind;
+    for (index, series) in response.series.iter().enumerate() {
+        let mine = || response.annotations.iter().filter(|a| a.series == series.id);
+        let onsets: Vec<_> = mine()
+            .filter(|a| a.kind == AnnotationKind::Onset)
+            .map(|a| json!({"xAxis": a.t * 1_000, "name": a.text}))
+            .collect();
+        let spikes: Vec<_> = mine()
+            .filter(|a| a.kind == AnnotationKind::Spike)
+            .map(|a| json!([{"xAxis": a.t * 1_000, "name": "spike"}, {"xAxis": a.t_end.unwrap_or(a.t) * 1_000}]))
+            .collect();
+        let Some(target) = option["series"].get_mut(index) else { continue };
+        if !onsets.is_empty() {
+            target["markLine"] = json!({
+                "symbol": ["none", "none"],
+                "silent": true,
+                "label": {"formatter": "errors started", "position": "insideEndTop"},
+                "lineStyle": {"type": "dashed", "color": "#a4262c"},
+                "data": onsets,
+            });
+        }
+        if !spikes.is_empty() {
+            target["markArea"] = json!({
+                "silent": true,
+                "itemStyle": {"color": "rgba(164, 38, 44, 0.12)"},
+                "label": {"show": false},
+                "data": spikes,
+            });
+        }
+    }
 }

@@ -253,9 +253,15 @@ fn ShareButtons() -> impl IntoView {
         let view = state.current();
         !view.from.is_relative() && !view.to.is_relative()
     });
+    let csv_href = move || {
+        let view = crate::app::data_view(state.current());
+        let view = tlswatch_shared::View { format: tlswatch_shared::display::Format::Csv, ..view };
+        format!("/api/v1/series?{}", view.to_query())
+    };
     view! {
         <div class="share">
             <button type="button" id="copy-link" on:click=copy>"Copy link"</button>
+            <a id="download-csv" class="button" href=csv_href download>"Download CSV"</a>
             <button type="button" id="pin-time" on:click=pin disabled=move || pinned.get()
                 title="Turn the relative range into absolute times, so the link shows the same data later">
                 "Pin time"

@@ -2,6 +2,7 @@
 
 pub mod chart;
 pub mod form;
+pub mod help;
 pub mod pickers;
 pub mod status;
 pub mod summary;

@@ -42,6 +42,12 @@ pub fn SummaryFigures(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>
                         {format!("{} of {}", summary.buckets_with_errors, summary.buckets)}
                     </dd>
                 </div>
+                {summary.onset.map(|t| view! {
+                    <div class="onset">
+                        <dt>"Errors started"</dt>
+                        <dd id="summary-onset" data-t=t>{time_fmt::show(t, tz)}</dd>
+                    </div>
+                })}
                 <div>
                     <dt>"Last error"</dt>
                     {match summary.last_error {

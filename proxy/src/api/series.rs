@@ -6,7 +6,8 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use tlswatch_shared::api::{Series, SeriesResponse};
+use tlswatch_shared::api::{Series, SeriesResponse, annotate};
+use tlswatch_shared::display::Format;
 use tlswatch_shared::grid::{blank_outside, fill_grid};
 use tlswatch_shared::summary::summarize;
 use tlswatch_shared::{Plan, TimeSpec, View};
@@ -86,12 +87,43 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
         end: plan.end,
         period: plan.period,
         summary: summarize(&series),
+        annotations: annotate(&series, plan.period),
         series,
         warnings,
     };
-    let mut response = Json(body).into_response();
+    let mut response = match view.format {
+        Format::Json => Json(body).into_response(),
+        Format::Csv => csv_response(&body)?,
+    };
     if covered.is_some() {
         response.headers_mut().insert(STALE_HEADER, HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+/// The series as CSV: a `time` column (ISO 8601, UTC) and one column per
+/// series, named by its label; empty cells where a value is null.
+fn csv_response(body: &SeriesResponse) -> Result<Response, ApiError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let unwritable = |err: csv::Error| ApiError::Internal(format!("could not write CSV: {err}"));
+    let mut header = vec!["time".to_string()];
+    header.extend(body.series.iter().map(|s| s.label.clone()));
+    writer.write_record(&header).map_err(unwritable)?;
+    let timestamps = body.series.first().map(|s| s.timestamps.clone()).unwrap_or_default();
+    for (row, t) in timestamps.iter().enumerate() {
+        let mut record = vec![TimeSpec::At(*t).to_string()];
+        record.extend(body.series.iter().map(|s| s.values[row].map(|v| v.to_string()).unwrap_or_default()));
+        writer.write_record(&record).map_err(unwritable)?;
+    }
+    let bytes = writer.into_inner().map_err(|err| ApiError::Internal(format!("could not write CSV: {err}")))?;
+    let metric = body.series.first().map_or("TargetTLSNegotiationErrorCount", |s| s.metric.as_str());
+    let disposition = format!("attachment; filename=\"tlswatch-{metric}-{}.csv\"", TimeSpec::At(body.start));
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition.replace(':', "-")),
+        ],
+        bytes,
+    )
+        .into_response())
 }
