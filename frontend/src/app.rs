@@ -17,7 +17,7 @@ use crate::components::chart::SeriesChart;
 use crate::components::form::ViewForm;
 use crate::components::help::HelpPanel;
 use crate::components::status::{DemoBadge, ErrorNotice, LoadingNote, Warnings};
-use crate::components::summary::SummaryFigures;
+use crate::components::summary::{RankingTable, SummaryFigures};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -122,6 +122,7 @@ fn Dashboard() -> impl IntoView {
                 {move || data.get().map(|response| view! { <Warnings warnings=response.warnings/> })}
                 <SummaryFigures data=data.into() tz/>
                 <SeriesChart data=data.into() tz/>
+                <RankingTable data=data.into() tz/>
                 <HelpPanel/>
             </section>
         </main>

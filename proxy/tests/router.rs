@@ -400,3 +400,28 @@ async fn format_csv_gives_one_row_per_bucket_and_one_column_per_series() {
     let (status, body) = get_json("/api/v1/series?format=xml").await;
     assert_eq!((status, body["error"]["param"].as_str()), (StatusCode::BAD_REQUEST, Some("format")));
 }
+
+#[tokio::test]
+async fn a_breakdown_by_target_group_ranks_every_group_and_draws_the_top_ones() {
+    let (status, body) = get_json("/api/v1/series?by=tg&top=2&period=3600&from=now-24h").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ranking = body["ranking"].as_array().unwrap();
+    assert_eq!(ranking.len(), 6, "every demo target group");
+    assert_eq!(ranking[0]["label"], "payments-alb · checkout-tls", "the failing group leads");
+    let totals: Vec<f64> = ranking.iter().map(|r| r["total"].as_f64().unwrap()).collect();
+    assert!(totals.windows(2).all(|w| w[0] >= w[1]), "{totals:?}");
+    let drawn: Vec<&str> = body["series"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(drawn.len(), 3);
+    assert_eq!(drawn[2], "others");
+    let sum = |s: &serde_json::Value| s["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).sum::<f64>();
+    let others = sum(&body["series"][2]);
+    let ranked_rest: f64 = totals[2..].iter().sum();
+    assert!((others - ranked_rest).abs() < 1e-9, "others sums the rest: {others} vs {ranked_rest}");
+    assert_eq!(
+        body["summary"]["total"].as_f64().unwrap(),
+        totals.iter().sum::<f64>(),
+        "the summary covers every group"
+    );
+    let (_, zones) = get_json("/api/v1/series?lb=app/edge-alb/50dc6c495c0c9188&by=az").await;
+    assert_eq!(zones["ranking"].as_array().unwrap().len(), 3);
+}

@@ -9,7 +9,7 @@ use crate::annotate::Annotation;
 use crate::catalog::{self, Choice, Metric, MetricInfo, RetentionRule};
 use crate::dims::Dimensions;
 use crate::error::{ErrorCode, ViewError};
-use crate::summary::Summary;
+use crate::summary::{Summary, Worst};
 
 /// `GET /api/v1/series`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +28,10 @@ pub struct SeriesResponse {
     /// Spikes and onsets found in the series (see [`crate::annotate`]).
     #[serde(default)]
     pub annotations: Vec<Annotation>,
+    /// With a breakdown (`by`): every series of the breakdown, most errors
+    /// first, including those summed into "others".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ranking: Vec<Ranked>,
     pub warnings: Vec<String>,
 }
 
@@ -44,6 +48,72 @@ pub struct Series {
     /// One value per timestamp; `null` where there is no datapoint and the
     /// fill is `none`.
     pub values: Vec<Option<f64>>,
+}
+
+/// One line of a breakdown's ranking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ranked {
+    pub id: String,
+    pub label: String,
+    pub dimensions: BTreeMap<String, String>,
+    /// The sum of its values over the range.
+    pub total: f64,
+    /// Its highest bucket.
+    pub worst: Option<Worst>,
+    /// Whether it is drawn on its own (else it is part of "others").
+    pub drawn: bool,
+}
+
+/// The id of the series that sums a breakdown's smaller series.
+pub const OTHERS_ID: &str = "others";
+
+/// Keeps the `top` series with the largest totals (ties: by label) and merges
+/// the rest, bucket by bucket, into one "others" series: summed for counts
+/// (Sum, SampleCount), the highest value for other statistics. Returns the
+/// series to draw and the ranking of all of them.
+pub fn keep_top(mut series: Vec<Series>, top: usize) -> (Vec<Series>, Vec<Ranked>) {
+    let total = |s: &Series| s.values.iter().flatten().sum::<f64>();
+    series.sort_by(|a, b| total(b).total_cmp(&total(a)).then_with(|| a.label.cmp(&b.label)));
+    let ranking = series
+        .iter()
+        .enumerate()
+        .map(|(rank, s)| Ranked {
+            id: s.id.clone(),
+            label: s.label.clone(),
+            dimensions: s.dimensions.clone(),
+            total: total(s),
+            worst: crate::summary::summarize(std::slice::from_ref(s)).worst,
+            drawn: rank < top,
+        })
+        .collect();
+    if series.len() <= top {
+        return (series, ranking);
+    }
+    let rest = series.split_off(top);
+    let additive = matches!(rest[0].stat.as_str(), "Sum" | "SampleCount");
+    let mut values: Vec<Option<f64>> = vec![None; rest[0].values.len()];
+    for one in &rest {
+        for (merged, value) in values.iter_mut().zip(&one.values) {
+            if let Some(value) = value {
+                *merged = Some(match merged {
+                    Some(so_far) if additive => *so_far + value,
+                    Some(so_far) => so_far.max(*value),
+                    None => *value,
+                });
+            }
+        }
+    }
+    let how = if additive { "sum" } else { "highest" };
+    series.push(Series {
+        id: OTHERS_ID.to_string(),
+        label: format!("others ({how} of {})", rest.len()),
+        metric: rest[0].metric,
+        stat: rest[0].stat.clone(),
+        dimensions: BTreeMap::new(),
+        timestamps: rest[0].timestamps.clone(),
+        values,
+    });
+    (series, ranking)
 }
 
 /// Every error the API answers with.
@@ -186,6 +256,47 @@ mod tests {
         assert_eq!(json["error"]["code"], "invalid_parameter");
         assert_eq!(json["error"]["param"], "period");
         assert!(json["error"]["message"].as_str().unwrap().contains("multiple of 60"));
+    }
+
+    fn series(label: &str, stat: &str, values: &[Option<f64>]) -> Series {
+        Series {
+            id: label.to_string(),
+            label: label.to_string(),
+            metric: Metric::TargetTlsNegotiationErrorCount,
+            stat: stat.to_string(),
+            dimensions: BTreeMap::new(),
+            timestamps: (0..values.len() as i64).map(|i| i * 60).collect(),
+            values: values.to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_top_series_are_kept_and_the_rest_summed_as_others() {
+        let all = vec![
+            series("a", "Sum", &[Some(1.0), Some(0.0)]),
+            series("b", "Sum", &[Some(5.0), Some(5.0)]),
+            series("c", "Sum", &[Some(2.0), None]),
+            series("d", "Sum", &[Some(0.0), Some(3.0)]),
+        ];
+        let (drawn, ranking) = keep_top(all, 2);
+        let labels: Vec<&str> = drawn.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, vec!["b", "d", "others (sum of 2)"]);
+        assert_eq!(drawn[2].values, vec![Some(3.0), Some(0.0)]);
+        assert_eq!(drawn[2].id, OTHERS_ID);
+        let ranked: Vec<(&str, f64, bool)> = ranking.iter().map(|r| (r.label.as_str(), r.total, r.drawn)).collect();
+        assert_eq!(ranked, vec![("b", 10.0, true), ("d", 3.0, true), ("c", 2.0, false), ("a", 1.0, false)]);
+    }
+
+    #[test]
+    fn others_of_a_maximum_is_the_highest_value_not_a_sum() {
+        let all = vec![
+            series("a", "Maximum", &[Some(9.0)]),
+            series("b", "Maximum", &[Some(2.0)]),
+            series("c", "Maximum", &[Some(3.0)]),
+        ];
+        let (drawn, _) = keep_top(all, 1);
+        assert_eq!(drawn[1].values, vec![Some(3.0)]);
+        assert!(drawn[1].label.starts_with("others (highest"));
     }
 
     #[test]

@@ -31,4 +31,4 @@ pub use error::{ErrorCode, ViewError};
 pub use plan::Plan;
 pub use stat::{Fill, Statistic};
 pub use time::TimeSpec;
-pub use view::{Period, View};
+pub use view::{Breakdown, Period, View};

@@ -16,8 +16,52 @@ use crate::stat::{Fill, Statistic};
 use crate::time::{TimeSpec, TimeUnit};
 
 /// The parameters a view is made of, in the canonical order of its query string.
-pub const PARAMETERS: [&str; 13] =
-    ["metric", "lb", "tg", "az", "stat", "period", "fill", "from", "to", "region", "tz", "refresh", "format"];
+pub const PARAMETERS: [&str; 15] = [
+    "metric", "lb", "tg", "az", "by", "top", "stat", "period", "fill", "from", "to", "region", "tz", "refresh",
+    "format",
+];
+
+/// Default of `top`: how many series a breakdown draws before summing the rest.
+pub const DEFAULT_TOP: u32 = 10;
+/// Largest `top`.
+pub const MAX_TOP: u32 = 100;
+
+/// A breakdown of the chosen load balancers (`by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Breakdown {
+    /// One series per target group.
+    TargetGroup,
+    /// One series per availability zone.
+    Zone,
+}
+
+impl Breakdown {
+    pub fn parse(text: &str) -> Result<Self, ViewError> {
+        match text {
+            "tg" => Ok(Self::TargetGroup),
+            "az" => Ok(Self::Zone),
+            _ => Err(ViewError::invalid(
+                "by",
+                text,
+                "`tg` (one series per target group) or `az` (per availability zone)",
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TargetGroup => "tg",
+            Self::Zone => "az",
+        }
+    }
+}
+
+fn parse_top(text: &str) -> Result<u32, ViewError> {
+    text.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_TOP).contains(n) && !text.starts_with('+') && !text.starts_with('0'))
+        .ok_or_else(|| ViewError::invalid("top", text, &format!("a whole number from 1 to {MAX_TOP}")))
+}
 
 /// The bucket length of a view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,6 +113,10 @@ pub struct View {
     pub target_groups: Vec<TargetGroup>,
     /// `az`: narrows the view to per-zone series.
     pub zones: Vec<AvailabilityZone>,
+    /// `by`: one series per target group or zone of the chosen load balancers.
+    pub by: Option<Breakdown>,
+    /// `top`: with `by`, how many series are drawn before the rest are summed as "others".
+    pub top: u32,
     pub stat: Statistic,
     pub period: Period,
     pub fill: Fill,
@@ -94,6 +142,8 @@ impl Default for View {
             load_balancers: Vec::new(),
             target_groups: Vec::new(),
             zones: Vec::new(),
+            by: None,
+            top: DEFAULT_TOP,
             stat: Statistic::Sum,
             period: Period::DEFAULT,
             fill: Fill::Zero,
@@ -148,6 +198,8 @@ impl View {
                 "az" => {
                     insert_limited(&mut azs, AvailabilityZone::parse(&value)?, "az", "availability zones", MAX_ZONES)?
                 }
+                "by" => view.by = Some(Breakdown::parse(&value)?),
+                "top" => view.top = parse_top(&value)?,
                 "stat" => view.stat = Statistic::parse(&value)?,
                 "period" => view.period = Period::parse(&value)?,
                 "fill" => fill = Some(Fill::parse(&value)?),
@@ -185,6 +237,12 @@ impl View {
         pairs.extend(self.load_balancers.iter().map(|lb| ("lb", lb.to_string())));
         pairs.extend(self.target_groups.iter().map(|tg| ("tg", tg.to_string())));
         pairs.extend(self.zones.iter().map(|az| ("az", az.to_string())));
+        if let Some(by) = self.by {
+            pairs.push(("by", by.as_str().to_string()));
+        }
+        if self.top != default.top {
+            pairs.push(("top", self.top.to_string()));
+        }
         if self.stat != default.stat {
             pairs.push(("stat", self.stat.to_string()));
         }
@@ -218,18 +276,19 @@ impl View {
     /// The dimension names every series of this view has.
     pub fn dimension_names(&self) -> Vec<DimensionName> {
         let mut names = vec![DimensionName::LoadBalancer];
-        if !self.target_groups.is_empty() {
+        if !self.target_groups.is_empty() || self.by == Some(Breakdown::TargetGroup) {
             names.push(DimensionName::TargetGroup);
         }
-        if !self.zones.is_empty() {
+        if !self.zones.is_empty() || self.by == Some(Breakdown::Zone) {
             names.push(DimensionName::AvailabilityZone);
         }
         names
     }
 
-    /// Whether the load balancers must first be discovered (no `lb` given).
+    /// Whether the series must first be discovered: no `lb` given, or a
+    /// breakdown into the target groups or zones that reported.
     pub fn needs_discovery(&self) -> bool {
-        self.load_balancers.is_empty()
+        self.load_balancers.is_empty() || self.by.is_some()
     }
 
     /// The series this view shows, one per dimension combination.
@@ -244,6 +303,7 @@ impl View {
             discovered
                 .iter()
                 .filter(|dims| dims.names() == wanted)
+                .filter(|dims| matches_filter(&self.load_balancers, Some(&dims.load_balancer)))
                 .filter(|dims| matches_filter(&self.target_groups, dims.target_group.as_ref()))
                 .filter(|dims| matches_filter(&self.zones, dims.availability_zone.as_ref()))
                 .cloned()
@@ -286,7 +346,11 @@ impl View {
             .iter()
             .map(|set| set.iter().map(|name| name.as_str()).collect::<Vec<_>>().join("+"))
             .collect();
-        let param = if self.target_groups.is_empty() { "az" } else { "tg" };
+        let param = match self.by {
+            Some(_) => "by",
+            None if self.target_groups.is_empty() => "az",
+            None => "tg",
+        };
         Err(ViewError::new(
             ErrorCode::InvalidParameter,
             param,
@@ -408,6 +472,30 @@ mod tests {
         assert_eq!(all.len(), 2);
         let by_tg = View::from_query(&format!("tg={TG}")).unwrap().series(&discovered).unwrap();
         assert_eq!(by_tg, vec![discovered[2].clone()]);
+    }
+
+    #[test]
+    fn a_breakdown_lists_the_reporting_groups_of_the_chosen_balancers() {
+        let pairs = |pairs: &[(&str, &str)]| Dimensions::from_pairs(pairs.iter().copied()).unwrap();
+        let other = "targetgroup/other/0000000000000001";
+        let discovered = vec![
+            pairs(&[("LoadBalancer", LB_A)]),
+            pairs(&[("LoadBalancer", LB_A), ("TargetGroup", TG)]),
+            pairs(&[("LoadBalancer", LB_B), ("TargetGroup", other)]),
+            pairs(&[("LoadBalancer", LB_A), ("AvailabilityZone", "us-east-1a")]),
+        ];
+        let view = View::from_query(&format!("lb={LB_A}&by=tg&top=3")).unwrap();
+        assert!(view.needs_discovery());
+        assert_eq!(view.series(&discovered).unwrap(), vec![discovered[1].clone()]);
+        assert_eq!(view.to_query(), format!("lb={LB_A}&by=tg&top=3"));
+        let all = View::from_query("by=tg").unwrap().series(&discovered).unwrap();
+        assert_eq!(all.len(), 2);
+        let zones = View::from_query("by=az").unwrap().series(&discovered).unwrap();
+        assert_eq!(zones, vec![discovered[3].clone()]);
+        assert_eq!(View::from_query("by=tg&metric=ClientTLSNegotiationErrorCount").unwrap_err().param, "by");
+        for bad in ["top=0", "top=101", "top=01", "top=+5", "top=x", "by=lb"] {
+            assert!(View::from_query(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use proptest::prelude::*;
 use tlswatch_shared::time::TimeUnit;
 use tlswatch_shared::{
-    AvailabilityZone, Fill, LoadBalancer, Metric, Period, Refresh, Region, Statistic, TargetGroup, TimeSpec, TimeZone,
-    View,
+    AvailabilityZone, Breakdown, Fill, LoadBalancer, Metric, Period, Refresh, Region, Statistic, TargetGroup, TimeSpec,
+    TimeZone, View,
 };
 
 fn name() -> impl Strategy<Value = String> {
@@ -63,6 +63,8 @@ prop_compose! {
         local in any::<bool>(),
         refresh in prop::sample::select(Refresh::ALL.to_vec()),
         csv in any::<bool>(),
+        by in prop::option::of(prop_oneof![Just(Breakdown::TargetGroup), Just(Breakdown::Zone)]),
+        top in 1u32..=100,
     ) -> View {
         let metric = if client { Metric::ClientTlsNegotiationErrorCount } else { Metric::TargetTlsNegotiationErrorCount };
         View {
@@ -71,6 +73,9 @@ prop_compose! {
             // The client-side metric is not published per target group.
             target_groups: if client { Vec::new() } else { target_groups.into_iter().collect() },
             zones: zones.into_iter().collect(),
+            // The client-side metric has no per-target-group breakdown either.
+            by: if client && by == Some(Breakdown::TargetGroup) { None } else { by },
+            top,
             stat,
             period,
             fill: if zero_fill { Fill::Zero } else { Fill::None },

@@ -275,3 +275,29 @@ async fn an_onset_is_marked_and_the_csv_download_matches_the_view() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_breakdown_draws_the_top_groups_and_ranks_them_all() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?period=3600", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        client.find(Locator::Id("by")).await.unwrap().select_by_value("tg").await.unwrap();
+        wait_until(&client, "location.search === '?by=tg&period=3600'").await;
+        client.find(Locator::Id("top")).await.unwrap().select_by_value("5").await.unwrap();
+        wait_until(&client, "location.search === '?by=tg&top=5&period=3600'").await;
+        wait_until(&client, "document.querySelectorAll('#ranking tbody tr').length === 6").await;
+        let first = eval(&client, "document.querySelector('#ranking tbody th').textContent").await;
+        assert_eq!(first, Value::from("payments-alb · checkout-tls"));
+        let lines = eval(
+            &client,
+            "echarts.getInstanceByDom(document.getElementById('chart')).getOption().series.map(s => s.name)",
+        )
+        .await;
+        let lines = lines.as_array().unwrap();
+        assert_eq!(lines.len(), 6, "five groups and others: {lines:?}");
+        assert_eq!(lines[5], "others (sum of 1)");
+        assert_eq!(eval(&client, "document.querySelectorAll('#ranking tr.others').length").await, Value::from(1));
+    })
+    .await;
+}

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tlswatch_shared::api::CatalogResponse;
 use tlswatch_shared::catalog::Choice;
-use tlswatch_shared::{Metric, Period, Refresh, Region, Statistic, TimeSpec, TimeZone};
+use tlswatch_shared::{Breakdown, Metric, Period, Refresh, Region, Statistic, TimeSpec, TimeZone};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::api::ApiFailure;
@@ -70,6 +70,25 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
         })}
         <DimensionPickers failure/>
         <Select
+            id="by" label="Break down by"
+            choices=vec![choice(NO_BREAKDOWN, "Nothing"), choice("tg", "Target group"), choice("az", "Availability zone")]
+            current=Signal::derive(move || state.current().by.map_or(NO_BREAKDOWN, |by| by.as_str()).to_string())
+            on_pick=Callback::new(move |value: String| {
+                let by = Breakdown::parse(&value).ok();
+                state.update(|view| view.by = by);
+            })
+        />
+        <FieldError param="by" failure/>
+        <Select
+            id="top" label="Lines drawn (the rest summed as others)"
+            choices=vec![choice("5", "5"), choice("10", "10"), choice("20", "20"), choice("50", "50")]
+            current=Signal::derive(move || state.current().top.to_string())
+            on_pick=Callback::new(move |value: String| if let Ok(top) = value.parse::<u32>() {
+                state.update(|view| view.top = top);
+            })
+            disabled=Signal::derive(move || state.current().by.is_none())
+        />
+        <Select
             id="stat" label="Statistic" choices=catalog.statistics.clone()
             current=Signal::derive(move || state.current().stat.to_string())
             on_pick=Callback::new(move |value: String| if let Ok(stat) = Statistic::parse(&value) {
@@ -110,6 +129,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
 }
 
 const CUSTOM: &str = "custom";
+const NO_BREAKDOWN: &str = "none";
 
 fn choice(value: &str, label: &str) -> Choice {
     Choice { value: value.to_string(), label: label.to_string() }

@@ -64,3 +64,43 @@ pub fn SummaryFigures(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>
 fn format_number(value: f64) -> String {
     if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value:.2}") }
 }
+
+/// A breakdown's ranking: every target group or zone, most errors first.
+#[component]
+pub fn RankingTable(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>) -> impl IntoView {
+    move || {
+        let response = data.get()?;
+        if response.ranking.is_empty() {
+            return None;
+        }
+        let tz = tz.get();
+        let rows = response
+            .ranking
+            .into_iter()
+            .enumerate()
+            .map(|(rank, entry)| {
+                let worst = entry.worst.map_or_else(
+                    || "none".to_string(),
+                    |w| format!("{} at {}", format_number(w.value), time_fmt::show(w.t, tz)),
+                );
+                let full_name = entry.dimensions.values().cloned().collect::<Vec<_>>().join(" ");
+                let folded = !entry.drawn;
+                view! {
+                    <tr class:others=folded>
+                        <td>{rank + 1}</td>
+                        <th scope="row" title=full_name>{entry.label}</th>
+                        <td class="number" data-value=entry.total>{format_number(entry.total)}</td>
+                        <td>{worst}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <table class="ranking" id="ranking">
+                <caption>"Ranked by total; greyed rows are summed as \"others\" on the chart"</caption>
+                <thead><tr><th scope="col">"#"</th><th scope="col">"Series"</th><th scope="col">"Total"</th><th scope="col">"Worst bucket"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        })
+    }
+}

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use tlswatch_shared::api::{Series, SeriesResponse, annotate};
+use tlswatch_shared::api::{Series, SeriesResponse, annotate, keep_top};
 use tlswatch_shared::display::Format;
 use tlswatch_shared::grid::{blank_outside, fill_grid};
 use tlswatch_shared::summary::summarize;
@@ -81,13 +81,20 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
             view.metric.as_str()
         ));
     }
+    // The summary covers every series; a breakdown draws its top ones.
+    let summary = summarize(&series);
+    let (series, ranking) = match view.by {
+        Some(_) => keep_top(series, view.top as usize),
+        None => (series, Vec::new()),
+    };
     let body = SeriesResponse {
         view: view.to_query(),
         start: plan.start,
         end: plan.end,
         period: plan.period,
-        summary: summarize(&series),
+        summary,
         annotations: annotate(&series, plan.period),
+        ranking,
         series,
         warnings,
     };
