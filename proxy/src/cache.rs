@@ -195,6 +195,17 @@ impl Upstream {
             .map_err(|err| (*err).clone())
     }
 
+    /// The alarms of each series; not cached (they change state), limited like
+    /// every upstream call.
+    pub async fn alarms(
+        &self,
+        region: &Region,
+        metric: Metric,
+        series: &[Dimensions],
+    ) -> Result<Vec<Vec<crate::source::Alarm>>, SourceError> {
+        self.call("DescribeAlarmsForMetric", self.source.alarms(region, metric, series)).await
+    }
+
     /// Runs one upstream call under the concurrency limit, with metrics.
     async fn call<T>(
         &self,

@@ -372,6 +372,9 @@ async fn the_demo_onset_and_bursts_are_annotated() {
     assert_eq!(onsets[0]["series"], "m0");
     assert_eq!(body["summary"]["onset"], onset);
     assert!(annotations.iter().all(|a| a["kind"] != "spike"), "the onset is not a spike: {annotations:?}");
+    let alarm = annotations.iter().find(|a| a["kind"] == "alarm").expect("the demo alarm");
+    assert_eq!(alarm["value"], 50.0);
+    assert!(alarm["text"].as_str().unwrap().contains("(ALARM)"), "{alarm}");
 
     let grpc = "lb=app/internal-api/a41f0c2e9d7b3586&tg=targetgroup/grpc-backend/2f8b6e1a4c9d0735";
     let (_, body) = get_json(&format!("/api/v1/series?{grpc}&period=60&from=now-24h")).await;

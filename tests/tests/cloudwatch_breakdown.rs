@@ -47,12 +47,44 @@ async fn a_breakdown_by_target_group_ranks_the_groups_from_one_call() {
         .iter()
         .map(|r| (r["label"].as_str().unwrap().to_string(), r["total"].as_f64().unwrap()))
         .collect();
-    let expected: Vec<(String, f64)> =
-        (1..=4).rev().map(|i| (format!("edge-alb · tg-{i}"), (i * i) as f64)).collect();
+    let expected: Vec<(String, f64)> = (1..=4).rev().map(|i| (format!("edge-alb · tg-{i}"), (i * i) as f64)).collect();
     assert_eq!(ranking, expected);
     let drawn: Vec<&str> = body["series"].as_array().unwrap().iter().map(|s| s["label"].as_str().unwrap()).collect();
     assert_eq!(drawn, vec!["edge-alb · tg-4", "edge-alb · tg-3", "others (sum of 2)"]);
     assert_eq!(body["series"][2]["values"][0], 5.0, "others: 4 + 1");
     assert_eq!(body["summary"]["total"], 30.0);
     assert_eq!(upstream.get_metric_data_calls(), 1, "every group in one GetMetricData call");
+}
+
+#[tokio::test]
+async fn alarms_on_a_series_are_returned_as_threshold_annotations() {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
+    let moto = Moto::start();
+    let client = moto.client().await;
+    let other = "app/other-alb/0000000000000001";
+    for (name, lb, threshold) in [("edge TLS errors", LB, 25.0), ("other TLS errors", other, 7.0)] {
+        client
+            .put_metric_alarm()
+            .alarm_name(name)
+            .namespace("AWS/ApplicationELB")
+            .metric_name("TargetTLSNegotiationErrorCount")
+            .dimensions(Dimension::builder().name("LoadBalancer").value(lb).build())
+            .statistic(Statistic::Sum)
+            .period(300)
+            .evaluation_periods(1)
+            .threshold(threshold)
+            .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+            .send()
+            .await
+            .expect("moto takes the alarm");
+    }
+    let tlswatch = Tlswatch::on_moto(&moto);
+    let (status, body) = tlswatch.get(&format!("/api/v1/series?lb={LB}&from=now-3h")).await;
+    assert_eq!(status, 200, "{body}");
+    let alarms: Vec<&serde_json::Value> =
+        body["annotations"].as_array().unwrap().iter().filter(|a| a["kind"] == "alarm").collect();
+    assert_eq!(alarms.len(), 1, "only the alarm with exactly this series' dimensions: {alarms:?}");
+    assert_eq!(alarms[0]["value"], 25.0);
+    assert_eq!(alarms[0]["series"], "m0");
+    assert!(alarms[0]["text"].as_str().unwrap().contains("edge TLS errors"), "{alarms:?}");
 }

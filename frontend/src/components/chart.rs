@@ -130,7 +130,8 @@ fn option(response: &SeriesResponse, tz: TimeZone) -> serde_json::Value {
     option
 }
 
-/// Draws onsets as dashed lines and spikes as shaded spans on their series.
+/// Draws onsets as dashed lines, alarm thresholds as dotted ones and spikes
+/// as shaded spans on their series.
 /// Labels are plain strings: no formatter functions, which the page's
 /// Content-Security-Policy would refuse.
 fn mark_annotations(option: &mut serde_json::Value, response: &SeriesResponse) {
@@ -138,22 +139,26 @@ fn mark_annotations(option: &mut serde_json::Value, response: &SeriesResponse) {
     use tlswatch_shared::annotate::AnnotationKind;
     for (index, series) in response.series.iter().enumerate() {
         let mine = || response.annotations.iter().filter(|a| a.series == series.id);
-        let onsets: Vec<_> = mine()
+        let mut lines: Vec<_> = mine()
             .filter(|a| a.kind == AnnotationKind::Onset)
-            .map(|a| json!({"xAxis": a.t * 1_000, "name": a.text}))
+            .map(|a| json!({"xAxis": a.t * 1_000, "name": a.text, "label": {"formatter": "errors started"}}))
             .collect();
+        lines.extend(mine().filter(|a| a.kind == AnnotationKind::Alarm).map(|a| {
+            json!({"yAxis": a.value, "name": a.text, "label": {"formatter": "alarm", "position": "insideStartTop"},
+                   "lineStyle": {"type": "dotted", "color": "#b06000"}})
+        }));
         let spikes: Vec<_> = mine()
             .filter(|a| a.kind == AnnotationKind::Spike)
             .map(|a| json!([{"xAxis": a.t * 1_000, "name": "spike"}, {"xAxis": a.t_end.unwrap_or(a.t) * 1_000}]))
             .collect();
         let Some(target) = option["series"].get_mut(index) else { continue };
-        if !onsets.is_empty() {
+        if !lines.is_empty() {
             target["markLine"] = json!({
                 "symbol": ["none", "none"],
                 "silent": true,
-                "label": {"formatter": "errors started", "position": "insideEndTop"},
+                "label": {"position": "insideEndTop"},
                 "lineStyle": {"type": "dashed", "color": "#a4262c"},
-                "data": onsets,
+                "data": lines,
             });
         }
         if !spikes.is_empty() {

@@ -15,7 +15,30 @@ use tlswatch_shared::{Plan, TimeSpec, View};
 use crate::app::AppState;
 use crate::cache::Answer;
 use crate::error::ApiError;
-use crate::source::{FetchRequest, Fetched};
+use crate::source::{Alarm, FetchRequest, Fetched};
+use tlswatch_shared::annotate::{Annotation, AnnotationKind};
+
+/// Views with more series than this do not show alarms: one
+/// DescribeAlarmsForMetric call per series.
+const MAX_ALARM_SERIES: usize = 20;
+
+/// Alarms as annotations: a threshold across the range, named with the state.
+fn alarm_annotations(series: &[Series], alarms: Vec<Vec<Alarm>>, plan: &Plan) -> Vec<Annotation> {
+    series
+        .iter()
+        .zip(alarms)
+        .flat_map(|(one, alarms)| {
+            alarms.into_iter().map(|alarm| Annotation {
+                kind: AnnotationKind::Alarm,
+                series: one.id.clone(),
+                t: plan.start,
+                t_end: Some(plan.end),
+                value: alarm.threshold,
+                text: format!("alarm {} ({}): {} {}", alarm.name, alarm.state, alarm.comparison, alarm.threshold),
+            })
+        })
+        .collect()
+}
 
 /// Marks an answer served from the last good one because the source failed.
 pub const STALE_HEADER: &str = "stale";
@@ -87,13 +110,20 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
         Some(_) => keep_top(series, view.top as usize),
         None => (series, Vec::new()),
     };
+    let mut annotations = annotate(&series, plan.period);
+    if !series_dims.is_empty() && series_dims.len() <= MAX_ALARM_SERIES && view.by.is_none() {
+        match state.upstream.alarms(&region, view.metric, &series_dims).await {
+            Ok(alarms) => annotations.extend(alarm_annotations(&series, alarms, &plan)),
+            Err(err) => warnings.push(format!("alarms not shown: {err}")),
+        }
+    }
     let body = SeriesResponse {
         view: view.to_query(),
         start: plan.start,
         end: plan.end,
         period: plan.period,
         summary,
-        annotations: annotate(&series, plan.period),
+        annotations,
         ranking,
         series,
         warnings,

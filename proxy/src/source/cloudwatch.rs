@@ -18,7 +18,7 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use tlswatch_shared::catalog::{MAX_QUERIES_PER_CALL, NAMESPACE};
 use tlswatch_shared::{Dimensions, Metric, Region};
 
-use super::{FetchRequest, Fetched, MetricSource, SourceError};
+use super::{Alarm, FetchRequest, Fetched, MetricSource, SourceError};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -142,6 +142,56 @@ impl MetricSource for CloudWatchSource {
         }
         fetched.warnings.dedup();
         Ok(fetched)
+    }
+
+    async fn alarms(
+        &self,
+        region: &Region,
+        metric: Metric,
+        series: &[Dimensions],
+    ) -> Result<Vec<Vec<Alarm>>, SourceError> {
+        let client = self.client(region)?;
+        let mut alarms = Vec::with_capacity(series.len());
+        for dims in series {
+            alarms.push(self.alarms_of(client, metric, dims).await?);
+        }
+        Ok(alarms)
+    }
+}
+
+impl CloudWatchSource {
+    /// The alarms of one series: DescribeAlarmsForMetric asks by dimensions,
+    /// and the answer is checked again here so only exact matches count.
+    async fn alarms_of(&self, client: &Client, metric: Metric, dims: &Dimensions) -> Result<Vec<Alarm>, SourceError> {
+        let dimensions = dims
+            .pairs()
+            .into_iter()
+            .map(|(name, value)| cw::Dimension::builder().name(name.as_str()).value(value).build())
+            .collect();
+        let output = client
+            .describe_alarms_for_metric()
+            .namespace(NAMESPACE)
+            .metric_name(metric.as_str())
+            .set_dimensions(Some(dimensions))
+            .send()
+            .await
+            .map_err(|err| classify("DescribeAlarmsForMetric", err))?;
+        Ok(output
+            .metric_alarms()
+            .iter()
+            .filter(|alarm| {
+                let pairs = alarm.dimensions().iter().map(|d| (d.name().unwrap_or(""), d.value().unwrap_or("")));
+                Dimensions::from_pairs(pairs).as_ref() == Some(dims)
+            })
+            .filter_map(|alarm| {
+                Some(Alarm {
+                    name: alarm.alarm_name()?.to_string(),
+                    threshold: alarm.threshold()?,
+                    comparison: alarm.comparison_operator().map(|c| c.as_str().to_string()).unwrap_or_default(),
+                    state: alarm.state_value().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                })
+            })
+            .collect())
     }
 }
 

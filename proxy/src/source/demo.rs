@@ -14,7 +14,7 @@
 use async_trait::async_trait;
 use tlswatch_shared::{AvailabilityZone, Dimensions, LoadBalancer, Metric, Region, Statistic, TargetGroup};
 
-use super::{FetchRequest, Fetched, MetricSource, SourceError};
+use super::{Alarm, FetchRequest, Fetched, MetricSource, SourceError};
 
 /// How a target group's errors behave over time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,6 +251,33 @@ impl MetricSource for DemoSource {
             })
             .collect();
         Ok(Fetched { datapoints, ..Fetched::default() })
+    }
+
+    /// One alarm, on `checkout-tls` of `payments-alb`: in ALARM since the onset.
+    async fn alarms(&self, _: &Region, metric: Metric, series: &[Dimensions]) -> Result<Vec<Vec<Alarm>>, SourceError> {
+        let (lb, target_groups) = TOPOLOGY[1];
+        let watched = |dims: &Dimensions| {
+            metric == Metric::TargetTlsNegotiationErrorCount
+                && dims.load_balancer.as_str() == lb
+                && dims.target_group.as_ref().is_some_and(|tg| tg.as_str() == target_groups[0].0)
+                && dims.availability_zone.is_none()
+        };
+        let state = if (self.clock)() >= self.onset { "ALARM" } else { "OK" };
+        Ok(series
+            .iter()
+            .map(|dims| {
+                if watched(dims) {
+                    vec![Alarm {
+                        name: "checkout-tls TLS handshakes failing".to_string(),
+                        threshold: 50.0,
+                        comparison: "GreaterThanThreshold".to_string(),
+                        state: state.to_string(),
+                    }]
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect())
     }
 }
 

@@ -43,6 +43,26 @@ pub trait MetricSource: Send + Sync {
 
     /// The datapoints of every series of `request`.
     async fn fetch(&self, region: &Region, request: &FetchRequest) -> Result<Fetched, SourceError>;
+
+    /// The alarms on `metric` with exactly the dimensions of each series, in
+    /// series order.
+    async fn alarms(
+        &self,
+        region: &Region,
+        metric: Metric,
+        series: &[Dimensions],
+    ) -> Result<Vec<Vec<Alarm>>, SourceError>;
+}
+
+/// A CloudWatch alarm on a series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alarm {
+    pub name: String,
+    pub threshold: f64,
+    /// As CloudWatch writes it, e.g. `GreaterThanThreshold`.
+    pub comparison: String,
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    pub state: String,
 }
 
 /// Why a source could not answer, worded for the user.
