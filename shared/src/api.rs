@@ -245,6 +245,41 @@ impl CatalogResponse {
     }
 }
 
+/// The spikes and onsets of every series, in series order.
+pub fn annotate(series: &[Series], period: u32) -> Vec<Annotation> {
+    use crate::annotate::{AnnotationKind, onset, spikes};
+    let mut annotations = Vec::new();
+    for one in series {
+        let found = onset(&one.values);
+        if let Some((index, level)) = found {
+            annotations.push(Annotation {
+                kind: AnnotationKind::Onset,
+                series: one.id.clone(),
+                t: one.timestamps[index],
+                t_end: None,
+                value: level,
+                text: format!("{}: errors started here (about {level:.0} per bucket since)", one.label),
+            });
+        }
+        // The first buckets of a new failing level stand out from the quiet
+        // history before them: that is the onset, not a spike.
+        let is_onset =
+            |run: &crate::annotate::SpikeRun| found.is_some_and(|(index, _)| (run.start..=run.end).contains(&index));
+        for run in spikes(&one.values).into_iter().filter(|run| !is_onset(run)) {
+            let t = one.timestamps[run.start];
+            annotations.push(Annotation {
+                kind: AnnotationKind::Spike,
+                series: one.id.clone(),
+                t,
+                t_end: Some(one.timestamps[run.end - 1] + i64::from(period)),
+                value: run.peak,
+                text: format!("{}: spike of {}", one.label, run.peak),
+            });
+        }
+    }
+    annotations
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,39 +351,4 @@ mod tests {
         let json = serde_json::to_value(&summary).unwrap();
         assert_eq!(json["metric"], "TargetTLSNegotiationErrorCount");
     }
-}
-
-/// The spikes and onsets of every series, in series order.
-pub fn annotate(series: &[Series], period: u32) -> Vec<Annotation> {
-    use crate::annotate::{AnnotationKind, onset, spikes};
-    let mut annotations = Vec::new();
-    for one in series {
-        let found = onset(&one.values);
-        if let Some((index, level)) = found {
-            annotations.push(Annotation {
-                kind: AnnotationKind::Onset,
-                series: one.id.clone(),
-                t: one.timestamps[index],
-                t_end: None,
-                value: level,
-                text: format!("{}: errors started here (about {level:.0} per bucket since)", one.label),
-            });
-        }
-        // The first buckets of a new failing level stand out from the quiet
-        // history before them: that is the onset, not a spike.
-        let is_onset =
-            |run: &crate::annotate::SpikeRun| found.is_some_and(|(index, _)| (run.start..=run.end).contains(&index));
-        for run in spikes(&one.values).into_iter().filter(|run| !is_onset(run)) {
-            let t = one.timestamps[run.start];
-            annotations.push(Annotation {
-                kind: AnnotationKind::Spike,
-                series: one.id.clone(),
-                t,
-                t_end: Some(one.timestamps[run.end - 1] + i64::from(period)),
-                value: run.peak,
-                text: format!("{}: spike of {}", one.label, run.peak),
-            });
-        }
-    }
-    annotations
 }
