@@ -103,6 +103,7 @@ fn Dashboard() -> impl IntoView {
     let catalog = LocalResource::new(api::catalog);
     provide_context(catalog);
     let tz = Signal::derive(move || state.current().tz);
+    let stack = Signal::derive(move || state.current().stack);
 
     view! {
         <header class="masthead">
@@ -121,7 +122,7 @@ fn Dashboard() -> impl IntoView {
                 {move || failure.get().map(|failure| view! { <ErrorNotice failure/> })}
                 {move || data.get().map(|response| view! { <Warnings warnings=response.warnings/> })}
                 <SummaryFigures data=data.into() tz/>
-                <SeriesChart data=data.into() tz/>
+                <SeriesChart data=data.into() tz stack/>
                 <RankingTable data=data.into() tz/>
                 <HelpPanel/>
             </section>
@@ -131,7 +132,7 @@ fn Dashboard() -> impl IntoView {
 
 /// The view without what only changes how the page shows it: what the API is asked.
 pub fn data_view(view: View) -> View {
-    View { tz: TimeZone::default(), refresh: Default::default(), format: Default::default(), ..view }
+    View { tz: TimeZone::default(), refresh: Default::default(), stack: false, format: Default::default(), ..view }
 }
 
 /// Reloads a view with a relative range every `refresh` period, skipping

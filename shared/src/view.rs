@@ -16,9 +16,9 @@ use crate::stat::{Fill, Statistic};
 use crate::time::{TimeSpec, TimeUnit};
 
 /// The parameters a view is made of, in the canonical order of its query string.
-pub const PARAMETERS: [&str; 15] = [
+pub const PARAMETERS: [&str; 16] = [
     "metric", "lb", "tg", "az", "by", "top", "stat", "period", "fill", "from", "to", "region", "tz", "refresh",
-    "format",
+    "stack", "format",
 ];
 
 /// Default of `top`: how many series a breakdown draws before summing the rest.
@@ -128,6 +128,8 @@ pub struct View {
     pub tz: TimeZone,
     /// How often the page reloads a relative view (does not change the data).
     pub refresh: Refresh,
+    /// Whether the page stacks the lines (does not change the data).
+    pub stack: bool,
     /// What the API answers with (the page always asks for JSON).
     pub format: Format,
 }
@@ -152,6 +154,7 @@ impl Default for View {
             region: None,
             tz: TimeZone::default(),
             refresh: Refresh::default(),
+            stack: false,
             format: Format::default(),
         }
     }
@@ -208,6 +211,13 @@ impl View {
                 "region" => view.region = Some(Region::parse(&value)?),
                 "tz" => view.tz = TimeZone::parse(&value)?,
                 "refresh" => view.refresh = Refresh::parse(&value)?,
+                "stack" => {
+                    view.stack = match value.as_str() {
+                        "on" => true,
+                        "off" => false,
+                        _ => return Err(ViewError::invalid("stack", &value, "`on` or `off`")),
+                    }
+                }
                 "format" => view.format = Format::parse(&value)?,
                 _ => {
                     return Err(ViewError::new(
@@ -266,6 +276,9 @@ impl View {
         }
         if self.refresh != default.refresh {
             pairs.push(("refresh", self.refresh.to_string()));
+        }
+        if self.stack {
+            pairs.push(("stack", "on".to_string()));
         }
         if self.format != default.format {
             pairs.push(("format", self.format.as_str().to_string()));

@@ -65,6 +65,7 @@ prop_compose! {
         csv in any::<bool>(),
         by in prop::option::of(prop_oneof![Just(Breakdown::TargetGroup), Just(Breakdown::Zone)]),
         top in 1u32..=100,
+        stack in any::<bool>(),
     ) -> View {
         let metric = if client { Metric::ClientTlsNegotiationErrorCount } else { Metric::TargetTlsNegotiationErrorCount };
         View {
@@ -84,6 +85,7 @@ prop_compose! {
             region,
             tz: if local { TimeZone::Local } else { TimeZone::Utc },
             refresh,
+            stack,
             format: if csv { tlswatch_shared::display::Format::Csv } else { tlswatch_shared::display::Format::Json },
         }
     }

@@ -298,6 +298,13 @@ async fn a_breakdown_draws_the_top_groups_and_ranks_them_all() {
         assert_eq!(lines.len(), 6, "five groups and others: {lines:?}");
         assert_eq!(lines[5], "others (sum of 1)");
         assert_eq!(eval(&client, "document.querySelectorAll('#ranking tr.others').length").await, Value::from(1));
+        client.find(Locator::Id("stack")).await.unwrap().click().await.unwrap();
+        wait_until(&client, "location.search === '?by=tg&top=5&period=3600&stack=on'").await;
+        wait_until(
+            &client,
+            "echarts.getInstanceByDom(document.getElementById('chart')).getOption().series.every(s => s.stack === 'total')",
+        )
+        .await;
     })
     .await;
 }

@@ -27,7 +27,7 @@ const ZOOM_SETTLE: Duration = Duration::from_millis(600);
 const DRAWN_MARK: &str = "tlswatch:chart-drawn";
 
 #[component]
-pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>) -> impl IntoView {
+pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>, stack: Signal<bool>) -> impl IntoView {
     let state = use_context::<ViewState>().expect("the dashboard provides the view");
     let element = NodeRef::<Div>::new();
     let instance = StoredValue::new_local(None::<Instance>);
@@ -58,6 +58,7 @@ pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>) -
     Effect::new(move |_| {
         let Some(response) = data.get() else { return };
         let tz = tz.get();
+        let stack = stack.get();
         let Some(div) = element.get() else { return };
         let chart = instance.get_value().unwrap_or_else(|| {
             let chart = echarts::init(&div);
@@ -69,7 +70,7 @@ pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>) -
             instance.set_value(Some(chart.clone()));
             chart
         });
-        chart.set_option(&echarts::to_js(&option(&response, tz)), true);
+        chart.set_option(&echarts::to_js(&option(&response, tz, stack)), true);
         // Dragging on the plot selects a range to zoom into.
         chart.dispatch_action(&echarts::to_js(&serde_json::json!({
             "type": "takeGlobalCursor", "key": "dataZoomSelect", "dataZoomSelectActive": true
@@ -101,7 +102,7 @@ pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>) -
 }
 
 /// The ECharts option of a response: one line per series on a time axis.
-fn option(response: &SeriesResponse, tz: TimeZone) -> serde_json::Value {
+fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::Value {
     let stat = response.series.first().map_or("Sum", |s| s.stat.as_str());
     let mut chart = Chart::new()
         .grid(Grid::new().left(56).right(24).top(56).bottom(72))
@@ -125,6 +126,12 @@ fn option(response: &SeriesResponse, tz: TimeZone) -> serde_json::Value {
     }
     let mut option = serde_json::to_value(&chart).unwrap_or_default();
     mark_annotations(&mut option, response);
+    if stack && let Some(series) = option["series"].as_array_mut() {
+        for one in series {
+            one["stack"] = serde_json::Value::from("total");
+            one["areaStyle"] = serde_json::json!({"opacity": 0.35});
+        }
+    }
     option["useUTC"] = serde_json::Value::Bool(tz == TimeZone::Utc);
     option["animation"] = serde_json::Value::Bool(false);
     option

@@ -124,6 +124,20 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
             })
             disabled=Signal::derive(move || { let v = state.current(); !v.from.is_relative() && !v.to.is_relative() })
         />
+        <div class="field checkbox">
+            <label>
+                <input
+                    type="checkbox"
+                    id="stack"
+                    prop:checked=move || state.current().stack
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        state.update(|view| view.stack = on);
+                    }
+                />
+                " Stack the lines"
+            </label>
+        </div>
         <ShareButtons/>
     }
 }
