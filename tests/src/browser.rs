@@ -86,6 +86,14 @@ pub async fn eval(client: &Client, expression: &str) -> serde_json::Value {
     client.execute(&format!("return ({expression});"), vec![]).await.expect("the script runs")
 }
 
+/// The JavaScript expression of the chart's current ECharts option.
+pub const CHART_OPTION: &str = "echarts.getInstanceByDom(document.getElementById('chart')).getOption()";
+
+/// Evaluates `path` (e.g. `.series.length`) on the chart's current option.
+pub async fn chart_option(client: &Client, path: &str) -> serde_json::Value {
+    eval(client, &format!("{CHART_OPTION}{path}")).await
+}
+
 /// The value of the form control with this id.
 pub async fn control_value(client: &Client, id: &str) -> String {
     client

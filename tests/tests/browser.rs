@@ -5,7 +5,7 @@
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 use tlswatch_tests::Tlswatch;
-use tlswatch_tests::browser::{control_value, eval, wait_until, with_browser};
+use tlswatch_tests::browser::{CHART_OPTION, chart_option, control_value, eval, wait_until, with_browser};
 
 const PAYMENTS: &str = "app/payments-alb/3e9c1f0a7b2d4c68";
 
@@ -63,18 +63,16 @@ async fn a_shared_link_opens_exactly_that_view() {
         assert_eq!(control_value(&client, "period").await, "3600");
         assert_eq!(control_value(&client, "range").await, "now-7d");
         assert_eq!(control_value(&client, "metric").await, "TargetTLSNegotiationErrorCount");
-        let checked = eval(&client, &format!("document.querySelector('input[name=lb][value=\"{PAYMENTS}\"]').checked")).await;
+        let checked =
+            eval(&client, &format!("document.querySelector('input[name=lb][value=\"{PAYMENTS}\"]').checked")).await;
         assert_eq!(checked, Value::Bool(true));
-        let unchecked = eval(&client, "[...document.querySelectorAll('input[name=lb]')].filter(b => b.checked).length").await;
+        let unchecked =
+            eval(&client, "[...document.querySelectorAll('input[name=lb]')].filter(b => b.checked).length").await;
         assert_eq!(unchecked, Value::from(1));
 
         // The chart is drawn, with one line of 7 days of hourly buckets.
         assert_eq!(eval(&client, "!!document.querySelector('#chart canvas')").await, Value::Bool(true));
-        let lines = eval(
-            &client,
-            "echarts.getInstanceByDom(document.getElementById('chart')).getOption().series.map(s => [s.name, s.data.length])",
-        )
-        .await;
+        let lines = chart_option(&client, ".series.map(s => [s.name, s.data.length])").await;
         let lines = lines.as_array().unwrap();
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0][0], "payments-alb");
@@ -106,11 +104,7 @@ async fn changing_a_control_writes_the_url_and_a_reload_restores_the_view() {
         assert_eq!(eval(&client, "location.search").await, Value::from(expected.as_str()));
         assert_eq!(control_value(&client, "stat").await, "Average");
         assert_eq!(control_value(&client, "period").await, "3600");
-        let series = eval(
-            &client,
-            "echarts.getInstanceByDom(document.getElementById('chart')).getOption().series.map(s => s.name)",
-        )
-        .await;
+        let series = chart_option(&client, ".series.map(s => s.name)").await;
         assert_eq!(series, serde_json::json!(["payments-alb"]));
 
         // Back walks through the views.
@@ -200,8 +194,8 @@ async fn the_time_zone_toggle_is_remembered_in_the_url() {
     with_browser(|client| async move {
         client.goto(&format!("{}/?from=now-3h", tlswatch.url)).await.unwrap();
         wait_for_data(&client).await;
-        let use_utc = "echarts.getInstanceByDom(document.getElementById('chart')).getOption().useUTC";
-        assert_eq!(eval(&client, use_utc).await, Value::Bool(true));
+        let use_utc = format!("{CHART_OPTION}.useUTC");
+        assert_eq!(eval(&client, &use_utc).await, Value::Bool(true));
         assert!(
             eval(&client, "document.getElementById('summary-last').textContent")
                 .await
@@ -261,11 +255,7 @@ async fn an_onset_is_marked_and_the_csv_download_matches_the_view() {
         wait_for_data(&client).await;
         let shown = eval(&client, "document.getElementById('summary-onset').dataset.t").await;
         assert_eq!(shown, Value::from(onset.to_string()));
-        let marked = eval(
-            &client,
-            "echarts.getInstanceByDom(document.getElementById('chart')).getOption().series[0].markLine.data[0].xAxis",
-        )
-        .await;
+        let marked = chart_option(&client, ".series[0].markLine.data[0].xAxis").await;
         assert_eq!(marked.as_i64(), Some(onset * 1_000));
         let href = eval(&client, "document.getElementById('download-csv').getAttribute('href')").await;
         let canonical = tlswatch_shared::View::from_query(&query).unwrap().to_query();
@@ -289,22 +279,14 @@ async fn a_breakdown_draws_the_top_groups_and_ranks_them_all() {
         wait_until(&client, "document.querySelectorAll('#ranking tbody tr').length === 6").await;
         let first = eval(&client, "document.querySelector('#ranking tbody th').textContent").await;
         assert_eq!(first, Value::from("payments-alb · checkout-tls"));
-        let lines = eval(
-            &client,
-            "echarts.getInstanceByDom(document.getElementById('chart')).getOption().series.map(s => s.name)",
-        )
-        .await;
+        let lines = chart_option(&client, ".series.map(s => s.name)").await;
         let lines = lines.as_array().unwrap();
         assert_eq!(lines.len(), 6, "five groups and others: {lines:?}");
         assert_eq!(lines[5], "others (sum of 1)");
         assert_eq!(eval(&client, "document.querySelectorAll('#ranking tr.others').length").await, Value::from(1));
         client.find(Locator::Id("stack")).await.unwrap().click().await.unwrap();
         wait_until(&client, "location.search === '?by=tg&top=5&period=3600&stack=on'").await;
-        wait_until(
-            &client,
-            "echarts.getInstanceByDom(document.getElementById('chart')).getOption().series.every(s => s.stack === 'total')",
-        )
-        .await;
+        wait_until(&client, &format!("{CHART_OPTION}.series.every(s => s.stack === 'total')")).await;
     })
     .await;
 }
