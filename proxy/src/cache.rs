@@ -13,7 +13,7 @@ use tlswatch_shared::{Dimensions, Metric, Region, Statistic};
 use tokio::sync::Semaphore;
 
 use crate::metrics::{CacheLabels, Metrics, UpstreamErrorLabels, UpstreamLabels};
-use crate::source::{FetchRequest, Fetched, MetricSource, SourceError};
+use crate::source::{FetchRequest, Fetched, MetricSource, Query, SourceError};
 
 /// How long an answer whose last bucket may still be filling is kept by
 /// default: ALB metrics arrive once a minute.
@@ -49,16 +49,15 @@ pub struct FetchKey {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct SeriesKey {
     region: Region,
-    metric: Metric,
     stat: Statistic,
     period: u32,
-    series: Vec<Dimensions>,
+    series: Vec<Query>,
 }
 
 impl From<&FetchKey> for SeriesKey {
     fn from(key: &FetchKey) -> Self {
         let r = &key.request;
-        Self { region: key.region.clone(), metric: r.metric, stat: r.stat, period: r.period, series: r.series.clone() }
+        Self { region: key.region.clone(), stat: r.stat, period: r.period, series: r.series.clone() }
     }
 }
 
@@ -239,7 +238,7 @@ impl Upstream {
 
 /// Estimated bytes of a cached answer and its key.
 fn weight(key: &FetchKey, value: &Arc<Fetched>) -> u32 {
-    let key_bytes: usize = key.request.series.iter().map(|d| 64 + d.label().len() * 4).sum();
+    let key_bytes: usize = key.request.series.iter().map(|q| 64 + q.dims.label().len() * 4).sum();
     weight_of_points(value).saturating_add(u32::try_from(key_bytes).unwrap_or(u32::MAX))
 }
 

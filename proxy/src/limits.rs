@@ -80,14 +80,8 @@ mod tests {
 
     fn request(series: usize, buckets: i64) -> FetchRequest {
         let dims = Dimensions::from_pairs([("LoadBalancer", "app/a/0123456789abcdef")]).unwrap();
-        FetchRequest {
-            metric: Metric::TargetTlsNegotiationErrorCount,
-            stat: Statistic::Sum,
-            period: 60,
-            start: 0,
-            end: buckets * 60,
-            series: vec![dims; series],
-        }
+        let query = crate::source::Query { metric: Metric::TargetTlsNegotiationErrorCount, dims };
+        FetchRequest { stat: Statistic::Sum, period: 60, start: 0, end: buckets * 60, series: vec![query; series] }
     }
 
     #[test]

@@ -323,13 +323,16 @@ async fn the_cache_stays_within_its_byte_bound_over_ten_thousand_views() {
     for view in 0..10_000i64 {
         // Distinct one-hour ranges at one-minute buckets: 10,000 distinct views.
         let start = NOW - 86_400 * 10 + view * 60;
-        let request = tlswatch::source::FetchRequest {
+        let query = tlswatch::source::Query {
             metric: tlswatch_shared::Metric::TargetTlsNegotiationErrorCount,
+            dims: dims.clone(),
+        };
+        let request = tlswatch::source::FetchRequest {
             stat: tlswatch_shared::Statistic::Sum,
             period: 60,
             start,
             end: start + 3_600,
-            series: vec![dims.clone()],
+            series: vec![query],
         };
         upstream.fetch(&region, request).await.unwrap();
     }

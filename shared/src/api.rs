@@ -48,6 +48,10 @@ pub struct Series {
     /// One value per timestamp; `null` where there is no datapoint and the
     /// fill is `none`.
     pub values: Vec<Option<f64>>,
+    /// For a rate series: the metric it is per 1,000 of (`RequestCount` or
+    /// `NewConnectionCount`); its values are errors per 1,000 of those.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_thousand: Option<Metric>,
 }
 
 /// One line of a breakdown's ranking.
@@ -62,6 +66,19 @@ pub struct Ranked {
     pub worst: Option<Worst>,
     /// Whether it is drawn on its own (else it is part of "others").
     pub drawn: bool,
+}
+
+/// Errors per 1,000 of a denominator, bucket by bucket: `null` where the
+/// denominator is missing or zero.
+pub fn per_thousand(errors: &[Option<f64>], denominator: &[Option<f64>]) -> Vec<Option<f64>> {
+    errors
+        .iter()
+        .zip(denominator)
+        .map(|(errors, of)| match (errors, of) {
+            (Some(errors), Some(of)) if *of > 0.0 => Some(errors / of * 1_000.0),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The id of the series that sums a breakdown's smaller series.
@@ -112,6 +129,7 @@ pub fn keep_top(mut series: Vec<Series>, top: usize) -> (Vec<Series>, Vec<Ranked
         dimensions: BTreeMap::new(),
         timestamps: rest[0].timestamps.clone(),
         values,
+        per_thousand: None,
     });
     (series, ranking)
 }
@@ -302,6 +320,7 @@ mod tests {
             dimensions: BTreeMap::new(),
             timestamps: (0..values.len() as i64).map(|i| i * 60).collect(),
             values: values.to_vec(),
+            per_thousand: None,
         }
     }
 
@@ -320,6 +339,13 @@ mod tests {
         assert_eq!(drawn[2].id, OTHERS_ID);
         let ranked: Vec<(&str, f64, bool)> = ranking.iter().map(|r| (r.label.as_str(), r.total, r.drawn)).collect();
         assert_eq!(ranked, vec![("b", 10.0, true), ("d", 3.0, true), ("c", 2.0, false), ("a", 1.0, false)]);
+    }
+
+    #[test]
+    fn rates_are_per_thousand_and_undefined_without_a_denominator() {
+        let rates =
+            per_thousand(&[Some(3.0), Some(1.0), Some(0.0), None], &[Some(1_500.0), Some(0.0), None, Some(9.0)]);
+        assert_eq!(rates, vec![Some(2.0), None, None, None]);
     }
 
     #[test]

@@ -16,6 +16,10 @@ pub enum Metric {
     TargetTlsNegotiationErrorCount,
     #[serde(rename = "ClientTLSNegotiationErrorCount")]
     ClientTlsNegotiationErrorCount,
+    /// Denominator of target-side rates; not chosen on its own.
+    RequestCount,
+    /// Denominator of client-side rates; not chosen on its own.
+    NewConnectionCount,
 }
 
 /// The name of a CloudWatch dimension of the metrics in the catalog.
@@ -61,6 +65,19 @@ impl Metric {
         match self {
             Self::TargetTlsNegotiationErrorCount => "TargetTLSNegotiationErrorCount",
             Self::ClientTlsNegotiationErrorCount => "ClientTLSNegotiationErrorCount",
+            Self::RequestCount => "RequestCount",
+            Self::NewConnectionCount => "NewConnectionCount",
+        }
+    }
+
+    /// What a rate of this metric is per 1,000 of: requests for target-side
+    /// errors (an approximation: requests are not connections), new
+    /// connections for client-side errors.
+    pub const fn denominator(self) -> Option<Metric> {
+        match self {
+            Self::TargetTlsNegotiationErrorCount => Some(Self::RequestCount),
+            Self::ClientTlsNegotiationErrorCount => Some(Self::NewConnectionCount),
+            Self::RequestCount | Self::NewConnectionCount => None,
         }
     }
 
@@ -89,6 +106,19 @@ impl Metric {
                 "TLS connections initiated by clients that did not establish a session with the \
                  load balancer's listener, for example because of a protocol or cipher the \
                  listener's security policy does not allow. Reported only when errors happen.",
+                vec![vec![LoadBalancer], vec![LoadBalancer, AvailabilityZone]],
+            ),
+            Self::RequestCount => (
+                "Requests processed by the load balancer (the denominator of target-side rates).",
+                vec![
+                    vec![LoadBalancer],
+                    vec![LoadBalancer, AvailabilityZone],
+                    vec![LoadBalancer, TargetGroup],
+                    vec![LoadBalancer, TargetGroup, AvailabilityZone],
+                ],
+            ),
+            Self::NewConnectionCount => (
+                "New TCP connections from clients to the load balancer (the denominator of client-side rates).",
                 vec![vec![LoadBalancer], vec![LoadBalancer, AvailabilityZone]],
             ),
         };

@@ -82,6 +82,7 @@ mod tests {
             dimensions: Default::default(),
             timestamps: (0..values.len() as i64).map(|i| 1_000 + i * 60).collect(),
             values: values.to_vec(),
+            per_thousand: None,
         }
     }
 

@@ -16,8 +16,8 @@ use crate::stat::{Fill, Statistic};
 use crate::time::{TimeSpec, TimeUnit};
 
 /// The parameters a view is made of, in the canonical order of its query string.
-pub const PARAMETERS: [&str; 16] = [
-    "metric", "lb", "tg", "az", "by", "top", "stat", "period", "fill", "from", "to", "region", "tz", "refresh",
+pub const PARAMETERS: [&str; 17] = [
+    "metric", "lb", "tg", "az", "by", "top", "stat", "period", "fill", "from", "to", "region", "tz", "refresh", "rate",
     "stack", "format",
 ];
 
@@ -106,7 +106,8 @@ impl fmt::Display for Period {
 /// view has one query string.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct View {
-    pub metric: Metric,
+    /// `metric`, one or both of the catalog's metrics, in catalog order.
+    pub metrics: Vec<Metric>,
     /// `lb`: empty means every load balancer that reported the metric.
     pub load_balancers: Vec<LoadBalancer>,
     /// `tg`: narrows the view to per-target-group series.
@@ -128,6 +129,9 @@ pub struct View {
     pub tz: TimeZone,
     /// How often the page reloads a relative view (does not change the data).
     pub refresh: Refresh,
+    /// `rate=on`: also errors per 1,000 requests (target side) or new
+    /// connections (client side). Needs `stat=Sum`.
+    pub rate: bool,
     /// Whether the page stacks the lines (does not change the data).
     pub stack: bool,
     /// What the API answers with (the page always asks for JSON).
@@ -140,7 +144,7 @@ pub const DEFAULT_FROM: TimeSpec = TimeSpec::Ago { amount: 24, unit: TimeUnit::H
 impl Default for View {
     fn default() -> Self {
         Self {
-            metric: Metric::TargetTlsNegotiationErrorCount,
+            metrics: vec![Metric::TargetTlsNegotiationErrorCount],
             load_balancers: Vec::new(),
             target_groups: Vec::new(),
             zones: Vec::new(),
@@ -154,6 +158,7 @@ impl Default for View {
             region: None,
             tz: TimeZone::default(),
             refresh: Refresh::default(),
+            rate: false,
             stack: false,
             format: Format::default(),
         }
@@ -170,6 +175,7 @@ impl View {
         let mut fill = None;
         let mut seen = BTreeSet::new();
         let (mut lbs, mut tgs, mut azs) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        let mut metrics = BTreeSet::new();
         for (key, value) in query::parse_pairs(query)? {
             if value.chars().count() > MAX_VALUE_CHARS {
                 return Err(ViewError::new(
@@ -182,7 +188,7 @@ impl View {
                     ),
                 ));
             }
-            let repeatable = matches!(key.as_str(), "lb" | "tg" | "az");
+            let repeatable = matches!(key.as_str(), "metric" | "lb" | "tg" | "az");
             if !repeatable && PARAMETERS.contains(&key.as_str()) && !seen.insert(key.clone()) {
                 return Err(ViewError::new(
                     ErrorCode::RepeatedParameter,
@@ -191,7 +197,9 @@ impl View {
                 ));
             }
             match key.as_str() {
-                "metric" => view.metric = Metric::parse(&value)?,
+                "metric" => {
+                    metrics.insert(Metric::parse(&value)?);
+                }
                 "lb" => {
                     insert_limited(&mut lbs, LoadBalancer::parse(&value)?, "lb", "load balancers", MAX_LOAD_BALANCERS)?
                 }
@@ -211,13 +219,8 @@ impl View {
                 "region" => view.region = Some(Region::parse(&value)?),
                 "tz" => view.tz = TimeZone::parse(&value)?,
                 "refresh" => view.refresh = Refresh::parse(&value)?,
-                "stack" => {
-                    view.stack = match value.as_str() {
-                        "on" => true,
-                        "off" => false,
-                        _ => return Err(ViewError::invalid("stack", &value, "`on` or `off`")),
-                    }
-                }
+                "rate" => view.rate = on_off("rate", &value)?,
+                "stack" => view.stack = on_off("stack", &value)?,
                 "format" => view.format = Format::parse(&value)?,
                 _ => {
                     return Err(ViewError::new(
@@ -228,11 +231,25 @@ impl View {
                 }
             }
         }
+        if !metrics.is_empty() {
+            view.metrics = metrics.into_iter().collect();
+        }
         view.load_balancers = lbs.into_iter().collect();
         view.target_groups = tgs.into_iter().collect();
         view.zones = azs.into_iter().collect();
         view.fill = fill.unwrap_or(Fill::default_for(view.stat));
         view.check_dimension_set()?;
+        if view.rate && view.stat != Statistic::Sum {
+            return Err(ViewError::new(
+                ErrorCode::InvalidParameter,
+                "rate",
+                format!(
+                    "`rate`: rates are errors per 1,000 requests or new connections and must be asked with \
+                     stat=Sum (got stat={})",
+                    view.stat
+                ),
+            ));
+        }
         Ok(view)
     }
 
@@ -241,8 +258,8 @@ impl View {
     pub fn to_query(&self) -> String {
         let default = View::default();
         let mut pairs: Vec<(&str, String)> = Vec::new();
-        if self.metric != default.metric {
-            pairs.push(("metric", self.metric.as_str().to_string()));
+        if self.metrics != default.metrics {
+            pairs.extend(self.metrics.iter().map(|metric| ("metric", metric.as_str().to_string())));
         }
         pairs.extend(self.load_balancers.iter().map(|lb| ("lb", lb.to_string())));
         pairs.extend(self.target_groups.iter().map(|tg| ("tg", tg.to_string())));
@@ -276,6 +293,9 @@ impl View {
         }
         if self.refresh != default.refresh {
             pairs.push(("refresh", self.refresh.to_string()));
+        }
+        if self.rate {
+            pairs.push(("rate", "on".to_string()));
         }
         if self.stack {
             pairs.push(("stack", "on".to_string()));
@@ -348,12 +368,17 @@ impl View {
         Ok(series.into_iter().collect())
     }
 
+    /// The first metric of the view: what pickers list.
+    pub fn metric(&self) -> Metric {
+        self.metrics[0]
+    }
+
     fn check_dimension_set(&self) -> Result<(), ViewError> {
-        if self.metric.has_dimension_set(&self.dimension_names()) {
+        let names = self.dimension_names();
+        let Some(metric) = self.metrics.iter().copied().find(|metric| !metric.has_dimension_set(&names)) else {
             return Ok(());
-        }
-        let published: Vec<String> = self
-            .metric
+        };
+        let published: Vec<String> = metric
             .info()
             .dimension_sets
             .iter()
@@ -369,10 +394,18 @@ impl View {
             param,
             format!(
                 "`{param}`: {} is not published with these dimensions; it is published per {}",
-                self.metric.as_str(),
+                metric.as_str(),
                 published.join(", ")
             ),
         ))
+    }
+}
+
+fn on_off(param: &str, value: &str) -> Result<bool, ViewError> {
+    match value {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(ViewError::invalid(param, value, "`on` or `off`")),
     }
 }
 
@@ -509,6 +542,21 @@ mod tests {
         for bad in ["top=0", "top=101", "top=01", "top=+5", "top=x", "by=lb"] {
             assert!(View::from_query(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn both_metrics_and_rates_can_be_asked_together() {
+        let view =
+            View::from_query("metric=ClientTLSNegotiationErrorCount&metric=TargetTLSNegotiationErrorCount&rate=on")
+                .unwrap();
+        assert_eq!(view.metrics, vec![Metric::TargetTlsNegotiationErrorCount, Metric::ClientTlsNegotiationErrorCount]);
+        assert_eq!(
+            view.to_query(),
+            "metric=TargetTLSNegotiationErrorCount&metric=ClientTLSNegotiationErrorCount&rate=on"
+        );
+        assert_eq!(View::from_query("rate=on&stat=Maximum").unwrap_err().param, "rate");
+        assert_eq!(View::from_query("metric=RequestCount").unwrap_err().param, "metric", "denominators are not views");
+        assert_eq!(View::from_query("metric=TargetTLSNegotiationErrorCount").unwrap().to_query(), "");
     }
 
     #[test]

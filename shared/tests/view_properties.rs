@@ -66,10 +66,19 @@ prop_compose! {
         by in prop::option::of(prop_oneof![Just(Breakdown::TargetGroup), Just(Breakdown::Zone)]),
         top in 1u32..=100,
         stack in any::<bool>(),
+        both in any::<bool>(),
+        rate in any::<bool>(),
     ) -> View {
-        let metric = if client { Metric::ClientTlsNegotiationErrorCount } else { Metric::TargetTlsNegotiationErrorCount };
+        let metrics = if client {
+            vec![Metric::ClientTlsNegotiationErrorCount]
+        } else if both {
+            vec![Metric::TargetTlsNegotiationErrorCount, Metric::ClientTlsNegotiationErrorCount]
+        } else {
+            vec![Metric::TargetTlsNegotiationErrorCount]
+        };
+        let client = client || both;
         View {
-            metric,
+            metrics,
             load_balancers: load_balancers.into_iter().collect(),
             // The client-side metric is not published per target group.
             target_groups: if client { Vec::new() } else { target_groups.into_iter().collect() },
@@ -85,6 +94,7 @@ prop_compose! {
             region,
             tz: if local { TimeZone::Local } else { TimeZone::Utc },
             refresh,
+            rate: rate && stat == Statistic::Sum,
             stack,
             format: if csv { tlswatch_shared::display::Format::Csv } else { tlswatch_shared::display::Format::Json },
         }

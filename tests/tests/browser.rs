@@ -62,7 +62,12 @@ async fn a_shared_link_opens_exactly_that_view() {
         assert_eq!(control_value(&client, "stat").await, "Maximum");
         assert_eq!(control_value(&client, "period").await, "3600");
         assert_eq!(control_value(&client, "range").await, "now-7d");
-        assert_eq!(control_value(&client, "metric").await, "TargetTLSNegotiationErrorCount");
+        let metrics =
+            eval(&client, "[...document.querySelectorAll('input[name=metric]')].map(b => [b.value, b.checked])").await;
+        assert_eq!(
+            metrics,
+            serde_json::json!([["TargetTLSNegotiationErrorCount", true], ["ClientTLSNegotiationErrorCount", false]])
+        );
         let checked =
             eval(&client, &format!("document.querySelector('input[name=lb][value=\"{PAYMENTS}\"]').checked")).await;
         assert_eq!(checked, Value::Bool(true));
@@ -287,6 +292,38 @@ async fn a_breakdown_draws_the_top_groups_and_ranks_them_all() {
         client.find(Locator::Id("stack")).await.unwrap().click().await.unwrap();
         wait_until(&client, "location.search === '?by=tg&top=5&period=3600&stack=on'").await;
         wait_until(&client, &format!("{CHART_OPTION}.series.every(s => s.stack === 'total')")).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn both_sides_and_rates_are_shown_together() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?lb={PAYMENTS}&period=3600", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        let client_side = "input[name=metric][value=ClientTLSNegotiationErrorCount]";
+        client.find(Locator::Css(client_side)).await.unwrap().click().await.unwrap();
+        wait_until(
+            &client,
+            "location.search.includes('metric=TargetTLSNegotiationErrorCount&metric=ClientTLSNegotiationErrorCount')",
+        )
+        .await;
+        client.find(Locator::Id("rate")).await.unwrap().click().await.unwrap();
+        wait_until(&client, "location.search.endsWith('&rate=on')").await;
+        wait_until(&client, &format!("{CHART_OPTION}.series.length === 4")).await;
+        let names = chart_option(&client, ".series.map(s => s.name)").await;
+        assert_eq!(
+            names,
+            serde_json::json!([
+                "target · payments-alb",
+                "client · payments-alb",
+                "target · payments-alb per 1,000 requests",
+                "client · payments-alb per 1,000 new connections"
+            ])
+        );
+        assert_eq!(chart_option(&client, ".yAxis.length").await, Value::from(2));
+        assert_eq!(chart_option(&client, ".series[2].yAxisIndex").await, Value::from(1));
     })
     .await;
 }

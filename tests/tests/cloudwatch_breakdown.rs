@@ -88,3 +88,42 @@ async fn alarms_on_a_series_are_returned_as_threshold_annotations() {
     assert_eq!(alarms[0]["series"], "m0");
     assert!(alarms[0]["text"].as_str().unwrap().contains("edge TLS errors"), "{alarms:?}");
 }
+
+#[tokio::test]
+async fn rates_are_errors_per_thousand_requests_from_the_same_call() {
+    let moto = Moto::start();
+    let client = moto.client().await;
+    let start = (now() / 3_600 - 3) * 3_600;
+    let datum = |metric: &str, minute: i64, value: f64| {
+        MetricDatum::builder()
+            .metric_name(metric)
+            .dimensions(Dimension::builder().name("LoadBalancer").value(LB).build())
+            .timestamp(DateTime::from_secs(start + minute * 60 + 5))
+            .value(value)
+            .build()
+    };
+    // Hour buckets of 300 s: errors in buckets 0 and 2, requests in every bucket but 3.
+    let mut data =
+        vec![datum("TargetTLSNegotiationErrorCount", 1, 6.0), datum("TargetTLSNegotiationErrorCount", 11, 3.0)];
+    for bucket in [0i64, 1, 2] {
+        data.push(datum("RequestCount", bucket * 5 + 2, 1_500.0 * (bucket + 1) as f64));
+    }
+    client.put_metric_data().namespace("AWS/ApplicationELB").set_metric_data(Some(data)).send().await.unwrap();
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let tlswatch =
+        Tlswatch::start(&["--source", "cloudwatch", "--region", "us-east-1", "--endpoint-url", &upstream.endpoint]);
+
+    let query = format!("lb={LB}&rate=on&from={start}&to={}", start + 1_200);
+    let (status, body) = tlswatch.get(&format!("/api/v1/series?{query}")).await;
+    assert_eq!(status, 200, "{body}");
+    let series = body["series"].as_array().unwrap();
+    assert_eq!(series.len(), 2);
+    assert_eq!(series[0]["values"], serde_json::json!([6.0, 0.0, 3.0, 0.0]));
+    assert_eq!(series[1]["id"], "r0");
+    assert_eq!(series[1]["per_thousand"], "RequestCount");
+    assert_eq!(series[1]["label"], "edge-alb per 1,000 requests");
+    // 6 of 1,500; 0 of 3,000; 3 of 4,500; no requests: undefined.
+    assert_eq!(series[1]["values"], serde_json::json!([4.0, 0.0, 3.0 / 4_500.0 * 1_000.0, null]));
+    assert!(body["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("approximation")));
+    assert_eq!(upstream.get_metric_data_calls(), 1, "errors and requests in one call");
+}

@@ -126,6 +126,7 @@ fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::V
     }
     let mut option = serde_json::to_value(&chart).unwrap_or_default();
     mark_annotations(&mut option, response);
+    put_rates_on_their_own_axis(&mut option, response);
     if stack && let Some(series) = option["series"].as_array_mut() {
         for one in series {
             one["stack"] = serde_json::Value::from("total");
@@ -175,6 +176,23 @@ fn mark_annotations(option: &mut serde_json::Value, response: &SeriesResponse) {
                 "label": {"show": false},
                 "data": spikes,
             });
+        }
+    }
+}
+
+/// Rates (per 1,000) are on another scale than counts: a right-hand axis.
+fn put_rates_on_their_own_axis(option: &mut serde_json::Value, response: &SeriesResponse) {
+    if !response.series.iter().any(|s| s.per_thousand.is_some()) {
+        return;
+    }
+    let counts = option["yAxis"].clone();
+    option["yAxis"] = serde_json::json!([counts, {"type": "value", "name": "per 1,000", "position": "right"}]);
+    for (index, series) in response.series.iter().enumerate() {
+        if series.per_thousand.is_some()
+            && let Some(target) = option["series"].get_mut(index)
+        {
+            target["yAxisIndex"] = serde_json::Value::from(1);
+            target["lineStyle"] = serde_json::json!({"type": "dashed"});
         }
     }
 }

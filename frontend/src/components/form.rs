@@ -45,19 +45,36 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
     presets.push(Choice { value: CUSTOM.to_string(), label: "Custom range".to_string() });
 
     view! {
-        <Select
-            id="metric" label="Metric" choices=metrics
-            current=Signal::derive(move || state.current().metric.as_str().to_string())
-            on_pick=Callback::new(move |value: String| if let Ok(metric) = Metric::parse(&value) {
-                state.update(|view| {
-                    view.metric = metric;
-                    // Not every metric is published per target group.
-                    if !metric.has_dimension_set(&view.dimension_names()) {
-                        view.target_groups.clear();
+        <fieldset class="metrics" id="metric-picker">
+            <legend>"Metrics"</legend>
+            {metrics
+                .into_iter()
+                .map(|choice| {
+                    let Ok(metric) = Metric::parse(&choice.value) else { return ().into_any() };
+                    let label = if metric == Metric::TargetTlsNegotiationErrorCount {
+                        "Target side (load balancer to targets)"
+                    } else {
+                        "Client side (clients to the listener)"
+                    };
+                    view! {
+                        <label title=choice.label.clone()>
+                            <input
+                                type="checkbox"
+                                name="metric"
+                                value=choice.value.clone()
+                                prop:checked=move || state.current().metrics.contains(&metric)
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    state.update(|view| set_metric(view, metric, on));
+                                }
+                            />
+                            " "{label}
+                        </label>
                     }
-                });
-            })
-        />
+                    .into_any()
+                })
+                .collect_view()}
+        </fieldset>
         <FieldError param="metric" failure/>
         {(regions.len() > 1).then(|| view! {
             <Select
@@ -128,6 +145,27 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
             <label>
                 <input
                     type="checkbox"
+                    id="rate"
+                    prop:checked=move || state.current().rate
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        state.update(|view| {
+                            view.rate = on;
+                            if on {
+                                view.stat = Statistic::Sum;
+                                view.fill = tlswatch_shared::Fill::default_for(Statistic::Sum);
+                            }
+                        });
+                    }
+                />
+                " Rates: per 1,000 requests (target) or new connections (client)"
+            </label>
+        </div>
+        <FieldError param="rate" failure/>
+        <div class="field checkbox">
+            <label>
+                <input
+                    type="checkbox"
                     id="stack"
                     prop:checked=move || state.current().stack
                     on:change=move |ev| {
@@ -143,6 +181,23 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
 }
 
 const CUSTOM: &str = "custom";
+
+/// Adds or removes a metric, keeping at least one and the catalog's order.
+fn set_metric(view: &mut tlswatch_shared::View, metric: Metric, on: bool) {
+    let mut chosen: Vec<Metric> =
+        Metric::ALL.into_iter().filter(|m| if *m == metric { on } else { view.metrics.contains(m) }).collect();
+    if chosen.is_empty() {
+        chosen.push(metric);
+    }
+    view.metrics = chosen;
+    // Not every metric is published per target group.
+    if !view.metrics.iter().all(|m| m.has_dimension_set(&view.dimension_names())) {
+        view.target_groups.clear();
+        if view.by == Some(Breakdown::TargetGroup) {
+            view.by = None;
+        }
+    }
+}
 const NO_BREAKDOWN: &str = "none";
 
 fn choice(value: &str, label: &str) -> Choice {

@@ -17,7 +17,7 @@ pub fn DimensionPickers(failure: Signal<Option<ApiFailure>>) -> impl IntoView {
     let state = use_context::<ViewState>().expect("the dashboard provides the view");
     let key = Memo::new(move |_| {
         let view = state.current();
-        (view.metric, view.region)
+        (view.metric(), view.region)
     });
     let listed = LocalResource::new(move || {
         let (metric, region) = key.get();
@@ -41,7 +41,7 @@ fn Pickers(listed: DimensionsResponse, failure: Signal<Option<ApiFailure>>) -> i
     let groups = listed.target_groups.clone();
     let zones: Vec<(String, String)> = listed.availability_zones.iter().map(|z| (z.clone(), z.clone())).collect();
     let by_target_group = Signal::derive(move || {
-        state.current().metric.has_dimension_set(&[DimensionName::LoadBalancer, DimensionName::TargetGroup])
+        state.current().metric().has_dimension_set(&[DimensionName::LoadBalancer, DimensionName::TargetGroup])
     });
 
     // Target groups of the chosen load balancers (of all, when none is chosen).

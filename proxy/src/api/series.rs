@@ -6,59 +6,47 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use tlswatch_shared::api::{Series, SeriesResponse, annotate, keep_top};
+use tlswatch_shared::annotate::{Annotation, AnnotationKind};
+use tlswatch_shared::api::{Series, SeriesResponse, annotate, keep_top, per_thousand};
 use tlswatch_shared::display::Format;
 use tlswatch_shared::grid::{blank_outside, fill_grid};
 use tlswatch_shared::summary::summarize;
-use tlswatch_shared::{Plan, TimeSpec, View};
+use tlswatch_shared::{Fill, Metric, Plan, TimeSpec, View};
 
 use crate::app::AppState;
 use crate::cache::Answer;
 use crate::error::ApiError;
-use crate::source::{Alarm, FetchRequest, Fetched};
-use tlswatch_shared::annotate::{Annotation, AnnotationKind};
+use crate::source::{Alarm, FetchRequest, Fetched, Query};
+
+/// Marks an answer served from the last good one because the source failed.
+pub const STALE_HEADER: &str = "stale";
 
 /// Views with more series than this do not show alarms: one
 /// DescribeAlarmsForMetric call per series.
 const MAX_ALARM_SERIES: usize = 20;
 
-/// Alarms as annotations: a threshold across the range, named with the state.
-fn alarm_annotations(series: &[Series], alarms: Vec<Vec<Alarm>>, plan: &Plan) -> Vec<Annotation> {
-    series
-        .iter()
-        .zip(alarms)
-        .flat_map(|(one, alarms)| {
-            alarms.into_iter().map(|alarm| Annotation {
-                kind: AnnotationKind::Alarm,
-                series: one.id.clone(),
-                t: plan.start,
-                t_end: Some(plan.end),
-                value: alarm.threshold,
-                text: format!("alarm {} ({}): {} {}", alarm.name, alarm.state, alarm.comparison, alarm.threshold),
-            })
-        })
-        .collect()
-}
-
-/// Marks an answer served from the last good one because the source failed.
-pub const STALE_HEADER: &str = "stale";
-
 pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     let view = View::from_query(query.as_deref().unwrap_or(""))?;
     let region = state.regions.resolve(view.region.as_ref())?;
     let plan = Plan::new(&view, (state.clock)())?;
-    let discovered =
-        if view.needs_discovery() { state.upstream.list(&region, view.metric).await? } else { Arc::default() };
-    let request = FetchRequest {
-        metric: view.metric,
-        stat: view.stat,
-        period: plan.period,
-        start: plan.start,
-        end: plan.end,
-        series: view.series(&discovered)?,
-    };
+
+    // The error series of every metric, then (for rates) their denominators:
+    // all in one request, so in one GetMetricData call.
+    let mut errors = Vec::new();
+    for &metric in &view.metrics {
+        let discovered =
+            if view.needs_discovery() { state.upstream.list(&region, metric).await? } else { Arc::default() };
+        errors.extend(view.series(&discovered)?.into_iter().map(|dims| Query { metric, dims }));
+    }
+    let mut queries = errors.clone();
+    if view.rate {
+        queries.extend(
+            errors.iter().filter_map(|q| Some(Query { metric: q.metric.denominator()?, dims: q.dims.clone() })),
+        );
+    }
+    let request =
+        FetchRequest { stat: view.stat, period: plan.period, start: plan.start, end: plan.end, series: queries };
     state.limits.check(&request)?;
-    let series_dims = request.series.clone();
     let answer = if request.series.is_empty() {
         Answer::Fresh(Arc::new(Fetched::default()))
     } else {
@@ -76,46 +64,63 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
             (answer.fetched.clone(), Some((answer.start, answer.end)))
         }
     };
+    let values_of = |index: usize, fill: Fill| {
+        let datapoints = fetched.datapoints.get(index).cloned().unwrap_or_default();
+        let mut values = fill_grid(&plan, datapoints, fill);
+        if let Some((start, end)) = covered {
+            blank_outside(&plan, &mut values, start, end);
+        }
+        values
+    };
     let timestamps: Vec<i64> = plan.timestamps().collect();
-    let series = series_dims
+    let several_metrics = view.metrics.len() > 1;
+    let series = errors
         .iter()
         .enumerate()
-        .map(|(index, dims)| {
-            let datapoints = fetched.datapoints.get(index).cloned().unwrap_or_default();
-            let mut values = fill_grid(&plan, datapoints, view.fill);
-            if let Some((start, end)) = covered {
-                blank_outside(&plan, &mut values, start, end);
-            }
-            Series {
-                id: format!("m{index}"),
-                label: dims.label(),
-                metric: view.metric,
-                stat: view.stat.to_string(),
-                dimensions: dims.to_map(),
-                timestamps: timestamps.clone(),
-                values,
-            }
+        .map(|(index, query)| Series {
+            id: format!("m{index}"),
+            label: label(query, several_metrics),
+            metric: query.metric,
+            stat: view.stat.to_string(),
+            dimensions: query.dims.to_map(),
+            timestamps: timestamps.clone(),
+            values: values_of(index, view.fill),
+            per_thousand: None,
         })
         .collect::<Vec<_>>();
-    warnings.extend(fetched.warnings.iter().cloned());
-    if view.needs_discovery() && series.is_empty() {
-        warnings.push(format!(
-            "no load balancer reported {} in the last two weeks; name one with lb= to look further back",
-            view.metric.as_str()
-        ));
-    }
-    // The summary covers every series; a breakdown draws its top ones.
+
+    // The summary covers every error series; a breakdown draws its top ones.
     let summary = summarize(&series);
-    let (series, ranking) = match view.by {
+    let (mut series, ranking) = match view.by {
         Some(_) => keep_top(series, view.top as usize),
         None => (series, Vec::new()),
     };
     let mut annotations = annotate(&series, plan.period);
-    if !series_dims.is_empty() && series_dims.len() <= MAX_ALARM_SERIES && view.by.is_none() {
-        match state.upstream.alarms(&region, view.metric, &series_dims).await {
+    if !errors.is_empty() && errors.len() <= MAX_ALARM_SERIES && view.by.is_none() && !several_metrics {
+        let dims: Vec<_> = errors.iter().map(|q| q.dims.clone()).collect();
+        match state.upstream.alarms(&region, view.metric(), &dims).await {
             Ok(alarms) => annotations.extend(alarm_annotations(&series, alarms, &plan)),
             Err(err) => warnings.push(format!("alarms not shown: {err}")),
         }
+    }
+    if view.rate {
+        let rates = rate_series(&series, &errors, |index| values_of(errors.len() + index, Fill::None));
+        if rates.iter().any(|rate| rate.metric == Metric::TargetTlsNegotiationErrorCount) {
+            warnings.push(
+                "target-side rates are an approximation: errors per 1,000 requests, and a connection can carry \
+                 many requests"
+                    .to_string(),
+            );
+        }
+        series.extend(rates);
+    }
+    warnings.extend(fetched.warnings.iter().cloned());
+    if view.needs_discovery() && errors.is_empty() {
+        let names: Vec<&str> = view.metrics.iter().map(|m| m.as_str()).collect();
+        warnings.push(format!(
+            "nothing reported {} in the last two weeks; name a load balancer with lb= to look further back",
+            names.join(" or ")
+        ));
     }
     let body = SeriesResponse {
         view: view.to_query(),
@@ -136,6 +141,54 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
         response.headers_mut().insert(STALE_HEADER, HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+/// A series' label: its dimensions' names, and the side when both are shown.
+fn label(query: &Query, several_metrics: bool) -> String {
+    let side = match query.metric {
+        Metric::ClientTlsNegotiationErrorCount => "client",
+        _ => "target",
+    };
+    if several_metrics { format!("{side} · {}", query.dims.label()) } else { query.dims.label() }
+}
+
+/// Rates of the drawn error series (not of "others"): errors per 1,000 of the
+/// denominator fetched for the same series, whose values `denominator(i)`
+/// gives for error query `i`.
+fn rate_series(drawn: &[Series], errors: &[Query], denominator: impl Fn(usize) -> Vec<Option<f64>>) -> Vec<Series> {
+    drawn
+        .iter()
+        .filter_map(|one| {
+            let index: usize = one.id.strip_prefix('m')?.parse().ok()?;
+            let of = errors.get(index)?.metric.denominator()?;
+            let what = if of == Metric::RequestCount { "requests" } else { "new connections" };
+            Some(Series {
+                id: format!("r{index}"),
+                label: format!("{} per 1,000 {what}", one.label),
+                values: per_thousand(&one.values, &denominator(index)),
+                per_thousand: Some(of),
+                ..one.clone()
+            })
+        })
+        .collect()
+}
+
+/// Alarms as annotations: a threshold across the range, named with the state.
+fn alarm_annotations(series: &[Series], alarms: Vec<Vec<Alarm>>, plan: &Plan) -> Vec<Annotation> {
+    series
+        .iter()
+        .zip(alarms)
+        .flat_map(|(one, alarms)| {
+            alarms.into_iter().map(|alarm| Annotation {
+                kind: AnnotationKind::Alarm,
+                series: one.id.clone(),
+                t: plan.start,
+                t_end: Some(plan.end),
+                value: alarm.threshold,
+                text: format!("alarm {} ({}): {} {}", alarm.name, alarm.state, alarm.comparison, alarm.threshold),
+            })
+        })
+        .collect()
 }
 
 /// The series as CSV: a `time` column (ISO 8601, UTC) and one column per

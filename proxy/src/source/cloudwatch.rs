@@ -18,7 +18,7 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use tlswatch_shared::catalog::{MAX_QUERIES_PER_CALL, NAMESPACE};
 use tlswatch_shared::{Dimensions, Metric, Region};
 
-use super::{Alarm, FetchRequest, Fetched, MetricSource, SourceError};
+use super::{Alarm, FetchRequest, Fetched, MetricSource, Query, SourceError};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -134,7 +134,7 @@ impl MetricSource for CloudWatchSource {
                     };
                     let points = result.timestamps().iter().map(DateTime::secs).zip(result.values().iter().copied());
                     fetched.datapoints[index].extend(points);
-                    if let Some(warning) = status_warning(result.status_code(), &request.series[index]) {
+                    if let Some(warning) = status_warning(result.status_code(), &request.series[index].dims) {
                         fetched.warnings.push(warning);
                     }
                 }
@@ -204,15 +204,16 @@ fn query_index(id: &str) -> Option<usize> {
     id.strip_prefix('m')?.parse().ok()
 }
 
-fn metric_query(request: &FetchRequest, index: usize, dims: &Dimensions) -> cw::MetricDataQuery {
-    let dimensions = dims
+fn metric_query(request: &FetchRequest, index: usize, query: &Query) -> cw::MetricDataQuery {
+    let dimensions = query
+        .dims
         .pairs()
         .into_iter()
         .map(|(name, value)| cw::Dimension::builder().name(name.as_str()).value(value).build())
         .collect();
     let metric = cw::Metric::builder()
         .namespace(NAMESPACE)
-        .metric_name(request.metric.as_str())
+        .metric_name(query.metric.as_str())
         .set_dimensions(Some(dimensions))
         .build();
     let stat =

@@ -143,10 +143,20 @@ impl DemoSource {
                 .filter(|leaf| (leaf.seed >> 8) & 0xff == 0)
                 .map(|leaf| self.client_errors(leaf, minute))
                 .sum(),
+            // Traffic: a few hundred requests a minute per target group and
+            // zone; new connections counted on the load balancer and zone.
+            Metric::RequestCount => {
+                leaves.iter().map(|leaf| 200 + (unit_random(leaf.seed ^ 0x7e9e_5700, minute) * 300.0) as u32).sum()
+            }
+            Metric::NewConnectionCount => leaves
+                .iter()
+                .filter(|leaf| (leaf.seed >> 8) & 0xff == 0)
+                .map(|leaf| 80 + (unit_random(leaf.seed ^ 0xc0ee_c700, minute) * 60.0) as u32)
+                .sum(),
         }
     }
 
-    fn series_datapoints(&self, request: &FetchRequest, leaves: &[&Leaf], now: i64) -> Vec<(i64, f64)> {
+    fn series_datapoints(&self, request: &FetchRequest, metric: Metric, leaves: &[&Leaf], now: i64) -> Vec<(i64, f64)> {
         let period = i64::from(request.period);
         let mut datapoints = Vec::new();
         let mut samples = Vec::new();
@@ -157,7 +167,7 @@ impl DemoSource {
             samples.extend(
                 (bucket..last_minute)
                     .step_by(60)
-                    .map(|minute| self.minute_value(request.metric, leaves, minute))
+                    .map(|minute| self.minute_value(metric, leaves, minute))
                     .filter(|&count| count > 0)
                     .map(f64::from),
             );
@@ -245,9 +255,9 @@ impl MetricSource for DemoSource {
         let datapoints = request
             .series
             .iter()
-            .map(|series| {
-                let covered: Vec<&Leaf> = leaves.iter().filter(|leaf| covers(series, &leaf.dims)).collect();
-                self.series_datapoints(request, &covered, now)
+            .map(|query| {
+                let covered: Vec<&Leaf> = leaves.iter().filter(|leaf| covers(&query.dims, &leaf.dims)).collect();
+                self.series_datapoints(request, query.metric, &covered, now)
             })
             .collect();
         Ok(Fetched { datapoints, ..Fetched::default() })
@@ -284,6 +294,7 @@ impl MetricSource for DemoSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Query;
 
     const NOW: i64 = 1_795_867_200;
 
@@ -293,15 +304,17 @@ mod tests {
 
     fn request(lb: &str, tg: Option<&str>, stat: Statistic, start: i64, end: i64, period: u32) -> FetchRequest {
         FetchRequest {
-            metric: Metric::TargetTlsNegotiationErrorCount,
             stat,
             period,
             start,
             end,
-            series: vec![Dimensions {
-                load_balancer: LoadBalancer::parse(lb).unwrap(),
-                target_group: tg.map(|tg| TargetGroup::parse(tg).unwrap()),
-                availability_zone: None,
+            series: vec![Query {
+                metric: Metric::TargetTlsNegotiationErrorCount,
+                dims: Dimensions {
+                    load_balancer: LoadBalancer::parse(lb).unwrap(),
+                    target_group: tg.map(|tg| TargetGroup::parse(tg).unwrap()),
+                    availability_zone: None,
+                },
             }],
         }
     }

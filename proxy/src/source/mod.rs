@@ -6,18 +6,24 @@ use tlswatch_shared::{Dimensions, ErrorCode, Metric, Region, Statistic};
 pub mod cloudwatch;
 pub mod demo;
 
-/// One GetMetricData-shaped question: one metric and statistic for many
-/// dimension combinations over one aligned range.
+/// One GetMetricData-shaped question: one statistic of many series (metric
+/// and dimension combination) over one aligned range.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FetchRequest {
-    pub metric: Metric,
     pub stat: Statistic,
     pub period: u32,
     /// Epoch seconds, a multiple of `period`.
     pub start: i64,
     /// Epoch seconds (exclusive), a multiple of `period`.
     pub end: i64,
-    pub series: Vec<Dimensions>,
+    pub series: Vec<Query>,
+}
+
+/// One series asked of a source.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Query {
+    pub metric: Metric,
+    pub dims: Dimensions,
 }
 
 /// The answer to a [`FetchRequest`]: the datapoints of each series, in the
