@@ -205,6 +205,17 @@ impl Upstream {
         self.call("DescribeAlarmsForMetric", self.source.alarms(region, metric, series)).await
     }
 
+    /// The state changes of an alarm in a range; not cached.
+    pub async fn alarm_history(
+        &self,
+        region: &Region,
+        name: &str,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<tlswatch_shared::annotate::Transition>, SourceError> {
+        self.call("DescribeAlarmHistory", self.source.alarm_history(region, name, start, end)).await
+    }
+
     /// Runs one upstream call under the concurrency limit, with metrics.
     async fn call<T>(
         &self,

@@ -378,6 +378,10 @@ async fn the_demo_onset_and_bursts_are_annotated() {
     let alarm = annotations.iter().find(|a| a["kind"] == "alarm").expect("the demo alarm");
     assert_eq!(alarm["value"], 50.0);
     assert!(alarm["text"].as_str().unwrap().contains("(ALARM)"), "{alarm}");
+    assert!(alarm.get("t_end").is_none(), "a threshold spans the chart");
+    let in_alarm: Vec<_> = annotations.iter().filter(|a| a["kind"] == "alarm" && a.get("t_end").is_some()).collect();
+    assert_eq!(in_alarm.len(), 1, "{annotations:?}");
+    assert_eq!((in_alarm[0]["t"].as_i64(), in_alarm[0]["t_end"].as_i64()), (Some(onset), Some(NOW)));
 
     let grpc = "lb=app/internal-api/a41f0c2e9d7b3586&tg=targetgroup/grpc-backend/2f8b6e1a4c9d0735";
     let (_, body) = get_json(&format!("/api/v1/series?{grpc}&period=60&from=now-24h")).await;

@@ -142,6 +142,40 @@ pub fn onset(values: &[Option<f64>]) -> Option<(usize, f64)> {
     failing.then_some((split, after))
 }
 
+/// A change of an alarm's state, from its history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    /// Epoch seconds.
+    pub t: i64,
+    pub from_alarm: bool,
+    pub into_alarm: bool,
+}
+
+/// The stretches of `[start, end)` an alarm spent in ALARM, from its
+/// transitions in that range and whether it is in ALARM now (which decides
+/// when the range holds no transition).
+pub fn alarm_periods(transitions: &[Transition], in_alarm_now: bool, start: i64, end: i64) -> Vec<(i64, i64)> {
+    let mut inside: Vec<Transition> = transitions.iter().copied().filter(|t| t.t >= start && t.t < end).collect();
+    inside.sort_by_key(|t| t.t);
+    let mut in_alarm = inside.first().map_or(in_alarm_now, |first| first.from_alarm);
+    let mut since = start;
+    let mut periods = Vec::new();
+    for transition in inside {
+        if in_alarm && !transition.into_alarm {
+            periods.push((since, transition.t));
+        }
+        if !in_alarm && transition.into_alarm {
+            since = transition.t;
+        }
+        in_alarm = transition.into_alarm;
+    }
+    if in_alarm {
+        periods.push((since, end));
+    }
+    periods.retain(|(a, b)| b > a);
+    periods
+}
+
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
@@ -202,6 +236,16 @@ mod tests {
         let mut one_stray = vec![0.0; 50];
         one_stray[49] = 9.0;
         assert_eq!(onset(&series(&one_stray)), None, "three buckets at least");
+    }
+
+    #[test]
+    fn alarm_periods_follow_the_transitions() {
+        let t = |t, from_alarm, into_alarm| Transition { t, from_alarm, into_alarm };
+        assert_eq!(alarm_periods(&[t(30, false, true), t(50, true, false)], false, 0, 100), vec![(30, 50)]);
+        assert_eq!(alarm_periods(&[t(20, true, false), t(60, false, true)], true, 0, 100), vec![(0, 20), (60, 100)]);
+        assert_eq!(alarm_periods(&[], true, 0, 100), vec![(0, 100)]);
+        assert_eq!(alarm_periods(&[], false, 0, 100), vec![]);
+        assert_eq!(alarm_periods(&[t(150, false, true)], false, 0, 100), vec![], "outside the range");
     }
 
     proptest! {

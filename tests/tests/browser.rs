@@ -262,6 +262,11 @@ async fn an_onset_is_marked_and_the_csv_download_matches_the_view() {
         assert_eq!(shown, Value::from(onset.to_string()));
         let marked = chart_option(&client, ".series[0].markLine.data[0].xAxis").await;
         assert_eq!(marked.as_i64(), Some(onset * 1_000));
+        let shaded = chart_option(&client, ".series[0].markArea.data.map(pair => [pair[0].name, pair[0].xAxis])").await;
+        assert_eq!(shaded, serde_json::json!([["in ALARM", onset * 1_000]]), "the demo alarm's ALARM period");
+        let threshold =
+            chart_option(&client, ".series[0].markLine.data.find(line => line.yAxis !== undefined).yAxis").await;
+        assert_eq!(threshold, Value::from(50));
         let href = eval(&client, "document.getElementById('download-csv').getAttribute('href')").await;
         let canonical = tlswatch_shared::View::from_query(&query).unwrap().to_query();
         assert_eq!(href, Value::from(format!("/api/v1/series?{canonical}&format=csv")));

@@ -151,14 +151,21 @@ fn mark_annotations(option: &mut serde_json::Value, response: &SeriesResponse) {
             .filter(|a| a.kind == AnnotationKind::Onset)
             .map(|a| json!({"xAxis": a.t * 1_000, "name": a.text, "label": {"formatter": "errors started"}}))
             .collect();
-        lines.extend(mine().filter(|a| a.kind == AnnotationKind::Alarm).map(|a| {
+        lines.extend(mine().filter(|a| a.kind == AnnotationKind::Alarm && a.t_end.is_none()).map(|a| {
             json!({"yAxis": a.value, "name": a.text, "label": {"formatter": "alarm", "position": "insideStartTop"},
                    "lineStyle": {"type": "dotted", "color": "#b06000"}})
         }));
-        let spikes: Vec<_> = mine()
+        let mut spikes: Vec<_> = mine()
             .filter(|a| a.kind == AnnotationKind::Spike)
             .map(|a| json!([{"xAxis": a.t * 1_000, "name": "spike"}, {"xAxis": a.t_end.unwrap_or(a.t) * 1_000}]))
             .collect();
+        // Periods an alarm spent in ALARM, shaded in the alarm's colour.
+        spikes.extend(mine().filter(|a| a.kind == AnnotationKind::Alarm && a.t_end.is_some()).map(|a| {
+            json!([
+                {"xAxis": a.t * 1_000, "name": "in ALARM", "itemStyle": {"color": "rgba(176, 96, 0, 0.10)"}},
+                {"xAxis": a.t_end.unwrap_or(a.t) * 1_000}
+            ])
+        }));
         let Some(target) = option["series"].get_mut(index) else { continue };
         if !lines.is_empty() {
             target["markLine"] = json!({

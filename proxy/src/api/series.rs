@@ -18,6 +18,15 @@ use crate::cache::Answer;
 use crate::error::ApiError;
 use crate::source::{Alarm, FetchRequest, Fetched, Query};
 
+/// The stretches of the plan's range an alarm spent in ALARM.
+fn alarm_periods(
+    history: &[tlswatch_shared::annotate::Transition],
+    in_alarm_now: bool,
+    plan: &Plan,
+) -> Vec<(i64, i64)> {
+    tlswatch_shared::annotate::alarm_periods(history, in_alarm_now, plan.start, plan.end)
+}
+
 /// Marks an answer served from the last good one because the source failed.
 pub const STALE_HEADER: &str = "stale";
 
@@ -99,7 +108,28 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
     if !errors.is_empty() && errors.len() <= MAX_ALARM_SERIES && view.by.is_none() && !several_metrics {
         let dims: Vec<_> = errors.iter().map(|q| q.dims.clone()).collect();
         match state.upstream.alarms(&region, view.metric(), &dims).await {
-            Ok(alarms) => annotations.extend(alarm_annotations(&series, alarms, &plan)),
+            Ok(alarms) => {
+                annotations.extend(alarm_annotations(&series, &alarms));
+                for (one, alarms) in series.iter().zip(&alarms) {
+                    for alarm in alarms {
+                        match state.upstream.alarm_history(&region, &alarm.name, plan.start, plan.end).await {
+                            Ok(history) => annotations.extend(
+                                alarm_periods(&history, alarm.state == "ALARM", &plan).into_iter().map(|(t, t_end)| {
+                                    Annotation {
+                                        kind: AnnotationKind::Alarm,
+                                        series: one.id.clone(),
+                                        t,
+                                        t_end: Some(t_end),
+                                        value: alarm.threshold,
+                                        text: format!("alarm {} in ALARM", alarm.name),
+                                    }
+                                }),
+                            ),
+                            Err(err) => warnings.push(format!("ALARM periods of {} not shaded: {err}", alarm.name)),
+                        }
+                    }
+                }
+            }
             Err(err) => warnings.push(format!("alarms not shown: {err}")),
         }
     }
@@ -173,17 +203,18 @@ fn rate_series(drawn: &[Series], errors: &[Query], denominator: impl Fn(usize) -
         .collect()
 }
 
-/// Alarms as annotations: a threshold across the range, named with the state.
-fn alarm_annotations(series: &[Series], alarms: Vec<Vec<Alarm>>, plan: &Plan) -> Vec<Annotation> {
+/// Alarms as annotations: a threshold (no `t_end`: it spans the chart),
+/// named with the state.
+fn alarm_annotations(series: &[Series], alarms: &[Vec<Alarm>]) -> Vec<Annotation> {
     series
         .iter()
         .zip(alarms)
         .flat_map(|(one, alarms)| {
-            alarms.into_iter().map(|alarm| Annotation {
+            alarms.iter().map(|alarm| Annotation {
                 kind: AnnotationKind::Alarm,
                 series: one.id.clone(),
-                t: plan.start,
-                t_end: Some(plan.end),
+                t: 0,
+                t_end: None,
                 value: alarm.threshold,
                 text: format!("alarm {} ({}): {} {}", alarm.name, alarm.state, alarm.comparison, alarm.threshold),
             })

@@ -15,6 +15,7 @@ use aws_sdk_cloudwatch::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatch::types::{self as cw, ScanBy, StatusCode};
 use aws_smithy_types::DateTime;
 use aws_smithy_types::error::display::DisplayErrorContext;
+use tlswatch_shared::annotate::Transition;
 use tlswatch_shared::catalog::{MAX_QUERIES_PER_CALL, NAMESPACE};
 use tlswatch_shared::{Dimensions, Metric, Region};
 
@@ -144,6 +145,39 @@ impl MetricSource for CloudWatchSource {
         Ok(fetched)
     }
 
+    async fn alarm_history(
+        &self,
+        region: &Region,
+        name: &str,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<Transition>, SourceError> {
+        let mut pages = self
+            .client(region)?
+            .describe_alarm_history()
+            .alarm_name(name)
+            .history_item_type(cw::HistoryItemType::StateUpdate)
+            .start_date(DateTime::from_secs(start))
+            .end_date(DateTime::from_secs(end))
+            .into_paginator()
+            .send();
+        let mut transitions = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| classify("DescribeAlarmHistory", err))?;
+            for item in page.alarm_history_items() {
+                let (Some(t), Some(summary)) = (item.timestamp(), item.history_summary()) else { continue };
+                if let Some((from, to)) = state_change(summary) {
+                    transitions.push(Transition {
+                        t: t.secs(),
+                        from_alarm: from == "ALARM",
+                        into_alarm: to == "ALARM",
+                    });
+                }
+            }
+        }
+        Ok(transitions)
+    }
+
     async fn alarms(
         &self,
         region: &Region,
@@ -193,6 +227,13 @@ impl CloudWatchSource {
             })
             .collect())
     }
+}
+
+/// The states of "Alarm updated from OK to ALARM", CloudWatch's summary of a state change.
+fn state_change(summary: &str) -> Option<(&str, &str)> {
+    let rest = summary.split(" from ").nth(1)?;
+    let (from, to) = rest.split_once(" to ")?;
+    Some((from.trim(), to.trim()))
 }
 
 /// The GetMetricData query id of series `index`; ids must start with a lowercase letter.
@@ -286,6 +327,13 @@ fn classify_service_error(operation: &str, code: &str, status: u16) -> SourceErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_state_changes_from_history_summaries() {
+        assert_eq!(state_change("Alarm updated from OK to ALARM"), Some(("OK", "ALARM")));
+        assert_eq!(state_change("Alarm updated from ALARM to INSUFFICIENT_DATA"), Some(("ALARM", "INSUFFICIENT_DATA")));
+        assert_eq!(state_change("Alarm \"x\" created"), None);
+    }
 
     #[test]
     fn query_ids_round_trip() {

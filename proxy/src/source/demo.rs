@@ -12,6 +12,7 @@
 //! alone, so the same view gives the same numbers for the life of the process.
 
 use async_trait::async_trait;
+use tlswatch_shared::annotate::Transition;
 use tlswatch_shared::{AvailabilityZone, Dimensions, LoadBalancer, Metric, Region, Statistic, TargetGroup};
 
 use super::{Alarm, FetchRequest, Fetched, MetricSource, SourceError};
@@ -261,6 +262,12 @@ impl MetricSource for DemoSource {
             })
             .collect();
         Ok(Fetched { datapoints, ..Fetched::default() })
+    }
+
+    /// The demo alarm went into ALARM at the onset.
+    async fn alarm_history(&self, _: &Region, _: &str, start: i64, end: i64) -> Result<Vec<Transition>, SourceError> {
+        let onset = Transition { t: self.onset, from_alarm: false, into_alarm: true };
+        Ok([onset].into_iter().filter(|t| t.t >= start && t.t < end).collect())
     }
 
     /// One alarm, on `checkout-tls` of `payments-alb`: in ALARM since the onset.

@@ -1,6 +1,7 @@
 //! Where metric data comes from: CloudWatch, or the built-in demo.
 
 use async_trait::async_trait;
+use tlswatch_shared::annotate::Transition;
 use tlswatch_shared::{Dimensions, ErrorCode, Metric, Region, Statistic};
 
 pub mod cloudwatch;
@@ -58,6 +59,15 @@ pub trait MetricSource: Send + Sync {
         metric: Metric,
         series: &[Dimensions],
     ) -> Result<Vec<Vec<Alarm>>, SourceError>;
+
+    /// The state changes of the alarm `name` between `start` and `end`.
+    async fn alarm_history(
+        &self,
+        region: &Region,
+        name: &str,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<Transition>, SourceError>;
 }
 
 /// A CloudWatch alarm on a series.
