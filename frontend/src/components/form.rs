@@ -141,41 +141,24 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
             })
             disabled=Signal::derive(move || { let v = state.current(); !v.from.is_relative() && !v.to.is_relative() })
         />
-        <div class="field checkbox">
-            <label>
-                <input
-                    type="checkbox"
-                    id="rate"
-                    prop:checked=move || state.current().rate
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        state.update(|view| {
-                            view.rate = on;
-                            if on {
-                                view.stat = Statistic::Sum;
-                                view.fill = tlswatch_shared::Fill::default_for(Statistic::Sum);
-                            }
-                        });
-                    }
-                />
-                " Rates: per 1,000 requests (target) or new connections (client)"
-            </label>
-        </div>
+        <Toggle
+            id="rate" label="Rates: per 1,000 requests (target) or new connections (client)"
+            checked=Signal::derive(move || state.current().rate)
+            on_toggle=Callback::new(move |on: bool| state.update(|view| {
+                view.rate = on;
+                // Rates are of error counts.
+                if on {
+                    view.stat = Statistic::Sum;
+                    view.fill = tlswatch_shared::Fill::default_for(Statistic::Sum);
+                }
+            }))
+        />
         <FieldError param="rate" failure/>
-        <div class="field checkbox">
-            <label>
-                <input
-                    type="checkbox"
-                    id="stack"
-                    prop:checked=move || state.current().stack
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        state.update(|view| view.stack = on);
-                    }
-                />
-                " Stack the lines"
-            </label>
-        </div>
+        <Toggle
+            id="stack" label="Stack the lines"
+            checked=Signal::derive(move || state.current().stack)
+            on_toggle=Callback::new(move |on: bool| state.update(|view| view.stack = on))
+        />
         <ShareButtons/>
     }
 }
@@ -241,6 +224,24 @@ pub fn Select(
             >
                 {options}
             </select>
+        </div>
+    }
+}
+
+/// A labelled checkbox whose state follows `checked`.
+#[component]
+fn Toggle(id: &'static str, label: &'static str, checked: Signal<bool>, on_toggle: Callback<bool>) -> impl IntoView {
+    view! {
+        <div class="field checkbox">
+            <label>
+                <input
+                    type="checkbox"
+                    id=id
+                    prop:checked=move || checked.get()
+                    on:change=move |ev| on_toggle.run(event_target_checked(&ev))
+                />
+                " "{label}
+            </label>
         </div>
     }
 }
