@@ -23,7 +23,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_url_bytes: 8_192, max_header_bytes: 16_384, max_series: 2_000, max_points: 2_000_000 }
+        Self {
+            max_url_bytes: 8_192,
+            max_header_bytes: 16_384,
+            max_series: tlswatch_shared::catalog::MAX_SERIES,
+            max_points: 2_000_000,
+        }
     }
 }
 

@@ -99,7 +99,7 @@ pub fn keep_top(mut series: Vec<Series>, top: usize) -> (Vec<Series>, Vec<Ranked
             label: s.label.clone(),
             dimensions: s.dimensions.clone(),
             total: total(s),
-            worst: crate::summary::summarize(std::slice::from_ref(s)).worst,
+            worst: crate::summary::worst(std::slice::from_ref(s)),
             drawn: rank < top,
         })
         .collect();

@@ -38,17 +38,13 @@ pub struct Worst {
 pub fn summarize(series: &[Series]) -> Summary {
     let buckets = series.first().map_or(0, |s| s.timestamps.len());
     let mut total = 0.0;
-    let mut worst: Option<Worst> = None;
     let mut with_errors = vec![false; buckets];
     for one in series {
-        for (index, (&t, value)) in one.timestamps.iter().zip(&one.values).enumerate() {
+        for (index, value) in one.values.iter().enumerate() {
             let Some(value) = *value else { continue };
             total += value;
             if value > 0.0 && index < buckets {
                 with_errors[index] = true;
-            }
-            if value > 0.0 && worst.as_ref().is_none_or(|w| value > w.value || (value == w.value && t < w.t)) {
-                worst = Some(Worst { t, value, series: one.label.clone() });
             }
         }
     }
@@ -62,10 +58,24 @@ pub fn summarize(series: &[Series]) -> Summary {
         total,
         buckets,
         buckets_with_errors: with_errors.iter().filter(|&&e| e).count(),
-        worst,
+        worst: worst(series),
         last_error,
         onset,
     }
+}
+
+/// The highest value above zero of any series, the earliest if several tie.
+pub fn worst(series: &[Series]) -> Option<Worst> {
+    let mut worst: Option<Worst> = None;
+    for one in series {
+        for (&t, value) in one.timestamps.iter().zip(&one.values) {
+            let Some(value) = *value else { continue };
+            if value > 0.0 && worst.as_ref().is_none_or(|w| value > w.value || (value == w.value && t < w.t)) {
+                worst = Some(Worst { t, value, series: one.label.clone() });
+            }
+        }
+    }
+    worst
 }
 
 #[cfg(test)]

@@ -34,11 +34,7 @@ pub fn ViewForm(failure: Signal<Option<ApiFailure>>) -> impl IntoView {
 
 #[component]
 fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<ApiFailure>>) -> impl IntoView {
-    let metrics: Vec<Choice> = catalog
-        .metrics
-        .iter()
-        .map(|m| Choice { value: m.name.as_str().to_string(), label: m.name.as_str().to_string() })
-        .collect();
+    let metrics: Vec<Metric> = catalog.metrics.iter().map(|m| m.name).collect();
     let regions: Vec<Choice> = catalog.regions.iter().map(|r| Choice { value: r.clone(), label: r.clone() }).collect();
     let default_region = catalog.default_region.clone();
     let mut presets = catalog.time_presets.clone();
@@ -49,19 +45,18 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
             <legend>"Metrics"</legend>
             {metrics
                 .into_iter()
-                .map(|choice| {
-                    let Ok(metric) = Metric::parse(&choice.value) else { return ().into_any() };
+                .map(|metric| {
                     let label = if metric == Metric::TargetTlsNegotiationErrorCount {
                         "Target side (load balancer to targets)"
                     } else {
                         "Client side (clients to the listener)"
                     };
                     view! {
-                        <label title=choice.label.clone()>
+                        <label title=metric.as_str()>
                             <input
                                 type="checkbox"
                                 name="metric"
-                                value=choice.value.clone()
+                                value=metric.as_str()
                                 prop:checked=move || state.current().metrics.contains(&metric)
                                 on:change=move |ev| {
                                     let on = event_target_checked(&ev);
@@ -71,7 +66,6 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
                             " "{label}
                         </label>
                     }
-                    .into_any()
                 })
                 .collect_view()}
         </fieldset>

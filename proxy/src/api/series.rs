@@ -6,26 +6,17 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use tlswatch_shared::annotate::{Annotation, AnnotationKind};
+use tlswatch_shared::annotate::{Annotation, AnnotationKind, alarm_periods};
 use tlswatch_shared::api::{Series, SeriesResponse, annotate, keep_top, per_thousand};
 use tlswatch_shared::display::Format;
 use tlswatch_shared::grid::{blank_outside, fill_grid};
 use tlswatch_shared::summary::summarize;
-use tlswatch_shared::{Fill, Metric, Plan, TimeSpec, View};
+use tlswatch_shared::{Dimensions, Fill, Metric, Plan, Region, TimeSpec, View};
 
 use crate::app::AppState;
 use crate::cache::Answer;
 use crate::error::ApiError;
 use crate::source::{Alarm, FetchRequest, Fetched, Query};
-
-/// The stretches of the plan's range an alarm spent in ALARM.
-fn alarm_periods(
-    history: &[tlswatch_shared::annotate::Transition],
-    in_alarm_now: bool,
-    plan: &Plan,
-) -> Vec<(i64, i64)> {
-    tlswatch_shared::annotate::alarm_periods(history, in_alarm_now, plan.start, plan.end)
-}
 
 /// Marks an answer served from the last good one because the source failed.
 pub const STALE_HEADER: &str = "stale";
@@ -107,31 +98,7 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
     let mut annotations = annotate(&series, plan.period);
     if !errors.is_empty() && errors.len() <= MAX_ALARM_SERIES && view.by.is_none() && !several_metrics {
         let dims: Vec<_> = errors.iter().map(|q| q.dims.clone()).collect();
-        match state.upstream.alarms(&region, view.metric(), &dims).await {
-            Ok(alarms) => {
-                annotations.extend(alarm_annotations(&series, &alarms));
-                for (one, alarms) in series.iter().zip(&alarms) {
-                    for alarm in alarms {
-                        match state.upstream.alarm_history(&region, &alarm.name, plan.start, plan.end).await {
-                            Ok(history) => annotations.extend(
-                                alarm_periods(&history, alarm.state == "ALARM", &plan).into_iter().map(|(t, t_end)| {
-                                    Annotation {
-                                        kind: AnnotationKind::Alarm,
-                                        series: one.id.clone(),
-                                        t,
-                                        t_end: Some(t_end),
-                                        value: alarm.threshold,
-                                        text: format!("alarm {} in ALARM", alarm.name),
-                                    }
-                                }),
-                            ),
-                            Err(err) => warnings.push(format!("ALARM periods of {} not shaded: {err}", alarm.name)),
-                        }
-                    }
-                }
-            }
-            Err(err) => warnings.push(format!("alarms not shown: {err}")),
-        }
+        annotations.extend(alarm_marks(&state, &region, view.metric(), &series, &dims, &plan, &mut warnings).await);
     }
     if view.rate {
         let rates = rate_series(&series, &errors, |index| values_of(errors.len() + index, Fill::None));
@@ -201,6 +168,46 @@ fn rate_series(drawn: &[Series], errors: &[Query], denominator: impl Fn(usize) -
             })
         })
         .collect()
+}
+
+/// The alarms of the drawn series: their thresholds, then the periods they
+/// spent in ALARM. What cannot be read becomes a warning, never a failed view.
+async fn alarm_marks(
+    state: &AppState,
+    region: &Region,
+    metric: Metric,
+    series: &[Series],
+    dims: &[Dimensions],
+    plan: &Plan,
+    warnings: &mut Vec<String>,
+) -> Vec<Annotation> {
+    let alarms = match state.upstream.alarms(region, metric, dims).await {
+        Ok(alarms) => alarms,
+        Err(err) => {
+            warnings.push(format!("alarms not shown: {err}"));
+            return Vec::new();
+        }
+    };
+    let mut marks = alarm_annotations(series, &alarms);
+    for (one, alarms) in series.iter().zip(&alarms) {
+        for alarm in alarms {
+            match state.upstream.alarm_history(region, &alarm.name, plan.start, plan.end).await {
+                Ok(history) => {
+                    let periods = alarm_periods(&history, alarm.state == "ALARM", plan.start, plan.end);
+                    marks.extend(periods.into_iter().map(|(t, t_end)| Annotation {
+                        kind: AnnotationKind::Alarm,
+                        series: one.id.clone(),
+                        t,
+                        t_end: Some(t_end),
+                        value: alarm.threshold,
+                        text: format!("alarm {} in ALARM", alarm.name),
+                    }));
+                }
+                Err(err) => warnings.push(format!("ALARM periods of {} not shaded: {err}", alarm.name)),
+            }
+        }
+    }
+    marks
 }
 
 /// Alarms as annotations: a threshold (no `t_end`: it spans the chart),

@@ -98,11 +98,9 @@ impl MetricSource for CloudWatchSource {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|err| classify("ListMetrics", err))?;
             for listed_metric in page.metrics() {
-                let pairs =
-                    listed_metric.dimensions().iter().map(|d| (d.name().unwrap_or(""), d.value().unwrap_or("")));
                 // Combinations that are not ALB series (other dimension names,
                 // malformed values) cannot be asked for, so they are not offered.
-                listed.extend(Dimensions::from_pairs(pairs));
+                listed.extend(from_cloudwatch(listed_metric.dimensions()));
             }
         }
         listed.sort();
@@ -197,26 +195,18 @@ impl CloudWatchSource {
     /// The alarms of one series: DescribeAlarmsForMetric asks by dimensions,
     /// and the answer is checked again here so only exact matches count.
     async fn alarms_of(&self, client: &Client, metric: Metric, dims: &Dimensions) -> Result<Vec<Alarm>, SourceError> {
-        let dimensions = dims
-            .pairs()
-            .into_iter()
-            .map(|(name, value)| cw::Dimension::builder().name(name.as_str()).value(value).build())
-            .collect();
         let output = client
             .describe_alarms_for_metric()
             .namespace(NAMESPACE)
             .metric_name(metric.as_str())
-            .set_dimensions(Some(dimensions))
+            .set_dimensions(Some(to_cloudwatch(dims)))
             .send()
             .await
             .map_err(|err| classify("DescribeAlarmsForMetric", err))?;
         Ok(output
             .metric_alarms()
             .iter()
-            .filter(|alarm| {
-                let pairs = alarm.dimensions().iter().map(|d| (d.name().unwrap_or(""), d.value().unwrap_or("")));
-                Dimensions::from_pairs(pairs).as_ref() == Some(dims)
-            })
+            .filter(|alarm| from_cloudwatch(alarm.dimensions()).as_ref() == Some(dims))
             .filter_map(|alarm| {
                 Some(Alarm {
                     name: alarm.alarm_name()?.to_string(),
@@ -245,17 +235,24 @@ fn query_index(id: &str) -> Option<usize> {
     id.strip_prefix('m')?.parse().ok()
 }
 
-fn metric_query(request: &FetchRequest, index: usize, query: &Query) -> cw::MetricDataQuery {
-    let dimensions = query
-        .dims
-        .pairs()
+/// Dimensions as CloudWatch takes them, in their one canonical order.
+fn to_cloudwatch(dims: &Dimensions) -> Vec<cw::Dimension> {
+    dims.pairs()
         .into_iter()
         .map(|(name, value)| cw::Dimension::builder().name(name.as_str()).value(value).build())
-        .collect();
+        .collect()
+}
+
+/// Dimensions as CloudWatch returns them; `None` for combinations that are not ALB series.
+fn from_cloudwatch(dimensions: &[cw::Dimension]) -> Option<Dimensions> {
+    Dimensions::from_pairs(dimensions.iter().map(|d| (d.name().unwrap_or(""), d.value().unwrap_or(""))))
+}
+
+fn metric_query(request: &FetchRequest, index: usize, query: &Query) -> cw::MetricDataQuery {
     let metric = cw::Metric::builder()
         .namespace(NAMESPACE)
         .metric_name(query.metric.as_str())
-        .set_dimensions(Some(dimensions))
+        .set_dimensions(Some(to_cloudwatch(&query.dims)))
         .build();
     let stat =
         cw::MetricStat::builder().metric(metric).period(request.period as i32).stat(request.stat.to_string()).build();
