@@ -3,6 +3,9 @@
 //!
 //! Trunk names every asset with a content hash, so those are cached for a
 //! year; the index page, which names them, is revalidated on every load.
+//! Release builds carry `.br` and `.gz` copies made at build time (at
+//! compression levels too slow to spend per request); they are served to
+//! browsers that accept them, and anything else is compressed on the fly.
 
 use std::convert::Infallible;
 use std::path::Path;
@@ -22,8 +25,11 @@ const REVALIDATE: &str = "no-cache";
 
 pub fn frontend<S: Clone + Send + Sync + 'static>(dist: Option<&Path>) -> MethodRouter<S> {
     match dist.filter(|dir| dir.join("index.html").is_file()) {
-        Some(dir) => any_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))))
-            .layer(middleware::from_fn(cache_control)),
+        Some(dir) => {
+            let index = ServeFile::new(dir.join("index.html")).precompressed_br().precompressed_gzip();
+            let files = ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(index);
+            any_service(files).layer(middleware::from_fn(cache_control))
+        }
         None => any_service(service_fn(|_request| async {
             Ok::<Response, Infallible>(ApiError::FrontendMissing.into_response())
         })),

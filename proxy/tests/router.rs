@@ -168,6 +168,39 @@ async fn the_frontend_is_served_with_the_index_for_every_page_path() {
         .await
         .unwrap();
     assert_eq!(compressed.headers()[header::CONTENT_ENCODING], "br");
+    std::fs::remove_dir_all(dist).unwrap();
+}
+
+#[tokio::test]
+async fn precompressed_files_are_served_as_they_are() {
+    let dist = std::env::temp_dir().join(format!("tlswatch-router-precompressed-{}", std::process::id()));
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<!doctype html><title>tlswatch</title>").unwrap();
+    std::fs::write(dist.join("app-0123456789abcdef.js"), "console.log(1)").unwrap();
+    // Not real compressed data: the test checks these bytes go out untouched.
+    std::fs::write(dist.join("app-0123456789abcdef.js.br"), "brotli bytes").unwrap();
+    std::fs::write(dist.join("app-0123456789abcdef.js.gz"), "gzip bytes").unwrap();
+    std::fs::write(dist.join("index.html.br"), "brotli index").unwrap();
+    let fetch = |uri: &'static str, accept: &'static str| {
+        let state = state(Some(dist.clone()));
+        async move {
+            let request = Request::get(uri).header(header::ACCEPT_ENCODING, accept).body(Body::empty()).unwrap();
+            let response = router(state).oneshot(request).await.unwrap();
+            let encoding = response.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap().to_string());
+            let cache = response.headers()[header::CACHE_CONTROL].to_str().unwrap().to_string();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            (encoding, String::from_utf8_lossy(&body).into_owned(), cache)
+        }
+    };
+    let immutable = "public, max-age=31536000, immutable".to_string();
+    assert_eq!(
+        fetch("/app-0123456789abcdef.js", "gzip, br").await,
+        (Some("br".into()), "brotli bytes".into(), immutable.clone())
+    );
+    assert_eq!(fetch("/app-0123456789abcdef.js", "gzip").await, (Some("gzip".into()), "gzip bytes".into(), immutable));
+    assert_eq!(fetch("/?stat=Maximum", "br").await, (Some("br".into()), "brotli index".into(), "no-cache".into()));
+    let (encoding, body, _) = fetch("/app-0123456789abcdef.js", "identity").await;
+    assert_eq!((encoding, body), (None, "console.log(1)".to_string()));
 
     let (status, _, body) = get(state(None), "/").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);

@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
 use crate::error::ViewError;
 
 /// A point in time, absolute or relative to the moment the view is looked at.
@@ -84,8 +87,8 @@ impl TimeSpec {
                 )),
             };
         }
-        let timestamp: jiff::Timestamp = text.parse().map_err(|_| invalid(TIME_FORMAT))?;
-        match timestamp.as_second() {
+        let timestamp = OffsetDateTime::parse(text, &Rfc3339).map_err(|_| invalid(TIME_FORMAT))?;
+        match timestamp.unix_timestamp() {
             seconds @ 0..=LATEST => Ok(Self::At(seconds)),
             _ => Err(invalid("a time between 1970-01-01 and 9999-12-31")),
         }
@@ -110,9 +113,9 @@ impl fmt::Display for TimeSpec {
         match self {
             Self::Now => f.write_str("now"),
             Self::Ago { amount, unit } => write!(f, "now-{amount}{}", unit.suffix()),
-            Self::At(seconds) => match jiff::Timestamp::from_second(*seconds) {
-                Ok(timestamp) => write!(f, "{timestamp}"),
-                Err(_) => write!(f, "{seconds}"),
+            Self::At(seconds) => match OffsetDateTime::from_unix_timestamp(*seconds).map(|t| t.format(&Rfc3339)) {
+                Ok(Ok(timestamp)) => f.write_str(&timestamp),
+                _ => write!(f, "{seconds}"),
             },
         }
     }

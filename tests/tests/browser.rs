@@ -332,3 +332,43 @@ async fn both_sides_and_rates_are_shown_together() {
     })
     .await;
 }
+
+/// The page loads a trimmed ECharts (frontend/echarts.js), where a chart
+/// type or component the options name but the bundle lacks is silently
+/// not drawn. This view sets every kind the dashboard uses.
+#[tokio::test]
+async fn every_kind_of_chart_element_the_dashboard_sets_is_drawn() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    let query = format!("lb={PAYMENTS}&tg=targetgroup/checkout-tls/4b1e8d2c9f0a7365&from=now-24h");
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?{query}", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        // Components ECharts does not know are dropped from its option.
+        let components = eval(
+            &client,
+            &format!(
+                "['grid', 'tooltip', 'legend', 'toolbox', 'dataZoom', 'markLine', 'markArea']
+                    .filter(key => !({CHART_OPTION}[key]?.length))"
+            ),
+        )
+        .await;
+        assert_eq!(components, serde_json::json!([]), "components missing from the bundle");
+        let zooms = chart_option(&client, ".dataZoom.map(zoom => zoom.type)").await;
+        assert_eq!(zooms, serde_json::json!(["inside", "slider"]));
+        // What each component and chart view drew (ECharts' own bookkeeping).
+        let views = eval(
+            &client,
+            "(chart => Object.fromEntries([...chart._componentsViews, ...chart._chartsViews]
+                .map(view => [view.type, view.group.childCount()])))
+                (echarts.getInstanceByDom(document.getElementById('chart')))",
+        )
+        .await;
+        for kind in ["tooltip", "toolbox", "dataZoom.inside", "dataZoom.select"] {
+            assert!(views.get(kind).is_some(), "no {kind} in {views}");
+        }
+        for kind in ["line", "markLine", "markArea", "dataZoom.slider", "legend.scroll"] {
+            assert!(views[kind].as_u64() > Some(0), "{kind} drew nothing: {views}");
+        }
+    })
+    .await;
+}

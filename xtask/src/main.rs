@@ -5,6 +5,7 @@
 //! the frontend vendors and, for tests, moto in a project-local virtualenv.
 //! Nothing is downloaded from outside the package registries.
 
+mod compress;
 mod setup;
 mod tasks;
 

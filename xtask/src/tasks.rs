@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::setup;
+use crate::{compress, setup};
 
 /// The workspace root (xtask lives one level below it).
 ///
@@ -30,11 +30,21 @@ pub fn run_command(command: &mut Command) -> Result<(), String> {
 
 fn trunk_build(release: bool) -> Result<(), String> {
     let mut trunk = Command::new("trunk");
-    trunk.current_dir(project_root()).args(["build", "--offline"]);
+    // Trunk finds wasm-opt (npm's binaryen, Trunk.toml's [tools]) on PATH.
+    let npm_bin = project_root().join("frontend/node_modules/.bin");
+    let path = std::env::join_paths(
+        std::iter::once(npm_bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .map_err(|err| format!("cannot extend PATH: {err}"))?;
+    trunk.current_dir(project_root()).env("PATH", path).args(["build", "--offline"]);
     if release {
         trunk.arg("--release");
     }
-    run_command(&mut trunk)
+    run_command(&mut trunk)?;
+    if release {
+        compress::precompress(&project_root().join("dist"))?;
+    }
+    Ok(())
 }
 
 /// Every native package: building them in one selection keeps cargo's

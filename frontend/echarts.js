@@ -1,0 +1,33 @@
+// The ECharts the dashboard draws with: only the chart type, components and
+// renderer it uses, registered on ECharts' tree-shakeable core. Anything the
+// chart options name but is not registered here is silently not drawn, so
+// the browser tests check that every kind of mark the dashboard sets appears.
+import * as echarts from "echarts/core";
+import { LineChart } from "echarts/charts";
+import {
+  DataZoomComponent,
+  GridComponent,
+  LegendComponent,
+  MarkAreaComponent,
+  MarkLineComponent,
+  ToolboxComponent,
+  TooltipComponent,
+} from "echarts/components";
+import { CanvasRenderer } from "echarts/renderers";
+
+echarts.use([
+  LineChart,
+  GridComponent,
+  TooltipComponent,
+  LegendComponent,
+  // Inside (wheel, pinch) and slider zooming.
+  DataZoomComponent,
+  // Its data-zoom feature is what turns a drag on the plot into a zoom.
+  ToolboxComponent,
+  MarkLineComponent,
+  MarkAreaComponent,
+  CanvasRenderer,
+]);
+
+// charming's WASM renderer looks ECharts up as a global.
+window.echarts = echarts;
