@@ -2,6 +2,11 @@
 //! (moka), bounded in bytes, that makes concurrent identical requests share
 //! one upstream call, limits concurrent upstream calls, and keeps the last
 //! good answer of every view to serve, marked stale, when the source fails.
+//!
+//! Buckets that ended long enough ago are final: CloudWatch no longer adds
+//! datapoints to them. They are kept per series set, so a refresh of a
+//! relative view (`now-24h` every minute) asks the source only for the
+//! buckets after them.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,6 +66,19 @@ impl From<&FetchKey> for SeriesKey {
     }
 }
 
+/// The final buckets of a series set, `[start, end)`, with their datapoints.
+#[derive(Debug)]
+struct Settled {
+    start: i64,
+    end: i64,
+    datapoints: Vec<Vec<(i64, f64)>>,
+}
+
+/// The end of the last bucket of `period` that is final at `now`.
+fn final_boundary(now: i64, period: u32) -> i64 {
+    (now - SETTLE).div_euclid(i64::from(period)) * i64::from(period)
+}
+
 /// A last good answer and the range it covers.
 #[derive(Debug)]
 pub struct StaleAnswer {
@@ -100,6 +118,7 @@ pub struct Upstream {
     source: Arc<dyn MetricSource>,
     answers: Cache<FetchKey, Arc<Fetched>>,
     last_good: Cache<SeriesKey, Arc<StaleAnswer>>,
+    settled: Cache<SeriesKey, Arc<Settled>>,
     lists: Cache<(Region, Metric), Arc<Vec<Dimensions>>>,
     permits: Arc<Semaphore>,
     metrics: Arc<Metrics>,
@@ -118,11 +137,17 @@ impl Upstream {
             .weigher(|_: &SeriesKey, value: &Arc<StaleAnswer>| weight_of_points(&value.fetched))
             .time_to_live(STALE_TTL)
             .build();
+        let settled = Cache::builder()
+            .max_capacity(config.max_bytes / 2)
+            .weigher(|_: &SeriesKey, value: &Arc<Settled>| weight_of_series(&value.datapoints))
+            .time_to_idle(FINAL_TTL)
+            .build();
         let lists = Cache::builder().max_capacity(1_000).time_to_live(LIST_TTL).build();
         Self {
             source,
             answers,
             last_good,
+            settled,
             lists,
             permits: Arc::new(Semaphore::new(config.max_upstream_calls.max(1))),
             metrics,
@@ -152,7 +177,7 @@ impl Upstream {
                 let key = key.clone();
                 async move {
                     ran.store(true, Ordering::Relaxed);
-                    self.call("GetMetricData", self.source.fetch(&key.region, &key.request)).await.map(Arc::new)
+                    self.fetch_unsettled(&key).await.map(Arc::new)
                 }
             })
             .await;
@@ -182,6 +207,61 @@ impl Upstream {
                 }
             }
         }
+    }
+
+    /// The data of `key`: its final buckets from the settled store, the rest
+    /// from the source; then records what is final now.
+    async fn fetch_unsettled(&self, key: &FetchKey) -> Result<Fetched, SourceError> {
+        let request = &key.request;
+        let series_key = SeriesKey::from(key);
+        let known = self
+            .settled
+            .get(&series_key)
+            .await
+            .filter(|known| known.start <= request.start && request.start < known.end);
+        let fetch_from = known.as_ref().map_or(request.start, |known| known.end.min(request.end));
+        let mut fetched = if fetch_from < request.end {
+            let rest = FetchRequest { start: fetch_from, ..request.clone() };
+            self.call("GetMetricData", self.source.fetch(&key.region, &rest)).await?
+        } else {
+            Fetched { datapoints: vec![Vec::new(); request.series.len()], ..Fetched::default() }
+        };
+        if let Some(known) = &known {
+            for (points, known_points) in fetched.datapoints.iter_mut().zip(&known.datapoints) {
+                let mut merged: Vec<(i64, f64)> =
+                    known_points.iter().copied().filter(|&(t, _)| request.start <= t && t < fetch_from).collect();
+                merged.append(points);
+                *points = merged;
+            }
+        }
+        self.remember_settled(series_key, known.as_deref(), request, &fetched.datapoints).await;
+        Ok(fetched)
+    }
+
+    /// Extends the settled store with the buckets of `request` that are final now.
+    async fn remember_settled(
+        &self,
+        key: SeriesKey,
+        known: Option<&Settled>,
+        request: &FetchRequest,
+        datapoints: &[Vec<(i64, f64)>],
+    ) {
+        let end = final_boundary((self.clock)(), request.period).min(request.end);
+        if end <= known.map_or(request.start, |known| known.end) {
+            return;
+        }
+        let start = known.map_or(request.start, |known| known.start);
+        let datapoints = datapoints
+            .iter()
+            .enumerate()
+            .map(|(index, points)| {
+                let older = known.map(|known| known.datapoints[index].as_slice()).unwrap_or_default();
+                let from = known.map_or(i64::MIN, |known| known.end);
+                let newer = points.iter().filter(|&&(t, _)| from <= t && t < end);
+                older.iter().chain(newer).copied().collect()
+            })
+            .collect();
+        self.settled.insert(key, Arc::new(Settled { start, end, datapoints })).await;
     }
 
     /// The dimension combinations that reported `metric`, cached briefly and coalesced.
@@ -254,7 +334,11 @@ fn weight(key: &FetchKey, value: &Arc<Fetched>) -> u32 {
 }
 
 fn weight_of_points(value: &Fetched) -> u32 {
-    let points: usize = value.datapoints.iter().map(|series| 32 + series.len() * 16).sum();
     let warnings: usize = value.warnings.iter().map(String::len).sum();
-    u32::try_from(128 + points + warnings).unwrap_or(u32::MAX)
+    weight_of_series(&value.datapoints).saturating_add(u32::try_from(warnings).unwrap_or(u32::MAX))
+}
+
+fn weight_of_series(datapoints: &[Vec<(i64, f64)>]) -> u32 {
+    let points: usize = datapoints.iter().map(|series| 32 + series.len() * 16).sum();
+    u32::try_from(128 + points).unwrap_or(u32::MAX)
 }

@@ -2,8 +2,8 @@
 //! that reach it and, when told to, misbehaves (throttles, fails, answers
 //! garbage or hangs) instead of forwarding.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -27,10 +27,29 @@ pub enum Behaviour {
     Hang,
 }
 
+/// What one GetMetricData call asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataCall {
+    /// Epoch seconds.
+    pub start: i64,
+    /// Epoch seconds (exclusive).
+    pub end: i64,
+    /// Metric data queries in the call.
+    pub queries: usize,
+}
+
+impl DataCall {
+    /// Buckets asked for, over every query.
+    pub fn buckets(&self, period: u32) -> i64 {
+        (self.end - self.start) / i64::from(period) * self.queries as i64
+    }
+}
+
 struct Shared {
     moto: String,
     behaviour: AtomicU8,
     get_metric_data: AtomicUsize,
+    data_calls: Mutex<Vec<DataCall>>,
     client: reqwest::Client,
 }
 
@@ -48,6 +67,7 @@ impl TestUpstream {
             moto: moto.to_string(),
             behaviour: AtomicU8::new(Behaviour::Forward as u8),
             get_metric_data: AtomicUsize::new(0),
+            data_calls: Mutex::default(),
             client: reqwest::Client::new(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
@@ -67,6 +87,11 @@ impl TestUpstream {
     pub fn get_metric_data_calls(&self) -> usize {
         self.shared.get_metric_data.load(Ordering::SeqCst)
     }
+
+    /// The GetMetricData calls that reached this upstream, in order.
+    pub fn data_calls(&self) -> Vec<DataCall> {
+        self.shared.data_calls.lock().expect("not poisoned").clone()
+    }
 }
 
 impl Drop for TestUpstream {
@@ -85,6 +110,9 @@ async fn handle(
     let is_data_call = String::from_utf8_lossy(&body).contains("Action=GetMetricData");
     if is_data_call {
         shared.get_metric_data.fetch_add(1, Ordering::SeqCst);
+        if let Some(call) = data_call(&body) {
+            shared.data_calls.lock().expect("not poisoned").push(call);
+        }
     }
     let behaviour = shared.behaviour.load(Ordering::SeqCst);
     if is_data_call && behaviour != Behaviour::Forward as u8 {
@@ -110,6 +138,24 @@ async fn handle(
         }
         Err(_) => StatusCode::BAD_GATEWAY.into_response(),
     }
+}
+
+/// The range and query count of an awsQuery GetMetricData body.
+fn data_call(body: &[u8]) -> Option<DataCall> {
+    let (mut start, mut end, mut queries) = (None, None, 0);
+    let time = |value: &str| match tlswatch_shared::TimeSpec::parse("time", value) {
+        Ok(tlswatch_shared::TimeSpec::At(seconds)) => Some(seconds),
+        _ => None,
+    };
+    for (key, value) in url::form_urlencoded::parse(body) {
+        match key.as_ref() {
+            "StartTime" => start = time(&value),
+            "EndTime" => end = time(&value),
+            key if key.starts_with("MetricDataQueries.member.") && key.ends_with(".Id") => queries += 1,
+            _ => {}
+        }
+    }
+    Some(DataCall { start: start?, end: end?, queries })
 }
 
 async fn misbehave(behaviour: u8) -> Response {

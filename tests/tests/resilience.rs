@@ -139,3 +139,51 @@ async fn sigterm_stops_accepting_finishes_requests_in_flight_and_exits_zero() {
     let status = tokio::task::spawn_blocking(move || tlswatch.wait_exit(Duration::from_secs(10))).await.unwrap();
     assert_eq!(status.and_then(|s| s.code()), Some(0));
 }
+
+#[tokio::test]
+async fn a_refresh_asks_cloudwatch_only_for_buckets_that_may_still_change() {
+    let moto = Moto::start();
+    let client = moto.client().await;
+    let minute = |t: i64| t.div_euclid(60) * 60;
+    let end = minute(now()) + 60;
+    let start = end - 2 * 3_600;
+    let data = (start..end).step_by(60).enumerate().map(|(index, t)| {
+        MetricDatum::builder()
+            .metric_name("TargetTLSNegotiationErrorCount")
+            .dimensions(Dimension::builder().name("LoadBalancer").value(LB).build())
+            .timestamp(DateTime::from_secs(t))
+            .value((index % 7 + 1) as f64)
+            .build()
+    });
+    client
+        .put_metric_data()
+        .namespace("AWS/ApplicationELB")
+        .set_metric_data(Some(data.collect()))
+        .send()
+        .await
+        .expect("moto takes the test data");
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    // Answers whose last bucket may still change expire at once: every
+    // request below misses the answer cache.
+    let tlswatch = through(&upstream, &["--cache-ttl", "0.001"]);
+    let path = format!("/api/v1/series?lb={LB}&period=60&from={start}&to={end}");
+
+    let (status, first) = tlswatch.get(&path).await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let (status, second) = tlswatch.get(&path).await;
+    assert_eq!(status, 200);
+
+    let calls = upstream.data_calls();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!((calls[0].start, calls[0].end), (start, end), "the first request asks for everything");
+    // CloudWatch no longer changes buckets that ended ten minutes ago.
+    let settled = minute(now() - 600);
+    assert!(
+        calls[1].start >= settled - 60 && calls[1].start <= settled && calls[1].end == end,
+        "the refresh asks only for the last ten minutes or so: {:?} (settled from {settled})",
+        calls[1]
+    );
+    assert_eq!(second["series"], first["series"], "settled and new buckets make the same answer");
+    assert_eq!(first["summary"]["buckets_with_errors"], 120, "the data moto holds");
+}
