@@ -12,13 +12,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use moka::Expiry;
 use moka::future::Cache;
 use tlswatch_shared::{Dimensions, Metric, Region, Statistic};
 use tokio::sync::Semaphore;
 
 use crate::metrics::{CacheLabels, Metrics, UpstreamErrorLabels, UpstreamLabels};
-use crate::source::{FetchRequest, Fetched, MetricSource, Query, SourceError};
+use crate::source::{Alarm, FetchRequest, Fetched, MetricSource, Query, SourceError};
+use tlswatch_shared::annotate::Transition;
 
 /// How long an answer whose last bucket may still be filling is kept by
 /// default: ALB metrics arrive once a minute.
@@ -79,6 +81,27 @@ fn final_boundary(now: i64, period: u32) -> i64 {
     (now - SETTLE).div_euclid(i64::from(period)) * i64::from(period)
 }
 
+/// The alarms of a metric's series in a region.
+type AlarmsKey = (Region, Metric, Vec<Dimensions>);
+
+/// A view as answered: its region, canonical query and resolved range.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RenderedKey {
+    pub region: Region,
+    pub view: String,
+    pub start: i64,
+    pub end: i64,
+    pub period: u32,
+}
+
+/// The JSON body built for a view from one cached answer: served again as
+/// long as that answer is still the cached one (and alarms are fresh).
+#[derive(Debug)]
+pub struct Rendered {
+    pub fetched: Arc<Fetched>,
+    pub body: Bytes,
+}
+
 /// A last good answer and the range it covers.
 #[derive(Debug)]
 pub struct StaleAnswer {
@@ -120,9 +143,14 @@ pub struct Upstream {
     last_good: Cache<SeriesKey, Arc<StaleAnswer>>,
     settled: Cache<SeriesKey, Arc<Settled>>,
     lists: Cache<(Region, Metric), Arc<Vec<Dimensions>>>,
+    alarms: Cache<AlarmsKey, Arc<Vec<Vec<Alarm>>>>,
+    alarm_histories: Cache<(Region, String, i64, i64), Arc<Vec<Transition>>>,
+    rendered: Cache<RenderedKey, Arc<Rendered>>,
     permits: Arc<Semaphore>,
     metrics: Arc<Metrics>,
     clock: fn() -> i64,
+    /// Off when configured with no memory for answers.
+    caching: bool,
 }
 
 impl Upstream {
@@ -143,15 +171,29 @@ impl Upstream {
             .time_to_idle(FINAL_TTL)
             .build();
         let lists = Cache::builder().max_capacity(1_000).time_to_live(LIST_TTL).build();
+        // Alarm states change: kept as long as an answer that may still change.
+        let alarms = Cache::builder().max_capacity(10_000).time_to_live(config.fresh_ttl).build();
+        let alarm_histories = Cache::builder().max_capacity(10_000).time_to_live(config.fresh_ttl).build();
+        let rendered = Cache::builder()
+            .max_capacity(config.max_bytes / 4)
+            .weigher(|key: &RenderedKey, value: &Arc<Rendered>| {
+                u32::try_from(key.view.len() + value.body.len()).unwrap_or(u32::MAX)
+            })
+            .time_to_live(config.fresh_ttl)
+            .build();
         Self {
             source,
             answers,
             last_good,
             settled,
             lists,
+            alarms,
+            alarm_histories,
+            rendered,
             permits: Arc::new(Semaphore::new(config.max_upstream_calls.max(1))),
             metrics,
             clock,
+            caching: config.max_bytes > 0,
         }
     }
 
@@ -164,6 +206,10 @@ impl Upstream {
     /// for the same key, or from the source; the last good answer when the
     /// source fails.
     pub async fn fetch(&self, region: &Region, request: FetchRequest) -> Result<Answer, SourceError> {
+        if !self.caching {
+            let fetched = self.call("GetMetricData", self.source.fetch(region, &request)).await?;
+            return Ok(Answer::Fresh(Arc::new(fetched)));
+        }
         let key = FetchKey { region: region.clone(), request };
         if let Some(fetched) = self.answers.get(&key).await {
             self.count_cache("hit");
@@ -264,6 +310,19 @@ impl Upstream {
         self.settled.insert(key, Arc::new(Settled { start, end, datapoints })).await;
     }
 
+    /// The body built before for `key` from exactly this answer, if any.
+    pub async fn rendered(&self, key: &RenderedKey, fetched: &Arc<Fetched>) -> Option<Bytes> {
+        let rendered = self.rendered.get(key).await?;
+        Arc::ptr_eq(&rendered.fetched, fetched).then(|| rendered.body.clone())
+    }
+
+    /// Keeps the body built for `key` from `fetched`.
+    pub async fn remember_rendered(&self, key: RenderedKey, fetched: Arc<Fetched>, body: Bytes) {
+        if self.caching {
+            self.rendered.insert(key, Arc::new(Rendered { fetched, body })).await;
+        }
+    }
+
     /// The dimension combinations that reported `metric`, cached briefly and coalesced.
     pub async fn list(&self, region: &Region, metric: Metric) -> Result<Arc<Vec<Dimensions>>, SourceError> {
         self.lists
@@ -274,26 +333,36 @@ impl Upstream {
             .map_err(|err| (*err).clone())
     }
 
-    /// The alarms of each series; not cached (they change state), limited like
-    /// every upstream call.
+    /// The alarms of each series, cached as briefly as a changing answer and coalesced.
     pub async fn alarms(
         &self,
         region: &Region,
         metric: Metric,
         series: &[Dimensions],
-    ) -> Result<Vec<Vec<crate::source::Alarm>>, SourceError> {
-        self.call("DescribeAlarmsForMetric", self.source.alarms(region, metric, series)).await
+    ) -> Result<Arc<Vec<Vec<Alarm>>>, SourceError> {
+        let call = async { self.call("DescribeAlarmsForMetric", self.source.alarms(region, metric, series)).await };
+        if !self.caching {
+            return call.await.map(Arc::new);
+        }
+        let key = (region.clone(), metric, series.to_vec());
+        self.alarms.try_get_with(key, async { call.await.map(Arc::new) }).await.map_err(|err| (*err).clone())
     }
 
-    /// The state changes of an alarm in a range; not cached.
+    /// The state changes of an alarm in a range, cached like [`Self::alarms`].
     pub async fn alarm_history(
         &self,
         region: &Region,
         name: &str,
         start: i64,
         end: i64,
-    ) -> Result<Vec<tlswatch_shared::annotate::Transition>, SourceError> {
-        self.call("DescribeAlarmHistory", self.source.alarm_history(region, name, start, end)).await
+    ) -> Result<Arc<Vec<Transition>>, SourceError> {
+        let call =
+            async { self.call("DescribeAlarmHistory", self.source.alarm_history(region, name, start, end)).await };
+        if !self.caching {
+            return call.await.map(Arc::new);
+        }
+        let key = (region.clone(), name.to_string(), start, end);
+        self.alarm_histories.try_get_with(key, async { call.await.map(Arc::new) }).await.map_err(|err| (*err).clone())
     }
 
     /// Runs one upstream call under the concurrency limit, with metrics.

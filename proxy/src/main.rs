@@ -111,7 +111,8 @@ struct Cli {
     #[arg(long, env = "TLSWATCH_CACHE_TTL", default_value_t = 60.0)]
     cache_ttl: f64,
 
-    /// Memory for cached CloudWatch answers, in MiB.
+    /// Memory for cached CloudWatch answers, in MiB; 0 turns caching (and
+    /// the sharing of identical concurrent calls) off, for measurements.
     #[arg(long, env = "TLSWATCH_CACHE_MIB", default_value_t = 64)]
     cache_mib: u64,
 

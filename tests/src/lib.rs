@@ -243,9 +243,11 @@ fn command() -> Command {
 }
 
 fn default_binary() -> PathBuf {
-    // target/<profile>/deps/<test> -> target/<profile>/tlswatch
-    let exe = std::env::current_exe().expect("the test binary's path");
-    exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>").join("tlswatch")
+    // target/<profile>/deps/<test> or target/<profile>/<binary> -> target/<profile>/tlswatch
+    let exe = std::env::current_exe().expect("the running binary's path");
+    let dir = exe.parent().expect("target/<profile>");
+    let dir = if dir.ends_with("deps") { dir.parent().expect("target/<profile>") } else { dir };
+    dir.join("tlswatch")
 }
 
 /// Epoch seconds now.

@@ -42,7 +42,9 @@ async fn forty_identical_cold_requests_make_one_upstream_call() {
     put_some_errors(&moto).await;
     let upstream = TestUpstream::start(&moto.endpoint).await;
     let tlswatch = through(&upstream, &[]);
-    let path = format!("/api/v1/series?lb={LB}&period=60&from=now-1h");
+    // An absolute range: a relative one would move if a minute turned between requests.
+    let end = now().div_euclid(60) * 60 + 60;
+    let path = format!("/api/v1/series?lb={LB}&period=60&from={}&to={end}", end - 3_600);
 
     let requests = (0..40).map(|_| tlswatch.get(&path));
     let answers = futures::future::join_all(requests).await;
@@ -54,6 +56,13 @@ async fn forty_identical_cold_requests_make_one_upstream_call() {
     let (status, _) = tlswatch.get(&path).await;
     assert_eq!(status, 200);
     assert_eq!(upstream.get_metric_data_calls(), 1, "a repeat within the TTL is served from the cache");
+
+    let uncached = through(&upstream, &["--cache-mib", "0"]);
+    for _ in 0..3 {
+        let (status, body) = uncached.get(&path).await;
+        assert_eq!((status, &body["summary"]["total"]), (200, &answers[0].1["summary"]["total"]));
+    }
+    assert_eq!(upstream.get_metric_data_calls(), 4, "with --cache-mib 0 every request is a call");
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 //! the frontend vendors and, for tests, moto in a project-local virtualenv.
 //! Nothing is downloaded from outside the package registries.
 
+mod bench;
 mod compress;
 mod setup;
 mod tasks;
@@ -32,6 +33,10 @@ enum Command {
     Test,
     /// Build the release frontend into dist/ and the release binary.
     Dist,
+    /// Measure speed, weight and upstream economy on release builds and
+    /// write docs/benchmarks.md (sections: overhead, load, economy,
+    /// response, page; all when none is named).
+    Bench { sections: Vec<String> },
     /// Check formatting, clippy (native and wasm) and docs.
     Lint,
     /// Redo docs/screenshot.png: the dashboard on demo data in headless Chromium.
@@ -45,6 +50,7 @@ fn main() -> ExitCode {
         Command::Run { args } => tasks::run(&args),
         Command::Test => tasks::test(),
         Command::Dist => tasks::dist(),
+        Command::Bench { sections } => bench::run(&sections),
         Command::Lint => tasks::lint(),
         Command::Screenshot => tasks::screenshot(),
         Command::Setup => setup::build_tools().and_then(|()| setup::test_tools()),

@@ -28,7 +28,7 @@ pub fn run_command(command: &mut Command) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("{command:?} failed ({status})")) }
 }
 
-fn trunk_build(release: bool) -> Result<(), String> {
+pub fn trunk_build(release: bool) -> Result<(), String> {
     let mut trunk = Command::new("trunk");
     // Trunk finds wasm-opt (npm's binaryen, Trunk.toml's [tools]) on PATH.
     let npm_bin = project_root().join("frontend/node_modules/.bin");
@@ -50,10 +50,10 @@ fn trunk_build(release: bool) -> Result<(), String> {
 /// Every native package: building them in one selection keeps cargo's
 /// feature unification the same for `run`, `test` and `lint`, so the AWS SDK
 /// is compiled once rather than once per selection.
-const NATIVE_PACKAGES: [&str; 3] = ["--workspace", "--exclude", "tlswatch-frontend"];
+pub const NATIVE_PACKAGES: [&str; 3] = ["--workspace", "--exclude", "tlswatch-frontend"];
 
 /// The target directory cargo builds into.
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| project_root().join("target"))
 }
 
@@ -91,7 +91,8 @@ pub fn test() -> Result<(), String> {
 pub fn dist() -> Result<(), String> {
     setup::build_tools()?;
     trunk_build(true)?;
-    run_command(cargo().args(["build", "--release", "--package", "tlswatch"]))?;
+    // The same selection as `bench`, so both share one release build.
+    run_command(cargo().args(["build", "--release"]).args(NATIVE_PACKAGES).arg("--bins"))?;
     eprintln!("xtask: frontend in dist/, binary in the target directory's release/tlswatch");
     Ok(())
 }

@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tlswatch_shared::annotate::{Annotation, AnnotationKind, alarm_periods};
 use tlswatch_shared::api::{Series, SeriesResponse, annotate, keep_top, per_thousand};
@@ -14,7 +15,7 @@ use tlswatch_shared::summary::summarize;
 use tlswatch_shared::{Dimensions, Fill, Metric, Plan, Region, TimeSpec, View};
 
 use crate::app::AppState;
-use crate::cache::Answer;
+use crate::cache::{Answer, RenderedKey};
 use crate::error::ApiError;
 use crate::source::{Alarm, FetchRequest, Fetched, Query};
 
@@ -52,6 +53,23 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
     } else {
         state.upstream.fetch(&region, request).await?
     };
+
+    // A view answered before from this very answer is sent as it was built.
+    let rendered_key = match (&answer, view.format) {
+        (Answer::Fresh(_), Format::Json) => Some(RenderedKey {
+            region: region.clone(),
+            view: view.to_query(),
+            start: plan.start,
+            end: plan.end,
+            period: plan.period,
+        }),
+        _ => None,
+    };
+    if let (Some(key), Answer::Fresh(fetched)) = (&rendered_key, &answer)
+        && let Some(body) = state.upstream.rendered(key, fetched).await
+    {
+        return Ok(json_response(body));
+    }
 
     let mut warnings = plan.warnings.clone();
     let (fetched, covered) = match &answer {
@@ -130,14 +148,23 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
         series,
         warnings,
     };
-    let mut response = match view.format {
-        Format::Json => Json(body).into_response(),
-        Format::Csv => csv_response(&body)?,
+    let mut response = match (view.format, rendered_key, &answer) {
+        (Format::Json, Some(key), Answer::Fresh(fetched)) => {
+            let body = Bytes::from(serde_json::to_vec(&body).map_err(|err| ApiError::Internal(err.to_string()))?);
+            state.upstream.remember_rendered(key, fetched.clone(), body.clone()).await;
+            json_response(body)
+        }
+        (Format::Json, ..) => Json(body).into_response(),
+        (Format::Csv, ..) => csv_response(&body)?,
     };
     if covered.is_some() {
         response.headers_mut().insert(STALE_HEADER, HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+fn json_response(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
 /// A series' label: its dimensions' names, and the side when both are shown.
@@ -189,7 +216,7 @@ async fn alarm_marks(
         }
     };
     let mut marks = alarm_annotations(series, &alarms);
-    for (one, alarms) in series.iter().zip(&alarms) {
+    for (one, alarms) in series.iter().zip(alarms.iter()) {
         for alarm in alarms {
             match state.upstream.alarm_history(region, &alarm.name, plan.start, plan.end).await {
                 Ok(history) => {

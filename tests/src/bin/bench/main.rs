@@ -1,0 +1,54 @@
+//! `cargo xtask bench`: measures tlswatch against a local moto server and in
+//! headless Chromium, and prints the report (Markdown) that xtask writes to
+//! docs/benchmarks.md.
+//!
+//! Every figure comes from this run: ratios are against a baseline measured
+//! in the same run, latencies are medians and p99s over many requests.
+
+mod browser;
+mod economy;
+mod fleet;
+mod load;
+mod overhead;
+mod report;
+mod sizes;
+
+use std::time::Instant;
+
+use report::Report;
+
+fn main() {
+    // The in-process proxy of the economy measurement reads AWS credentials
+    // from the environment; set before any thread exists.
+    // SAFETY: nothing else runs yet.
+    unsafe {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    }
+    // Sections to run (all when none is named): overhead, load, economy, response, page.
+    let only: Vec<String> = std::env::args().skip(1).collect();
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|one| one == name);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+    let started = Instant::now();
+    let mut report = Report::new();
+    runtime.block_on(async {
+        if wanted("overhead") {
+            overhead::measure(&mut report).await;
+        }
+        if wanted("load") {
+            load::measure(&mut report).await;
+        }
+        if wanted("economy") {
+            economy::measure(&mut report).await;
+        }
+        if wanted("response") {
+            sizes::measure_response(&mut report).await;
+        }
+        if wanted("page") {
+            browser::measure(&mut report).await;
+        }
+    });
+    report.note(&format!("The measurements took {:.0} s.", started.elapsed().as_secs_f64()));
+    print!("{}", report.markdown());
+}

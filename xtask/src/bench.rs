@@ -1,0 +1,95 @@
+//! `cargo xtask bench`: builds the release frontend and binaries, runs the
+//! micro-benchmarks (divan) and the system benchmarks (the `bench` binary of
+//! tlswatch-tests: moto, the release tlswatch, headless Chromium), and writes
+//! what they print to docs/benchmarks.md.
+
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use crate::setup;
+use crate::tasks::{NATIVE_PACKAGES, cargo, project_root, run_command, target_dir, trunk_build};
+
+pub fn run(sections: &[String]) -> Result<(), String> {
+    setup::build_tools()?;
+    setup::test_tools()?;
+    trunk_build(true)?;
+    run_command(cargo().args(["build", "--release"]).args(NATIVE_PACKAGES).arg("--bins"))?;
+    run_command(cargo().args(["bench", "--package", "tlswatch-shared", "--no-run"]))?;
+
+    let started = Instant::now();
+    let micro = if sections.is_empty() {
+        Some(captured(cargo().args(["bench", "--package", "tlswatch-shared"]))?)
+    } else {
+        None
+    };
+    let system = captured(
+        Command::new(target_dir().join("release/bench"))
+            .args(sections)
+            .env("CARGO_MANIFEST_DIR", project_root().join("tests"))
+            .env("TLSWATCH_BIN", target_dir().join("release/tlswatch")),
+    )?;
+    let took = started.elapsed().as_secs();
+
+    let mut text = String::from(
+        "# Benchmarks\n\nWritten by `cargo xtask bench` (release builds; moto 5.2 as CloudWatch; headless \
+         Chromium). Reproduce with `cargo xtask bench`, or one part with `cargo xtask bench <overhead|load|economy|\
+         response|page>` (which prints without writing this file). The machine is shared and small: compare \
+         ratios and medians, not single figures.\n\n",
+    );
+    text.push_str(&machine());
+    text.push_str(&format!("\nThe benchmarks took {took} s after the builds.\n\n"));
+    text.push_str(&system);
+    if let Some(micro) = micro {
+        text.push_str(
+            "\n## 7. Micro-benchmarks\n\n`cargo bench -p tlswatch-shared` (divan): reading a view from its query \
+             string, and assembling one 100,800-point series (70 days at 1 min).\n\n```text\n",
+        );
+        text.push_str(&micro);
+        text.push_str("```\n");
+        let path = project_root().join("docs/benchmarks.md");
+        std::fs::write(&path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+        eprintln!("xtask: wrote {} ({took} s of measurements)", path.display());
+    } else {
+        print!("{text}");
+    }
+    Ok(())
+}
+
+/// Runs a command, passing its stderr through, and returns its stdout.
+fn captured(command: &mut Command) -> Result<String, String> {
+    let out = command.stderr(Stdio::inherit()).output().map_err(|err| format!("cannot run {command:?}: {err}"))?;
+    if !out.status.success() {
+        return Err(format!("{command:?} failed ({})", out.status));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// What the figures were measured on.
+fn machine() -> String {
+    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    let cpuinfo = read("/proc/cpuinfo");
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map_or("?", |l| l.trim_start_matches([' ', '\t', ':']));
+    let meminfo = read("/proc/meminfo");
+    let memory_kb: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|l| l.trim().trim_end_matches(" kB").parse().ok())
+        .unwrap_or(0);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let rustc =
+        Command::new("rustc").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(project_root())
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    format!(
+        "| machine | |\n|---|---|\n| cores | {cores} |\n| CPU | {model} |\n| memory | {:.0} GiB |\n| compiler | {} |\n| commit | {} |\n",
+        memory_kb as f64 / 1_048_576.0,
+        rustc.unwrap_or_default(),
+        commit.unwrap_or_default()
+    )
+}
