@@ -18,8 +18,8 @@ fn main() {
 /// A shared link of a busy dashboard: five load balancers, a breakdown, every option.
 const QUERY: &str = "metric=TargetTLSNegotiationErrorCount&metric=ClientTLSNegotiationErrorCount\
     &lb=app/payments-alb/3e9c1f0a7b2d4c68&lb=app/edge-alb/50dc6c495c0c9188&lb=app/grpc-alb/0a1b2c3d4e5f6071\
-    &lb=app/search-alb/8f7e6d5c4b3a2910&lb=app/admin-alb/1122334455667788&by=tg&top=20&stat=Maximum&period=300\
-    &from=2026-11-20T00:00:00Z&to=2026-11-28T00:00:00Z&region=eu-west-1&tz=local&refresh=60&rate=on&stack=on";
+    &lb=app/search-alb/8f7e6d5c4b3a2910&lb=app/admin-alb/1122334455667788&by=az&top=20&stat=Sum&period=300\
+    &from=2026-11-20T00:00:00Z&to=2026-11-28T00:00:00Z&region=eu-west-1&tz=local&refresh=1m&rate=on&stack=on";
 
 const POINTS: i64 = 100_800;
 const PERIOD: u32 = 60;

@@ -75,14 +75,13 @@ pub struct SpikeRun {
 pub fn spikes(values: &[Option<f64>]) -> Vec<SpikeRun> {
     let mut flagged = vec![None::<f64>; values.len()];
     let mut window: Vec<f64> = Vec::with_capacity(SPIKE_WINDOW);
-    for index in 0..values.len() {
-        let history: Vec<f64> = values[index.saturating_sub(SPIKE_WINDOW)..index].iter().flatten().copied().collect();
-        let Some(value) = values[index] else { continue };
-        if history.len() < SPIKE_WINDOW / 2 {
+    for (index, value) in values.iter().enumerate() {
+        let Some(value) = *value else { continue };
+        window.clear();
+        window.extend(values[index.saturating_sub(SPIKE_WINDOW)..index].iter().flatten());
+        if window.len() < SPIKE_WINDOW / 2 {
             continue;
         }
-        window.clear();
-        window.extend_from_slice(&history);
         let median = median(&mut window);
         for v in window.iter_mut() {
             *v = (*v - median).abs();
@@ -176,15 +175,20 @@ pub fn alarm_periods(transitions: &[Transition], in_alarm_now: bool, start: i64,
     periods
 }
 
+/// The median, selected in linear time (the order of `values` changes).
 fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
     let n = values.len();
     if n == 0 {
-        0.0
-    } else if n % 2 == 1 {
-        values[n / 2]
+        return 0.0;
+    }
+    let (lower, upper_middle, _) = values.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let upper_middle = *upper_middle;
+    if n % 2 == 1 {
+        upper_middle
     } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
+        // The other middle value is the largest of the lower half.
+        let lower_middle = lower.iter().copied().max_by(f64::total_cmp).unwrap_or(upper_middle);
+        (lower_middle + upper_middle) / 2.0
     }
 }
 
@@ -192,6 +196,14 @@ fn median(values: &mut [f64]) -> f64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_median_of_odd_even_and_empty_windows() {
+        assert_eq!(median(&mut [3.0, 9.0, 1.0]), 3.0);
+        assert_eq!(median(&mut [4.0, 1.0, 10.0, 2.0]), 3.0);
+        assert_eq!(median(&mut [5.0, 5.0]), 5.0);
+        assert_eq!(median(&mut []), 0.0);
+    }
 
     fn series(values: &[f64]) -> Vec<Option<f64>> {
         values.iter().copied().map(Some).collect()

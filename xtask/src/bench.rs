@@ -18,7 +18,7 @@ pub fn run(sections: &[String]) -> Result<(), String> {
 
     let started = Instant::now();
     let micro = if sections.is_empty() {
-        Some(captured(cargo().args(["bench", "--package", "tlswatch-shared"]))?)
+        Some(captured(cargo().args(["bench", "--package", "tlswatch-shared", "--bench", "assembly"]))?)
     } else {
         None
     };
