@@ -136,18 +136,22 @@ impl Tlswatch {
         Self { _child: child, url }
     }
 
-    /// Starts `tlswatch` on the demo source with the built frontend (`dist/`,
-    /// or `TLSWATCH_DIST`), for browser tests.
+    /// Starts `tlswatch` on the demo source with the built frontend, for browser tests.
     pub fn demo_with_frontend() -> Self {
-        let dist =
-            std::env::var_os("TLSWATCH_DIST").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("dist"));
-        assert!(dist.join("index.html").is_file(), "{} has no built frontend: run `cargo xtask test`", dist.display());
-        Self::start(&["--source", "demo", "--dist", &dist.to_string_lossy()])
+        Self::start(&["--source", "demo", "--dist", &built_frontend().to_string_lossy()])
     }
 
     /// Starts `tlswatch` on CloudWatch at `moto`.
     pub fn on_moto(moto: &Moto) -> Self {
-        Self::start(&["--source", "cloudwatch", "--region", REGION, "--endpoint-url", &moto.endpoint])
+        Self::on_endpoint(&moto.endpoint, &[])
+    }
+
+    /// Starts `tlswatch` on the CloudWatch-compatible server at `endpoint`
+    /// (moto, or a test upstream in front of it), with `extra` flags.
+    pub fn on_endpoint(endpoint: &str, extra: &[&str]) -> Self {
+        let mut args = vec!["--source", "cloudwatch", "--region", REGION, "--endpoint-url", endpoint];
+        args.extend_from_slice(extra);
+        Self::start(&args)
     }
 
     /// Sends SIGTERM, as a service manager stopping it would.
@@ -248,6 +252,13 @@ fn default_binary() -> PathBuf {
     let dir = exe.parent().expect("target/<profile>");
     let dir = if dir.ends_with("deps") { dir.parent().expect("target/<profile>") } else { dir };
     dir.join("tlswatch")
+}
+
+/// The built frontend: `dist/`, or `TLSWATCH_DIST`.
+pub fn built_frontend() -> PathBuf {
+    let dist = std::env::var_os("TLSWATCH_DIST").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("dist"));
+    assert!(dist.join("index.html").is_file(), "{} has no built frontend: run `cargo xtask test`", dist.display());
+    dist
 }
 
 /// Epoch seconds now.

@@ -35,8 +35,7 @@ async fn a_breakdown_by_target_group_ranks_the_groups_from_one_call() {
     }
     client.put_metric_data().namespace("AWS/ApplicationELB").set_metric_data(Some(data)).send().await.unwrap();
     let upstream = TestUpstream::start(&moto.endpoint).await;
-    let tlswatch =
-        Tlswatch::start(&["--source", "cloudwatch", "--region", "us-east-1", "--endpoint-url", &upstream.endpoint]);
+    let tlswatch = Tlswatch::on_endpoint(&upstream.endpoint, &[]);
 
     let query = format!("lb={LB}&by=tg&top=2&period=3600&from={start}&to={}", start + 3_600);
     let (status, body) = tlswatch.get(&format!("/api/v1/series?{query}")).await;
@@ -113,8 +112,7 @@ async fn rates_are_errors_per_thousand_requests_from_the_same_call() {
     }
     client.put_metric_data().namespace("AWS/ApplicationELB").set_metric_data(Some(data)).send().await.unwrap();
     let upstream = TestUpstream::start(&moto.endpoint).await;
-    let tlswatch =
-        Tlswatch::start(&["--source", "cloudwatch", "--region", "us-east-1", "--endpoint-url", &upstream.endpoint]);
+    let tlswatch = Tlswatch::on_endpoint(&upstream.endpoint, &[]);
 
     let query = format!("lb={LB}&rate=on&from={start}&to={}", start + 1_200);
     let (status, body) = tlswatch.get(&format!("/api/v1/series?{query}")).await;

@@ -190,7 +190,7 @@ async fn an_unreachable_cloudwatch_is_a_502_that_says_so() {
     // A port nothing listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let endpoint = format!("http://127.0.0.1:{port}");
-    let tlswatch = Tlswatch::start(&["--source", "cloudwatch", "--region", "us-east-1", "--endpoint-url", &endpoint]);
+    let tlswatch = Tlswatch::on_endpoint(&endpoint, &[]);
     let (status, body) = tlswatch.get(&format!("/api/v1/series?lb={LB_A}")).await;
     assert_eq!(status, 502, "{body}");
     assert_eq!(body["error"]["code"], "upstream_unreachable");

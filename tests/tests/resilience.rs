@@ -31,9 +31,7 @@ async fn put_some_errors(moto: &Moto) {
 }
 
 fn through(upstream: &TestUpstream, extra: &[&str]) -> Tlswatch {
-    let mut args = vec!["--source", "cloudwatch", "--region", "us-east-1", "--endpoint-url", &upstream.endpoint];
-    args.extend_from_slice(extra);
-    Tlswatch::start(&args)
+    Tlswatch::on_endpoint(&upstream.endpoint, extra)
 }
 
 #[tokio::test]

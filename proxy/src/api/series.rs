@@ -55,17 +55,15 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
     };
 
     // A view answered before from this very answer is sent as it was built.
-    let rendered_key = match (&answer, view.format) {
-        (Answer::Fresh(_), Format::Json) => Some(RenderedKey {
-            region: region.clone(),
-            view: view.to_query(),
-            start: plan.start,
-            end: plan.end,
-            period: plan.period,
-        }),
+    let canonical = view.to_query();
+    let rendered = match (&answer, view.format) {
+        (Answer::Fresh(fetched), Format::Json) => {
+            let (start, end, period) = (plan.start, plan.end, plan.period);
+            Some((RenderedKey { region: region.clone(), view: canonical.clone(), start, end, period }, fetched.clone()))
+        }
         _ => None,
     };
-    if let (Some(key), Answer::Fresh(fetched)) = (&rendered_key, &answer)
+    if let Some((key, fetched)) = &rendered
         && let Some(body) = state.upstream.rendered(key, fetched).await
     {
         return Ok(json_response(body));
@@ -138,7 +136,7 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
         ));
     }
     let body = SeriesResponse {
-        view: view.to_query(),
+        view: canonical,
         start: plan.start,
         end: plan.end,
         period: plan.period,
@@ -148,14 +146,14 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
         series,
         warnings,
     };
-    let mut response = match (view.format, rendered_key, &answer) {
-        (Format::Json, Some(key), Answer::Fresh(fetched)) => {
+    let mut response = match (rendered, view.format) {
+        (Some((key, fetched)), _) => {
             let body = Bytes::from(serde_json::to_vec(&body).map_err(|err| ApiError::Internal(err.to_string()))?);
-            state.upstream.remember_rendered(key, fetched.clone(), body.clone()).await;
+            state.upstream.remember_rendered(key, fetched, body.clone()).await;
             json_response(body)
         }
-        (Format::Json, ..) => Json(body).into_response(),
-        (Format::Csv, ..) => csv_response(&body)?,
+        (None, Format::Json) => Json(body).into_response(),
+        (None, Format::Csv) => csv_response(&body)?,
     };
     if covered.is_some() {
         response.headers_mut().insert(STALE_HEADER, HeaderValue::from_static("true"));

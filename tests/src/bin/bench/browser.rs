@@ -1,11 +1,9 @@
 //! Page weight and time to chart, in headless Chromium against the release
 //! build of tlswatch and its frontend.
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 use tlswatch_tests::browser::{eval, wait_until, with_browser};
-use tlswatch_tests::{Moto, REGION, Tlswatch};
+use tlswatch_tests::{Moto, Tlswatch, built_frontend};
 
 use crate::fleet::{self, Series};
 use crate::report::{Report, kb};
@@ -15,7 +13,7 @@ const RUNS: usize = 5;
 const DRAWN: &str = "performance.getEntriesByName('tlswatch:chart-drawn')";
 
 pub async fn measure(report: &mut Report) {
-    let dist = dist();
+    let dist = built_frontend();
     page_weight_of_files(report, &dist);
 
     let moto = Moto::start();
@@ -25,21 +23,8 @@ pub async fn measure(report: &mut Report) {
     // A view names at most 20 load balancers: the 75 series are target groups.
     let wide: Vec<Series> = (0..75).map(|tg| Series { lb: 1, tg: Some(tg) }).collect();
     fleet::put(&moto, &wide, start, end, 60, 30).await;
-    let tlswatch = Tlswatch::start(&[
-        "--source",
-        "cloudwatch",
-        "--region",
-        REGION,
-        "--endpoint-url",
-        &moto.endpoint,
-        "--dist",
-        &dist.to_string_lossy(),
-        // moto takes tens of seconds to list and read thousands of datapoints.
-        "--upstream-timeout",
-        "300",
-        "--upstream-attempt-timeout",
-        "300",
-    ]);
+    let dist_flag = ["--dist", &dist.to_string_lossy()];
+    let tlswatch = Tlswatch::on_endpoint(&moto.endpoint, &[&dist_flag[..], &fleet::PATIENT_WITH_MOTO[..]].concat());
     let views = [
         (
             "24 h at 5 min: 1 series × 288 points",
@@ -165,15 +150,6 @@ fn page_weight_of_files(report: &mut Report, dist: &std::path::Path) {
         &["file", "raw", "gzip", "brotli"],
         rows,
     );
-}
-
-fn dist() -> PathBuf {
-    let root = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(|dir| PathBuf::from(dir).join(".."))
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."));
-    let dist = std::env::var_os("TLSWATCH_DIST").map(PathBuf::from).unwrap_or_else(|| root.join("dist"));
-    assert!(dist.join("index.html").is_file(), "{} has no built frontend: run `cargo xtask bench`", dist.display());
-    dist
 }
 
 fn chromium_version() -> String {

@@ -38,20 +38,8 @@ pub async fn measure(report: &mut Report) {
     );
 }
 
-/// moto takes tens of seconds over 500 queries, where CloudWatch takes well under one.
 fn through(upstream: &TestUpstream) -> Tlswatch {
-    Tlswatch::start(&[
-        "--source",
-        "cloudwatch",
-        "--region",
-        REGION,
-        "--endpoint-url",
-        &upstream.endpoint,
-        "--upstream-timeout",
-        "300",
-        "--upstream-attempt-timeout",
-        "300",
-    ])
+    Tlswatch::on_endpoint(&upstream.endpoint, &fleet::PATIENT_WITH_MOTO)
 }
 
 fn totals(calls: &[DataCall], period: u32) -> (usize, usize, i64) {

@@ -60,6 +60,23 @@ pub async fn put(moto: &Moto, series: &[Series], start: i64, end: i64, step: i64
     }
 }
 
+/// tlswatch flags: no per-client rate limit (one client sends everything here).
+pub const NO_RATE_LIMIT: [&str; 2] = ["--rate-limit", "100000000"];
+/// tlswatch flags: moto takes tens of seconds over hundreds of queries or
+/// thousands of datapoints, where CloudWatch takes well under one.
+pub const PATIENT_WITH_MOTO: [&str; 4] = ["--upstream-timeout", "300", "--upstream-attempt-timeout", "300"];
+
+/// The period of [`one_balancer_for_a_day`].
+pub const DAY_PERIOD: i64 = 300;
+
+/// Load balancer 0 reporting every [`DAY_PERIOD`] over the last day: the range, aligned.
+pub async fn one_balancer_for_a_day(moto: &Moto) -> (i64, i64) {
+    let end = aligned_now(DAY_PERIOD);
+    let start = end - 24 * 3_600;
+    put(moto, &[Series { lb: 0, tg: None }], start, end, DAY_PERIOD, 1).await;
+    (start, end)
+}
+
 /// `now`, floored to `period`.
 pub fn aligned_now(period: i64) -> i64 {
     tlswatch_tests::now().div_euclid(period) * period

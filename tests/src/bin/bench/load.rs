@@ -6,31 +6,19 @@ use std::time::{Duration, Instant};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
-use tlswatch_tests::{Moto, REGION, Tlswatch};
+use tlswatch_tests::{Moto, Tlswatch};
 
-use crate::fleet::{self, Series};
+use crate::fleet::{self, DAY_PERIOD as PERIOD};
 use crate::report::{Latencies, Report, ms};
 
 const CONCURRENCY: [usize; 3] = [1, 16, 64];
 const WARM_UP: Duration = Duration::from_millis(500);
 const RUN: Duration = Duration::from_secs(4);
-const PERIOD: i64 = 300;
 
 pub async fn measure(report: &mut Report) {
     let moto = Moto::start();
-    let end = fleet::aligned_now(PERIOD);
-    let start = end - 24 * 3_600;
-    fleet::put(&moto, &[Series { lb: 0, tg: None }], start, end, PERIOD, 1).await;
-    let tlswatch = Tlswatch::start(&[
-        "--source",
-        "cloudwatch",
-        "--region",
-        REGION,
-        "--endpoint-url",
-        &moto.endpoint,
-        "--rate-limit",
-        "100000000",
-    ]);
+    let (start, end) = fleet::one_balancer_for_a_day(&moto).await;
+    let tlswatch = Tlswatch::on_endpoint(&moto.endpoint, &fleet::NO_RATE_LIMIT);
     let address = tlswatch.url.trim_start_matches("http://").to_string();
     let target = format!("/api/v1/series?lb={}&period={PERIOD}&from={start}&to={end}", fleet::load_balancer(0));
     let (status, body) = tlswatch.get(&target).await;

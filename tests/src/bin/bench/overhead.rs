@@ -6,32 +6,18 @@ use std::time::{Duration, Instant};
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
 use aws_smithy_types::DateTime;
-use tlswatch_tests::{Moto, REGION, Tlswatch};
+use tlswatch_tests::{Moto, Tlswatch};
 
-use crate::fleet::{self, Series};
+use crate::fleet::{self, DAY_PERIOD as PERIOD};
 use crate::report::{Latencies, Report, ms};
 
 const ROUNDS: usize = 200;
 const WARM_UP: usize = 10;
-const PERIOD: i64 = 300;
 
 pub async fn measure(report: &mut Report) {
     let moto = Moto::start();
-    let end = fleet::aligned_now(PERIOD);
-    let start = end - 24 * 3_600;
-    fleet::put(&moto, &[Series { lb: 0, tg: None }], start, end, PERIOD, 1).await;
-    let tlswatch = Tlswatch::start(&[
-        "--source",
-        "cloudwatch",
-        "--region",
-        REGION,
-        "--endpoint-url",
-        &moto.endpoint,
-        "--cache-mib",
-        "0",
-        "--rate-limit",
-        "100000000",
-    ]);
+    let (start, end) = fleet::one_balancer_for_a_day(&moto).await;
+    let tlswatch = Tlswatch::on_endpoint(&moto.endpoint, &[&["--cache-mib", "0"], &fleet::NO_RATE_LIMIT[..]].concat());
     let url =
         format!("{}/api/v1/series?lb={}&period={PERIOD}&from={start}&to={end}", tlswatch.url, fleet::load_balancer(0));
     let sdk = moto.client().await;

@@ -1,7 +1,7 @@
 //! Response size: `/api/v1/series` for 5 series × 1,440 points, as sent
 //! raw, gzip and brotli.
 
-use tlswatch_tests::{Moto, REGION, Tlswatch};
+use tlswatch_tests::{Moto, Tlswatch};
 
 use crate::fleet::{self, Series};
 use crate::report::{Report, kb};
@@ -12,7 +12,7 @@ pub async fn measure_response(report: &mut Report) {
     let start = end - 24 * 3_600;
     let series: Vec<Series> = (0..5).map(|lb| Series { lb, tg: None }).collect();
     fleet::put(&moto, &series, start, end, 60, 3).await;
-    let tlswatch = Tlswatch::start(&["--source", "cloudwatch", "--region", REGION, "--endpoint-url", &moto.endpoint]);
+    let tlswatch = Tlswatch::on_moto(&moto);
     let lbs: String = (0..5).map(|lb| format!("lb={}&", fleet::load_balancer(lb))).collect();
     let url = format!("{}/api/v1/series?{lbs}period=60&from={start}&to={end}", tlswatch.url);
     let http = reqwest::Client::new();
