@@ -1,66 +1,23 @@
-//! The router: routes, middleware and the state they share.
+//! The router: routes and middleware over the [`AppState`].
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::{Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
-use tlswatch_shared::{ErrorCode, Region, ViewError};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api;
-use crate::auth::Auth;
-use crate::cache::Upstream;
 use crate::error::ApiError;
-use crate::limits::{Limits, RateLimit};
-use crate::metrics::{Metrics, RequestLabels};
+use crate::metrics::RequestLabels;
 use crate::security;
+pub use crate::state::AppState;
 use crate::web;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub upstream: Upstream,
-    pub regions: Regions,
-    /// The built frontend (`dist/`), if there is one.
-    pub frontend: Option<PathBuf>,
-    /// The current time in epoch seconds; a function so tests can fix it.
-    pub clock: fn() -> i64,
-    pub auth: Auth,
-    pub limits: Limits,
-    pub rate_limit: Option<RateLimit>,
-    pub metrics: Arc<Metrics>,
-}
-
-/// The regions the proxy answers for; the first is the default.
-#[derive(Debug, Clone)]
-pub struct Regions {
-    pub default: Region,
-    pub allowed: Vec<Region>,
-}
-
-impl Regions {
-    /// The region a request asks for, if the proxy is configured for it.
-    pub fn resolve(&self, asked: Option<&Region>) -> Result<Region, ViewError> {
-        let Some(asked) = asked else {
-            return Ok(self.default.clone());
-        };
-        if self.allowed.contains(asked) {
-            return Ok(asked.clone());
-        }
-        let allowed: Vec<&str> = self.allowed.iter().map(Region::as_str).collect();
-        Err(ViewError::new(
-            ErrorCode::InvalidParameter,
-            "region",
-            format!("`region`: {asked} is not served by this proxy; configured regions: {}", allowed.join(", ")),
-        ))
-    }
-}
 
 /// The one route anyone may call: load balancers and orchestrators probe it.
 pub const PUBLIC_ROUTE: &str = "/healthz";
@@ -96,7 +53,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .with_state(state.clone())
         .layer(CompressionLayer::new())
-        .layer(middleware::from_fn_with_state(state, limit_request_size));
+        .layer(middleware::from_fn_with_state(state, limit_request_size))
+        .layer(middleware::from_fn(only_reads));
     for layer in security::layers(&csp) {
         app = app.layer(layer);
     }
@@ -135,6 +93,17 @@ async fn count_requests(State(state): State<Arc<AppState>>, request: Request, ne
     response
 }
 
+/// Every route reads: any other method gets the JSON error every other
+/// refusal has, before routing (the frontend's file service included).
+async fn only_reads(request: Request, next: Next) -> Response {
+    let method = request.method();
+    if method == Method::GET || method == Method::HEAD {
+        return next.run(request).await;
+    }
+    let shown: String = method.as_str().chars().take(32).collect();
+    ApiError::MethodNotAllowed(shown).into_response()
+}
+
 /// Refuses overlong URLs and header sections before any parsing.
 async fn limit_request_size(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let url = request.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
@@ -150,11 +119,8 @@ async fn limit_request_size(State(state): State<Arc<AppState>>, request: Request
 
 /// `GET /metrics`: Prometheus text.
 async fn prometheus(State(state): State<Arc<AppState>>) -> Response {
+    let cached = i64::try_from(state.upstream.cached_bytes().await).unwrap_or(i64::MAX);
+    state.metrics.cache_bytes.set(cached);
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     ([(header::CONTENT_TYPE, content_type)], state.metrics.render()).into_response()
-}
-
-/// The current time from the system clock.
-pub fn system_clock() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
 }

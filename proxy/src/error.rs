@@ -20,6 +20,8 @@ pub enum ApiError {
     Source(#[from] SourceError),
     #[error("no route {0}; the API lives under /api/v1 (see docs/api.md)")]
     NotFound(String),
+    #[error("method {0} is not served; tlswatch answers GET and HEAD only")]
+    MethodNotAllowed(String),
     #[error("the URL is {length} bytes long; tlswatch accepts at most {max} bytes")]
     UriTooLong { length: usize, max: usize },
     #[error("the request headers are {length} bytes long; tlswatch accepts at most {max} bytes")]
@@ -48,6 +50,7 @@ impl ApiError {
                 (status, code)
             }
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
             Self::UriTooLong { .. } => (StatusCode::URI_TOO_LONG, ErrorCode::UriTooLong),
             Self::HeadersTooLarge { .. } => (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, ErrorCode::HeadersTooLarge),
             Self::Auth(err) if err.asks_for_password() || matches!(err, AuthError::MissingCredentials) => {
@@ -83,6 +86,9 @@ impl IntoResponse for ApiError {
             }
             Self::RateLimited(seconds) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
+            }
+            Self::MethodNotAllowed(_) => {
+                headers.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
             }
             _ => {}
         }

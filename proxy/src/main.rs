@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use ipnet::IpNet;
-use tlswatch::app::{self, AppState, Regions};
+use tlswatch::app::{self, AppState};
 use tlswatch::auth::Auth;
-use tlswatch::cache::{CacheConfig, Upstream};
-use tlswatch::limits::{Limits, RateLimit};
-use tlswatch::metrics::Metrics;
+use tlswatch::cache::{CacheConfig, FRESH_TTL};
+use tlswatch::config::{self, Config, Regions, system_clock};
+use tlswatch::limits::Limits;
 use tlswatch::source::MetricSource;
 use tlswatch::source::cloudwatch::{CallPolicy, CloudWatchSource};
 use tlswatch::source::demo::DemoSource;
@@ -87,49 +87,50 @@ struct Cli {
     allow_unauthenticated: bool,
 
     /// Requests per minute per client address; 0 turns the limit off.
-    #[arg(long, env = "TLSWATCH_RATE_LIMIT", default_value_t = 600)]
+    #[arg(long, env = "TLSWATCH_RATE_LIMIT", default_value_t = config::DEFAULT_RATE_LIMIT_PER_MINUTE)]
     rate_limit: u32,
 
     /// Most CloudWatch calls in flight at once.
-    #[arg(long, env = "TLSWATCH_MAX_UPSTREAM_CALLS", default_value_t = 8)]
+    #[arg(long, env = "TLSWATCH_MAX_UPSTREAM_CALLS", default_value_t = config::DEFAULT_MAX_UPSTREAM_CALLS)]
     max_upstream_calls: usize,
 
     /// Seconds one CloudWatch call may take, retries included.
-    #[arg(long, env = "TLSWATCH_UPSTREAM_TIMEOUT", default_value_t = 25.0)]
+    #[arg(long, env = "TLSWATCH_UPSTREAM_TIMEOUT", default_value_t = CallPolicy::default().call_timeout.as_secs_f64())]
     upstream_timeout: f64,
 
     /// Seconds one attempt of a CloudWatch call may take.
-    #[arg(long, env = "TLSWATCH_UPSTREAM_ATTEMPT_TIMEOUT", default_value_t = 10.0)]
+    #[arg(long, env = "TLSWATCH_UPSTREAM_ATTEMPT_TIMEOUT", default_value_t = CallPolicy::default().attempt_timeout.as_secs_f64())]
     upstream_attempt_timeout: f64,
 
     /// Attempts per CloudWatch call, the first included.
-    #[arg(long, env = "TLSWATCH_UPSTREAM_ATTEMPTS", default_value_t = 3)]
+    #[arg(long, env = "TLSWATCH_UPSTREAM_ATTEMPTS", default_value_t = CallPolicy::default().max_attempts)]
     upstream_attempts: u32,
 
     /// Seconds an answer whose newest bucket may still change is cached
     /// (answers whose buckets all ended over 10 minutes ago: an hour).
-    #[arg(long, env = "TLSWATCH_CACHE_TTL", default_value_t = 60.0)]
+    #[arg(long, env = "TLSWATCH_CACHE_TTL", default_value_t = FRESH_TTL.as_secs_f64())]
     cache_ttl: f64,
 
-    /// Memory for cached CloudWatch answers, in MiB; 0 turns caching (and
-    /// the sharing of identical concurrent calls) off, for measurements.
-    #[arg(long, env = "TLSWATCH_CACHE_MIB", default_value_t = 64)]
+    /// Memory for everything cached (answers, last good answers, final
+    /// buckets, lists, alarms, built responses), in MiB; 0 turns caching
+    /// (and the sharing of identical concurrent calls) off, for measurements.
+    #[arg(long, env = "TLSWATCH_CACHE_MIB", default_value_t = config::DEFAULT_CACHE_MIB)]
     cache_mib: u64,
 
     /// Longest request URL, in bytes.
-    #[arg(long, env = "TLSWATCH_MAX_URL_BYTES", default_value_t = 8_192)]
+    #[arg(long, env = "TLSWATCH_MAX_URL_BYTES", default_value_t = Limits::default().max_url_bytes)]
     max_url_bytes: usize,
 
     /// Largest request header section, in bytes.
-    #[arg(long, env = "TLSWATCH_MAX_HEADER_BYTES", default_value_t = 16_384)]
+    #[arg(long, env = "TLSWATCH_MAX_HEADER_BYTES", default_value_t = Limits::default().max_header_bytes)]
     max_header_bytes: usize,
 
     /// Most series in one view.
-    #[arg(long, env = "TLSWATCH_MAX_SERIES", default_value_t = 2_000)]
+    #[arg(long, env = "TLSWATCH_MAX_SERIES", default_value_t = Limits::default().max_series)]
     max_series: usize,
 
     /// Most points (series times buckets) in one view.
-    #[arg(long, env = "TLSWATCH_MAX_POINTS", default_value_t = 2_000_000)]
+    #[arg(long, env = "TLSWATCH_MAX_POINTS", default_value_t = Limits::default().max_points)]
     max_points: usize,
 }
 
@@ -170,57 +171,52 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         tracing::warn!(listen = %cli.listen, "serving without authentication (--allow-unauthenticated)");
     }
-    let policy = CallPolicy {
-        attempt_timeout: seconds(cli.upstream_attempt_timeout, "--upstream-attempt-timeout")?,
-        call_timeout: seconds(cli.upstream_timeout, "--upstream-timeout")?,
-        max_attempts: cli.upstream_attempts,
+    let config = Config {
+        frontend: cli.dist.join("index.html").is_file().then(|| cli.dist.clone()),
+        cache: CacheConfig {
+            max_bytes: cli.cache_mib.saturating_mul(1 << 20),
+            max_upstream_calls: cli.max_upstream_calls,
+            fresh_ttl: seconds(cli.cache_ttl, "--cache-ttl")?,
+        },
+        limits: Limits {
+            max_url_bytes: cli.max_url_bytes,
+            max_header_bytes: cli.max_header_bytes,
+            max_series: cli.max_series,
+            max_points: cli.max_points,
+        },
+        rate_limit_per_minute: cli.rate_limit,
+        call_policy: CallPolicy {
+            attempt_timeout: seconds(cli.upstream_attempt_timeout, "--upstream-attempt-timeout")?,
+            call_timeout: seconds(cli.upstream_timeout, "--upstream-timeout")?,
+            max_attempts: cli.upstream_attempts,
+        },
+        regions,
+        auth,
+        ..Config::default()
     };
-    let source: Arc<dyn MetricSource> = match cli.source {
-        SourceKind::Cloudwatch => {
-            Arc::new(CloudWatchSource::new(&regions.allowed, cli.endpoint_url.as_deref(), policy).await)
-        }
-        SourceKind::Demo => Arc::new(DemoSource::new(app::system_clock(), app::system_clock)),
-    };
-    let frontend = cli.dist.join("index.html").is_file().then(|| cli.dist.clone());
-    if frontend.is_none() {
+    if config.frontend.is_none() {
         tracing::warn!(dist = %cli.dist.display(), "no built frontend there; the API works, the page does not (run `cargo xtask dist`)");
     }
-    let metrics = Arc::new(Metrics::default());
-    let cache = CacheConfig {
-        max_bytes: cli.cache_mib.saturating_mul(1 << 20),
-        max_upstream_calls: cli.max_upstream_calls,
-        fresh_ttl: seconds(cli.cache_ttl, "--cache-ttl")?,
-    };
-    let limits = Limits {
-        max_url_bytes: cli.max_url_bytes,
-        max_header_bytes: cli.max_header_bytes,
-        max_series: cli.max_series,
-        max_points: cli.max_points,
+    let source: Arc<dyn MetricSource> = match cli.source {
+        SourceKind::Cloudwatch => Arc::new(
+            CloudWatchSource::new(&config.regions.allowed, cli.endpoint_url.as_deref(), config.call_policy).await,
+        ),
+        SourceKind::Demo => Arc::new(DemoSource::new(system_clock(), system_clock)),
     };
 
     let listener = tokio::net::TcpListener::bind(cli.listen)
         .await
         .map_err(|err| format!("cannot listen on {}: {err}", cli.listen))?;
     let address = listener.local_addr().map_err(|err| err.to_string())?;
-    let allowed: Vec<&str> = regions.allowed.iter().map(Region::as_str).collect();
+    let allowed: Vec<&str> = config.regions.allowed.iter().map(Region::as_str).collect();
     tracing::info!(
         source = source.kind(),
         regions = %allowed.join(","),
         endpoint = cli.endpoint_url.as_deref().unwrap_or("AWS"),
-        auth = auth.describe(),
+        auth = config.auth.describe(),
         "listening on http://{address}"
     );
-
-    let state = AppState {
-        upstream: Upstream::new(source, cache, metrics.clone(), app::system_clock),
-        regions,
-        frontend,
-        clock: app::system_clock,
-        auth,
-        limits,
-        rate_limit: RateLimit::per_minute(cli.rate_limit),
-        metrics,
-    };
+    let state = AppState::new(config, source);
     axum::serve(listener, app::router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -1,10 +1,11 @@
 //! Prometheus metrics (`GET /metrics`): requests, cache outcomes, upstream
-//! calls, errors and latency, and the number of metrics requested from
-//! CloudWatch, which is what AWS bills GetMetricData by.
+//! calls, errors and latency, the number of metrics requested from
+//! CloudWatch (what AWS bills GetMetricData by), and the cache's size.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
@@ -41,6 +42,8 @@ pub struct Metrics {
     pub upstream_errors: Family<UpstreamErrorLabels, Counter>,
     pub upstream_seconds: Family<UpstreamLabels, Histogram>,
     pub metrics_requested: Counter,
+    /// Estimated bytes held by the cache, set when the metrics are read.
+    pub cache_bytes: Gauge,
 }
 
 impl Default for Metrics {
@@ -54,6 +57,7 @@ impl Default for Metrics {
             Histogram::new([0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0])
         });
         let metrics_requested = Counter::default();
+        let cache_bytes = Gauge::default();
         registry.register("http_requests", "HTTP requests by route and status", requests.clone());
         registry.register("cache_lookups", "Answers by cache outcome", cache.clone());
         registry.register("upstream_calls", "Calls made to the metric source", upstream_calls.clone());
@@ -64,7 +68,21 @@ impl Default for Metrics {
             "Metrics requested from CloudWatch in GetMetricData calls (what AWS bills by)",
             metrics_requested.clone(),
         );
-        Self { registry, requests, cache, upstream_calls, upstream_errors, upstream_seconds, metrics_requested }
+        registry.register(
+            "cache_bytes",
+            "Estimated bytes held by every cache together (bounded by --cache-mib)",
+            cache_bytes.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            cache,
+            upstream_calls,
+            upstream_errors,
+            upstream_seconds,
+            metrics_requested,
+            cache_bytes,
+        }
     }
 }
 

@@ -7,13 +7,10 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use tlswatch::app::{AppState, Regions, router};
+use tlswatch::app::{AppState, router};
 use tlswatch::auth::Auth;
-use tlswatch::cache::{CacheConfig, Upstream};
-use tlswatch::limits::Limits;
-use tlswatch::metrics::Metrics;
+use tlswatch::config::Config;
 use tlswatch::source::demo::DemoSource;
-use tlswatch_shared::Region;
 use tower::ServiceExt;
 
 /// 2026-11-28T12:00:00Z.
@@ -23,20 +20,12 @@ fn clock() -> i64 {
     NOW
 }
 
+fn config() -> Config {
+    Config { clock, rate_limit_per_minute: 0, ..Config::default() }
+}
+
 fn state(frontend: Option<PathBuf>) -> AppState {
-    let region = Region::parse("us-east-1").unwrap();
-    let metrics = Arc::new(Metrics::default());
-    let cache = CacheConfig { max_bytes: 16 << 20, max_upstream_calls: 4, fresh_ttl: tlswatch::cache::FRESH_TTL };
-    AppState {
-        upstream: Upstream::new(Arc::new(DemoSource::new(NOW, clock)), cache, metrics.clone(), clock),
-        regions: Regions { default: region.clone(), allowed: vec![region] },
-        frontend,
-        clock,
-        auth: Auth::open(),
-        limits: Limits::default(),
-        rate_limit: None,
-        metrics,
-    }
+    AppState::new(Config { frontend, ..config() }, Arc::new(DemoSource::new(NOW, clock)))
 }
 
 async fn get(state: AppState, uri: &str) -> (StatusCode, String, String) {
@@ -209,7 +198,7 @@ async fn precompressed_files_are_served_as_they_are() {
 }
 
 fn with_auth(auth: Auth) -> AppState {
-    AppState { auth, ..state(None) }
+    AppState::new(Config { auth, ..config() }, Arc::new(DemoSource::new(NOW, clock)))
 }
 
 /// A request from `peer`, as the server records it.
@@ -311,7 +300,8 @@ async fn security_headers_are_on_every_response() {
 
 #[tokio::test]
 async fn a_client_over_its_rate_gets_429_with_retry_after() {
-    let limited = || AppState { rate_limit: tlswatch::limits::RateLimit::per_minute(2), ..state(None) };
+    let limited =
+        || AppState::new(Config { rate_limit_per_minute: 2, ..config() }, Arc::new(DemoSource::new(NOW, clock)));
     let app = router(limited());
     for _ in 0..2 {
         let ok = app.clone().oneshot(request_from("/api/v1/catalog", "127.0.0.1", &[])).await.unwrap();
@@ -342,54 +332,118 @@ async fn metrics_count_requests_and_cache_outcomes() {
 }
 
 #[tokio::test]
-async fn the_cache_stays_within_its_byte_bound_over_ten_thousand_views() {
-    let metrics = Arc::new(Metrics::default());
+async fn every_cache_together_stays_within_the_budget_over_ten_thousand_views() {
     let max_bytes = 1 << 20;
-    let upstream = Upstream::new(
-        Arc::new(DemoSource::new(NOW, clock)),
-        CacheConfig { max_bytes, max_upstream_calls: 4, fresh_ttl: tlswatch::cache::FRESH_TTL },
-        metrics,
-        clock,
-    );
-    let region = Region::parse("us-east-1").unwrap();
-    let dims = tlswatch_shared::Dimensions::from_pairs([("LoadBalancer", "app/edge-alb/50dc6c495c0c9188")]).unwrap();
+    let mut config = config();
+    config.cache.max_bytes = max_bytes;
+    let app = router(AppState::new(config, Arc::new(DemoSource::new(NOW, clock))));
+    let alarmed = "lb=app/payments-alb/3e9c1f0a7b2d4c68&tg=targetgroup/checkout-tls/4b1e8d2c9f0a7365";
     for view in 0..10_000i64 {
-        // Distinct one-hour ranges at one-minute buckets: 10,000 distinct views.
+        // Distinct one-hour ranges at one-minute buckets, of three kinds that
+        // fill every cache: answers, last good answers, final buckets and built
+        // bodies; alarms and their history; the list of reporting balancers.
         let start = NOW - 86_400 * 10 + view * 60;
-        let query = tlswatch::source::Query {
-            metric: tlswatch_shared::Metric::TargetTlsNegotiationErrorCount,
-            dims: dims.clone(),
+        let range = format!("period=60&from={start}&to={}", start + 3_600);
+        let uri = match view % 3 {
+            0 => format!("/api/v1/series?{alarmed}&{range}"),
+            1 => format!("/api/v1/series?by=az&{range}"),
+            _ => format!("/api/v1/series?lb=app/edge-alb/50dc6c495c0c9188&stat=Maximum&{range}"),
         };
-        let request = tlswatch::source::FetchRequest {
-            stat: tlswatch_shared::Statistic::Sum,
-            period: 60,
-            start,
-            end: start + 3_600,
-            series: vec![query],
-        };
-        upstream.fetch(&region, request).await.unwrap();
+        let response = app.clone().oneshot(Request::get(uri.as_str()).body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{uri}");
     }
-    let held = upstream.cached_bytes().await;
-    assert!(held <= max_bytes, "the cache holds {held} bytes, over its bound of {max_bytes}");
+    let response = app.oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+    let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    let held: u64 = text
+        .lines()
+        .find_map(|line| line.strip_prefix("tlswatch_cache_bytes "))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no cache size in {text}"));
+    assert!(held <= max_bytes, "the caches hold {held} bytes, over their budget of {max_bytes}");
     assert!(held > max_bytes / 4, "the cache is used: {held} bytes");
 }
 
+/// Views made from the view's own grammar, every parameter name a real one,
+/// with hostile values: each request reaches validation, and is answered or
+/// refused with a JSON error naming a real parameter, never a server error.
 mod fuzz {
     use super::*;
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
     use proptest::prelude::*;
+    use tlswatch_shared::view::PARAMETERS;
+
+    /// Values a person, a script or an attacker might put in a link.
+    fn hostile_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "",
+                "now",
+                "now-1h",
+                "now-455d",
+                "now-0m",
+                "Sum",
+                "p99.9",
+                "p0",
+                "300",
+                "60",
+                "61",
+                "auto",
+                "0",
+                "on",
+                "off",
+                "tg",
+                "az",
+                "utc",
+                "1m",
+                "csv",
+                "zero",
+                "none",
+                "us-east-1",
+                "eu-west-9",
+                "app/edge-alb/50dc6c495c0c9188",
+                "targetgroup/api/73e2d6bc24d8a067",
+                "us-east-1a",
+                "TargetTLSNegotiationErrorCount",
+                "2026-11-28T11:00:00Z",
+                "1795867200",
+                "-1",
+                "99999999999999999999",
+            ])
+            .prop_map(str::to_string),
+            "now-[0-9]{1,9}[mhdwsy]?",
+            "[0-9]{1,25}",
+            "p[0-9.]{0,8}",
+            "app/[a-z-]{0,40}/[0-9a-f]{0,20}",
+            any::<String>().prop_map(|s| s.chars().take(300).collect()),
+        ]
+    }
+
+    fn view_query() -> impl Strategy<Value = Vec<(String, String)>> {
+        let name = prop::sample::select(PARAMETERS.to_vec()).prop_map(str::to_string);
+        prop::collection::vec((name, hostile_value()), 0..6)
+    }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
         #[test]
-        fn no_query_string_makes_the_api_fail_or_panic(query in "[ -~]{0,120}") {
+        fn every_view_is_answered_or_refused_by_name(pairs in view_query()) {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            let encoded: String = query.replace(' ', "%20").replace('#', "%23");
-            for route in ["/api/v1/series", "/api/v1/dimensions"] {
-                let uri = format!("{route}?{encoded}");
-                let Ok(request) = Request::get(uri.as_str()).body(Body::empty()) else { continue };
-                let status = runtime.block_on(router(state(None)).oneshot(request)).unwrap().status();
-                prop_assert!(!status.is_server_error(), "{uri}: {status}");
+            let query: Vec<String> = pairs
+                .iter()
+                .map(|(name, value)| format!("{name}={}", utf8_percent_encode(value, NON_ALPHANUMERIC)))
+                .collect();
+            let uri = format!("/api/v1/series?{}", query.join("&"));
+            let request = Request::get(uri.as_str()).body(Body::empty()).expect("percent-encoded URIs parse");
+            let response = runtime.block_on(router(state(None)).oneshot(request)).unwrap();
+            let status = response.status();
+            let body = runtime.block_on(response.into_body().collect()).unwrap().to_bytes();
+            prop_assert!(status == StatusCode::OK || status == StatusCode::BAD_REQUEST, "{uri}: {status}");
+            if status == StatusCode::BAD_REQUEST {
+                let json: serde_json::Value = serde_json::from_slice(&body).expect("a JSON error");
+                let param = json["error"]["param"].as_str().unwrap_or_default();
+                prop_assert!(PARAMETERS.contains(&param), "{uri}: refused without naming a parameter: {json}");
+                prop_assert_ne!(&json["error"]["code"], "unknown_parameter", "{}", uri);
             }
         }
     }
@@ -467,4 +521,32 @@ async fn a_breakdown_by_target_group_ranks_every_group_and_draws_the_top_ones() 
     );
     let (_, zones) = get_json("/api/v1/series?lb=app/edge-alb/50dc6c495c0c9188&by=az").await;
     assert_eq!(zones["ranking"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn the_buckets_still_filling_are_marked_partial() {
+    let (status, body) = get_json("/api/v1/series?lb=app/payments-alb/3e9c1f0a7b2d4c68&from=now-2h").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // A bucket is final ten minutes after it ends: 11:50 and 11:55 are still filling at 12:00.
+    assert_eq!(body["partial_from"], NOW - 600);
+    let past = "/api/v1/series?lb=app/payments-alb/3e9c1f0a7b2d4c68&from=now-3h&to=now-1h";
+    let (status, body) = get_json(past).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.get("partial_from").is_none(), "every bucket of a range that ended an hour ago is final: {body}");
+}
+
+#[tokio::test]
+async fn other_methods_than_get_are_refused_with_a_json_405() {
+    for (method, uri) in [("POST", "/api/v1/series"), ("DELETE", "/api/v1/catalog"), ("PUT", "/"), ("PATCH", "/nope")] {
+        let request = Request::builder().method(method).uri(uri).body(Body::empty()).unwrap();
+        let response = router(state(None)).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
+        assert_eq!(response.headers()[header::ALLOW], "GET, HEAD");
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["error"]["code"], "method_not_allowed", "{method} {uri}");
+        assert!(json["error"]["message"].as_str().unwrap().contains(method));
+    }
+    let head = Request::builder().method("HEAD").uri("/healthz").body(Body::empty()).unwrap();
+    assert_eq!(router(state(None)).oneshot(head).await.unwrap().status(), StatusCode::OK);
 }

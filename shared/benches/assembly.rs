@@ -46,7 +46,7 @@ fn series() -> Series {
         id: "m0".into(),
         label: "payments-alb".into(),
         metric: Metric::TargetTlsNegotiationErrorCount,
-        stat: "Sum".into(),
+        stat: tlswatch_shared::Statistic::Sum,
         dimensions: Default::default(),
         timestamps: plan.timestamps().collect(),
         values: fill_grid(&plan, datapoints(), Fill::Zero),

@@ -21,6 +21,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::Series;
+
 /// Buckets of history a spike is judged against.
 pub const SPIKE_WINDOW: usize = 24;
 /// How many scaled MADs above the median a spike must be.
@@ -141,38 +143,45 @@ pub fn onset(values: &[Option<f64>]) -> Option<(usize, f64)> {
     failing.then_some((split, after))
 }
 
-/// A change of an alarm's state, from its history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Transition {
-    /// Epoch seconds.
-    pub t: i64,
-    pub from_alarm: bool,
-    pub into_alarm: bool,
-}
-
-/// The stretches of `[start, end)` an alarm spent in ALARM, from its
-/// transitions in that range and whether it is in ALARM now (which decides
-/// when the range holds no transition).
-pub fn alarm_periods(transitions: &[Transition], in_alarm_now: bool, start: i64, end: i64) -> Vec<(i64, i64)> {
-    let mut inside: Vec<Transition> = transitions.iter().copied().filter(|t| t.t >= start && t.t < end).collect();
-    inside.sort_by_key(|t| t.t);
-    let mut in_alarm = inside.first().map_or(in_alarm_now, |first| first.from_alarm);
-    let mut since = start;
-    let mut periods = Vec::new();
-    for transition in inside {
-        if in_alarm && !transition.into_alarm {
-            periods.push((since, transition.t));
+/// The spikes and onsets of `series`, in series order, found in their first
+/// `final_points` buckets only: later buckets are partial, and a bucket that
+/// is still filling is neither a spike nor a fall. `onset_of` gives a
+/// series' onset (found once per series by the caller).
+pub fn annotate(
+    series: &[Series],
+    period: u32,
+    final_points: usize,
+    onset_of: impl Fn(&Series) -> Option<(usize, f64)>,
+) -> Vec<Annotation> {
+    let mut annotations = Vec::new();
+    for one in series {
+        let found = onset_of(one);
+        if let Some((index, level)) = found {
+            annotations.push(Annotation {
+                kind: AnnotationKind::Onset,
+                series: one.id.clone(),
+                t: one.timestamps[index],
+                t_end: None,
+                value: level,
+                text: format!("{}: errors started here (about {level:.0} per bucket since)", one.label),
+            });
         }
-        if !in_alarm && transition.into_alarm {
-            since = transition.t;
+        // The first buckets of a new failing level stand out from the quiet
+        // history before them: that is the onset, not a spike.
+        let is_onset = |run: &SpikeRun| found.is_some_and(|(index, _)| (run.start..=run.end).contains(&index));
+        let settled = &one.values[..final_points.min(one.values.len())];
+        for run in spikes(settled).into_iter().filter(|run| !is_onset(run)) {
+            annotations.push(Annotation {
+                kind: AnnotationKind::Spike,
+                series: one.id.clone(),
+                t: one.timestamps[run.start],
+                t_end: Some(one.timestamps[run.end - 1] + i64::from(period)),
+                value: run.peak,
+                text: format!("{}: spike of {}", one.label, run.peak),
+            });
         }
-        in_alarm = transition.into_alarm;
     }
-    if in_alarm {
-        periods.push((since, end));
-    }
-    periods.retain(|(a, b)| b > a);
-    periods
+    annotations
 }
 
 /// The median, selected in linear time (the order of `values` changes).
@@ -248,16 +257,6 @@ mod tests {
         let mut one_stray = vec![0.0; 50];
         one_stray[49] = 9.0;
         assert_eq!(onset(&series(&one_stray)), None, "three buckets at least");
-    }
-
-    #[test]
-    fn alarm_periods_follow_the_transitions() {
-        let t = |t, from_alarm, into_alarm| Transition { t, from_alarm, into_alarm };
-        assert_eq!(alarm_periods(&[t(30, false, true), t(50, true, false)], false, 0, 100), vec![(30, 50)]);
-        assert_eq!(alarm_periods(&[t(20, true, false), t(60, false, true)], true, 0, 100), vec![(0, 20), (60, 100)]);
-        assert_eq!(alarm_periods(&[], true, 0, 100), vec![(0, 100)]);
-        assert_eq!(alarm_periods(&[], false, 0, 100), vec![]);
-        assert_eq!(alarm_periods(&[t(150, false, true)], false, 0, 100), vec![], "outside the range");
     }
 
     proptest! {

@@ -1,5 +1,7 @@
 //! The JSON bodies of the API, one type per route. Both ends (de)serialise
-//! these, so a field cannot be renamed on one side only.
+//! these, so a field cannot be renamed on one side only. Types only: the
+//! rules that fill them live in their own modules ([`crate::answer`] builds
+//! a [`SeriesResponse`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,6 +11,7 @@ use crate::annotate::Annotation;
 use crate::catalog::{self, Choice, Metric, MetricInfo, RetentionRule};
 use crate::dims::Dimensions;
 use crate::error::{ErrorCode, ViewError};
+use crate::stat::Statistic;
 use crate::summary::{Summary, Worst};
 
 /// `GET /api/v1/series`.
@@ -22,6 +25,12 @@ pub struct SeriesResponse {
     pub end: i64,
     /// Bucket length in seconds.
     pub period: u32,
+    /// The start of the first bucket that is not final yet (CloudWatch may
+    /// still add to it and to every later one: see [`crate::plan::final_boundary`]);
+    /// absent when every bucket is final. Those buckets are drawn as partial
+    /// and left out of spike and onset detection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial_from: Option<i64>,
     pub series: Vec<Series>,
     /// Figures over the whole range, for the summary beside the chart.
     pub summary: Summary,
@@ -41,7 +50,7 @@ pub struct Series {
     pub id: String,
     pub label: String,
     pub metric: Metric,
-    pub stat: String,
+    pub stat: Statistic,
     pub dimensions: BTreeMap<String, String>,
     /// The start of every bucket: `start, start + period, … < end`.
     pub timestamps: Vec<i64>,
@@ -66,72 +75,6 @@ pub struct Ranked {
     pub worst: Option<Worst>,
     /// Whether it is drawn on its own (else it is part of "others").
     pub drawn: bool,
-}
-
-/// Errors per 1,000 of a denominator, bucket by bucket: `null` where the
-/// denominator is missing or zero.
-pub fn per_thousand(errors: &[Option<f64>], denominator: &[Option<f64>]) -> Vec<Option<f64>> {
-    errors
-        .iter()
-        .zip(denominator)
-        .map(|(errors, of)| match (errors, of) {
-            (Some(errors), Some(of)) if *of > 0.0 => Some(errors / of * 1_000.0),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The id of the series that sums a breakdown's smaller series.
-pub const OTHERS_ID: &str = "others";
-
-/// Keeps the `top` series with the largest totals (ties: by label) and merges
-/// the rest, bucket by bucket, into one "others" series: summed for counts
-/// (Sum, SampleCount), the highest value for other statistics. Returns the
-/// series to draw and the ranking of all of them.
-pub fn keep_top(mut series: Vec<Series>, top: usize) -> (Vec<Series>, Vec<Ranked>) {
-    let total = |s: &Series| s.values.iter().flatten().sum::<f64>();
-    series.sort_by(|a, b| total(b).total_cmp(&total(a)).then_with(|| a.label.cmp(&b.label)));
-    let ranking = series
-        .iter()
-        .enumerate()
-        .map(|(rank, s)| Ranked {
-            id: s.id.clone(),
-            label: s.label.clone(),
-            dimensions: s.dimensions.clone(),
-            total: total(s),
-            worst: crate::summary::worst(std::slice::from_ref(s)),
-            drawn: rank < top,
-        })
-        .collect();
-    if series.len() <= top {
-        return (series, ranking);
-    }
-    let rest = series.split_off(top);
-    let additive = matches!(rest[0].stat.as_str(), "Sum" | "SampleCount");
-    let mut values: Vec<Option<f64>> = vec![None; rest[0].values.len()];
-    for one in &rest {
-        for (merged, value) in values.iter_mut().zip(&one.values) {
-            if let Some(value) = value {
-                *merged = Some(match merged {
-                    Some(so_far) if additive => *so_far + value,
-                    Some(so_far) => so_far.max(*value),
-                    None => *value,
-                });
-            }
-        }
-    }
-    let how = if additive { "sum" } else { "highest" };
-    series.push(Series {
-        id: OTHERS_ID.to_string(),
-        label: format!("others ({how} of {})", rest.len()),
-        metric: rest[0].metric,
-        stat: rest[0].stat.clone(),
-        dimensions: BTreeMap::new(),
-        timestamps: rest[0].timestamps.clone(),
-        values,
-        per_thousand: None,
-    });
-    (series, ranking)
 }
 
 /// Every error the API answers with.
@@ -221,6 +164,15 @@ pub struct CatalogResponse {
     pub statistics: Vec<Choice>,
     pub periods: Vec<Choice>,
     pub time_presets: Vec<Choice>,
+    /// `by`, `top`, `tz` and `refresh` menus.
+    #[serde(default)]
+    pub breakdowns: Vec<Choice>,
+    #[serde(default)]
+    pub tops: Vec<Choice>,
+    #[serde(default)]
+    pub time_zones: Vec<Choice>,
+    #[serde(default)]
+    pub refresh: Vec<Choice>,
     pub retention: Vec<RetentionRule>,
     pub limits: Limits,
 }
@@ -248,6 +200,10 @@ impl CatalogResponse {
             statistics: catalog::statistic_choices(),
             periods: catalog::period_choices(),
             time_presets: catalog::time_presets(),
+            breakdowns: catalog::breakdown_choices(),
+            tops: catalog::top_choices(),
+            time_zones: catalog::time_zone_choices(),
+            refresh: catalog::refresh_choices(),
             retention: catalog::RETENTION.to_vec(),
             limits: Limits {
                 max_load_balancers: catalog::MAX_LOAD_BALANCERS,
@@ -263,41 +219,6 @@ impl CatalogResponse {
     }
 }
 
-/// The spikes and onsets of every series, in series order.
-pub fn annotate(series: &[Series], period: u32) -> Vec<Annotation> {
-    use crate::annotate::{AnnotationKind, onset, spikes};
-    let mut annotations = Vec::new();
-    for one in series {
-        let found = onset(&one.values);
-        if let Some((index, level)) = found {
-            annotations.push(Annotation {
-                kind: AnnotationKind::Onset,
-                series: one.id.clone(),
-                t: one.timestamps[index],
-                t_end: None,
-                value: level,
-                text: format!("{}: errors started here (about {level:.0} per bucket since)", one.label),
-            });
-        }
-        // The first buckets of a new failing level stand out from the quiet
-        // history before them: that is the onset, not a spike.
-        let is_onset =
-            |run: &crate::annotate::SpikeRun| found.is_some_and(|(index, _)| (run.start..=run.end).contains(&index));
-        for run in spikes(&one.values).into_iter().filter(|run| !is_onset(run)) {
-            let t = one.timestamps[run.start];
-            annotations.push(Annotation {
-                kind: AnnotationKind::Spike,
-                series: one.id.clone(),
-                t,
-                t_end: Some(one.timestamps[run.end - 1] + i64::from(period)),
-                value: run.peak,
-                text: format!("{}: spike of {}", one.label, run.peak),
-            });
-        }
-    }
-    annotations
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,55 +230,6 @@ mod tests {
         assert_eq!(json["error"]["code"], "invalid_parameter");
         assert_eq!(json["error"]["param"], "period");
         assert!(json["error"]["message"].as_str().unwrap().contains("multiple of 60"));
-    }
-
-    fn series(label: &str, stat: &str, values: &[Option<f64>]) -> Series {
-        Series {
-            id: label.to_string(),
-            label: label.to_string(),
-            metric: Metric::TargetTlsNegotiationErrorCount,
-            stat: stat.to_string(),
-            dimensions: BTreeMap::new(),
-            timestamps: (0..values.len() as i64).map(|i| i * 60).collect(),
-            values: values.to_vec(),
-            per_thousand: None,
-        }
-    }
-
-    #[test]
-    fn the_top_series_are_kept_and_the_rest_summed_as_others() {
-        let all = vec![
-            series("a", "Sum", &[Some(1.0), Some(0.0)]),
-            series("b", "Sum", &[Some(5.0), Some(5.0)]),
-            series("c", "Sum", &[Some(2.0), None]),
-            series("d", "Sum", &[Some(0.0), Some(3.0)]),
-        ];
-        let (drawn, ranking) = keep_top(all, 2);
-        let labels: Vec<&str> = drawn.iter().map(|s| s.label.as_str()).collect();
-        assert_eq!(labels, vec!["b", "d", "others (sum of 2)"]);
-        assert_eq!(drawn[2].values, vec![Some(3.0), Some(0.0)]);
-        assert_eq!(drawn[2].id, OTHERS_ID);
-        let ranked: Vec<(&str, f64, bool)> = ranking.iter().map(|r| (r.label.as_str(), r.total, r.drawn)).collect();
-        assert_eq!(ranked, vec![("b", 10.0, true), ("d", 3.0, true), ("c", 2.0, false), ("a", 1.0, false)]);
-    }
-
-    #[test]
-    fn rates_are_per_thousand_and_undefined_without_a_denominator() {
-        let rates =
-            per_thousand(&[Some(3.0), Some(1.0), Some(0.0), None], &[Some(1_500.0), Some(0.0), None, Some(9.0)]);
-        assert_eq!(rates, vec![Some(2.0), None, None, None]);
-    }
-
-    #[test]
-    fn others_of_a_maximum_is_the_highest_value_not_a_sum() {
-        let all = vec![
-            series("a", "Maximum", &[Some(9.0)]),
-            series("b", "Maximum", &[Some(2.0)]),
-            series("c", "Maximum", &[Some(3.0)]),
-        ];
-        let (drawn, _) = keep_top(all, 1);
-        assert_eq!(drawn[1].values, vec![Some(3.0)]);
-        assert!(drawn[1].label.starts_with("others (highest"));
     }
 
     #[test]

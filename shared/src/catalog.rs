@@ -70,6 +70,16 @@ impl Metric {
         }
     }
 
+    /// The side of the load balancer a metric watches, as series labels say
+    /// it when a view shows both: `target` (load balancer to targets) or
+    /// `client` (clients to the listener).
+    pub const fn side(self) -> &'static str {
+        match self {
+            Self::ClientTlsNegotiationErrorCount | Self::NewConnectionCount => "client",
+            Self::TargetTlsNegotiationErrorCount | Self::RequestCount => "target",
+        }
+    }
+
     /// What a rate of this metric is per 1,000 of: requests for target-side
     /// errors (an approximation: requests are not connections), new
     /// connections for client-side errors.
@@ -219,6 +229,35 @@ pub fn time_presets() -> Vec<Choice> {
         choice("now-30d", "Last 30 days"),
         choice("now-90d", "Last 90 days"),
     ]
+}
+
+/// The breakdown menu (`by`); no breakdown is its absence.
+pub fn breakdown_choices() -> Vec<Choice> {
+    use crate::view::Breakdown;
+    vec![choice(Breakdown::TargetGroup.as_str(), "Target group"), choice(Breakdown::Zone.as_str(), "Availability zone")]
+}
+
+/// The menu of how many lines a breakdown draws (`top`); any value from 1
+/// to [`crate::view::MAX_TOP`] is accepted.
+pub fn top_choices() -> Vec<Choice> {
+    [5, crate::view::DEFAULT_TOP, 20, 50].iter().map(|n| choice(&n.to_string(), &n.to_string())).collect()
+}
+
+/// How times are shown (`tz`).
+pub fn time_zone_choices() -> Vec<Choice> {
+    use crate::display::TimeZone;
+    vec![choice(TimeZone::Utc.as_str(), "UTC"), choice(TimeZone::Local.as_str(), "Local time")]
+}
+
+/// How often a relative view reloads (`refresh`).
+pub fn refresh_choices() -> Vec<Choice> {
+    use crate::display::Refresh;
+    let label = |refresh: Refresh| match refresh {
+        Refresh::Off => "Off",
+        Refresh::OneMinute => "Every minute",
+        Refresh::FiveMinutes => "Every 5 minutes",
+    };
+    Refresh::ALL.into_iter().map(|refresh| choice(refresh.as_str(), label(refresh))).collect()
 }
 
 /// The statistic menu; percentiles (`p99`, `p99.9`) are accepted besides these.

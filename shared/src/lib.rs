@@ -7,11 +7,14 @@
 //!
 //! Data flows one way: a URL query string becomes a [`View`], a view resolves
 //! into a [`Plan`] (the exact range and period asked of CloudWatch), the source
-//! answers, and [`grid`] turns the answer into the [`api::SeriesResponse`] the
-//! chart draws.
+//! answers, and [`answer::assemble`] turns the answer into the
+//! [`api::SeriesResponse`] the chart draws.
 
+pub mod alarm;
 pub mod annotate;
+pub mod answer;
 pub mod api;
+pub mod breakdown;
 pub mod catalog;
 pub mod dims;
 pub mod display;
@@ -19,11 +22,16 @@ pub mod error;
 pub mod grid;
 pub mod plan;
 pub mod query;
+pub mod rates;
 pub mod stat;
 pub mod summary;
 pub mod time;
 pub mod view;
 
+#[cfg(test)]
+mod testing;
+
+pub use answer::Query;
 pub use catalog::Metric;
 pub use dims::{AvailabilityZone, Dimensions, LoadBalancer, Region, TargetGroup};
 pub use display::{Refresh, TimeZone};

@@ -96,10 +96,38 @@ impl Plan {
         usize::try_from((self.end - self.start) / i64::from(self.period)).unwrap_or(0)
     }
 
+    /// The start of the first bucket that is still partial at `now`, or
+    /// `None` when every bucket of the plan is final.
+    pub fn partial_from(&self, now: i64) -> Option<i64> {
+        let boundary = final_boundary(now, self.period);
+        (boundary < self.end).then(|| boundary.max(self.start))
+    }
+
+    /// How many buckets, from the first, are final at `now`.
+    pub fn final_points(&self, now: i64) -> usize {
+        match self.partial_from(now) {
+            Some(from) => usize::try_from((from - self.start) / i64::from(self.period)).unwrap_or(0),
+            None => self.points(),
+        }
+    }
+
     /// The start of every bucket, in order.
     pub fn timestamps(&self) -> impl Iterator<Item = i64> + '_ {
         (self.start..self.end).step_by(self.period as usize)
     }
+}
+
+/// How long after a bucket ends CloudWatch may still add datapoints to it.
+/// ALB metrics arrive within a few minutes; ten leaves room for late ones.
+/// Before that a bucket is *partial*: drawn as such, left out of detection,
+/// and not kept as final by the proxy's cache.
+pub const SETTLE_SECONDS: i64 = 600;
+
+/// The end of the last bucket of `period` that is final at `now`: every
+/// bucket ending at or before it is final, every later one partial.
+pub fn final_boundary(now: i64, period: u32) -> i64 {
+    let period = i64::from(period);
+    (now - SETTLE_SECONDS).div_euclid(period) * period
 }
 
 /// `from` rounded down and `to` rounded up to multiples of `period` (epoch-based).

@@ -58,6 +58,21 @@ impl Statistic {
     }
 }
 
+// On the wire a statistic is written as AWS writes it (`"Sum"`, `"p99.9"`),
+// and read back with the view's own parser.
+impl serde::Serialize for Statistic {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Statistic {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text).map_err(|err| serde::de::Error::custom(err.message))
+    }
+}
+
 impl fmt::Display for Statistic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -34,7 +34,9 @@ pub struct Worst {
     pub series: String,
 }
 
-/// Summarises series that share one grid (as every series of a response does).
+/// Summarises series that share one grid (as every series of a response
+/// does). The onset is left to the caller, who finds it once per series
+/// (see [`crate::answer`]).
 pub fn summarize(series: &[Series]) -> Summary {
     let buckets = series.first().map_or(0, |s| s.timestamps.len());
     let mut total = 0.0;
@@ -50,17 +52,13 @@ pub fn summarize(series: &[Series]) -> Summary {
     }
     let timestamps = series.first().map(|s| s.timestamps.as_slice()).unwrap_or_default();
     let last_error = with_errors.iter().rposition(|&errors| errors).map(|index| timestamps[index]);
-    let onset = series
-        .iter()
-        .filter_map(|one| crate::annotate::onset(&one.values).map(|(index, _)| one.timestamps[index]))
-        .min();
     Summary {
         total,
         buckets,
         buckets_with_errors: with_errors.iter().filter(|&&e| e).count(),
         worst: worst(series),
         last_error,
-        onset,
+        onset: None,
     }
 }
 
@@ -81,19 +79,10 @@ pub fn worst(series: &[Series]) -> Option<Worst> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Metric;
+    use crate::testing;
 
     fn series(label: &str, values: &[Option<f64>]) -> Series {
-        Series {
-            id: label.to_string(),
-            label: label.to_string(),
-            metric: Metric::TargetTlsNegotiationErrorCount,
-            stat: "Sum".to_string(),
-            dimensions: Default::default(),
-            timestamps: (0..values.len() as i64).map(|i| 1_000 + i * 60).collect(),
-            values: values.to_vec(),
-            per_thousand: None,
-        }
+        testing::series(label, "Sum", values)
     }
 
     #[test]

@@ -55,10 +55,12 @@ pub fn run(sections: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs a command, passing its stderr through, and returns its stdout.
+/// Runs a command, passing its stderr through, and returns its stdout; on
+/// failure its stdout is printed (the figures of a broken guard) first.
 fn captured(command: &mut Command) -> Result<String, String> {
     let out = command.stderr(Stdio::inherit()).output().map_err(|err| format!("cannot run {command:?}: {err}"))?;
     if !out.status.success() {
+        print!("{}", String::from_utf8_lossy(&out.stdout));
         return Err(format!("{command:?} failed ({})", out.status));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())

@@ -7,29 +7,26 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use tlswatch_shared::annotate::{Annotation, AnnotationKind, alarm_periods};
-use tlswatch_shared::api::{Series, SeriesResponse, annotate, keep_top, per_thousand};
+use tlswatch_shared::alarm::{alarm_shading, shows_alarms, threshold_mark};
+use tlswatch_shared::annotate::Annotation;
+use tlswatch_shared::answer::{Answered, assemble, series_id, with_denominators};
+use tlswatch_shared::api::SeriesResponse;
 use tlswatch_shared::display::Format;
-use tlswatch_shared::grid::{blank_outside, fill_grid};
-use tlswatch_shared::summary::summarize;
-use tlswatch_shared::{Dimensions, Fill, Metric, Plan, Region, TimeSpec, View};
+use tlswatch_shared::{Dimensions, Metric, Plan, Query, Region, TimeSpec, View};
 
 use crate::app::AppState;
 use crate::cache::{Answer, RenderedKey};
 use crate::error::ApiError;
-use crate::source::{Alarm, FetchRequest, Fetched, Query};
+use crate::source::{FetchRequest, Fetched};
 
 /// Marks an answer served from the last good one because the source failed.
 pub const STALE_HEADER: &str = "stale";
 
-/// Views with more series than this do not show alarms: one
-/// DescribeAlarmsForMetric call per series.
-const MAX_ALARM_SERIES: usize = 20;
-
 pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     let view = View::from_query(query.as_deref().unwrap_or(""))?;
     let region = state.regions.resolve(view.region.as_ref())?;
-    let plan = Plan::new(&view, (state.clock)())?;
+    let now = (state.clock)();
+    let plan = Plan::new(&view, now)?;
 
     // The error series of every metric, then (for rates) their denominators:
     // all in one request, so in one GetMetricData call.
@@ -39,14 +36,13 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
             if view.needs_discovery() { state.upstream.list(&region, metric).await? } else { Arc::default() };
         errors.extend(view.series(&discovered)?.into_iter().map(|dims| Query { metric, dims }));
     }
-    let mut queries = errors.clone();
-    if view.rate {
-        queries.extend(
-            errors.iter().filter_map(|q| Some(Query { metric: q.metric.denominator()?, dims: q.dims.clone() })),
-        );
-    }
-    let request =
-        FetchRequest { stat: view.stat, period: plan.period, start: plan.start, end: plan.end, series: queries };
+    let request = FetchRequest {
+        stat: view.stat,
+        period: plan.period,
+        start: plan.start,
+        end: plan.end,
+        series: with_denominators(view.rate, &errors),
+    };
     state.limits.check(&request)?;
     let answer = if request.series.is_empty() {
         Answer::Fresh(Arc::new(Fetched::default()))
@@ -55,11 +51,11 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
     };
 
     // A view answered before from this very answer is sent as it was built.
-    let canonical = view.to_query();
     let rendered = match (&answer, view.format) {
         (Answer::Fresh(fetched), Format::Json) => {
-            let (start, end, period) = (plan.start, plan.end, plan.period);
-            Some((RenderedKey { region: region.clone(), view: canonical.clone(), start, end, period }, fetched.clone()))
+            let (start, end, period, partial_from) = (plan.start, plan.end, plan.period, plan.partial_from(now));
+            let key = RenderedKey { region: region.clone(), view: view.to_query(), start, end, period, partial_from };
+            Some((key, fetched.clone()))
         }
         _ => None,
     };
@@ -80,72 +76,15 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
             (answer.fetched.clone(), Some((answer.start, answer.end)))
         }
     };
-    let values_of = |index: usize, fill: Fill| {
-        let datapoints = fetched.datapoints.get(index).cloned().unwrap_or_default();
-        let mut values = fill_grid(&plan, datapoints, fill);
-        if let Some((start, end)) = covered {
-            blank_outside(&plan, &mut values, start, end);
-        }
-        values
-    };
-    let timestamps: Vec<i64> = plan.timestamps().collect();
-    let several_metrics = view.metrics.len() > 1;
-    let series = errors
-        .iter()
-        .enumerate()
-        .map(|(index, query)| Series {
-            id: format!("m{index}"),
-            label: label(query, several_metrics),
-            metric: query.metric,
-            stat: view.stat.to_string(),
-            dimensions: query.dims.to_map(),
-            timestamps: timestamps.clone(),
-            values: values_of(index, view.fill),
-            per_thousand: None,
-        })
-        .collect::<Vec<_>>();
-
-    // The summary covers every error series; a breakdown draws its top ones.
-    let summary = summarize(&series);
-    let (mut series, ranking) = match view.by {
-        Some(_) => keep_top(series, view.top as usize),
-        None => (series, Vec::new()),
-    };
-    let mut annotations = annotate(&series, plan.period);
-    if !errors.is_empty() && errors.len() <= MAX_ALARM_SERIES && view.by.is_none() && !several_metrics {
-        let dims: Vec<_> = errors.iter().map(|q| q.dims.clone()).collect();
-        annotations.extend(alarm_marks(&state, &region, view.metric(), &series, &dims, &plan, &mut warnings).await);
-    }
-    if view.rate {
-        let rates = rate_series(&series, &errors, |index| values_of(errors.len() + index, Fill::None));
-        if rates.iter().any(|rate| rate.metric == Metric::TargetTlsNegotiationErrorCount) {
-            warnings.push(
-                "target-side rates are an approximation: errors per 1,000 requests, and a connection can carry \
-                 many requests"
-                    .to_string(),
-            );
-        }
-        series.extend(rates);
-    }
     warnings.extend(fetched.warnings.iter().cloned());
-    if view.needs_discovery() && errors.is_empty() {
-        let names: Vec<&str> = view.metrics.iter().map(|m| m.as_str()).collect();
-        warnings.push(format!(
-            "nothing reported {} in the last two weeks; name a load balancer with lb= to look further back",
-            names.join(" or ")
-        ));
-    }
-    let body = SeriesResponse {
-        view: canonical,
-        start: plan.start,
-        end: plan.end,
-        period: plan.period,
-        summary,
-        annotations,
-        ranking,
-        series,
-        warnings,
+    let alarms = if shows_alarms(&view, errors.len()) {
+        alarm_marks(&state, &region, view.metric(), &errors, &plan, &mut warnings).await
+    } else {
+        Vec::new()
     };
+    let answered = Answered { datapoints: &fetched.datapoints, covered, alarms, warnings };
+    let body = assemble(&view, &plan, now, &errors, answered);
+
     let mut response = match (rendered, view.format) {
         (Some((key, fetched)), _) => {
             let body = Bytes::from(serde_json::to_vec(&body).map_err(|err| ApiError::Internal(err.to_string()))?);
@@ -165,93 +104,36 @@ fn json_response(body: Bytes) -> Response {
     ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
-/// A series' label: its dimensions' names, and the side when both are shown.
-fn label(query: &Query, several_metrics: bool) -> String {
-    let side = match query.metric {
-        Metric::ClientTlsNegotiationErrorCount => "client",
-        _ => "target",
-    };
-    if several_metrics { format!("{side} · {}", query.dims.label()) } else { query.dims.label() }
-}
-
-/// Rates of the drawn error series (not of "others"): errors per 1,000 of the
-/// denominator fetched for the same series, whose values `denominator(i)`
-/// gives for error query `i`.
-fn rate_series(drawn: &[Series], errors: &[Query], denominator: impl Fn(usize) -> Vec<Option<f64>>) -> Vec<Series> {
-    drawn
-        .iter()
-        .filter_map(|one| {
-            let index: usize = one.id.strip_prefix('m')?.parse().ok()?;
-            let of = errors.get(index)?.metric.denominator()?;
-            let what = if of == Metric::RequestCount { "requests" } else { "new connections" };
-            Some(Series {
-                id: format!("r{index}"),
-                label: format!("{} per 1,000 {what}", one.label),
-                values: per_thousand(&one.values, &denominator(index)),
-                per_thousand: Some(of),
-                ..one.clone()
-            })
-        })
-        .collect()
-}
-
-/// The alarms of the drawn series: their thresholds, then the periods they
+/// The alarms of the error series: their thresholds, then the periods they
 /// spent in ALARM. What cannot be read becomes a warning, never a failed view.
 async fn alarm_marks(
     state: &AppState,
     region: &Region,
     metric: Metric,
-    series: &[Series],
-    dims: &[Dimensions],
+    errors: &[Query],
     plan: &Plan,
     warnings: &mut Vec<String>,
 ) -> Vec<Annotation> {
-    let alarms = match state.upstream.alarms(region, metric, dims).await {
+    let dims: Vec<Dimensions> = errors.iter().map(|q| q.dims.clone()).collect();
+    let alarms = match state.upstream.alarms(region, metric, &dims).await {
         Ok(alarms) => alarms,
         Err(err) => {
             warnings.push(format!("alarms not shown: {err}"));
             return Vec::new();
         }
     };
-    let mut marks = alarm_annotations(series, &alarms);
-    for (one, alarms) in series.iter().zip(alarms.iter()) {
+    let mut marks = Vec::new();
+    for (index, alarms) in alarms.iter().enumerate() {
+        let id = series_id(index);
         for alarm in alarms {
+            marks.push(threshold_mark(&id, alarm));
             match state.upstream.alarm_history(region, &alarm.name, plan.start, plan.end).await {
-                Ok(history) => {
-                    let periods = alarm_periods(&history, alarm.state == "ALARM", plan.start, plan.end);
-                    marks.extend(periods.into_iter().map(|(t, t_end)| Annotation {
-                        kind: AnnotationKind::Alarm,
-                        series: one.id.clone(),
-                        t,
-                        t_end: Some(t_end),
-                        value: alarm.threshold,
-                        text: format!("alarm {} in ALARM", alarm.name),
-                    }));
-                }
+                Ok(history) => marks.extend(alarm_shading(&id, alarm, &history, plan.start, plan.end)),
                 Err(err) => warnings.push(format!("ALARM periods of {} not shaded: {err}", alarm.name)),
             }
         }
     }
     marks
-}
-
-/// Alarms as annotations: a threshold (no `t_end`: it spans the chart),
-/// named with the state.
-fn alarm_annotations(series: &[Series], alarms: &[Vec<Alarm>]) -> Vec<Annotation> {
-    series
-        .iter()
-        .zip(alarms)
-        .flat_map(|(one, alarms)| {
-            alarms.iter().map(|alarm| Annotation {
-                kind: AnnotationKind::Alarm,
-                series: one.id.clone(),
-                t: 0,
-                t_end: None,
-                value: alarm.threshold,
-                text: format!("alarm {} ({}): {} {}", alarm.name, alarm.state, alarm.comparison, alarm.threshold),
-            })
-        })
-        .collect()
 }
 
 /// The series as CSV: a `time` column (ISO 8601, UTC) and one column per

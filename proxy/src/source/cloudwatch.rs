@@ -15,11 +15,10 @@ use aws_sdk_cloudwatch::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatch::types::{self as cw, ScanBy, StatusCode};
 use aws_smithy_types::DateTime;
 use aws_smithy_types::error::display::DisplayErrorContext;
-use tlswatch_shared::annotate::Transition;
 use tlswatch_shared::catalog::{MAX_QUERIES_PER_CALL, NAMESPACE};
 use tlswatch_shared::{Dimensions, Metric, Region};
 
-use super::{Alarm, FetchRequest, Fetched, MetricSource, Query, SourceError};
+use super::{Alarm, AlarmState, FetchRequest, Fetched, MetricSource, Query, SourceError, Transition};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -212,7 +211,7 @@ impl CloudWatchSource {
                     name: alarm.alarm_name()?.to_string(),
                     threshold: alarm.threshold()?,
                     comparison: alarm.comparison_operator().map(|c| c.as_str().to_string()).unwrap_or_default(),
-                    state: alarm.state_value().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    state: AlarmState::parse(alarm.state_value()?.as_str())?,
                 })
             })
             .collect())

@@ -12,10 +12,9 @@
 //! alone, so the same view gives the same numbers for the life of the process.
 
 use async_trait::async_trait;
-use tlswatch_shared::annotate::Transition;
 use tlswatch_shared::{AvailabilityZone, Dimensions, LoadBalancer, Metric, Region, Statistic, TargetGroup};
 
-use super::{Alarm, FetchRequest, Fetched, MetricSource, SourceError};
+use super::{Alarm, AlarmState, FetchRequest, Fetched, MetricSource, SourceError, Transition};
 
 /// How a target group's errors behave over time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,7 +278,7 @@ impl MetricSource for DemoSource {
                 && dims.target_group.as_ref().is_some_and(|tg| tg.as_str() == target_groups[0].0)
                 && dims.availability_zone.is_none()
         };
-        let state = if (self.clock)() >= self.onset { "ALARM" } else { "OK" };
+        let state = if (self.clock)() >= self.onset { AlarmState::Alarm } else { AlarmState::Ok };
         Ok(series
             .iter()
             .map(|dims| {
@@ -288,7 +287,7 @@ impl MetricSource for DemoSource {
                         name: "checkout-tls TLS handshakes failing".to_string(),
                         threshold: 50.0,
                         comparison: "GreaterThanThreshold".to_string(),
-                        state: state.to_string(),
+                        state,
                     }]
                 } else {
                     Vec::new()

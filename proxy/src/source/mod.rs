@@ -1,7 +1,8 @@
 //! Where metric data comes from: CloudWatch, or the built-in demo.
 
 use async_trait::async_trait;
-use tlswatch_shared::annotate::Transition;
+pub use tlswatch_shared::Query;
+pub use tlswatch_shared::alarm::{Alarm, AlarmState, Transition};
 use tlswatch_shared::{Dimensions, ErrorCode, Metric, Region, Statistic};
 
 pub mod cloudwatch;
@@ -18,13 +19,6 @@ pub struct FetchRequest {
     /// Epoch seconds (exclusive), a multiple of `period`.
     pub end: i64,
     pub series: Vec<Query>,
-}
-
-/// One series asked of a source.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Query {
-    pub metric: Metric,
-    pub dims: Dimensions,
 }
 
 /// The answer to a [`FetchRequest`]: the datapoints of each series, in the
@@ -68,17 +62,6 @@ pub trait MetricSource: Send + Sync {
         start: i64,
         end: i64,
     ) -> Result<Vec<Transition>, SourceError>;
-}
-
-/// A CloudWatch alarm on a series.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Alarm {
-    pub name: String,
-    pub threshold: f64,
-    /// As CloudWatch writes it, e.g. `GreaterThanThreshold`.
-    pub comparison: String,
-    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
-    pub state: String,
 }
 
 /// Why a source could not answer, worded for the user.

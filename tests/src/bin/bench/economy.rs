@@ -7,11 +7,8 @@ use std::time::Duration;
 
 use axum::body::Body;
 use http_body_util::BodyExt;
-use tlswatch::app::{AppState, Regions, router};
-use tlswatch::auth::Auth;
-use tlswatch::cache::{CacheConfig, Upstream};
-use tlswatch::limits::Limits;
-use tlswatch::metrics::Metrics;
+use tlswatch::app::{AppState, router};
+use tlswatch::config::{Config, Regions};
 use tlswatch::source::cloudwatch::{CallPolicy, CloudWatchSource};
 use tlswatch_shared::Region;
 use tlswatch_tests::upstream::{DataCall, TestUpstream};
@@ -95,19 +92,12 @@ async fn refreshed_for_an_hour() -> Vec<String> {
     fleet::put(&moto, &series, hour_start - 25 * 3_600, hour_start + 3_600, 60, 2).await;
     let upstream = TestUpstream::start(&moto.endpoint).await;
     let region = Region::parse(REGION).expect("a region");
-    let source = CloudWatchSource::new(std::slice::from_ref(&region), Some(&upstream.endpoint), CallPolicy::default());
-    let metrics = Arc::new(Metrics::default());
-    let cache = CacheConfig { max_bytes: 64 << 20, max_upstream_calls: 8, fresh_ttl: Duration::from_millis(1) };
-    let app = router(AppState {
-        upstream: Upstream::new(Arc::new(source.await), cache, metrics.clone(), simulated_clock),
-        regions: Regions { default: region.clone(), allowed: vec![region] },
-        frontend: None,
-        clock: simulated_clock,
-        auth: Auth::open(),
-        limits: Limits::default(),
-        rate_limit: None,
-        metrics,
-    });
+    let source =
+        CloudWatchSource::new(std::slice::from_ref(&region), Some(&upstream.endpoint), CallPolicy::default()).await;
+    // Answers expire between refreshes, as they do after a real minute.
+    let mut config = Config { regions: Regions::single(region), clock: simulated_clock, ..Config::default() };
+    config.cache.fresh_ttl = Duration::from_millis(1);
+    let app = router(AppState::new(config, Arc::new(source)));
     let uri = format!("/api/v1/series?lb={}&period=300&from=now-24h", fleet::load_balancer(0));
     let refreshes = 61;
     let mut buckets_per_view = 0;

@@ -51,4 +51,8 @@ fn main() {
     });
     report.note(&format!("The measurements took {:.0} s.", started.elapsed().as_secs_f64()));
     print!("{}", report.markdown());
+    if !report.broken().is_empty() {
+        eprintln!("bench: {} guard(s) broken:\n- {}", report.broken().len(), report.broken().join("\n- "));
+        std::process::exit(1);
+    }
 }

@@ -4,11 +4,27 @@ use std::time::Duration;
 
 pub struct Report {
     sections: Vec<String>,
+    /// Guards that did not hold, in words with their figures.
+    broken: Vec<String>,
 }
 
 impl Report {
     pub fn new() -> Self {
-        Self { sections: Vec::new() }
+        Self { sections: Vec::new(), broken: Vec::new() }
+    }
+
+    /// A limit the project keeps: recorded when `holds` is false, so the
+    /// bench fails after printing the whole report.
+    pub fn guard(&mut self, holds: bool, what: String) {
+        if !holds {
+            eprintln!("bench: guard broken: {what}");
+            self.broken.push(what);
+        }
+    }
+
+    /// The guards that did not hold.
+    pub fn broken(&self) -> &[String] {
+        &self.broken
     }
 
     /// A section: a heading, what was measured, and a table.
@@ -63,4 +79,9 @@ pub fn ms(duration: Duration) -> String {
 
 pub fn kb(bytes: u64) -> String {
     format!("{:.1} KB", bytes as f64 / 1_000.0)
+}
+
+/// Bytes in KiB (1,024 bytes), as page weight is counted.
+pub fn kib(bytes: u64) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1_024.0)
 }

@@ -1,0 +1,92 @@
+//! What a running tlswatch is configured with, and every default in one
+//! place: the command line (`main.rs`) starts from [`Config::default`] for
+//! its defaults, and so do the tests and the bench.
+
+use std::path::PathBuf;
+
+use tlswatch_shared::{ErrorCode, Region, ViewError};
+
+use crate::auth::Auth;
+use crate::cache::{CacheConfig, FRESH_TTL};
+use crate::limits::Limits;
+use crate::source::cloudwatch::CallPolicy;
+
+/// Everything but the metric source, which is built from it.
+pub struct Config {
+    pub regions: Regions,
+    /// The built frontend (`dist/`), if there is one.
+    pub frontend: Option<PathBuf>,
+    pub cache: CacheConfig,
+    pub limits: Limits,
+    /// Requests per minute per client address; 0 turns the limit off.
+    pub rate_limit_per_minute: u32,
+    /// Timeouts and retries of CloudWatch calls.
+    pub call_policy: CallPolicy,
+    pub auth: Auth,
+    /// The current time in epoch seconds; a function so tests can set it.
+    pub clock: fn() -> i64,
+}
+
+/// Cached answers get 64 MiB unless told otherwise: about a thousand
+/// day-long views of ten series at one-minute buckets.
+pub const DEFAULT_CACHE_MIB: u64 = 64;
+/// Concurrent CloudWatch calls: CloudWatch's own limits are per second and
+/// generous, and eight keeps a burst of cold views from queueing long.
+pub const DEFAULT_MAX_UPSTREAM_CALLS: usize = 8;
+/// Requests a minute per client: a dashboard refreshing every minute with
+/// its pickers makes a handful; 600 leaves room for scripts.
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 600;
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            regions: Regions::single(Region::parse("us-east-1").expect("a valid region")),
+            frontend: None,
+            cache: CacheConfig {
+                max_bytes: DEFAULT_CACHE_MIB << 20,
+                max_upstream_calls: DEFAULT_MAX_UPSTREAM_CALLS,
+                fresh_ttl: FRESH_TTL,
+            },
+            limits: Limits::default(),
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            call_policy: CallPolicy::default(),
+            auth: Auth::open(),
+            clock: system_clock,
+        }
+    }
+}
+
+/// The regions the proxy answers for; the first is the default.
+#[derive(Debug, Clone)]
+pub struct Regions {
+    pub default: Region,
+    pub allowed: Vec<Region>,
+}
+
+impl Regions {
+    /// Only `region`.
+    pub fn single(region: Region) -> Self {
+        Self { default: region.clone(), allowed: vec![region] }
+    }
+
+    /// The region a request asks for, if the proxy is configured for it.
+    pub fn resolve(&self, asked: Option<&Region>) -> Result<Region, ViewError> {
+        let Some(asked) = asked else {
+            return Ok(self.default.clone());
+        };
+        if self.allowed.contains(asked) {
+            return Ok(asked.clone());
+        }
+        let allowed: Vec<&str> = self.allowed.iter().map(Region::as_str).collect();
+        Err(ViewError::new(
+            ErrorCode::InvalidParameter,
+            "region",
+            format!("`region`: {asked} is not served by this proxy; configured regions: {}", allowed.join(", ")),
+        ))
+    }
+}
+
+/// The current time from the system clock, in epoch seconds.
+pub fn system_clock() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
+}

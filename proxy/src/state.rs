@@ -1,0 +1,42 @@
+//! What every handler can reach, built once from the [`Config`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::auth::Auth;
+use crate::cache::Upstream;
+use crate::config::{Config, Regions};
+use crate::limits::{Limits, RateLimit};
+use crate::metrics::Metrics;
+use crate::source::MetricSource;
+
+/// The state shared by every handler and middleware.
+pub struct AppState {
+    pub upstream: Upstream,
+    pub regions: Regions,
+    /// The built frontend (`dist/`), if there is one.
+    pub frontend: Option<PathBuf>,
+    /// The current time in epoch seconds; a function so tests can set it.
+    pub clock: fn() -> i64,
+    pub auth: Auth,
+    pub limits: Limits,
+    pub rate_limit: Option<RateLimit>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// The state of a proxy configured as `config`, reading from `source`.
+    pub fn new(config: Config, source: Arc<dyn MetricSource>) -> Self {
+        let metrics = Arc::new(Metrics::default());
+        Self {
+            upstream: Upstream::new(source, config.cache, metrics.clone(), config.clock),
+            regions: config.regions,
+            frontend: config.frontend,
+            clock: config.clock,
+            auth: config.auth,
+            limits: config.limits,
+            rate_limit: RateLimit::per_minute(config.rate_limit_per_minute),
+            metrics,
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! A `now-24h` view refreshed as time moves, against moto: the case the kept
+//! final buckets exist for. The proxy's router runs in-process on a
+//! simulated clock (as in the bench), reading CloudWatch through the SDK at
+//! a counting upstream in front of moto.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+use aws_smithy_types::DateTime;
+use axum::body::Body;
+use http_body_util::BodyExt;
+use tlswatch::app::{AppState, router};
+use tlswatch::config::{Config, Regions};
+use tlswatch::source::cloudwatch::{CallPolicy, CloudWatchSource};
+use tlswatch_shared::Region;
+use tlswatch_shared::plan::final_boundary;
+use tlswatch_tests::upstream::TestUpstream;
+use tlswatch_tests::{Moto, REGION, now};
+use tower::ServiceExt;
+
+const LB: &str = "app/edge-alb/50dc6c495c0c9188";
+const PERIOD: i64 = 300;
+
+static SIMULATED_NOW: AtomicI64 = AtomicI64::new(0);
+
+fn simulated_clock() -> i64 {
+    SIMULATED_NOW.load(Ordering::SeqCst)
+}
+
+/// The errors put at minute `t`: a pattern that differs bucket to bucket.
+fn errors_at(t: i64) -> f64 {
+    ((t / 60) % 7 + 1) as f64
+}
+
+async fn put_every_minute(moto: &Moto, from: i64, to: i64) {
+    let client = moto.client().await;
+    let minutes: Vec<i64> = (from..to).step_by(60).collect();
+    for chunk in minutes.chunks(500) {
+        let data = chunk.iter().map(|&t| {
+            MetricDatum::builder()
+                .metric_name("TargetTLSNegotiationErrorCount")
+                .dimensions(Dimension::builder().name("LoadBalancer").value(LB).build())
+                .timestamp(DateTime::from_secs(t))
+                .value(errors_at(t))
+                .build()
+        });
+        let put = client.put_metric_data().namespace("AWS/ApplicationELB").set_metric_data(Some(data.collect()));
+        put.send().await.expect("moto takes the test data");
+    }
+}
+
+#[test]
+fn a_relative_view_refreshed_as_time_moves_asks_only_for_buckets_that_may_change() {
+    // The in-process proxy reads its AWS credentials from the environment,
+    // as the binary does; set before any thread exists.
+    // SAFETY: the test runs in its own process (nextest) and no thread runs yet.
+    unsafe {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    runtime.block_on(refresh_as_time_moves());
+}
+
+async fn refresh_as_time_moves() {
+    let moto = Moto::start();
+    let first_now = (now() / PERIOD) * PERIOD - 3_600 + 90;
+    // Data up to past the end of the last view (its last bucket ends after its "now").
+    put_every_minute(&moto, first_now - 26 * 3_600, first_now + 3_600 + 600).await;
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let region = Region::parse(REGION).expect("a region");
+    let source =
+        CloudWatchSource::new(std::slice::from_ref(&region), Some(&upstream.endpoint), CallPolicy::default()).await;
+    let mut config = Config { regions: Regions::single(region), clock: simulated_clock, ..Config::default() };
+    // Answers expire between refreshes, as they do after a real minute.
+    config.cache.fresh_ttl = Duration::from_millis(1);
+    let app = router(AppState::new(config, Arc::new(source)));
+    let uri = format!("/api/v1/series?lb={LB}&period={PERIOD}&from=now-24h");
+
+    let mut previous_boundary = None;
+    for step in 0..13 {
+        let now = first_now + step * 300;
+        SIMULATED_NOW.store(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let request = axum::http::Request::get(&uri).body(Body::empty()).expect("a request");
+        let response = app.clone().oneshot(request).await.expect("an answer");
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value =
+            serde_json::from_slice(&response.into_body().collect().await.expect("a body").to_bytes()).expect("JSON");
+
+        // Every bucket holds exactly what was put in it, kept or fetched.
+        let (start, end) = (body["start"].as_i64().expect("a start"), body["end"].as_i64().expect("an end"));
+        let values = body["series"][0]["values"].as_array().expect("values");
+        assert_eq!(values.len() as i64, (end - start) / PERIOD, "step {step}");
+        for (index, value) in values.iter().enumerate() {
+            let bucket = start + index as i64 * PERIOD;
+            let expected: f64 = (bucket..bucket + PERIOD).step_by(60).map(errors_at).sum();
+            assert_eq!(value.as_f64(), Some(expected), "step {step}, bucket {bucket}");
+        }
+        let boundary = final_boundary(now, PERIOD as u32);
+        assert_eq!(body["partial_from"], boundary, "step {step}");
+
+        // The first request asks for the whole day; each refresh only from
+        // the first bucket that was not final at the previous one.
+        let calls = upstream.data_calls();
+        assert_eq!(calls.len(), step as usize + 1, "one call per refresh: {calls:?}");
+        let call = calls.last().expect("a call");
+        assert_eq!(call.end, end);
+        match previous_boundary {
+            None => assert_eq!(call.start, start, "the first request asks for everything"),
+            Some(kept_until) => assert_eq!(call.start, kept_until, "step {step}: only what may have changed"),
+        }
+        previous_boundary = Some(boundary);
+    }
+}
