@@ -6,10 +6,11 @@
 
 use divan::{Bencher, black_box};
 use tlswatch_shared::annotate::{onset, spikes};
-use tlswatch_shared::api::{Series, annotate};
+use tlswatch_shared::answer::{Answered, assemble};
+use tlswatch_shared::api::Series;
 use tlswatch_shared::grid::fill_grid;
 use tlswatch_shared::summary::summarize;
-use tlswatch_shared::{Fill, Metric, Plan, View};
+use tlswatch_shared::{Dimensions, Fill, Metric, Plan, Query, View};
 
 fn main() {
     divan::main();
@@ -89,9 +90,18 @@ fn summary_100800(bencher: Bencher) {
     bencher.bench(|| summarize(black_box(&series)));
 }
 
-/// Spikes and onset of every series, as an answer carries them.
+/// The whole answer of one series, as the API sends it: grid, summary,
+/// onset (once) and spikes.
 #[divan::bench]
-fn annotate_100800(bencher: Bencher) {
-    let series = [series()];
-    bencher.bench(|| annotate(black_box(&series), PERIOD));
+fn assemble_100800(bencher: Bencher) {
+    let view = View::from_query("lb=app/payments-alb/3e9c1f0a7b2d4c68&period=60").expect("a valid view");
+    let dims = Dimensions::from_pairs([("LoadBalancer", "app/payments-alb/3e9c1f0a7b2d4c68")]).expect("dimensions");
+    let errors = [Query { metric: Metric::TargetTlsNegotiationErrorCount, dims }];
+    let datapoints = [datapoints()];
+    // Every bucket final, as in a range that ended long ago.
+    let now = plan().end + 86_400;
+    bencher.bench(|| {
+        let answered = Answered { datapoints: &datapoints, ..Answered::default() };
+        assemble(black_box(&view), &plan(), now, &errors, answered)
+    });
 }
