@@ -12,6 +12,11 @@ const TRUNK_VERSION: &str = "0.21.14";
 const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
 const MOTO_VERSION: &str = "5.2.5";
 
+/// Debian's Chromium and ChromeDriver, where their packages install them;
+/// the browser tests are pointed here (`TLSWATCH_CHROMIUM`, `TLSWATCH_CHROMEDRIVER`).
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
 /// What building the frontend needs.
 pub fn build_tools() -> Result<(), String> {
     wasm_target()?;
@@ -30,7 +35,7 @@ pub fn test_tools() -> Result<(), String> {
 /// Debian's Chromium and its WebDriver, for the browser tests and screenshots.
 pub fn browser() -> Result<(), String> {
     let present = |path: &str| Path::new(path).is_file();
-    if present("/usr/bin/chromium") && present("/usr/bin/chromedriver") {
+    if present(CHROMIUM) && present(CHROMEDRIVER) {
         return Ok(());
     }
     eprintln!("xtask: installing chromium and chromium-driver");

@@ -76,16 +76,14 @@ pub fn test() -> Result<(), String> {
     run_command(cargo().arg("build").args(NATIVE_PACKAGES).arg("--bins"))?;
     // nextest runs each test in its own process (each black-box test owns its
     // moto and tlswatch processes) and ends with one summary line.
-    run_command(cargo().args([
-        "nextest",
-        "run",
-        "--workspace",
-        "--exclude",
-        "tlswatch-frontend",
-        "--no-fail-fast",
-        "--status-level",
-        "fail",
-    ]))
+    run_command(
+        cargo()
+            .args(["nextest", "run"])
+            .args(NATIVE_PACKAGES)
+            .args(["--no-fail-fast", "--status-level", "fail"])
+            .env("TLSWATCH_CHROMIUM", setup::CHROMIUM)
+            .env("TLSWATCH_CHROMEDRIVER", setup::CHROMEDRIVER),
+    )
 }
 
 pub fn dist() -> Result<(), String> {
@@ -105,16 +103,7 @@ pub fn lint() -> Result<(), String> {
 /// rustfmt, clippy (native and wasm) and rustdoc, all warnings as errors.
 fn check_style() -> Result<(), String> {
     run_command(cargo().args(["fmt", "--all", "--check"]))?;
-    run_command(cargo().args([
-        "clippy",
-        "--workspace",
-        "--exclude",
-        "tlswatch-frontend",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    run_command(cargo().arg("clippy").args(NATIVE_PACKAGES).args(["--all-targets", "--", "-D", "warnings"]))?;
     run_command(cargo().args([
         "clippy",
         "--package",
@@ -125,11 +114,7 @@ fn check_style() -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
-    run_command(
-        cargo()
-            .args(["doc", "--workspace", "--exclude", "tlswatch-frontend", "--no-deps"])
-            .env("RUSTDOCFLAGS", "-D warnings"),
-    )
+    run_command(cargo().arg("doc").args(NATIVE_PACKAGES).arg("--no-deps").env("RUSTDOCFLAGS", "-D warnings"))
 }
 
 /// The view the README's screenshot shows: the demo's failing target group
@@ -144,16 +129,23 @@ pub fn screenshot() -> Result<(), String> {
     run_command(cargo().arg("build").args(NATIVE_PACKAGES).arg("--bins"))?;
     let dist = project_root().join("dist");
     let mut server = Command::new(target_dir().join("debug/tlswatch"))
-        .args(["--source", "demo", "--listen", "127.0.0.1:18080", "--dist"])
+        .args(["--source", "demo", "--listen", "127.0.0.1:0", "--dist"])
         .arg(&dist)
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .spawn()
         .map_err(|err| format!("cannot start tlswatch: {err}"))?;
-    std::thread::sleep(std::time::Duration::from_secs(1));
+    let address = match listening_address(&mut server) {
+        Ok(address) => address,
+        Err(err) => {
+            let _ = server.kill();
+            let _ = server.wait();
+            return Err(err);
+        }
+    };
     let profile = std::env::temp_dir().join(format!("tlswatch-screenshot-{}", std::process::id()));
     let output = project_root().join("docs/screenshot.png");
     let result = run_command(
-        Command::new("/usr/bin/chromium")
+        Command::new(setup::CHROMIUM)
             .args([
                 "--headless=new",
                 "--no-sandbox",
@@ -168,7 +160,7 @@ pub fn screenshot() -> Result<(), String> {
             ])
             .arg(format!("--user-data-dir={}", profile.display()))
             .arg(format!("--screenshot={}", output.display()))
-            .arg(format!("http://127.0.0.1:18080/?{SCREENSHOT_VIEW}")),
+            .arg(format!("{address}/?{SCREENSHOT_VIEW}")),
     );
     let _ = server.kill();
     let _ = server.wait();
@@ -176,4 +168,20 @@ pub fn screenshot() -> Result<(), String> {
     result?;
     eprintln!("xtask: wrote {}", output.display());
     Ok(())
+}
+
+/// The address a starting tlswatch reports (`listening on http://ADDR`),
+/// read from its log; the rest of the log is drained so it never blocks.
+fn listening_address(server: &mut std::process::Child) -> Result<String, String> {
+    use std::io::{BufRead, BufReader};
+    let stdout = server.stdout.take().ok_or("tlswatch's log is not piped")?;
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(address) = line.split("listening on ").nth(1).and_then(|rest| rest.split_whitespace().next()) {
+                let _ = sender.send(address.to_string());
+            }
+        }
+    });
+    receiver.recv_timeout(std::time::Duration::from_secs(30)).map_err(|_| "tlswatch did not start listening".into())
 }
