@@ -23,6 +23,7 @@ pub mod grid;
 pub mod plan;
 pub mod query;
 pub mod rates;
+pub mod review;
 pub mod stat;
 pub mod summary;
 pub mod time;
