@@ -31,7 +31,9 @@ fn workspace_root() -> PathBuf {
     PathBuf::from(manifest_dir).parent().expect("tests/ has a parent").to_path_buf()
 }
 
-pub(crate) fn free_port() -> u16 {
+/// A loopback port that was free when asked, for a child that cannot say
+/// which port it took; another process may take it before the child does.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("a free port").port()
 }
 
@@ -52,23 +54,50 @@ pub struct Moto {
 }
 
 impl Moto {
+    /// Starts moto on a port it picks itself (port 0) and reads the port
+    /// from what it prints, so no other process can take the port between
+    /// choosing and binding it.
     pub fn start() -> Self {
         let program = std::env::var_os("TLSWATCH_MOTO_SERVER")
             .map(PathBuf::from)
             .unwrap_or_else(|| workspace_root().join(".tools/venv/bin/moto_server"));
         assert!(program.is_file(), "{} is missing: run `cargo xtask test`, which installs it", program.display());
-        let port = free_port();
-        let child = Command::new(&program)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let mut child = Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", "0"])
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
+        let (sender, receiver) = mpsc::channel();
+        // werkzeug announces the address on one stream and logs requests on
+        // it: both are read for the life of the process.
+        read_lines_for_address(child.stdout.take().expect("stdout is piped"), sender.clone(), "Running on ");
+        read_lines_for_address(child.stderr.take().expect("stderr is piped"), sender, "Running on ");
         let child = Reaped(child);
-        wait_for_port(port, "moto");
+        let url = receiver.recv_timeout(START_TIMEOUT).expect("moto did not report its address");
+        let port = url.rsplit(':').next().and_then(|port| port.trim_end_matches('/').parse::<u16>().ok());
+        let port = port.unwrap_or_else(|| panic!("moto reported no port: {url}"));
+        assert_ne!(port, 0, "moto reported the port it was asked for, not the one it took");
         Self { _child: child, endpoint: format!("http://127.0.0.1:{port}") }
     }
+}
+
+/// Reads `stream` line by line until it closes, sending the first word after
+/// `marker` (an address) on `sender`.
+fn read_lines_for_address(
+    stream: impl std::io::Read + Send + 'static,
+    sender: mpsc::Sender<String>,
+    marker: &'static str,
+) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split(marker).nth(1) {
+                let address = rest.split_whitespace().next().unwrap_or_default().to_string();
+                let _ = sender.send(address);
+            }
+        }
+    });
 }
 
 /// Waits until something listens on the loopback `port`.
@@ -82,12 +111,18 @@ pub(crate) fn wait_for_port(port: u16, what: &str) {
 }
 
 impl Moto {
-    /// An SDK client for putting test data, with request compression off
-    /// (moto's server cannot read compressed bodies).
+    /// An SDK client for putting test data in [`REGION`].
     pub async fn client(&self) -> Client {
+        self.client_in(REGION).await
+    }
+
+    /// An SDK client for putting test data in `region` (moto keeps each
+    /// region's data apart), with request compression off (moto's server
+    /// cannot read compressed bodies).
+    pub async fn client_in(&self, region: &str) -> Client {
         let config = aws_sdk_cloudwatch::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(REGION))
+            .region(Region::new(region.to_string()))
             .credentials_provider(Credentials::new("testing", "testing", None, None, "tlswatch-tests"))
             .endpoint_url(&self.endpoint)
             .disable_request_compression(true)
@@ -124,14 +159,7 @@ impl Tlswatch {
         let child = Reaped(child);
         let (sender, receiver) = mpsc::channel();
         // Keep reading the log for the life of the process so it never blocks on a full pipe.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on ").nth(1) {
-                    let url = rest.split_whitespace().next().unwrap_or_default().to_string();
-                    let _ = sender.send(url);
-                }
-            }
-        });
+        read_lines_for_address(stdout, sender, "listening on ");
         let url = receiver.recv_timeout(START_TIMEOUT).expect("tlswatch did not report its address");
         Self { _child: child, url }
     }
@@ -205,6 +233,48 @@ impl Tlswatch {
     }
 }
 
+impl Tlswatch {
+    /// GETs `path_and_query` and returns the whole response, for its headers.
+    pub async fn response(&self, path_and_query: &str) -> reqwest::Response {
+        reqwest::get(format!("{}{path_and_query}", self.url))
+            .await
+            .map_err(reqwest::Error::without_url)
+            .unwrap_or_else(|err| panic!("{path_and_query:.120}: tlswatch does not answer: {err}"))
+    }
+
+    /// The value of the sample of `name` with exactly `labels` in `/metrics`;
+    /// 0 when there is none yet (a counter appears on its first increment).
+    pub async fn metric(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+        let response = self.response("/metrics").await;
+        assert_eq!(response.status(), 200, "/metrics answers");
+        let text = response.text().await.expect("a body");
+        metric_value(&text, name, labels).unwrap_or(0.0)
+    }
+}
+
+/// The value of the sample `name{labels}` in Prometheus text (labels in
+/// any order), if there is one.
+pub fn metric_value(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let mut wanted: Vec<String> = labels.iter().map(|(key, value)| format!("{key}=\"{value}\"")).collect();
+    wanted.sort();
+    text.lines().filter(|line| !line.starts_with('#')).find_map(|line| {
+        let (sample, value) = line.rsplit_once(' ')?;
+        let (sample_name, sample_labels) = match sample.split_once('{') {
+            Some((sample_name, rest)) => (sample_name, split_labels(rest.strip_suffix('}')?)),
+            None => (sample, Vec::new()),
+        };
+        (sample_name == name && sample_labels == wanted).then(|| value.parse().ok()).flatten()
+    })
+}
+
+/// `a="x",b="y"` as sorted `key="value"` pairs (the exposition escapes
+/// quotes inside values, and tlswatch's label values have no commas).
+fn split_labels(labels: &str) -> Vec<String> {
+    let mut pairs: Vec<String> = labels.split(',').filter(|pair| !pair.is_empty()).map(str::to_string).collect();
+    pairs.sort();
+    pairs
+}
+
 /// Runs `tlswatch` with `args` until it exits (for start-up refusals) and
 /// returns whether it succeeded and what it wrote to stderr.
 pub fn run_to_exit(args: &[&str]) -> (bool, String) {
@@ -264,4 +334,25 @@ pub fn built_frontend() -> PathBuf {
 /// Epoch seconds now.
 pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::metric_value;
+
+    #[test]
+    fn reads_a_sample_by_name_and_exact_labels() {
+        let text = "# TYPE tlswatch_cache_lookups counter\n\
+                    tlswatch_cache_lookups_total{outcome=\"miss\"} 1\n\
+                    tlswatch_cache_lookups_total{outcome=\"coalesced\"} 39\n\
+                    tlswatch_http_requests_total{route=\"/metrics\",status=\"200\"} 2\n\
+                    tlswatch_cloudwatch_metrics_requested_total 520\n";
+        assert_eq!(metric_value(text, "tlswatch_cache_lookups_total", &[("outcome", "coalesced")]), Some(39.0));
+        assert_eq!(metric_value(text, "tlswatch_cache_lookups_total", &[("outcome", "hit")]), None);
+        let labels = [("status", "200"), ("route", "/metrics")];
+        assert_eq!(metric_value(text, "tlswatch_http_requests_total", &labels), Some(2.0));
+        assert_eq!(metric_value(text, "tlswatch_http_requests_total", &labels[..1]), None, "labels must all match");
+        assert_eq!(metric_value(text, "tlswatch_cloudwatch_metrics_requested_total", &[]), Some(520.0));
+        assert_eq!(metric_value(text, "tlswatch_cloudwatch_metrics_requested", &[]), None, "names match whole");
+    }
 }

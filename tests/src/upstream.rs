@@ -1,8 +1,9 @@
 //! A test upstream between tlswatch and moto: it counts the CloudWatch calls
-//! that reach it and, when told to, misbehaves (throttles, fails, answers
-//! garbage or hangs) instead of forwarding.
+//! that reach it, by operation, and, when told to, misbehaves on one
+//! operation (throttles, denies access, fails, answers garbage, hangs or
+//! answers late) instead of forwarding.
 
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,14 +12,20 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
+/// The operation `behave` and `get_metric_data_calls` are about.
+pub const GET_METRIC_DATA: &str = "GetMetricData";
+
 /// What the upstream does with a CloudWatch call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
 pub enum Behaviour {
     /// Forward to moto.
     Forward,
+    /// Forward to moto after this many milliseconds, so that calls overlap.
+    Delay(u64),
     /// Answer CloudWatch's throttling error.
     Throttle,
+    /// Answer CloudWatch's AccessDenied error (HTTP 403).
+    AccessDenied,
     /// Answer 500 InternalFailure.
     Fail,
     /// Answer 200 with a body that is not CloudWatch's.
@@ -45,12 +52,25 @@ impl DataCall {
     }
 }
 
+#[derive(Default)]
+struct Record {
+    /// Behaviour by operation; unlisted operations are forwarded.
+    behaviours: HashMap<String, Behaviour>,
+    /// Calls that reached the upstream, by operation.
+    calls: HashMap<String, usize>,
+    data_calls: Vec<DataCall>,
+}
+
 struct Shared {
     moto: String,
-    behaviour: AtomicU8,
-    get_metric_data: AtomicUsize,
-    data_calls: Mutex<Vec<DataCall>>,
+    record: Mutex<Record>,
     client: reqwest::Client,
+}
+
+impl Shared {
+    fn record(&self) -> std::sync::MutexGuard<'_, Record> {
+        self.record.lock().expect("not poisoned")
+    }
 }
 
 /// A running test upstream.
@@ -63,13 +83,8 @@ pub struct TestUpstream {
 impl TestUpstream {
     /// Starts in front of the moto server at `moto`.
     pub async fn start(moto: &str) -> Self {
-        let shared = Arc::new(Shared {
-            moto: moto.to_string(),
-            behaviour: AtomicU8::new(Behaviour::Forward as u8),
-            get_metric_data: AtomicUsize::new(0),
-            data_calls: Mutex::default(),
-            client: reqwest::Client::new(),
-        });
+        let shared =
+            Arc::new(Shared { moto: moto.to_string(), record: Mutex::default(), client: reqwest::Client::new() });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let endpoint = format!("http://{}", listener.local_addr().expect("an address"));
         let app = axum::Router::new().fallback(handle).with_state(shared.clone());
@@ -79,18 +94,30 @@ impl TestUpstream {
         Self { shared, endpoint, server }
     }
 
+    /// Sets what happens to GetMetricData calls.
     pub fn behave(&self, behaviour: Behaviour) {
-        self.shared.behaviour.store(behaviour as u8, Ordering::SeqCst);
+        self.behave_on(GET_METRIC_DATA, behaviour);
+    }
+
+    /// Sets what happens to calls of `operation` (the awsQuery `Action`,
+    /// e.g. `DescribeAlarmsForMetric`).
+    pub fn behave_on(&self, operation: &str, behaviour: Behaviour) {
+        self.shared.record().behaviours.insert(operation.to_string(), behaviour);
     }
 
     /// GetMetricData calls that reached this upstream.
     pub fn get_metric_data_calls(&self) -> usize {
-        self.shared.get_metric_data.load(Ordering::SeqCst)
+        self.calls(GET_METRIC_DATA)
+    }
+
+    /// Calls of `operation` that reached this upstream.
+    pub fn calls(&self, operation: &str) -> usize {
+        self.shared.record().calls.get(operation).copied().unwrap_or(0)
     }
 
     /// The GetMetricData calls that reached this upstream, in order.
     pub fn data_calls(&self) -> Vec<DataCall> {
-        self.shared.data_calls.lock().expect("not poisoned").clone()
+        self.shared.record().data_calls.clone()
     }
 }
 
@@ -107,17 +134,36 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let is_data_call = String::from_utf8_lossy(&body).contains("Action=GetMetricData");
-    if is_data_call {
-        shared.get_metric_data.fetch_add(1, Ordering::SeqCst);
-        if let Some(call) = data_call(&body) {
-            shared.data_calls.lock().expect("not poisoned").push(call);
+    let operation = operation(&body);
+    let behaviour = {
+        let mut record = shared.record();
+        *record.calls.entry(operation.clone()).or_default() += 1;
+        if operation == GET_METRIC_DATA
+            && let Some(call) = data_call(&body)
+        {
+            record.data_calls.push(call);
         }
+        record.behaviours.get(&operation).copied().unwrap_or(Behaviour::Forward)
+    };
+    match behaviour {
+        Behaviour::Forward => forward(&shared, method, uri, headers, body).await,
+        Behaviour::Delay(milliseconds) => {
+            tokio::time::sleep(Duration::from_millis(milliseconds)).await;
+            forward(&shared, method, uri, headers, body).await
+        }
+        misbehaviour => misbehave(misbehaviour).await,
     }
-    let behaviour = shared.behaviour.load(Ordering::SeqCst);
-    if is_data_call && behaviour != Behaviour::Forward as u8 {
-        return misbehave(behaviour).await;
-    }
+}
+
+/// The awsQuery `Action` of a call body, e.g. `GetMetricData`.
+fn operation(body: &[u8]) -> String {
+    url::form_urlencoded::parse(body)
+        .find(|(key, _)| key == "Action")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
+}
+
+async fn forward(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let mut forward =
         shared.client.request(method, format!("{}{}", shared.moto, uri.path_and_query().map_or("/", |p| p.as_str())));
     for (name, value) in &headers {
@@ -158,23 +204,29 @@ fn data_call(body: &[u8]) -> Option<DataCall> {
     Some(DataCall { start: start?, end: end?, queries })
 }
 
-async fn misbehave(behaviour: u8) -> Response {
-    let error = |status: StatusCode, code: &str| {
-        let body = format!(
-            "<ErrorResponse xmlns=\"http://monitoring.amazonaws.com/doc/2010-08-01/\"><Error><Type>Sender</Type>\
-             <Code>{code}</Code><Message>injected by the test</Message></Error><RequestId>test</RequestId></ErrorResponse>"
-        );
-        (status, [("content-type", "text/xml")], body).into_response()
-    };
+/// CloudWatch's awsQuery error document.
+fn aws_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = format!(
+        "<ErrorResponse xmlns=\"http://monitoring.amazonaws.com/doc/2010-08-01/\"><Error><Type>Sender</Type>\
+         <Code>{code}</Code><Message>{message}</Message></Error><RequestId>test</RequestId></ErrorResponse>"
+    );
+    (status, [("content-type", "text/xml")], body).into_response()
+}
+
+async fn misbehave(behaviour: Behaviour) -> Response {
     match behaviour {
-        b if b == Behaviour::Throttle as u8 => error(StatusCode::BAD_REQUEST, "Throttling"),
-        b if b == Behaviour::Fail as u8 => error(StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure"),
-        b if b == Behaviour::Garbage as u8 => {
-            (StatusCode::OK, [("content-type", "text/xml")], "<html>not CloudWatch").into_response()
-        }
-        _ => {
+        Behaviour::Throttle => aws_error(StatusCode::BAD_REQUEST, "Throttling", "injected by the test"),
+        Behaviour::AccessDenied => aws_error(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "User: arn:aws:iam::123456789012:user/test is not authorized to perform this action",
+        ),
+        Behaviour::Fail => aws_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure", "injected by the test"),
+        Behaviour::Garbage => (StatusCode::OK, [("content-type", "text/xml")], "<html>not CloudWatch").into_response(),
+        Behaviour::Hang => {
             tokio::time::sleep(Duration::from_secs(3_600)).await;
             StatusCode::GATEWAY_TIMEOUT.into_response()
         }
+        Behaviour::Forward | Behaviour::Delay(_) => unreachable!("{behaviour:?} forwards"),
     }
 }
