@@ -34,33 +34,85 @@ fn through(upstream: &TestUpstream, extra: &[&str]) -> Tlswatch {
     Tlswatch::on_endpoint(&upstream.endpoint, extra)
 }
 
+/// The cache outcome counter of `/metrics`.
+async fn lookups(tlswatch: &Tlswatch, outcome: &str) -> f64 {
+    tlswatch.metric("tlswatch_cache_lookups_total", &[("outcome", outcome)]).await
+}
+
+/// A view over the last hour at one-minute buckets with an absolute range:
+/// a relative one would move if a minute turned between requests.
+fn last_hour_view() -> String {
+    let end = now().div_euclid(60) * 60 + 60;
+    format!("/api/v1/series?lb={LB}&period=60&from={}&to={end}", end - 3_600)
+}
+
 #[tokio::test]
-async fn forty_identical_cold_requests_make_one_upstream_call() {
+async fn identical_cold_requests_in_flight_together_share_one_upstream_call() {
+    const REQUESTS: usize = 40;
     let moto = Moto::start();
     put_some_errors(&moto).await;
     let upstream = TestUpstream::start(&moto.endpoint).await;
+    // The call takes long enough that every request arrives while it is in flight.
+    upstream.behave(Behaviour::Delay(1_500));
     let tlswatch = through(&upstream, &[]);
-    // An absolute range: a relative one would move if a minute turned between requests.
-    let end = now().div_euclid(60) * 60 + 60;
-    let path = format!("/api/v1/series?lb={LB}&period=60&from={}&to={end}", end - 3_600);
+    let path = last_hour_view();
 
-    let requests = (0..40).map(|_| tlswatch.get(&path));
-    let answers = futures::future::join_all(requests).await;
+    let answers = futures::future::join_all((0..REQUESTS).map(|_| tlswatch.get(&path))).await;
     assert!(answers.iter().all(|(status, _)| *status == 200), "every request is answered");
     assert!(answers.iter().all(|(_, body)| body == &answers[0].1), "every answer is the same");
     assert_eq!(answers[0].1["summary"]["total"], 9.0, "the data moto holds");
-    assert_eq!(upstream.get_metric_data_calls(), 1, "one GetMetricData call for 40 requests");
+    assert_eq!(upstream.get_metric_data_calls(), 1, "one GetMetricData call for {REQUESTS} requests");
+    assert_eq!(lookups(&tlswatch, "miss").await, 1.0, "one request made the call");
+    assert_eq!(lookups(&tlswatch, "coalesced").await, (REQUESTS - 1) as f64, "the others waited for it");
+    assert_eq!(lookups(&tlswatch, "hit").await, 0.0);
 
     let (status, _) = tlswatch.get(&path).await;
     assert_eq!(status, 200);
     assert_eq!(upstream.get_metric_data_calls(), 1, "a repeat within the TTL is served from the cache");
+    assert_eq!(lookups(&tlswatch, "hit").await, 1.0);
+}
 
+#[tokio::test]
+async fn without_a_cache_every_request_is_an_upstream_call() {
+    let moto = Moto::start();
+    put_some_errors(&moto).await;
+    let upstream = TestUpstream::start(&moto.endpoint).await;
     let uncached = through(&upstream, &["--cache-mib", "0"]);
+    let path = last_hour_view();
     for _ in 0..3 {
         let (status, body) = uncached.get(&path).await;
-        assert_eq!((status, &body["summary"]["total"]), (200, &answers[0].1["summary"]["total"]));
+        assert_eq!((status, &body["summary"]["total"]), (200, &serde_json::json!(9.0)));
     }
-    assert_eq!(upstream.get_metric_data_calls(), 4, "with --cache-mib 0 every request is a call");
+    assert_eq!(upstream.get_metric_data_calls(), 3, "with --cache-mib 0 every request is a call");
+}
+
+#[tokio::test]
+async fn metrics_requested_counts_each_series_asked_of_cloudwatch_once() {
+    const REQUESTED: &str = "tlswatch_cloudwatch_metrics_requested_total";
+    let moto = Moto::start();
+    put_some_errors(&moto).await;
+    let tlswatch = Tlswatch::on_moto(&moto);
+    let groups = ["targetgroup/blue/6d0ecf831eec9f09", "targetgroup/green/6d0ecf831eec9f0a"];
+    let other = "app/payments-alb/3e9c1f0a7b2d4c68";
+    // Absolute ranges, so a repeat is the same view even when a bucket turns.
+    let end = now().div_euclid(300) * 300 + 300;
+    let range = format!("from={}&to={end}", end - 7_200);
+    // Two load balancers times two target groups: four series.
+    let path = format!("/api/v1/series?lb={LB}&lb={other}&tg={}&tg={}&{range}", groups[0], groups[1]);
+    assert_eq!(tlswatch.metric(REQUESTED, &[]).await, 0.0);
+
+    let (status, body) = tlswatch.get(&path).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["series"].as_array().unwrap().len(), 4);
+    assert_eq!(tlswatch.metric(REQUESTED, &[]).await, 4.0, "one metric per series");
+
+    let (status, _) = tlswatch.get(&path).await;
+    assert_eq!(status, 200);
+    assert_eq!(tlswatch.metric(REQUESTED, &[]).await, 4.0, "a cached repeat requests nothing");
+
+    let (status, _) = tlswatch.get(&format!("/api/v1/series?lb={LB}&{range}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(tlswatch.metric(REQUESTED, &[]).await, 5.0, "another view of one series");
 }
 
 #[tokio::test]
@@ -124,6 +176,69 @@ async fn a_failing_upstream_gets_the_last_good_answer_marked_stale() {
     let warning = stale["warnings"].as_array().unwrap().iter().filter_map(|w| w.as_str()).collect::<Vec<_>>().join(" ");
     assert!(warning.contains("throttled") && warning.contains("showing the answer from"), "{warning}");
     assert!(upstream.get_metric_data_calls() >= 2, "the upstream was asked again");
+}
+
+/// The warnings of a series answer, joined.
+fn warnings(body: &serde_json::Value) -> String {
+    let warnings = body["warnings"].as_array().expect("warnings is an array");
+    warnings.iter().filter_map(|w| w.as_str()).collect::<Vec<_>>().join(" | ")
+}
+
+#[tokio::test]
+async fn access_denied_is_a_502_naming_the_permission_and_is_never_served_stale() {
+    let moto = Moto::start();
+    put_some_errors(&moto).await;
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    // Answers that may still change expire at once; no retries.
+    let tlswatch = through(&upstream, &["--cache-ttl", "0.001", "--upstream-attempts", "1"]);
+
+    upstream.behave(Behaviour::AccessDenied);
+    let (status, body) = tlswatch.get(&format!("/api/v1/series?lb={LB}&from=now-3h")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (502, Some("upstream_access_denied")), "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("cloudwatch:GetMetricData"), "names the missing permission: {message}");
+    assert!(!message.contains("123456789012"), "the upstream's own message stays in the log: {message}");
+
+    // A good answer, cached and then expired...
+    upstream.behave(Behaviour::Forward);
+    let path = format!("/api/v1/series?lb={LB}&period=60&from=now-1h");
+    let (status, fresh) = tlswatch.get(&path).await;
+    assert_eq!((status, &fresh["summary"]["total"]), (200, &serde_json::json!(9.0)));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    // ...is not shown when access is denied: the user must fix permissions...
+    upstream.behave(Behaviour::AccessDenied);
+    let denied = tlswatch.response(&path).await;
+    assert_eq!(denied.status(), 502);
+    assert!(denied.headers().get("stale").is_none(), "no stale answer");
+    let denied: serde_json::Value = denied.json().await.unwrap();
+    assert_eq!(denied["error"]["code"], "upstream_access_denied");
+
+    // ...whereas a throttled call gets it, marked stale.
+    upstream.behave(Behaviour::Throttle);
+    let throttled = tlswatch.response(&path).await;
+    assert_eq!(throttled.status(), 200);
+    assert_eq!(throttled.headers()["stale"], "true");
+    let throttled: serde_json::Value = throttled.json().await.unwrap();
+    assert_eq!(throttled["summary"]["total"], fresh["summary"]["total"], "the last good data");
+    assert!(warnings(&throttled).contains("throttled"), "{throttled}");
+    assert_eq!(upstream.get_metric_data_calls(), 4, "every request after expiry asked the upstream");
+}
+
+#[tokio::test]
+async fn a_view_is_answered_with_a_warning_when_only_its_alarms_cannot_be_read() {
+    let moto = Moto::start();
+    put_some_errors(&moto).await;
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    upstream.behave_on("DescribeAlarmsForMetric", Behaviour::Fail);
+    let tlswatch = through(&upstream, &["--upstream-attempts", "1"]);
+
+    let (status, body) = tlswatch.get(&format!("/api/v1/series?lb={LB}&period=60&from=now-1h")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["summary"]["total"], 9.0, "the data is still there");
+    assert!(warnings(&body).contains("alarms not shown"), "{body}");
+    assert_eq!(upstream.calls("DescribeAlarmsForMetric"), 1, "the alarms were asked for");
+    assert!(body["annotations"].as_array().unwrap().iter().all(|a| a["kind"] != "alarm"));
 }
 
 #[tokio::test]
