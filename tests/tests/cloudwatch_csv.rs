@@ -1,0 +1,116 @@
+//! `format=csv` against a real CloudWatch-compatible server: a download of
+//! the same values as the JSON answer, empty cells for gaps, and rate columns.
+
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+use aws_smithy_types::DateTime;
+use serde_json::{Value, json};
+use tlswatch_tests::{Moto, Tlswatch, now};
+
+const LB: &str = "app/edge-alb/50dc6c495c0c9188";
+const PERIOD: i64 = 300;
+
+/// Errors in buckets 0 and 2 of four, requests in every bucket but the last.
+async fn put_errors_and_requests(moto: &Moto, start: i64) {
+    let datum = |metric: &str, minute: i64, value: f64| {
+        MetricDatum::builder()
+            .metric_name(metric)
+            .dimensions(Dimension::builder().name("LoadBalancer").value(LB).build())
+            .timestamp(DateTime::from_secs(start + minute * 60 + 5))
+            .value(value)
+            .build()
+    };
+    let data = vec![
+        datum("TargetTLSNegotiationErrorCount", 1, 6.0),
+        datum("TargetTLSNegotiationErrorCount", 11, 3.0),
+        datum("RequestCount", 2, 1_500.0),
+        datum("RequestCount", 7, 3_000.0),
+        datum("RequestCount", 12, 2_000.0),
+    ];
+    let client = moto.client().await;
+    client.put_metric_data().namespace("AWS/ApplicationELB").set_metric_data(Some(data)).send().await.unwrap();
+}
+
+/// One CSV record: fields split at commas outside quotes, quotes removed.
+fn record(line: &str) -> Vec<String> {
+    let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+/// The download of `query`: its rows, after checking it is a CSV attachment.
+async fn download(tlswatch: &Tlswatch, query: &str) -> Vec<Vec<String>> {
+    let response = tlswatch.response(&format!("/api/v1/series?{query}&format=csv")).await;
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(disposition.starts_with("attachment; filename="), "{disposition}");
+    assert!(disposition.trim_end_matches('"').ends_with(".csv"), "{disposition}");
+    let text = response.text().await.unwrap();
+    text.lines().map(record).collect()
+}
+
+/// A cell as the JSON value it stands for: empty is null.
+fn cell_value(cell: &str) -> Value {
+    if cell.is_empty() { Value::Null } else { cell.parse::<f64>().expect("a number").into() }
+}
+
+fn rfc3339(seconds: i64) -> String {
+    tlswatch_shared::TimeSpec::At(seconds).to_string()
+}
+
+fn times(start: i64) -> Vec<String> {
+    (0..4).map(|bucket| rfc3339(start + bucket * PERIOD)).collect()
+}
+
+#[tokio::test]
+async fn csv_has_the_json_values_with_empty_cells_for_gaps() {
+    let moto = Moto::start();
+    let start = (now() / 3_600 - 3) * 3_600;
+    put_errors_and_requests(&moto, start).await;
+    let tlswatch = Tlswatch::on_moto(&moto);
+    let query = format!("lb={LB}&stat=Maximum&period={PERIOD}&from={start}&to={}", start + 4 * PERIOD);
+
+    let rows = download(&tlswatch, &query).await;
+    assert_eq!(rows[0], vec!["time", "edge-alb"]);
+    let body = &rows[1..];
+    assert_eq!(body.iter().map(|row| row[0].clone()).collect::<Vec<_>>(), times(start));
+    let cells: Vec<&str> = body.iter().map(|row| row[1].as_str()).collect();
+    let values = Value::Array(cells.iter().map(|cell| cell_value(cell)).collect());
+    assert_eq!(values, json!([6.0, null, 3.0, null]));
+    assert!(cells[1].is_empty() && cells[3].is_empty(), "no datapoint: an empty cell, {cells:?}");
+
+    let (status, json) = tlswatch.get(&format!("/api/v1/series?{query}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(values, json["series"][0]["values"], "the same values as JSON");
+}
+
+#[tokio::test]
+async fn csv_with_rates_has_a_column_per_thousand_requests() {
+    let moto = Moto::start();
+    let start = (now() / 3_600 - 3) * 3_600;
+    put_errors_and_requests(&moto, start).await;
+    let tlswatch = Tlswatch::on_moto(&moto);
+    let query = format!("lb={LB}&rate=on&period={PERIOD}&from={start}&to={}", start + 4 * PERIOD);
+
+    let rows = download(&tlswatch, &query).await;
+    assert_eq!(rows[0], vec!["time", "edge-alb", "edge-alb per 1,000 requests"]);
+    let body = &rows[1..];
+    assert_eq!(body.iter().map(|row| row[0].clone()).collect::<Vec<_>>(), times(start));
+    let column = |index: usize| Value::Array(body.iter().map(|row| cell_value(&row[index])).collect());
+    assert_eq!(column(1), json!([6.0, 0.0, 3.0, 0.0]), "errors");
+    // 6 of 1,500; 0 of 3,000; 3 of 2,000; no requests: undefined.
+    assert_eq!(column(2), json!([4.0, 0.0, 1.5, null]), "rates");
+}
