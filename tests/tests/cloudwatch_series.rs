@@ -202,3 +202,23 @@ async fn an_unreachable_cloudwatch_is_a_502_that_says_so() {
 fn rfc3339(seconds: i64) -> String {
     tlswatch_shared::TimeSpec::At(seconds).to_string()
 }
+
+#[tokio::test]
+async fn a_view_without_load_balancers_on_a_silent_account_says_nothing_reported() {
+    let moto = Moto::start();
+    let tlswatch = Tlswatch::on_moto(&moto);
+    let (status, body) = tlswatch.get("/api/v1/series?from=now-3h").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["series"], serde_json::json!([]));
+    let warnings = body["warnings"].to_string();
+    assert!(warnings.contains("nothing reported TargetTLSNegotiationErrorCount"), "{warnings}");
+    assert!(warnings.contains("lb="), "says how to look further back: {warnings}");
+
+    // Once something reports, the warning goes (a new proxy: the list is cached).
+    put(&moto, &[Datum { lb: LB_A, at: now() - 600, value: 1.0 }]).await;
+    let tlswatch = Tlswatch::on_moto(&moto);
+    let (status, body) = tlswatch.get("/api/v1/series?from=now-3h").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["series"].as_array().unwrap().len(), 1);
+    assert!(!body["warnings"].to_string().contains("nothing reported"), "{body}");
+}
