@@ -1,0 +1,81 @@
+//! Start-up refusals: a configuration tlswatch cannot serve safely or at all
+//! stops it before it listens, with a message that names the flag to fix.
+
+use std::path::PathBuf;
+
+use tlswatch_tests::run_to_exit;
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tlswatch-startup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(name);
+    std::fs::write(&file, contents).unwrap();
+    file
+}
+
+/// Runs tlswatch on the demo source and a loopback port of its choosing
+/// (unless `args` say otherwise), and asserts that it refuses to start and
+/// names `flag`.
+fn assert_refused(args: &[&str], flag: &str) {
+    let mut all = Vec::new();
+    if !args.contains(&"--source") {
+        all.extend(["--source", "demo"]);
+    }
+    if !args.contains(&"--listen") {
+        all.extend(["--listen", "127.0.0.1:0"]);
+    }
+    all.extend_from_slice(args);
+    let (ok, stderr) = run_to_exit(&all);
+    assert!(!ok, "{args:?}: tlswatch must not start");
+    assert!(stderr.contains(flag), "{args:?}: the message names {flag}: {stderr}");
+}
+
+#[test]
+fn unsafe_or_meaningless_flags_stop_start_up_with_a_message_naming_the_flag() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--listen", "0.0.0.0:0"], "--allow-unauthenticated"),
+        (&["--listen", "[::]:0"], "--htpasswd"),
+        (&["--listen", "not-an-address"], "--listen"),
+        (&["--trusted-user-header", "X-Forwarded-User", "--trusted-proxy", "not-a-range"], "--trusted-proxy"),
+        (&["--trusted-user-header", "X-Forwarded-User", "--trusted-proxy", "10.0.0.0/33"], "--trusted-proxy"),
+        (&["--trusted-user-header", "X-Forwarded-User"], "--trusted-proxy"),
+        (&["--trusted-user-header", "not a header", "--trusted-proxy", "127.0.0.1"], "--trusted-user-header"),
+        (&["--allow-user", "ana"], "--allow-user"),
+        (&["--allow-group", "ops"], "--allow-group"),
+        (&["--cache-ttl", "0"], "--cache-ttl"),
+        (&["--cache-ttl=-1"], "--cache-ttl"),
+        (&["--cache-ttl", "NaN"], "--cache-ttl"),
+        (&["--upstream-timeout", "0"], "--upstream-timeout"),
+        (&["--upstream-timeout=-5"], "--upstream-timeout"),
+        (&["--upstream-attempt-timeout", "0"], "--upstream-attempt-timeout"),
+        (&["--region", "US_EAST_1"], "--region"),
+        (&["--region", "us-east-1,mars"], "--region"),
+        (&["--source", "nowhere"], "--source"),
+        (&["--rate-limit=-5"], "--rate-limit"),
+    ];
+    for (args, flag) in cases {
+        assert_refused(args, flag);
+    }
+}
+
+#[test]
+fn an_htpasswd_file_tlswatch_cannot_trust_stops_start_up() {
+    let weak = temp_file("weak", "ana:$apr1$hTl2cXzA$ZnDqB1fWyChD5oT3Y6fJu/\nben:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n");
+    let plain = temp_file("plain", "ana:secret\n");
+    let empty = temp_file("empty", "# nobody yet\n");
+    let missing = std::env::temp_dir().join("tlswatch-startup-no-such-file");
+    for file in [&weak, &plain, &empty, &missing] {
+        assert_refused(&["--htpasswd", file.to_str().unwrap()], "--htpasswd");
+    }
+    let (_, stderr) =
+        run_to_exit(&["--source", "demo", "--listen", "127.0.0.1:0", "--htpasswd", weak.to_str().unwrap()]);
+    assert!(stderr.contains("bcrypt"), "says which hashes are accepted: {stderr}");
+}
+
+#[test]
+fn a_port_that_cannot_be_bound_stops_start_up() {
+    // Held by this test for as long as tlswatch tries to listen on it.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    assert_refused(&["--listen", &address], &address);
+}
