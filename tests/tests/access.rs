@@ -31,7 +31,8 @@ async fn status(url: &str, headers: &[(&str, String)]) -> (u16, reqwest::header:
 
 #[test]
 fn a_shared_address_without_authentication_is_refused_at_start_up() {
-    let (ok, stderr) = run_to_exit(&["--listen", "0.0.0.0:0", "--source", "demo"]);
+    // A documentation address: shared, and not one this machine can bind.
+    let (ok, stderr) = run_to_exit(&["--listen", "192.0.2.1:0", "--source", "demo"]);
     assert!(!ok, "tlswatch must not start");
     for hint in ["--htpasswd", "--trusted-user-header", "--allow-unauthenticated", "TLSWATCH_HTPASSWD"] {
         assert!(stderr.contains(hint), "the message names {hint}: {stderr}");
@@ -40,7 +41,12 @@ fn a_shared_address_without_authentication_is_refused_at_start_up() {
 
 #[tokio::test]
 async fn allow_unauthenticated_starts_on_a_shared_address() {
-    let tlswatch = Tlswatch::start_listening("0.0.0.0:0", &["--source", "demo", "--allow-unauthenticated"]);
+    // Loopback written as an IPv4-mapped IPv6 address: tlswatch counts it as
+    // a shared address, yet only this machine can reach it.
+    let address = "[::ffff:127.0.0.1]:0";
+    let (ok, _) = run_to_exit(&["--listen", address, "--source", "demo"]);
+    assert!(!ok, "{address} counts as shared: refused without the flag");
+    let tlswatch = Tlswatch::start_listening(address, &["--source", "demo", "--allow-unauthenticated"]);
     let port = tlswatch.url.rsplit(':').next().unwrap();
     let (code, _) = status(&format!("http://127.0.0.1:{port}/api/v1/catalog"), &[]).await;
     assert_eq!(code, 200);

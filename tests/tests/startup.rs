@@ -33,8 +33,10 @@ fn assert_refused(args: &[&str], flag: &str) {
 #[test]
 fn unsafe_or_meaningless_flags_stop_start_up_with_a_message_naming_the_flag() {
     let cases: &[(&[&str], &str)] = &[
-        (&["--listen", "0.0.0.0:0"], "--allow-unauthenticated"),
-        (&["--listen", "[::]:0"], "--htpasswd"),
+        // Documentation addresses: shared ones that this machine cannot bind
+        // either, so nothing listens beyond loopback even if the refusal broke.
+        (&["--listen", "192.0.2.1:0"], "--allow-unauthenticated"),
+        (&["--listen", "[2001:db8::1]:0"], "--htpasswd"),
         (&["--listen", "not-an-address"], "--listen"),
         (&["--trusted-user-header", "X-Forwarded-User", "--trusted-proxy", "not-a-range"], "--trusted-proxy"),
         (&["--trusted-user-header", "X-Forwarded-User", "--trusted-proxy", "10.0.0.0/33"], "--trusted-proxy"),
