@@ -2,9 +2,11 @@
 //! `chromium-driver`, installed by `cargo xtask test`).
 
 use std::future::Future;
+use std::io::{BufRead, BufReader};
 use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -12,7 +14,7 @@ use futures::FutureExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
-use crate::{Reaped, free_port, wait_for_port};
+use crate::{Reaped, START_TIMEOUT, wait_for_port};
 
 /// How long a page may take to reach the state a test waits for.
 pub const PAGE_TIMEOUT: Duration = Duration::from_secs(20);
@@ -27,16 +29,7 @@ where
     let program =
         std::env::var_os("TLSWATCH_CHROMEDRIVER").map(PathBuf::from).unwrap_or("/usr/bin/chromedriver".into());
     assert!(program.is_file(), "{} is missing: run `cargo xtask test`, which installs it", program.display());
-    let port = free_port();
-    let driver = Command::new(&program)
-        .arg(format!("--port={port}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
-    let _driver = Reaped(driver);
-    wait_for_port(port, "chromedriver");
+    let (_driver, port) = start_chromedriver(&program);
 
     let profile = std::env::temp_dir().join(format!("tlswatch-chromium-{}-{port}", std::process::id()));
     let capabilities = json!({
@@ -64,6 +57,42 @@ where
     }
 }
 
+/// Starts chromedriver on a port it picks itself (`--port=0`) and returns it
+/// with that port, read from what it prints when it listens: a port picked
+/// beforehand could be taken by another process before chromedriver binds it.
+/// Without `--allowed-ips`, chromedriver listens on loopback only and says
+/// "Only local connections are allowed"; the harness insists on both lines.
+fn start_chromedriver(program: &Path) -> (Reaped, u16) {
+    let mut child = Command::new(program)
+        .arg("--port=0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let child = Reaped(child);
+    let (sender, receiver) = mpsc::channel();
+    // Keep reading for the life of the process so it never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut local_only = false;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            local_only |= line.starts_with("Only local connections are allowed");
+            let port = line.strip_prefix("ChromeDriver was started successfully on port ");
+            if let Some(port) = port.and_then(|rest| rest.trim_end_matches('.').parse::<u16>().ok()) {
+                let _ = sender.send((port, local_only));
+            }
+        }
+    });
+    let (port, local_only) = receiver
+        .recv_timeout(START_TIMEOUT)
+        .unwrap_or_else(|_| panic!("{} did not report its port within {START_TIMEOUT:?}", program.display()));
+    assert!(local_only, "chromedriver must accept local connections only");
+    // The port it reports is the one the session is asked on: IPv4 loopback.
+    wait_for_port(port, "chromedriver");
+    (child, port)
+}
+
 /// Polls `condition` (a JavaScript expression) until it is truthy.
 pub async fn wait_until(client: &Client, condition: &str) {
     let script = format!("return !!({condition});");
@@ -86,12 +115,31 @@ pub async fn eval(client: &Client, expression: &str) -> serde_json::Value {
     client.execute(&format!("return ({expression});"), vec![]).await.expect("the script runs")
 }
 
+/// The JavaScript expression of the chart's ECharts instance.
+pub const CHART: &str = "echarts.getInstanceByDom(document.getElementById('chart'))";
+
 /// The JavaScript expression of the chart's current ECharts option.
 pub const CHART_OPTION: &str = "echarts.getInstanceByDom(document.getElementById('chart')).getOption()";
+
+/// The JavaScript expression of the chart's lines: its series without the
+/// dashed tails that draw the buckets still filling (ids ending `-partial`).
+pub const CHART_LINES: &str = "echarts.getInstanceByDom(document.getElementById('chart')).getOption().series.filter(s => !s.id.endsWith('-partial'))";
+
+/// The JavaScript expression of the text of the chart's tooltip while it is
+/// shown, else `''`, read from ECharts' tooltip view: the page has it drawn
+/// on the canvas (rich text), and an HTML tooltip is read too.
+pub const TOOLTIP_TEXT: &str = "(content => content?.isShow() ? content.el.style.text ?? content.el.textContent : '')
+    (echarts.getInstanceByDom(document.getElementById('chart'))._componentsViews
+        .find(view => view.type === 'tooltip')?._tooltipContent)";
 
 /// Evaluates `path` (e.g. `.series.length`) on the chart's current option.
 pub async fn chart_option(client: &Client, path: &str) -> serde_json::Value {
     eval(client, &format!("{CHART_OPTION}{path}")).await
+}
+
+/// Evaluates `path` (e.g. `.map(s => s.name)`) on the chart's lines.
+pub async fn chart_lines(client: &Client, path: &str) -> serde_json::Value {
+    eval(client, &format!("{CHART_LINES}{path}")).await
 }
 
 /// The value of the form control with this id.

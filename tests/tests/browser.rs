@@ -5,7 +5,10 @@
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 use tlswatch_tests::Tlswatch;
-use tlswatch_tests::browser::{CHART_OPTION, chart_option, control_value, eval, wait_until, with_browser};
+use tlswatch_tests::browser::{
+    CHART, CHART_LINES, CHART_OPTION, TOOLTIP_TEXT, chart_lines, chart_option, control_value, eval, wait_until,
+    with_browser,
+};
 
 const PAYMENTS: &str = "app/payments-alb/3e9c1f0a7b2d4c68";
 
@@ -75,13 +78,17 @@ async fn a_shared_link_opens_exactly_that_view() {
             eval(&client, "[...document.querySelectorAll('input[name=lb]')].filter(b => b.checked).length").await;
         assert_eq!(unchecked, Value::from(1));
 
-        // The chart is drawn, with one line of 7 days of hourly buckets.
+        // The chart is drawn, with one line of 7 days of hourly buckets
+        // (the last ones on its dashed tail, as they are still filling).
         assert_eq!(eval(&client, "!!document.querySelector('#chart canvas')").await, Value::Bool(true));
-        let lines = chart_option(&client, ".series.map(s => [s.name, s.data.length])").await;
-        let lines = lines.as_array().unwrap();
-        assert_eq!(lines.len(), 1);
-        assert_eq!(lines[0][0], "payments-alb");
-        assert!(lines[0][1].as_u64().unwrap() >= 168, "{lines:?}");
+        let lines = chart_lines(&client, ".map(s => s.name)").await;
+        assert_eq!(lines, serde_json::json!(["payments-alb"]));
+        let buckets = eval(
+            &client,
+            &format!("new Set({CHART_OPTION}.series.flatMap(s => s.data.map(p => (p.value ?? p)[0]))).size"),
+        )
+        .await;
+        assert!(buckets.as_u64().unwrap() >= 168, "{buckets}");
         assert_eq!(eval(&client, "!!document.querySelector('.demo-badge')").await, Value::Bool(true));
     })
     .await;
@@ -109,7 +116,7 @@ async fn changing_a_control_writes_the_url_and_a_reload_restores_the_view() {
         assert_eq!(eval(&client, "location.search").await, Value::from(expected.as_str()));
         assert_eq!(control_value(&client, "stat").await, "Average");
         assert_eq!(control_value(&client, "period").await, "3600");
-        let series = chart_option(&client, ".series.map(s => s.name)").await;
+        let series = chart_lines(&client, ".map(s => s.name)").await;
         assert_eq!(series, serde_json::json!(["payments-alb"]));
 
         // Back walks through the views.
@@ -224,18 +231,16 @@ async fn the_page_runs_under_its_content_security_policy_without_violations() {
     let page = reqwest::get(format!("{}/", tlswatch.url)).await.unwrap();
     let policy = page.headers()["content-security-policy"].to_str().unwrap().to_string();
     assert!(policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"), "{policy}");
-    assert!(!policy.contains(" 'unsafe-eval'") && !policy.contains("script-src 'self' 'unsafe-inline'"), "{policy}");
+    assert!(policy.contains("; style-src 'self';"), "styles from the page's own files only: {policy}");
+    assert!(!policy.contains("'unsafe-eval'") && !policy.contains("'unsafe-inline'"), "{policy}");
     with_browser(|client| async move {
         client.goto(&format!("{}/?lb={PAYMENTS}&from=now-12h", tlswatch.url)).await.unwrap();
         wait_for_data(&client).await;
-        // Hovering draws the tooltip, which ECharts builds from HTML.
-        eval(
-            &client,
-            "echarts.getInstanceByDom(document.getElementById('chart'))
-                .dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: 5}) ?? true",
-        )
-        .await;
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        // Hovering draws the tooltip; ECharts' HTML tooltip would be markup
+        // with inline styles, so the page has it drawn on the canvas.
+        eval(&client, &format!("{CHART}.dispatchAction({{type: 'showTip', seriesIndex: 0, dataIndex: 5}}) ?? true"))
+            .await;
+        wait_until(&client, &format!("{TOOLTIP_TEXT}.includes('payments-alb')")).await;
         let errors = tlswatch_tests::browser::console_errors(&client).await;
         assert!(errors.is_empty(), "console errors under the policy: {errors:#?}");
 
@@ -245,6 +250,18 @@ async fn the_page_runs_under_its_content_security_policy_without_violations() {
         let errors = tlswatch_tests::browser::console_errors(&client).await;
         assert!(errors.iter().any(|e| e.contains("Content Security Policy")), "{errors:#?}");
         assert_eq!(eval(&client, "window.injected ?? null").await, Value::Null);
+
+        // So is an inline style, as ECharts' HTML tooltip would have.
+        eval(
+            &client,
+            "document.body.insertAdjacentHTML('beforeend', '<p id=\"injected\" style=\"color: rgb(255, 0, 0)\">x</p>') ?? true",
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let errors = tlswatch_tests::browser::console_errors(&client).await;
+        assert!(errors.iter().any(|e| e.contains("Content Security Policy") && e.contains("style")), "{errors:#?}");
+        let color = eval(&client, "getComputedStyle(document.getElementById('injected')).color").await;
+        assert_ne!(color, Value::from("rgb(255, 0, 0)"));
     })
     .await;
 }
@@ -289,14 +306,17 @@ async fn a_breakdown_draws_the_top_groups_and_ranks_them_all() {
         wait_until(&client, "document.querySelectorAll('#ranking tbody tr').length === 6").await;
         let first = eval(&client, "document.querySelector('#ranking tbody th').textContent").await;
         assert_eq!(first, Value::from("payments-alb · checkout-tls"));
-        let lines = chart_option(&client, ".series.map(s => s.name)").await;
+        let lines = chart_lines(&client, ".map(s => s.name)").await;
         let lines = lines.as_array().unwrap();
         assert_eq!(lines.len(), 6, "five groups and others: {lines:?}");
         assert_eq!(lines[5], "others (sum of 1)");
         assert_eq!(eval(&client, "document.querySelectorAll('#ranking tr.others').length").await, Value::from(1));
         client.find(Locator::Id("stack")).await.unwrap().click().await.unwrap();
         wait_until(&client, "location.search === '?by=tg&top=5&period=3600&stack=on'").await;
-        wait_until(&client, &format!("{CHART_OPTION}.series.every(s => s.stack === 'total')")).await;
+        wait_until(&client, &format!("{CHART_LINES}.every(s => s.stack === 'total')")).await;
+        // The tails of the buckets still filling stack among themselves.
+        let tails = chart_option(&client, ".series.filter(s => s.id.endsWith('-partial')).map(s => s.stack)").await;
+        assert_eq!(tails, serde_json::json!(vec!["partial"; 6]));
     })
     .await;
 }
@@ -316,8 +336,8 @@ async fn both_sides_and_rates_are_shown_together() {
         .await;
         client.find(Locator::Id("rate")).await.unwrap().click().await.unwrap();
         wait_until(&client, "location.search.endsWith('&rate=on')").await;
-        wait_until(&client, &format!("{CHART_OPTION}.series.length === 4")).await;
-        let names = chart_option(&client, ".series.map(s => s.name)").await;
+        wait_until(&client, &format!("{CHART_LINES}.length === 4")).await;
+        let names = chart_lines(&client, ".map(s => s.name)").await;
         assert_eq!(
             names,
             serde_json::json!([
@@ -369,6 +389,169 @@ async fn every_kind_of_chart_element_the_dashboard_sets_is_drawn() {
         for kind in ["line", "markLine", "markArea", "dataZoom.slider", "legend.scroll"] {
             assert!(views[kind].as_u64() > Some(0), "{kind} drew nothing: {views}");
         }
+    })
+    .await;
+}
+
+/// The partial tail of the first line, in the chart's option: `[t, value,
+/// note]` per point (the first, the last final bucket it starts from, has
+/// an empty note); `null` when the chart has none.
+const PARTIAL_TAIL: &str = "(tail => tail && tail.data.map(p => p.value ?? p))
+    (echarts.getInstanceByDom(document.getElementById('chart')).getOption().series.find(s => s.id === 'm0-partial'))";
+
+#[tokio::test]
+async fn buckets_still_filling_are_drawn_apart_and_the_summary_says_so() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    let query = format!("lb={PAYMENTS}&from=now-24h");
+    with_browser(|client| async move {
+        // Partial buckets move with the clock: compare with the API within one minute, retrying.
+        let mut attempts = 0;
+        let (body, partial_from) = loop {
+            attempts += 1;
+            client.goto(&format!("{}/?{query}", tlswatch.url)).await.unwrap();
+            wait_for_data(&client).await;
+            let shown = eval(&client, "document.getElementById('summary-partial')?.dataset.t ?? null").await;
+            let (status, body) = tlswatch.get(&format!("/api/v1/series?{query}")).await;
+            assert_eq!(status, 200);
+            let partial_from = body["partial_from"].as_i64().expect("a relative view ends with partial buckets");
+            if shown.as_str().and_then(|t| t.parse::<i64>().ok()) == Some(partial_from) {
+                break (body, partial_from);
+            }
+            assert!(attempts < 3, "page {shown} vs API {partial_from}");
+        };
+        let (start, end, period) =
+            (body["start"].as_i64().unwrap(), body["end"].as_i64().unwrap(), body["period"].as_i64().unwrap());
+        let grid: Vec<i64> = (start..end).step_by(period as usize).map(|t| t * 1_000).collect();
+        let is_partial = |t: &i64| *t >= partial_from * 1_000;
+
+        // The line stops at the last final bucket...
+        let line: Vec<i64> = serde_json::from_value(
+            chart_option(&client, ".series.find(s => s.id === 'm0').data.map(p => (p.value ?? p)[0])").await,
+        )
+        .unwrap();
+        assert_eq!(line, grid.iter().copied().filter(|t| !is_partial(t)).collect::<Vec<_>>());
+        // ...and the tail goes on from it, marking exactly the buckets from `partial_from` on.
+        let tail = eval(&client, PARTIAL_TAIL).await;
+        let tail = tail.as_array().expect("a partial tail");
+        let marked: Vec<i64> =
+            tail.iter().filter(|p| p[2] == "still filling").map(|p| p[0].as_i64().unwrap()).collect();
+        assert_eq!(marked, grid.iter().copied().filter(is_partial).collect::<Vec<_>>());
+        assert_eq!(tail[0][0].as_i64(), Some(partial_from * 1_000 - period * 1_000), "starts at the last final bucket");
+        assert_eq!(tail[0][2], "");
+        let style = chart_option(
+            &client,
+            ".series.filter(s => s.id === 'm0-partial').map(s => [s.name, s.lineStyle.type, s.symbol])[0]",
+        )
+        .await;
+        assert_eq!(style, serde_json::json!(["payments-alb", "dashed", "emptyCircle"]));
+        // What the tooltip says over a partial bucket.
+        let tail_index = chart_option(&client, ".series.findIndex(s => s.id === 'm0-partial')").await;
+        let last = tail.len() - 1;
+        eval(
+            &client,
+            &format!(
+                "{CHART}.dispatchAction({{type: 'showTip', seriesIndex: {tail_index}, dataIndex: {last}}}) ?? true"
+            ),
+        )
+        .await;
+        wait_until(&client, &format!("{TOOLTIP_TEXT}.includes('still filling')")).await;
+
+        let note = eval(&client, "document.getElementById('summary-partial').textContent").await;
+        assert!(note.as_str().unwrap().contains("still filling: CloudWatch may still add to"), "{note}");
+
+        // A range that ended long ago is final: no tail, no note.
+        let day = 86_400;
+        let past = format!("lb={PAYMENTS}&from={}&to={}", (start / day - 3) * day, (start / day - 2) * day);
+        client.goto(&format!("{}/?{past}", tlswatch.url)).await.unwrap();
+        wait_until(&client, "location.search.includes('from=')").await;
+        wait_for_data(&client).await;
+        wait_until(&client, &format!("{CHART_OPTION}.xAxis[0].max === {}", (start / day - 2) * day * 1_000)).await;
+        assert_eq!(eval(&client, PARTIAL_TAIL).await, Value::Null);
+        assert_eq!(eval(&client, "!!document.getElementById('summary-partial')").await, Value::Bool(false));
+        let buckets = chart_option(&client, ".series[0].data.length").await;
+        assert_eq!(buckets, Value::from(day / 300), "every bucket on the line");
+    })
+    .await;
+}
+
+/// For each series the chart drew (its own model, not the option): the
+/// values with no value on either side, and which of them have a visible
+/// symbol; and how many symbols are drawn on values that have a neighbour.
+/// A point of a line and the same point at the start of its dashed tail
+/// count once.
+const LONE_VALUES: &str = "(chart => {
+    const lines = new Map();
+    for (const series of chart.getModel().getSeries()) {
+        const data = series.getData();
+        const [x, y] = [data.mapDimension('x'), data.mapDimension('y')];
+        const points = lines.get(series.name) ?? new Map();
+        lines.set(series.name, points);
+        for (let i = 0; i < data.count(); i++) {
+            const el = data.getItemGraphicEl(i);
+            const shown = !!el && !el.ignore && !el.invisible && el.childCount() > 0
+                && data.getItemVisual(i, 'symbol') !== 'none' && data.getItemVisual(i, 'symbolSize') > 0;
+            const t = data.get(x, i);
+            const point = points.get(t) ?? {value: data.get(y, i), shown: false};
+            point.shown ||= shown;
+            points.set(t, point);
+        }
+    }
+    const report = {lone: 0, lone_hidden: [], crowded: 0};
+    for (const [name, points] of lines) {
+        const sorted = [...points.entries()].sort((a, b) => a[0] - b[0]).map(entry => entry[1]);
+        const has = i => i >= 0 && i < sorted.length && !isNaN(sorted[i].value);
+        sorted.forEach((point, i) => {
+            if (!has(i)) return;
+            if (!has(i - 1) && !has(i + 1)) {
+                report.lone++;
+                if (!point.shown) report.lone_hidden.push([name, i]);
+            } else if (point.shown) {
+                report.crowded++;
+            }
+        });
+    }
+    return report;
+})(echarts.getInstanceByDom(document.getElementById('chart')))";
+
+#[tokio::test]
+async fn a_value_between_two_empty_buckets_is_drawn_as_a_point() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    // Hourly maxima of a load balancer with scattered errors: gaps around single values.
+    let query = "lb=app/edge-alb/50dc6c495c0c9188&stat=Maximum&period=3600&from=now-7d";
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?{query}", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        let report = eval(&client, LONE_VALUES).await;
+        assert!(report["lone"].as_u64() > Some(0), "the view has values between gaps: {report}");
+        assert_eq!(report["lone_hidden"], serde_json::json!([]), "{report}");
+        // Values on a drawn line get no symbol, except on the dashed tail
+        // (hollow points on the buckets still filling).
+        let tail_points = eval(&client, &format!("{PARTIAL_TAIL}.filter(p => p[2] && p[1] !== null).length")).await;
+        assert!(report["crowded"].as_u64() <= tail_points.as_u64(), "{report} vs {tail_points}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn each_metric_choice_is_on_its_own_line_on_a_desktop_screen() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        assert_eq!(eval(&client, "window.innerWidth").await, Value::from(1280), "the desktop layout");
+        let boxes = eval(
+            &client,
+            "[...document.querySelectorAll('#metric-picker label')].map(label => {
+                const box = label.getBoundingClientRect();
+                return [label.textContent.trim(), box.top, box.bottom];
+            })",
+        )
+        .await;
+        let boxes = boxes.as_array().unwrap();
+        assert_eq!(boxes.len(), 2, "{boxes:?}");
+        assert_eq!(boxes[0][0], "Target side (load balancer to targets)");
+        assert_eq!(boxes[1][0], "Client side (clients to the listener)");
+        assert!(boxes[1][1].as_f64().unwrap() >= boxes[0][2].as_f64().unwrap() - 0.5, "one below the other: {boxes:?}");
     })
     .await;
 }

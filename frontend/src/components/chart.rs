@@ -7,14 +7,13 @@ use std::time::Duration;
 use charming::component::{
     Axis, DataZoom, DataZoomType, Feature, FilterMode, Grid, Legend, LegendType, Toolbox, ToolboxDataZoom,
 };
-use charming::datatype::{CompositeValue, DataPoint};
 use charming::element::{AxisType, Tooltip, Trigger};
 use charming::series::Line;
 use leptos::ev;
 use leptos::html::Div;
 use leptos::prelude::*;
-use tlswatch_shared::api::SeriesResponse;
-use tlswatch_shared::{TimeSpec, TimeZone};
+use tlswatch_shared::api::{Series, SeriesResponse};
+use tlswatch_shared::{Statistic, TimeSpec, TimeZone};
 use wasm_bindgen::prelude::*;
 
 use crate::app::ViewState;
@@ -100,32 +99,38 @@ pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>, s
     }
 }
 
-/// The ECharts option of a response: one line per series on a time axis.
+/// The ECharts option of a response: one line per series on a time axis,
+/// plus a dashed tail per series over the buckets that are still filling.
 ///
 /// Each part is built with charming and serialized on its own: serializing
 /// charming's whole `Chart` would link the serializers of every chart type
 /// ECharts has, about a tenth of the downloaded `.wasm`.
 fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::Value {
     use serde_json::{json, to_value};
-    let stat = response.series.first().map_or("Sum", |s| s.stat.as_str());
+    let stat = response.series.first().map_or(Statistic::Sum, |s| s.stat).to_string();
+    let first_partial =
+        |series: &Series| series.timestamps.partition_point(|t| response.partial_from.is_none_or(|from| *t < from));
     let lines: Vec<_> = response
         .series
         .iter()
         .map(|series| {
-            let points: Vec<DataPoint> = series
-                .timestamps
-                .iter()
-                .zip(&series.values)
-                .map(|(t, v)| DataPoint::from(vec![CompositeValue::from(t * 1_000), CompositeValue::from(*v)]))
-                .collect();
-            to_value(Line::new().name(series.label.clone()).show_symbol(false).data(points)).unwrap_or_default()
+            let mut line = to_value(Line::new().name(series.label.clone())).unwrap_or_default();
+            line["id"] = json!(series.id);
+            // Only values with no neighbour get a symbol (see `points`).
+            line["symbol"] = json!("none");
+            line["data"] = points(series, 0..first_partial(series)).into();
+            line
         })
         .collect();
     let zoom = |kind| DataZoom::new().type_(kind).filter_mode(FilterMode::None);
     let drag_to_zoom = Feature::new().data_zoom(ToolboxDataZoom::new().y_axis_index("none"));
+    let mut tooltip = to_value(Tooltip::new().trigger(Trigger::Axis)).unwrap_or_default();
+    // Drawn on the canvas: HTML tooltips carry inline `style` attributes,
+    // which the page's Content-Security-Policy refuses.
+    tooltip["renderMode"] = json!("richText");
     let mut option = json!({
         "grid": to_value(Grid::new().left(56).right(24).top(56).bottom(72)).unwrap_or_default(),
-        "tooltip": to_value(Tooltip::new().trigger(Trigger::Axis)).unwrap_or_default(),
+        "tooltip": tooltip,
         "legend": to_value(Legend::new().type_(LegendType::Scroll).top(8)).unwrap_or_default(),
         "toolbox": to_value(Toolbox::new().show(false).feature(drag_to_zoom)).unwrap_or_default(),
         "dataZoom": [
@@ -134,20 +139,77 @@ fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::V
         ],
         "xAxis": to_value(Axis::new().type_(AxisType::Time).min(response.start * 1_000).max(response.end * 1_000))
             .unwrap_or_default(),
-        "yAxis": [to_value(Axis::new().type_(AxisType::Value).name(stat).min_interval(1)).unwrap_or_default()],
+        "yAxis": [to_value(Axis::new().type_(AxisType::Value).name(stat.as_str()).min_interval(1)).unwrap_or_default()],
         "series": lines,
     });
     mark_annotations(&mut option, response);
     put_rates_on_their_own_axis(&mut option, response);
-    if stack && let Some(series) = option["series"].as_array_mut() {
-        for one in series {
-            one["stack"] = serde_json::Value::from("total");
-            one["areaStyle"] = serde_json::json!({"opacity": 0.35});
+    let Some(lines) = option["series"].as_array_mut() else { return option };
+    let tails: Vec<_> = response
+        .series
+        .iter()
+        .zip(lines.iter())
+        .filter_map(|(series, line)| partial_tail(series, line, first_partial(series)))
+        .collect();
+    lines.extend(tails);
+    if stack {
+        for line in lines {
+            // Tails stack among themselves: they start where the lines end.
+            let tail = line["id"].as_str().is_some_and(|id| id.ends_with(PARTIAL_ID_SUFFIX));
+            line["stack"] = json!(if tail { "partial" } else { "total" });
+            line["areaStyle"] = json!({"opacity": 0.35});
         }
     }
     option["useUTC"] = serde_json::Value::Bool(tz == TimeZone::Utc);
     option["animation"] = serde_json::Value::Bool(false);
     option
+}
+
+/// What the tooltip says of a bucket CloudWatch may still add to.
+const STILL_FILLING: &str = "still filling";
+/// The id of a series' partial tail is the series' id with this suffix.
+const PARTIAL_ID_SUFFIX: &str = "-partial";
+
+/// The buckets in `range` as `[epoch ms, value]`. A value with no value on
+/// either side would be a line of zero length, invisible without a symbol:
+/// those, and only those, get one, so dense lines stay clean.
+fn points(series: &Series, range: std::ops::Range<usize>) -> Vec<serde_json::Value> {
+    let has_value = |i: usize| series.values.get(i).is_some_and(Option::is_some);
+    range
+        .map(|i| {
+            let point = serde_json::json!([series.timestamps[i] * 1_000, series.values[i]]);
+            let alone = has_value(i) && !(i > 0 && has_value(i - 1)) && !has_value(i + 1);
+            if alone { serde_json::json!({"value": point, "symbol": "circle", "symbolSize": 6}) } else { point }
+        })
+        .collect()
+}
+
+/// The buckets from `first_partial` on, which CloudWatch may still add to:
+/// hollow points on a dashed line that starts at the last final bucket.
+/// Same name as the line, so the legend shows and hides both together; the
+/// third value of each point is what the tooltip adds to it.
+fn partial_tail(series: &Series, line: &serde_json::Value, first_partial: usize) -> Option<serde_json::Value> {
+    use serde_json::json;
+    if first_partial >= series.timestamps.len() {
+        return None;
+    }
+    let connector = first_partial
+        .checked_sub(1)
+        .map(|i| json!({"value": [series.timestamps[i] * 1_000, series.values[i], ""], "symbol": "none"}));
+    let partial = (first_partial..series.timestamps.len())
+        .map(|i| json!([series.timestamps[i] * 1_000, series.values[i], STILL_FILLING]));
+    let rate = series.per_thousand.is_some();
+    Some(json!({
+        "type": "line",
+        "id": format!("{}{PARTIAL_ID_SUFFIX}", series.id),
+        "name": series.label,
+        "yAxisIndex": line.get("yAxisIndex").cloned().unwrap_or(json!(0)),
+        "symbol": "emptyCircle",
+        "lineStyle": {"type": if rate { "dotted" } else { "dashed" }},
+        "dimensions": ["time", "value", {"name": "note", "type": "ordinal"}],
+        "encode": {"x": 0, "y": 1, "tooltip": [1, 2]},
+        "data": connector.into_iter().chain(partial).collect::<Vec<_>>(),
+    }))
 }
 
 /// Draws onsets as dashed lines, alarm thresholds as dotted ones and spikes

@@ -12,11 +12,15 @@ pub fn SummaryFigures(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>
         let response = data.get()?;
         let tz = tz.get();
         let summary = response.summary;
-        let is_sum = response.series.first().is_none_or(|s| s.stat == Statistic::Sum.to_string());
+        let is_sum = response.series.first().is_none_or(|s| s.stat == Statistic::Sum);
         let quiet = summary.worst.is_none();
         Some(view! {
             {quiet.then(|| view! {
                 <p class="no-errors" role="status">"No TLS negotiation errors in this range."</p>
+            })}
+            {response.partial_from.map(|from| {
+                let buckets = (response.end - from) / i64::from(response.period.max(1));
+                view! { <p class="partial-note" id="summary-partial" data-t=from>{still_filling(buckets, &time_fmt::show(from, tz))}</p> }
             })}
             <dl class="summary" aria-label="Summary of the range">
                 {is_sum.then(|| view! {
@@ -57,6 +61,16 @@ pub fn SummaryFigures(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>
                 </div>
             </dl>
         })
+    }
+}
+
+/// Says which of the last buckets CloudWatch may still add to, so a low
+/// last figure is not read as errors going away.
+fn still_filling(buckets: i64, from: &str) -> String {
+    if buckets == 1 {
+        format!("The last bucket ({from}) is still filling: CloudWatch may still add to it.")
+    } else {
+        format!("The last {buckets} buckets, from {from} on, are still filling: CloudWatch may still add to them.")
     }
 }
 
