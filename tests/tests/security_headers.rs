@@ -25,8 +25,12 @@ async fn assert_protected(url: &str, path: &str, headers: &[(&str, String)], sta
     for (name, value) in headers {
         request = request.header(*name, value);
     }
-    let response = request.send().await.expect("tlswatch answers");
     let shown: String = path.chars().take(60).collect();
+    assert_response_protected(request.send().await.expect("tlswatch answers"), &shown, status);
+}
+
+/// Panics unless `response` has `status` and both headers.
+fn assert_response_protected(response: reqwest::Response, shown: &str, status: u16) {
     assert_eq!(response.status(), status, "{shown}");
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     assert_eq!(header("x-frame-options").as_deref(), Some("DENY"), "{shown} ({status})");
@@ -49,6 +53,8 @@ async fn every_kind_of_response_forbids_framing_and_shares_no_window() {
     assert_protected(url, "/style.css", &[], 200).await;
     assert_protected(url, "/healthz", &[], 200).await;
     assert_protected(url, "/metrics", &[], 200).await;
+    let post = reqwest::Client::new().post(format!("{url}/api/v1/catalog")).send().await.unwrap();
+    assert_response_protected(post, "POST /api/v1/catalog", 405);
     // The rate limit refuses the rest of a burst.
     let mut limited = false;
     for _ in 0..40 {
