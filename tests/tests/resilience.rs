@@ -178,6 +178,11 @@ async fn a_failing_upstream_gets_the_last_good_answer_marked_stale() {
     assert_eq!(upstream.get_metric_data_calls(), 2, "the upstream was asked again, once");
 }
 
+/// Failed GetMetricData calls of one kind, from `/metrics`.
+async fn upstream_errors(tlswatch: &Tlswatch, kind: &str) -> f64 {
+    tlswatch.metric("tlswatch_upstream_errors_total", &[("operation", "GetMetricData"), ("kind", kind)]).await
+}
+
 /// The warnings of a series answer, joined.
 fn warnings(body: &serde_json::Value) -> String {
     let warnings = body["warnings"].as_array().expect("warnings is an array");
@@ -223,6 +228,8 @@ async fn access_denied_is_a_502_naming_the_permission_and_is_never_served_stale(
     assert_eq!(throttled["summary"]["total"], fresh["summary"]["total"], "the last good data");
     assert!(warnings(&throttled).contains("throttled"), "{throttled}");
     assert_eq!(upstream.get_metric_data_calls(), 4, "every request after expiry asked the upstream");
+    assert_eq!(upstream_errors(&tlswatch, "upstream_access_denied").await, 2.0, "/metrics counts failures by kind");
+    assert_eq!(upstream_errors(&tlswatch, "upstream_throttled").await, 1.0);
 }
 
 #[tokio::test]
