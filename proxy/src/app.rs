@@ -29,6 +29,7 @@ pub fn protected_routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/api/v1/series", get(api::series::series)),
         ("/api/v1/dimensions", get(api::dimensions::dimensions)),
         ("/api/v1/catalog", get(api::catalog::catalog)),
+        ("/api/v1/review", get(api::review::review_route)),
         ("/api", get(api::not_found)),
         ("/api/", get(api::not_found)),
         ("/api/{*rest}", get(api::not_found)),

@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
@@ -13,9 +12,8 @@ use tlswatch::auth::Auth;
 use tlswatch::cache::{CacheConfig, FRESH_TTL};
 use tlswatch::config::{self, Config, Regions, system_clock};
 use tlswatch::limits::Limits;
-use tlswatch::source::MetricSource;
-use tlswatch::source::cloudwatch::{CallPolicy, CloudWatchSource};
-use tlswatch::source::demo::DemoSource;
+use tlswatch::source::Sources;
+use tlswatch::source::cloudwatch::CallPolicy;
 use tlswatch_shared::Region;
 use tracing_subscriber::EnvFilter;
 
@@ -197,11 +195,11 @@ async fn run(cli: Cli) -> Result<(), String> {
     if config.frontend.is_none() {
         tracing::warn!(dist = %cli.dist.display(), "no built frontend there; the API works, the page does not (run `cargo xtask dist`)");
     }
-    let source: Arc<dyn MetricSource> = match cli.source {
-        SourceKind::Cloudwatch => Arc::new(
-            CloudWatchSource::new(&config.regions.allowed, cli.endpoint_url.as_deref(), config.call_policy).await,
-        ),
-        SourceKind::Demo => Arc::new(DemoSource::new(system_clock(), system_clock)),
+    let sources = match cli.source {
+        SourceKind::Cloudwatch => {
+            Sources::aws(&config.regions.allowed, cli.endpoint_url.as_deref(), config.call_policy).await
+        }
+        SourceKind::Demo => Sources::demo(system_clock(), system_clock),
     };
 
     let listener = tokio::net::TcpListener::bind(cli.listen)
@@ -210,13 +208,13 @@ async fn run(cli: Cli) -> Result<(), String> {
     let address = listener.local_addr().map_err(|err| err.to_string())?;
     let allowed: Vec<&str> = config.regions.allowed.iter().map(Region::as_str).collect();
     tracing::info!(
-        source = source.kind(),
+        source = sources.metrics.kind(),
         regions = %allowed.join(","),
         endpoint = cli.endpoint_url.as_deref().unwrap_or("AWS"),
         auth = config.auth.describe(),
         "listening on http://{address}"
     );
-    let state = AppState::new(config, source);
+    let state = AppState::new(config, sources);
     axum::serve(listener, app::router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await

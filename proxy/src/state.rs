@@ -8,7 +8,7 @@ use crate::cache::Upstream;
 use crate::config::{Config, Regions};
 use crate::limits::{Limits, RateLimit};
 use crate::metrics::Metrics;
-use crate::source::MetricSource;
+use crate::source::Sources;
 
 /// The state shared by every handler and middleware.
 pub struct AppState {
@@ -25,11 +25,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state of a proxy configured as `config`, reading from `source`.
-    pub fn new(config: Config, source: Arc<dyn MetricSource>) -> Self {
+    /// The state of a proxy configured as `config`, reading from `sources`.
+    pub fn new(config: Config, sources: Sources) -> Self {
         let metrics = Arc::new(Metrics::default());
         Self {
-            upstream: Upstream::new(source, config.cache, metrics.clone(), config.clock),
+            upstream: Upstream::new(sources, config.cache, metrics.clone(), config.clock),
             regions: config.regions,
             frontend: config.frontend,
             clock: config.clock,

@@ -2,7 +2,6 @@
 //! error shapes and the frontend fallback, without opening a port.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -10,7 +9,7 @@ use http_body_util::BodyExt;
 use tlswatch::app::{AppState, router};
 use tlswatch::auth::Auth;
 use tlswatch::config::Config;
-use tlswatch::source::demo::DemoSource;
+use tlswatch::source::Sources;
 use tower::ServiceExt;
 
 /// 2026-11-28T12:00:00Z.
@@ -25,7 +24,7 @@ fn config() -> Config {
 }
 
 fn state(frontend: Option<PathBuf>) -> AppState {
-    AppState::new(Config { frontend, ..config() }, Arc::new(DemoSource::new(NOW, clock)))
+    AppState::new(Config { frontend, ..config() }, Sources::demo(NOW, clock))
 }
 
 async fn get(state: AppState, uri: &str) -> (StatusCode, String, String) {
@@ -198,7 +197,7 @@ async fn precompressed_files_are_served_as_they_are() {
 }
 
 fn with_auth(auth: Auth) -> AppState {
-    AppState::new(Config { auth, ..config() }, Arc::new(DemoSource::new(NOW, clock)))
+    AppState::new(Config { auth, ..config() }, Sources::demo(NOW, clock))
 }
 
 /// A request from `peer`, as the server records it.
@@ -300,8 +299,7 @@ async fn security_headers_are_on_every_response() {
 
 #[tokio::test]
 async fn a_client_over_its_rate_gets_429_with_retry_after() {
-    let limited =
-        || AppState::new(Config { rate_limit_per_minute: 2, ..config() }, Arc::new(DemoSource::new(NOW, clock)));
+    let limited = || AppState::new(Config { rate_limit_per_minute: 2, ..config() }, Sources::demo(NOW, clock));
     let app = router(limited());
     for _ in 0..2 {
         let ok = app.clone().oneshot(request_from("/api/v1/catalog", "127.0.0.1", &[])).await.unwrap();
@@ -336,7 +334,7 @@ async fn every_cache_together_stays_within_the_budget_over_ten_thousand_views() 
     let max_bytes = 1 << 20;
     let mut config = config();
     config.cache.max_bytes = max_bytes;
-    let app = router(AppState::new(config, Arc::new(DemoSource::new(NOW, clock))));
+    let app = router(AppState::new(config, Sources::demo(NOW, clock)));
     let alarmed = "lb=app/payments-alb/3e9c1f0a7b2d4c68&tg=targetgroup/checkout-tls/4b1e8d2c9f0a7365";
     for view in 0..10_000i64 {
         // Distinct one-hour ranges at one-minute buckets, of three kinds that
@@ -549,4 +547,34 @@ async fn other_methods_than_get_are_refused_with_a_json_405() {
     }
     let head = Request::builder().method("HEAD").uri("/healthz").body(Body::empty()).unwrap();
     assert_eq!(router(state(None)).oneshot(head).await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_review_of_the_demo_explains_the_failing_group() {
+    let payments = "lb=app/payments-alb/3e9c1f0a7b2d4c68";
+    let (status, body) = get_json(&format!("/api/v1/review?{payments}&from=now-24h")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let lb = &body["load_balancers"][0];
+    assert_eq!(lb["value"], "app/payments-alb/3e9c1f0a7b2d4c68");
+    let https = lb["listeners"].as_array().unwrap().iter().find(|l| l["protocol"] == "HTTPS").unwrap();
+    assert_eq!(https["ssl_policy"], "ELBSecurityPolicy-2016-08");
+    assert_eq!(https["backend_policy"], "ELBSecurityPolicy-2016-08");
+    assert_eq!(https["backend_tls_versions"], serde_json::json!(["TLSv1", "TLSv1.1", "TLSv1.2"]));
+    let checkout = "targetgroup/checkout-tls/4b1e8d2c9f0a7365";
+    let group = lb["target_groups"].as_array().unwrap().iter().find(|g| g["value"] == checkout).unwrap();
+    assert!(group["errors"]["total"].as_f64().unwrap() > 100.0, "the onset's errors: {group}");
+    let codes_of = |tg: &str| -> Vec<String> {
+        lb["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["target_group"] == tg)
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(codes_of(checkout), ["health-check-skips-tls", "backend-without-tls13", "tls-errors"]);
+    assert_eq!(codes_of("targetgroup/ledger-api/9c7a2e5f1d3b8046"), ["plaintext-targets"]);
+    // The series answer the chart would show has the same total.
+    let (_, series) = get_json(&format!("/api/v1/series?{payments}&tg={checkout}&from=now-24h")).await;
+    assert_eq!(group["errors"]["total"], series["summary"]["total"]);
 }

@@ -11,6 +11,7 @@ use crate::annotate::Annotation;
 use crate::catalog::{self, Choice, Metric, MetricInfo, RetentionRule};
 use crate::dims::Dimensions;
 use crate::error::{ErrorCode, ViewError};
+use crate::review::LoadBalancerReview;
 use crate::stat::Statistic;
 use crate::summary::{Summary, Worst};
 
@@ -75,6 +76,17 @@ pub struct Ranked {
     pub worst: Option<Worst>,
     /// Whether it is drawn on its own (else it is part of "others").
     pub drawn: bool,
+}
+
+/// `GET /api/v1/review`: the configuration of a view's load balancers
+/// beside their errors, with findings (see [`crate::review`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewResponse {
+    /// The canonical query string of the view that was reviewed.
+    pub view: String,
+    pub region: String,
+    pub load_balancers: Vec<LoadBalancerReview>,
+    pub warnings: Vec<String>,
 }
 
 /// Every error the API answers with.

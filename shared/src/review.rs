@@ -369,7 +369,8 @@ fn group_findings(
             SECURITY_POLICIES_DOC,
         ));
     }
-    if failing {
+    // Only connections the load balancer starts with TLS can fail a handshake.
+    if failing && https {
         found.push(finding(FindingCode::TlsErrors, Severity::High, tls_error_causes(group, policies), METRICS_DOC));
     }
     if group.targets.unhealthy > 0 {

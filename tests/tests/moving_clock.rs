@@ -3,7 +3,6 @@
 //! simulated clock (as in the bench), reading CloudWatch through the SDK at
 //! a counting upstream in front of moto.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
@@ -13,7 +12,8 @@ use axum::body::Body;
 use http_body_util::BodyExt;
 use tlswatch::app::{AppState, router};
 use tlswatch::config::{Config, Regions};
-use tlswatch::source::cloudwatch::{CallPolicy, CloudWatchSource};
+use tlswatch::source::Sources;
+use tlswatch::source::cloudwatch::CallPolicy;
 use tlswatch_shared::Region;
 use tlswatch_shared::plan::final_boundary;
 use tlswatch_tests::upstream::TestUpstream;
@@ -72,12 +72,11 @@ async fn refresh_as_time_moves() {
     put_every_minute(&moto, first_now - 26 * 3_600, first_now + 3_600 + 600).await;
     let upstream = TestUpstream::start(&moto.endpoint).await;
     let region = Region::parse(REGION).expect("a region");
-    let source =
-        CloudWatchSource::new(std::slice::from_ref(&region), Some(&upstream.endpoint), CallPolicy::default()).await;
+    let sources = Sources::aws(std::slice::from_ref(&region), Some(&upstream.endpoint), CallPolicy::default()).await;
     let mut config = Config { regions: Regions::single(region), clock: simulated_clock, ..Config::default() };
     // Answers expire between refreshes, as they do after a real minute.
     config.cache.fresh_ttl = Duration::from_millis(1);
-    let app = router(AppState::new(config, Arc::new(source)));
+    let app = router(AppState::new(config, sources));
     let uri = format!("/api/v1/series?lb={LB}&period={PERIOD}&from=now-24h");
 
     let mut previous_boundary = None;

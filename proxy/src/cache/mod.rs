@@ -5,15 +5,17 @@
 //! a refresh asks only for the buckets after them (`settled.rs`). Every
 //! entry lives in one store bounded by `--cache-mib` (`store.rs`).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use tlswatch_shared::{Dimensions, Metric, Region};
+use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
+use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Region};
 use tokio::sync::Semaphore;
 
 use crate::metrics::{CacheLabels, Metrics, UpstreamErrorLabels, UpstreamLabels};
-use crate::source::{Alarm, FetchRequest, Fetched, MetricSource, SourceError, Transition};
+use crate::source::{Alarm, ConfigSource, FetchRequest, Fetched, MetricSource, SourceError, Sources, Transition};
 
 pub mod settled;
 mod store;
@@ -51,6 +53,7 @@ pub enum Answer {
 /// The cached, coalescing, concurrency-limited way to the source.
 pub struct Upstream {
     source: Arc<dyn MetricSource>,
+    config_source: Arc<dyn ConfigSource>,
     store: Store,
     permits: Arc<Semaphore>,
     metrics: Arc<Metrics>,
@@ -60,9 +63,10 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    pub fn new(source: Arc<dyn MetricSource>, config: CacheConfig, metrics: Arc<Metrics>, clock: fn() -> i64) -> Self {
+    pub fn new(sources: Sources, config: CacheConfig, metrics: Arc<Metrics>, clock: fn() -> i64) -> Self {
         Self {
-            source,
+            source: sources.metrics,
+            config_source: sources.config,
             store: store::store(config.max_bytes, config.fresh_ttl, clock),
             permits: Arc::new(Semaphore::new(config.max_upstream_calls.max(1))),
             metrics,
@@ -74,6 +78,38 @@ impl Upstream {
     /// `cloudwatch` or `demo`.
     pub fn kind(&self) -> &'static str {
         self.source.kind()
+    }
+
+    /// The configuration of the load balancers `wanted`, cached for five
+    /// minutes and coalesced.
+    pub async fn load_balancers(
+        &self,
+        region: &Region,
+        wanted: &[LoadBalancer],
+    ) -> Result<Arc<Vec<LoadBalancerConfig>>, SourceError> {
+        let call = async {
+            let configs = self.config_source.load_balancers(region, wanted);
+            self.call("DescribeLoadBalancerConfiguration", configs).await.map(Arc::new)
+        };
+        match self.cached(Key::LoadBalancers(region.clone(), wanted.to_vec()), call, Value::LoadBalancers).await? {
+            Value::LoadBalancers(configs) => Ok(configs),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// What the security policies `names` offer, cached for a day and coalesced.
+    pub async fn ssl_policies(
+        &self,
+        region: &Region,
+        names: &[String],
+    ) -> Result<Arc<BTreeMap<String, SslPolicy>>, SourceError> {
+        let call = async {
+            self.call("DescribeSSLPolicies", self.config_source.ssl_policies(region, names)).await.map(Arc::new)
+        };
+        match self.cached(Key::Policies(region.clone(), names.to_vec()), call, Value::Policies).await? {
+            Value::Policies(policies) => Ok(policies),
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// The data of `request`: from the cache, from a call already in flight

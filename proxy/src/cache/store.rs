@@ -3,6 +3,7 @@
 //! `--cache-mib` bounds all of them together. Each kind of entry has its
 //! key, its estimated weight and its lifetime here.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,7 +11,8 @@ use axum::body::Bytes;
 use moka::Expiry;
 use moka::future::Cache;
 use tlswatch_shared::plan::SETTLE_SECONDS;
-use tlswatch_shared::{Dimensions, Metric, Region, Statistic};
+use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
+use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Region, Statistic};
 
 use super::settled::Settled;
 use crate::source::{Alarm, FetchRequest, Fetched, Query, SourceError, Transition};
@@ -20,6 +22,12 @@ const FINAL_TTL: Duration = Duration::from_secs(3_600);
 /// How long the list of reporting load balancers is kept: ListMetrics
 /// changes only when a load balancer starts or stops reporting.
 const LIST_TTL: Duration = Duration::from_secs(300);
+/// How long a load balancer configuration is kept: it changes with deploys,
+/// and a review five minutes old still explains the errors.
+const CONFIG_TTL: Duration = Duration::from_secs(300);
+/// How long what a security policy offers is kept: AWS's predefined
+/// policies do not change once published.
+const POLICY_TTL: Duration = Duration::from_secs(24 * 3_600);
 /// How long a last good answer stays available to serve stale: a day
 /// covers an outage of CloudWatch or of the proxy's credentials.
 const STALE_TTL: Duration = Duration::from_secs(24 * 3_600);
@@ -88,6 +96,8 @@ pub enum Key {
     Alarms(Region, Metric, Vec<Dimensions>),
     AlarmHistory { region: Region, name: String, start: i64, end: i64 },
     Rendered(RenderedKey),
+    LoadBalancers(Region, Vec<LoadBalancer>),
+    Policies(Region, Vec<String>),
 }
 
 /// Every kind of entry, by value; cheap to clone.
@@ -100,6 +110,8 @@ pub enum Value {
     Alarms(Arc<Vec<Vec<Alarm>>>),
     AlarmHistory(Arc<Vec<Transition>>),
     Rendered(Arc<Rendered>),
+    LoadBalancers(Arc<Vec<LoadBalancerConfig>>),
+    Policies(Arc<BTreeMap<String, SslPolicy>>),
 }
 
 /// The store: one moka cache bounded in estimated bytes, with per-entry
@@ -152,6 +164,8 @@ impl Expiry<Key, Value> for Lifetime {
             Key::List(..) => LIST_TTL,
             // Alarm states change, and a body is only as fresh as its answer.
             Key::Alarms(..) | Key::AlarmHistory { .. } | Key::Rendered(_) => self.fresh_ttl,
+            Key::LoadBalancers(..) => CONFIG_TTL,
+            Key::Policies(..) => POLICY_TTL,
         })
     }
 
@@ -191,6 +205,8 @@ fn key_weight(key: &Key) -> usize {
         Key::Alarms(_, _, dims) => dims.len() * DIMENSIONS_BYTES,
         Key::AlarmHistory { name, .. } => name.len(),
         Key::Rendered(key) => key.view.len(),
+        Key::LoadBalancers(_, wanted) => wanted.len() * DIMENSIONS_BYTES,
+        Key::Policies(_, names) => names.iter().map(String::len).sum(),
     }
 }
 
@@ -204,7 +220,17 @@ fn value_weight(value: &Value) -> usize {
         Value::AlarmHistory(history) => history.len() * POINT_BYTES,
         // The answer it was built from is counted under its own key.
         Value::Rendered(rendered) => rendered.body.len(),
+        Value::LoadBalancers(configs) => configs.iter().map(config_weight).sum(),
+        Value::Policies(policies) => {
+            policies.iter().map(|(name, p)| name.len() + (p.protocols.len() + p.ciphers.len()) * 32).sum()
+        }
     }
+}
+
+/// Estimated bytes of a load balancer's configuration: a few short strings
+/// per listener and target group.
+fn config_weight(config: &LoadBalancerConfig) -> usize {
+    256 + config.listeners.len() * 256 + config.target_groups.len() * 512
 }
 
 fn fetched_weight(fetched: &Fetched) -> usize {

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::config::http::HttpResponse;
 use aws_sdk_cloudwatch::error::{ProvideErrorMetadata, SdkError};
@@ -40,6 +40,25 @@ impl Default for CallPolicy {
     }
 }
 
+/// The AWS configuration every client of the proxy is built from: the
+/// standard credential chain, `policy`'s timeouts and retries, and
+/// `endpoint_url` for a compatible server (tests point it at moto).
+pub async fn sdk_config(endpoint_url: Option<&str>, policy: CallPolicy) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT.min(policy.attempt_timeout))
+                .operation_attempt_timeout(policy.attempt_timeout)
+                .operation_timeout(policy.call_timeout)
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(policy.max_attempts.max(1)));
+    if let Some(url) = endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
 /// CloudWatch clients, one per configured region.
 pub struct CloudWatchSource {
     clients: HashMap<Region, Client>,
@@ -49,23 +68,15 @@ impl CloudWatchSource {
     /// Builds a client for each region, all sharing the credential chain.
     /// `endpoint_url` points the clients at a CloudWatch-compatible server.
     pub async fn new(regions: &[Region], endpoint_url: Option<&str>, policy: CallPolicy) -> Self {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT.min(policy.attempt_timeout))
-                    .operation_attempt_timeout(policy.attempt_timeout)
-                    .operation_timeout(policy.call_timeout)
-                    .build(),
-            )
-            .retry_config(RetryConfig::standard().with_max_attempts(policy.max_attempts.max(1)));
-        if let Some(url) = endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        let shared = loader.load().await;
+        Self::from_config(regions, &sdk_config(endpoint_url, policy).await)
+    }
+
+    /// A client for each region from an already loaded AWS configuration.
+    pub fn from_config(regions: &[Region], shared: &SdkConfig) -> Self {
         let clients = regions
             .iter()
             .map(|region| {
-                let config = aws_sdk_cloudwatch::config::Builder::from(&shared)
+                let config = aws_sdk_cloudwatch::config::Builder::from(shared)
                     .region(aws_config::Region::new(region.to_string()))
                     .build();
                 (region.clone(), Client::from_conf(config))
@@ -268,13 +279,13 @@ fn status_warning(status: Option<&StatusCode>, dims: &Dimensions) -> Option<Stri
     }
 }
 
-/// Sorts an SDK failure into what the user is told. The full error goes to
-/// the log only.
-fn classify<E>(operation: &str, err: SdkError<E, HttpResponse>) -> SourceError
+/// Sorts an SDK failure (of any AWS service the proxy calls) into what the
+/// user is told. The full error goes to the log only.
+pub(crate) fn classify<E>(operation: &str, err: SdkError<E, HttpResponse>) -> SourceError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    tracing::warn!(operation, error = %DisplayErrorContext(&err), "CloudWatch call failed");
+    tracing::warn!(operation, error = %DisplayErrorContext(&err), "AWS call failed");
     match &err {
         SdkError::TimeoutError(_) => SourceError::Timeout(format!("{operation} timed out")),
         SdkError::DispatchFailure(failure) if failure.is_timeout() => {

@@ -18,7 +18,7 @@ use super::{Alarm, AlarmState, FetchRequest, Fetched, MetricSource, SourceError,
 
 /// How a target group's errors behave over time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Profile {
+pub(super) enum Profile {
     /// A stray error now and then.
     Sparse,
     /// Sparse until the onset, then errors every minute.
@@ -29,7 +29,7 @@ enum Profile {
     Quiet,
 }
 
-const TOPOLOGY: [(&str, &[(&str, Profile)]); 3] = [
+pub(super) const TOPOLOGY: [(&str, &[(&str, Profile)]); 3] = [
     (
         "app/edge-alb/50dc6c495c0c9188",
         &[

@@ -1,12 +1,23 @@
-//! Where metric data comes from: CloudWatch, or the built-in demo.
+//! Where data comes from: metrics from CloudWatch, load balancer
+//! configuration from Elastic Load Balancing, or both from the built-in demo.
 
 use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 pub use tlswatch_shared::Query;
 pub use tlswatch_shared::alarm::{Alarm, AlarmState, Transition};
-use tlswatch_shared::{Dimensions, ErrorCode, Metric, Region, Statistic};
+
+use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
+use tlswatch_shared::{Dimensions, ErrorCode, LoadBalancer, Metric, Region, Statistic};
+
+use self::cloudwatch::{CallPolicy, CloudWatchSource};
+use self::demo::DemoSource;
+use self::elbv2::ElbSource;
 
 pub mod cloudwatch;
 pub mod demo;
+mod demo_config;
+pub mod elbv2;
 
 /// One GetMetricData-shaped question: one statistic of many series (metric
 /// and dimension combination) over one aligned range.
@@ -64,6 +75,46 @@ pub trait MetricSource: Send + Sync {
     ) -> Result<Vec<Transition>, SourceError>;
 }
 
+/// A source of load balancer configuration, for the review.
+#[async_trait]
+pub trait ConfigSource: Send + Sync {
+    /// The configuration of each of `wanted` that exists (others are left out).
+    async fn load_balancers(
+        &self,
+        region: &Region,
+        wanted: &[LoadBalancer],
+    ) -> Result<Vec<LoadBalancerConfig>, SourceError>;
+
+    /// What the security policies `names` offer, by name.
+    async fn ssl_policies(&self, region: &Region, names: &[String])
+    -> Result<BTreeMap<String, SslPolicy>, SourceError>;
+}
+
+/// Every source the proxy reads from.
+#[derive(Clone)]
+pub struct Sources {
+    pub metrics: Arc<dyn MetricSource>,
+    pub config: Arc<dyn ConfigSource>,
+}
+
+impl Sources {
+    /// AWS: CloudWatch and Elastic Load Balancing in `regions`, with one
+    /// configuration (credentials, timeouts, retries, endpoint) for both.
+    pub async fn aws(regions: &[Region], endpoint_url: Option<&str>, policy: CallPolicy) -> Self {
+        let shared = cloudwatch::sdk_config(endpoint_url, policy).await;
+        Self {
+            metrics: Arc::new(CloudWatchSource::from_config(regions, &shared)),
+            config: Arc::new(ElbSource::new(regions, &shared)),
+        }
+    }
+
+    /// The built-in demo, started at `started`, reading `clock` for "now".
+    pub fn demo(started: i64, clock: fn() -> i64) -> Self {
+        let demo = Arc::new(DemoSource::new(started, clock));
+        Self { metrics: demo.clone(), config: demo }
+    }
+}
+
 /// Why a source could not answer, worded for the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SourceError {
@@ -82,6 +133,17 @@ pub enum SourceError {
 }
 
 impl SourceError {
+    /// What failed, without the words that name CloudWatch.
+    pub fn detail(&self) -> &str {
+        match self {
+            Self::Throttled(detail)
+            | Self::AccessDenied(detail)
+            | Self::Unreachable(detail)
+            | Self::Timeout(detail)
+            | Self::Upstream(detail) => detail,
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Throttled(_) => ErrorCode::UpstreamThrottled,

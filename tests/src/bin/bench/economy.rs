@@ -1,7 +1,6 @@
 //! Upstream economy: the CloudWatch calls, metrics and buckets that views
 //! cost, counted by a test upstream between tlswatch and moto.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
@@ -9,7 +8,8 @@ use axum::body::Body;
 use http_body_util::BodyExt;
 use tlswatch::app::{AppState, router};
 use tlswatch::config::{Config, Regions};
-use tlswatch::source::cloudwatch::{CallPolicy, CloudWatchSource};
+use tlswatch::source::Sources;
+use tlswatch::source::cloudwatch::CallPolicy;
 use tlswatch_shared::Region;
 use tlswatch_tests::upstream::{DataCall, TestUpstream};
 use tlswatch_tests::{Moto, REGION, Tlswatch};
@@ -92,12 +92,11 @@ async fn refreshed_for_an_hour() -> Vec<String> {
     fleet::put(&moto, &series, hour_start - 25 * 3_600, hour_start + 3_600, 60, 2).await;
     let upstream = TestUpstream::start(&moto.endpoint).await;
     let region = Region::parse(REGION).expect("a region");
-    let source =
-        CloudWatchSource::new(std::slice::from_ref(&region), Some(&upstream.endpoint), CallPolicy::default()).await;
+    let sources = Sources::aws(std::slice::from_ref(&region), Some(&upstream.endpoint), CallPolicy::default()).await;
     // Answers expire between refreshes, as they do after a real minute.
     let mut config = Config { regions: Regions::single(region), clock: simulated_clock, ..Config::default() };
     config.cache.fresh_ttl = Duration::from_millis(1);
-    let app = router(AppState::new(config, Arc::new(source)));
+    let app = router(AppState::new(config, sources));
     let uri = format!("/api/v1/series?lb={}&period=300&from=now-24h", fleet::load_balancer(0));
     let refreshes = 61;
     let mut buckets_per_view = 0;

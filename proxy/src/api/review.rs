@@ -1,0 +1,154 @@
+//! `GET /api/v1/review?<view>`: each load balancer's TLS path from its
+//! listeners to its targets, beside the errors of its target groups over
+//! the view's range, with findings. Reading the configuration may fail (an
+//! identity without `elasticloadbalancing:Describe*`): the review then
+//! answers with a warning, and every chart keeps working.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use tlswatch_shared::api::ReviewResponse;
+use tlswatch_shared::review::{ErrorsInRange, LoadBalancerConfig, SslPolicy, backend_policy, review};
+use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Plan, Query, Region, Statistic, View};
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::source::{FetchRequest, SourceError};
+
+/// The permissions the review needs (docs/deploy.md's IAM policy has them).
+const DESCRIBE_ACTIONS: &str = "elasticloadbalancing:DescribeLoadBalancers, DescribeListeners, DescribeRules, \
+    DescribeTargetGroups, DescribeTargetHealth and DescribeSSLPolicies";
+
+pub async fn review_route(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<ReviewResponse>, ApiError> {
+    let view = View::from_query(query.as_deref().unwrap_or(""))?;
+    let region = state.regions.resolve(view.region.as_ref())?;
+    let plan = Plan::new(&view, (state.clock)())?;
+    let warnings = plan.warnings.clone();
+    let reported = state.upstream.list(&region, Metric::TargetTlsNegotiationErrorCount).await?;
+    let wanted = if view.load_balancers.is_empty() {
+        let mut all: Vec<LoadBalancer> = reported.iter().map(|dims| dims.load_balancer.clone()).collect();
+        all.dedup();
+        all
+    } else {
+        view.load_balancers.clone()
+    };
+    let mut response =
+        ReviewResponse { view: view.to_query(), region: region.to_string(), load_balancers: Vec::new(), warnings };
+    if wanted.is_empty() {
+        return Ok(Json(response));
+    }
+
+    let errors = match group_errors(&state, &region, &plan, &wanted, &reported).await {
+        Ok(errors) => errors,
+        Err(err) => {
+            response.warnings.push(format!("errors per target group not shown: {err}"));
+            BTreeMap::new()
+        }
+    };
+    let configs = match state.upstream.load_balancers(&region, &wanted).await {
+        Ok(configs) => configs,
+        Err(err) => {
+            response.warnings.push(configuration_warning(&err));
+            return Ok(Json(response));
+        }
+    };
+    let policies = match policies_in_use(&state, &region, &configs).await {
+        Ok(policies) => policies,
+        Err(err) => {
+            response.warnings.push(configuration_warning(&err));
+            BTreeMap::new()
+        }
+    };
+    for lb in wanted.iter().filter(|lb| !configs.iter().any(|c| c.value == lb.as_str())) {
+        response
+            .warnings
+            .push(format!("{lb} was not found in {region}: it may have been deleted, or belong to another account"));
+    }
+    response.load_balancers = configs.iter().map(|config| review(config, &policies, &errors)).collect();
+    Ok(Json(response))
+}
+
+/// The errors of every target group of `wanted` over the plan's range:
+/// one GetMetricData question, through the same cache as the chart.
+async fn group_errors(
+    state: &AppState,
+    region: &Region,
+    plan: &Plan,
+    wanted: &[LoadBalancer],
+    reported: &[Dimensions],
+) -> Result<BTreeMap<String, ErrorsInRange>, SourceError> {
+    let series: Vec<Query> = reported
+        .iter()
+        .filter(|dims| dims.target_group.is_some() && dims.availability_zone.is_none())
+        .filter(|dims| wanted.contains(&dims.load_balancer))
+        .map(|dims| Query { metric: Metric::TargetTlsNegotiationErrorCount, dims: dims.clone() })
+        .collect();
+    if series.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let request = FetchRequest { stat: Statistic::Sum, period: plan.period, start: plan.start, end: plan.end, series };
+    let fetched = match state.upstream.fetch(region, request.clone()).await? {
+        crate::cache::Answer::Fresh(fetched) => fetched,
+        crate::cache::Answer::Stale { answer, .. } => answer.fetched.clone(),
+    };
+    let mut errors = BTreeMap::new();
+    for (query, points) in request.series.iter().zip(&fetched.datapoints) {
+        let Some(group) = &query.dims.target_group else { continue };
+        let entry: &mut ErrorsInRange = errors.entry(group.to_string()).or_default();
+        for &(t, value) in points.iter().filter(|(t, _)| (plan.start..plan.end).contains(t)) {
+            entry.total += value;
+            if value > 0.0 && entry.last_error.is_none_or(|last| t > last) {
+                entry.last_error = Some(t);
+            }
+        }
+    }
+    Ok(errors)
+}
+
+/// What the listeners' policies and the backend policies they imply offer.
+async fn policies_in_use(
+    state: &AppState,
+    region: &Region,
+    configs: &[LoadBalancerConfig],
+) -> Result<BTreeMap<String, SslPolicy>, SourceError> {
+    let mut names: Vec<String> =
+        configs.iter().flat_map(|c| &c.listeners).filter_map(|l| l.ssl_policy.clone()).collect();
+    names.sort();
+    names.dedup();
+    let mut policies = state.upstream.ssl_policies(region, &names).await?.as_ref().clone();
+    let mut backends: Vec<String> = names
+        .iter()
+        .map(|name| backend_policy(name, &policies.get(name).map(|p| p.protocols.clone()).unwrap_or_default()))
+        .filter(|backend| !policies.contains_key(*backend))
+        .map(str::to_string)
+        .collect();
+    backends.sort();
+    backends.dedup();
+    policies.extend(state.upstream.ssl_policies(region, &backends).await?.as_ref().clone());
+    Ok(policies)
+}
+
+/// A failed configuration read, worded for the page.
+fn configuration_warning(err: &SourceError) -> String {
+    let detail = err.detail();
+    match err {
+        SourceError::AccessDenied(_) => format!(
+            "load balancer configuration not shown: the proxy's AWS identity may not read it ({detail}); it needs \
+             {DESCRIBE_ACTIONS} (see docs/deploy.md)"
+        ),
+        SourceError::Throttled(_) => {
+            format!("load balancer configuration not shown: Elastic Load Balancing throttled the request ({detail})")
+        }
+        SourceError::Timeout(_) => {
+            format!("load balancer configuration not shown: Elastic Load Balancing did not answer in time ({detail})")
+        }
+        SourceError::Unreachable(_) | SourceError::Upstream(_) => {
+            format!("load balancer configuration not shown: Elastic Load Balancing failed ({detail})")
+        }
+    }
+}

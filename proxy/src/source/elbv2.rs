@@ -1,0 +1,262 @@
+//! Load balancer configuration from the Elastic Load Balancing API (v2),
+//! for the review: listeners and their policies, rules, target groups,
+//! target health, and what the policies offer. Read with the proxy's own
+//! credentials, like CloudWatch.
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use aws_config::SdkConfig;
+use aws_sdk_elasticloadbalancingv2::Client;
+use aws_sdk_elasticloadbalancingv2::types::{self as elb, TargetHealthStateEnum};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use tlswatch_shared::review::{
+    HealthCheck, ListenerConfig, LoadBalancerConfig, SslPolicy, TargetGroupConfig, TargetHealth,
+};
+use tlswatch_shared::{LoadBalancer, Region};
+
+use super::cloudwatch::classify;
+use super::{ConfigSource, SourceError};
+
+/// DescribeLoadBalancers takes at most this many names per call.
+const NAMES_PER_CALL: usize = 20;
+/// Target groups whose health is asked at once, per review.
+const HEALTH_CONCURRENCY: usize = 4;
+
+/// ELBv2 clients, one per configured region.
+pub struct ElbSource {
+    clients: HashMap<Region, Client>,
+}
+
+impl ElbSource {
+    /// A client for each region, from the configuration the CloudWatch
+    /// clients use (credentials, endpoint, timeouts and retries).
+    pub fn new(regions: &[Region], shared: &SdkConfig) -> Self {
+        let clients = regions
+            .iter()
+            .map(|region| {
+                let config = aws_sdk_elasticloadbalancingv2::config::Builder::from(shared)
+                    .region(aws_config::Region::new(region.to_string()))
+                    .build();
+                (region.clone(), Client::from_conf(config))
+            })
+            .collect();
+        Self { clients }
+    }
+
+    fn client(&self, region: &Region) -> Result<&Client, SourceError> {
+        self.clients.get(region).ok_or_else(|| SourceError::Upstream(format!("no client for region {region}")))
+    }
+}
+
+#[async_trait]
+impl ConfigSource for ElbSource {
+    async fn load_balancers(
+        &self,
+        region: &Region,
+        wanted: &[LoadBalancer],
+    ) -> Result<Vec<LoadBalancerConfig>, SourceError> {
+        let client = self.client(region)?;
+        let mut found = Vec::new();
+        for batch in wanted.chunks(NAMES_PER_CALL) {
+            let names = batch.iter().map(|lb| lb.name().to_string()).collect();
+            let mut pages = client.describe_load_balancers().set_names(Some(names)).into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|err| classify("DescribeLoadBalancers", err))?;
+                found.extend(page.load_balancers().iter().cloned());
+            }
+        }
+        let mut configs = Vec::new();
+        for described in found {
+            let Some(arn) = described.load_balancer_arn() else { continue };
+            let value = load_balancer_value(arn);
+            // Names are unique per region and account, but ask only for what was wanted.
+            if !wanted.iter().any(|lb| lb.as_str() == value) {
+                continue;
+            }
+            configs.push(LoadBalancerConfig {
+                name: described.load_balancer_name().unwrap_or_default().to_string(),
+                scheme: described.scheme().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                listeners: listeners(client, arn).await?,
+                target_groups: target_groups(client, arn).await?,
+                value: value.to_string(),
+            });
+        }
+        configs.sort_by(|a, b| a.value.cmp(&b.value));
+        Ok(configs)
+    }
+
+    async fn ssl_policies(
+        &self,
+        region: &Region,
+        names: &[String],
+    ) -> Result<BTreeMap<String, SslPolicy>, SourceError> {
+        if names.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let output = self
+            .client(region)?
+            .describe_ssl_policies()
+            .set_names(Some(names.to_vec()))
+            .send()
+            .await
+            .map_err(|err| classify("DescribeSSLPolicies", err))?;
+        Ok(output
+            .ssl_policies()
+            .iter()
+            .filter_map(|policy| {
+                let mut ciphers: Vec<(i32, String)> = policy
+                    .ciphers()
+                    .iter()
+                    .filter_map(|c| Some((c.priority().unwrap_or(i32::MAX), c.name()?.to_string())))
+                    .collect();
+                ciphers.sort();
+                let described = SslPolicy {
+                    protocols: policy.ssl_protocols().to_vec(),
+                    ciphers: ciphers.into_iter().map(|(_, name)| name).collect(),
+                };
+                Some((policy.name()?.to_string(), described))
+            })
+            .collect())
+    }
+}
+
+/// The listeners of a load balancer with the target groups each forwards
+/// to, through its default actions and its rules.
+async fn listeners(client: &Client, load_balancer_arn: &str) -> Result<Vec<ListenerConfig>, SourceError> {
+    let mut described = Vec::new();
+    let mut pages = client.describe_listeners().load_balancer_arn(load_balancer_arn).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        described.extend(page.map_err(|err| classify("DescribeListeners", err))?.listeners().iter().cloned());
+    }
+    let mut listeners = Vec::new();
+    for listener in described {
+        let mut forwards: Vec<String> = listener.default_actions().iter().flat_map(forwarded_groups).collect();
+        if let Some(arn) = listener.listener_arn() {
+            forwards.extend(rule_groups(client, arn).await?);
+        }
+        forwards.sort();
+        forwards.dedup();
+        listeners.push(ListenerConfig {
+            port: listener.port().and_then(|p| u16::try_from(p).ok()).unwrap_or_default(),
+            protocol: listener.protocol().map(|p| p.as_str().to_string()).unwrap_or_default(),
+            ssl_policy: listener.ssl_policy().map(str::to_string),
+            target_groups: forwards,
+        });
+    }
+    listeners.sort_by_key(|listener| listener.port);
+    Ok(listeners)
+}
+
+/// The target groups the rules of a listener forward to.
+async fn rule_groups(client: &Client, listener_arn: &str) -> Result<Vec<String>, SourceError> {
+    let mut groups = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = client
+            .describe_rules()
+            .listener_arn(listener_arn)
+            .set_marker(marker.take())
+            .send()
+            .await
+            .map_err(|err| classify("DescribeRules", err))?;
+        groups.extend(page.rules().iter().flat_map(|rule| rule.actions().iter().flat_map(forwarded_groups)));
+        match page.next_marker() {
+            Some(next) if !next.is_empty() => marker = Some(next.to_string()),
+            _ => return Ok(groups),
+        }
+    }
+}
+
+/// The target groups an action forwards to, as dimension values.
+fn forwarded_groups(action: &elb::Action) -> Vec<String> {
+    let single = action.target_group_arn().map(target_group_value);
+    let weighted = action
+        .forward_config()
+        .map(|forward| forward.target_groups().iter().filter_map(|t| t.target_group_arn()).map(target_group_value))
+        .into_iter()
+        .flatten();
+    single.into_iter().chain(weighted).map(str::to_string).collect()
+}
+
+/// The target groups of a load balancer, with their targets' health.
+async fn target_groups(client: &Client, load_balancer_arn: &str) -> Result<Vec<TargetGroupConfig>, SourceError> {
+    let mut described = Vec::new();
+    let mut pages = client.describe_target_groups().load_balancer_arn(load_balancer_arn).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        described.extend(page.map_err(|err| classify("DescribeTargetGroups", err))?.target_groups().iter().cloned());
+    }
+    let mut groups: Vec<TargetGroupConfig> = stream::iter(described)
+        .map(|group| async move {
+            let targets = match group.target_group_arn() {
+                Some(arn) => target_health(client, arn).await?,
+                None => TargetHealth::default(),
+            };
+            Ok::<_, SourceError>(TargetGroupConfig {
+                value: group.target_group_arn().map(target_group_value).unwrap_or_default().to_string(),
+                name: group.target_group_name().unwrap_or_default().to_string(),
+                protocol: group.protocol().map(|p| p.as_str().to_string()).unwrap_or_default(),
+                protocol_version: group.protocol_version().map(str::to_string),
+                port: group.port().and_then(|p| u16::try_from(p).ok()),
+                health_check: HealthCheck {
+                    protocol: group.health_check_protocol().map(|p| p.as_str().to_string()).unwrap_or_default(),
+                    port: group.health_check_port().unwrap_or("traffic-port").to_string(),
+                    path: group.health_check_path().map(str::to_string),
+                },
+                targets,
+            })
+        })
+        .buffered(HEALTH_CONCURRENCY)
+        .try_collect()
+        .await?;
+    groups.sort_by(|a, b| a.value.cmp(&b.value));
+    Ok(groups)
+}
+
+/// How many of a group's targets are healthy, unhealthy or neither, and why.
+async fn target_health(client: &Client, target_group_arn: &str) -> Result<TargetHealth, SourceError> {
+    let output = client
+        .describe_target_health()
+        .target_group_arn(target_group_arn)
+        .send()
+        .await
+        .map_err(|err| classify("DescribeTargetHealth", err))?;
+    let mut health = TargetHealth::default();
+    for description in output.target_health_descriptions() {
+        let Some(target) = description.target_health() else { continue };
+        health.total += 1;
+        match target.state() {
+            Some(TargetHealthStateEnum::Healthy) => health.healthy += 1,
+            Some(TargetHealthStateEnum::Unhealthy) => {
+                health.unhealthy += 1;
+                let reason = target.reason().map_or("unknown", |r| r.as_str()).to_string();
+                *health.reasons.entry(reason).or_default() += 1;
+            }
+            _ => health.other += 1,
+        }
+    }
+    Ok(health)
+}
+
+/// `app/<name>/<id>` from a load balancer's ARN.
+fn load_balancer_value(arn: &str) -> &str {
+    arn.split_once(":loadbalancer/").map_or(arn, |(_, value)| value)
+}
+
+/// `targetgroup/<name>/<id>` from a target group's ARN.
+fn target_group_value(arn: &str) -> &str {
+    arn.rsplit_once(':').map_or(arn, |(_, value)| value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dimension_values_are_the_arn_suffixes() {
+        let lb = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/edge-alb/50dc6c495c0c9188";
+        assert_eq!(load_balancer_value(lb), "app/edge-alb/50dc6c495c0c9188");
+        let tg = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/73e2d6bc24d8a067";
+        assert_eq!(target_group_value(tg), "targetgroup/api/73e2d6bc24d8a067");
+    }
+}
