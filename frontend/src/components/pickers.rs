@@ -112,7 +112,9 @@ fn CheckList(
 ) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let shown = move || {
-        let needle = search.get().to_lowercase();
+        // Names and values are ASCII (CloudWatch's rules); ASCII case folding
+        // spares the `.wasm` Unicode's case tables.
+        let needle = search.get().to_ascii_lowercase();
         let chosen_now = chosen.get();
         let mut all = options.get();
         for value in &chosen_now {
@@ -122,7 +124,7 @@ fn CheckList(
         }
         all.into_iter()
             .filter(|(value, name)| {
-                needle.is_empty() || name.to_lowercase().contains(&needle) || value.contains(&needle)
+                needle.is_empty() || name.to_ascii_lowercase().contains(&needle) || value.contains(&needle)
             })
             .map(|(value, name)| {
                 let checked = chosen_now.contains(&value);
@@ -152,7 +154,7 @@ fn CheckList(
             <input
                 type="search"
                 class="filter"
-                aria-label=format!("Filter {}", legend.to_lowercase())
+                aria-label=format!("Filter {}", legend.to_ascii_lowercase())
                 placeholder="Filter…"
                 prop:value=move || search.get()
                 on:input=move |ev| search.set(event_target_value(&ev))

@@ -74,9 +74,11 @@ fn still_filling(buckets: i64, from: &str) -> String {
     }
 }
 
-/// Whole numbers without decimals, others with up to two.
+/// Whole numbers without decimals, others with up to two. Rounded, then
+/// printed as the shortest decimal: fixed-precision formatting (`{:.2}`)
+/// would link a second float printer into the `.wasm`.
 fn format_number(value: f64) -> String {
-    if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value:.2}") }
+    ((value * 100.0).round() / 100.0).to_string()
 }
 
 /// A breakdown's ranking: every target group or zone, most errors first.
