@@ -53,7 +53,7 @@ async fn identical_cold_requests_in_flight_together_share_one_upstream_call() {
     put_some_errors(&moto).await;
     let upstream = TestUpstream::start(&moto.endpoint).await;
     // The call takes long enough that every request arrives while it is in flight.
-    upstream.behave(Behaviour::Delay(1_500));
+    upstream.behave(Behaviour::Delay(3_000));
     let tlswatch = through(&upstream, &[]);
     let path = last_hour_view();
 
