@@ -229,15 +229,15 @@ pub fn review(
         .listeners
         .iter()
         .map(|listener| {
-            let front = listener.ssl_policy.as_deref().map(described).unwrap_or_default();
-            let backend = (listener.protocol == "HTTPS")
-                .then(|| listener.ssl_policy.as_deref().map(|name| backend_policy(name, &front.protocols)))
-                .flatten();
+            // Only an HTTPS listener has a policy (some APIs report one on HTTP listeners too).
+            let ssl_policy = listener.ssl_policy.clone().filter(|_| listener.protocol == "HTTPS");
+            let front = ssl_policy.as_deref().map(described).unwrap_or_default();
+            let backend = ssl_policy.as_deref().map(|name| backend_policy(name, &front.protocols));
             let back = backend.map(described).unwrap_or_default();
             ListenerReview {
                 port: listener.port,
                 protocol: listener.protocol.clone(),
-                ssl_policy: listener.ssl_policy.clone(),
+                ssl_policy,
                 tls_versions: front.protocols,
                 backend_policy: backend.map(str::to_string),
                 backend_tls_versions: back.protocols,
@@ -250,8 +250,10 @@ pub fn review(
         .target_groups
         .iter()
         .map(|group| {
+            // The load balancer speaks TLS only to HTTPS groups.
             let mut backend_policies: Vec<String> = listeners
                 .iter()
+                .filter(|_| group.protocol == "HTTPS")
                 .filter(|listener| listener.target_groups.contains(&group.value))
                 .filter_map(|listener| listener.backend_policy.clone())
                 .collect();
