@@ -1,13 +1,14 @@
 //! The harness of tlswatch's black-box tests: a real CloudWatch-compatible
 //! server (moto in server mode) and the built `tlswatch` binary, each started
-//! as a child process on a free loopback port and stopped when dropped.
+//! as a child process on a loopback port it picks itself and reports, and
+//! stopped when dropped.
 //!
 //! `cargo xtask test` installs moto into `.tools/venv` and builds the binary
 //! before running these tests; both locations can be overridden with
 //! `TLSWATCH_MOTO_SERVER` and `TLSWATCH_BIN`.
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -29,12 +30,6 @@ fn workspace_root() -> PathBuf {
     // checkouts must not send tests to another checkout's files.
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
     PathBuf::from(manifest_dir).parent().expect("tests/ has a parent").to_path_buf()
-}
-
-/// A loopback port that was free when asked, for a child that cannot say
-/// which port it took; another process may take it before the child does.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("a free port").port()
 }
 
 /// A child process that is killed and reaped when dropped, even when a test panics.
