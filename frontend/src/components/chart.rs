@@ -16,8 +16,8 @@ use tlswatch_shared::api::{Series, SeriesResponse};
 use tlswatch_shared::{Statistic, TimeSpec, TimeZone};
 use wasm_bindgen::prelude::*;
 
-use crate::app::ViewState;
 use crate::echarts::{self, Instance};
+use crate::state::use_view_state;
 
 /// How long the zoom must rest before it is written to the URL.
 const ZOOM_SETTLE: Duration = Duration::from_millis(600);
@@ -26,7 +26,7 @@ const DRAWN_MARK: &str = "tlswatch:chart-drawn";
 
 #[component]
 pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>, stack: Signal<bool>) -> impl IntoView {
-    let state = use_context::<ViewState>().expect("the dashboard provides the view");
+    let state = use_view_state();
     let element = NodeRef::<Div>::new();
     let instance = StoredValue::new_local(None::<Instance>);
     let zoom_generation = StoredValue::new(0u64);
@@ -206,7 +206,8 @@ fn partial_tail(series: &Series, line: &serde_json::Value, first_partial: usize)
         "yAxisIndex": line.get("yAxisIndex").cloned().unwrap_or(json!(0)),
         "symbol": "emptyCircle",
         "lineStyle": {"type": if rate { "dotted" } else { "dashed" }},
-        "dimensions": ["time", "value", {"name": "note", "type": "ordinal"}],
+        // Unnamed, so the tooltip shows the note on the value's line.
+        "dimensions": [null, null, {"type": "ordinal"}],
         "encode": {"x": 0, "y": 1, "tooltip": [1, 2]},
         "data": connector.into_iter().chain(partial).collect::<Vec<_>>(),
     }))
