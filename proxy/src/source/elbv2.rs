@@ -20,8 +20,9 @@ use super::{ConfigSource, SourceError};
 
 /// DescribeLoadBalancers takes at most this many names per call.
 const NAMES_PER_CALL: usize = 20;
-/// Target groups whose health is asked at once, per review.
-const HEALTH_CONCURRENCY: usize = 4;
+/// Load balancers, and target groups of one, read at once: a fleet's review
+/// takes a fraction of the time without a burst that ELBv2 would throttle.
+const CONCURRENCY: usize = 4;
 
 /// ELBv2 clients, one per configured region.
 pub struct ElbSource {
@@ -66,22 +67,25 @@ impl ConfigSource for ElbSource {
                 found.extend(page.load_balancers().iter().cloned());
             }
         }
-        let mut configs = Vec::new();
-        for described in found {
-            let Some(arn) = described.load_balancer_arn() else { continue };
-            let value = load_balancer_value(arn);
-            // Names are unique per region and account, but ask only for what was wanted.
-            if !wanted.iter().any(|lb| lb.as_str() == value) {
-                continue;
-            }
-            configs.push(LoadBalancerConfig {
-                name: described.load_balancer_name().unwrap_or_default().to_string(),
-                scheme: described.scheme().map(|s| s.as_str().to_string()).unwrap_or_default(),
-                listeners: listeners(client, arn).await?,
-                target_groups: target_groups(client, arn).await?,
-                value: value.to_string(),
-            });
-        }
+        // Names are unique per region and account, but keep only what was wanted.
+        let found = found.into_iter().filter_map(|described| {
+            let value = load_balancer_value(described.load_balancer_arn()?).to_string();
+            wanted.iter().any(|lb| lb.as_str() == value).then_some((value, described))
+        });
+        let mut configs: Vec<LoadBalancerConfig> = stream::iter(found)
+            .map(|(value, described)| async move {
+                let arn = described.load_balancer_arn().unwrap_or_default();
+                Ok::<_, SourceError>(LoadBalancerConfig {
+                    name: described.load_balancer_name().unwrap_or_default().to_string(),
+                    scheme: described.scheme().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    listeners: listeners(client, arn).await?,
+                    target_groups: target_groups(client, arn).await?,
+                    value,
+                })
+            })
+            .buffered(CONCURRENCY)
+            .try_collect()
+            .await?;
         configs.sort_by(|a, b| a.value.cmp(&b.value));
         Ok(configs)
     }
@@ -206,7 +210,7 @@ async fn target_groups(client: &Client, load_balancer_arn: &str) -> Result<Vec<T
                 targets,
             })
         })
-        .buffered(HEALTH_CONCURRENCY)
+        .buffered(CONCURRENCY)
         .try_collect()
         .await?;
     groups.sort_by(|a, b| a.value.cmp(&b.value));

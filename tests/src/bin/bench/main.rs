@@ -11,6 +11,7 @@ mod fleet;
 mod load;
 mod overhead;
 mod report;
+mod review;
 mod sizes;
 
 use std::time::Instant;
@@ -26,7 +27,7 @@ fn main() {
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
         std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
     }
-    // Sections to run (all when none is named): overhead, load, economy, response, page.
+    // Sections to run (all when none is named): overhead, load, economy, response, page, review.
     let only: Vec<String> = std::env::args().skip(1).collect();
     let wanted = |name: &str| only.is_empty() || only.iter().any(|one| one == name);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
@@ -47,6 +48,9 @@ fn main() {
         }
         if wanted("page") {
             browser::measure(&mut report).await;
+        }
+        if wanted("review") {
+            review::measure(&mut report).await;
         }
     });
     report.note(&format!("The measurements took {:.0} s.", started.elapsed().as_secs_f64()));
