@@ -204,7 +204,7 @@ async fn run(cli: Cli) -> Result<(), String> {
 
     let listener = tokio::net::TcpListener::bind(cli.listen)
         .await
-        .map_err(|err| format!("cannot listen on {}: {err}", cli.listen))?;
+        .map_err(|err| format!("--listen: cannot listen on {}: {err}", cli.listen))?;
     let address = listener.local_addr().map_err(|err| err.to_string())?;
     let allowed: Vec<&str> = config.regions.allowed.iter().map(Region::as_str).collect();
     tracing::info!(

@@ -80,4 +80,5 @@ fn a_port_that_cannot_be_bound_stops_start_up() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();
     assert_refused(&["--listen", &address], &address);
+    assert_refused(&["--listen", &address], "--listen");
 }

@@ -120,9 +120,7 @@ impl Sources {
 pub enum SourceError {
     #[error("CloudWatch throttled the request ({0}); try again in a moment")]
     Throttled(String),
-    #[error(
-        "CloudWatch denied access ({0}): the proxy's AWS identity needs cloudwatch:GetMetricData and cloudwatch:ListMetrics (see docs/deploy.md)"
-    )]
+    #[error("AWS denied access ({0}): the proxy's AWS identity needs {perm} (see docs/deploy.md)", perm = permission_for(.0))]
     AccessDenied(String),
     #[error("CloudWatch is unreachable: {0}")]
     Unreachable(String),
@@ -130,6 +128,25 @@ pub enum SourceError {
     Timeout(String),
     #[error("CloudWatch failed: {0}")]
     Upstream(String),
+}
+
+/// The IAM permission a denied call needed, from its detail
+/// (`Operation: ErrorCode`, as the sources write it).
+fn permission_for(detail: &str) -> String {
+    const LOAD_BALANCING: [&str; 6] = [
+        "DescribeLoadBalancers",
+        "DescribeListeners",
+        "DescribeRules",
+        "DescribeTargetGroups",
+        "DescribeTargetHealth",
+        "DescribeSSLPolicies",
+    ];
+    let operation = detail.split(':').next().unwrap_or_default().trim();
+    match operation {
+        "" => "cloudwatch:GetMetricData and cloudwatch:ListMetrics".to_string(),
+        _ if LOAD_BALANCING.contains(&operation) => format!("elasticloadbalancing:{operation}"),
+        _ => format!("cloudwatch:{operation}"),
+    }
 }
 
 impl SourceError {
@@ -152,5 +169,18 @@ impl SourceError {
             Self::Timeout(_) => ErrorCode::UpstreamTimeout,
             Self::Upstream(_) => ErrorCode::UpstreamError,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_denied_call_names_the_permission_it_needed() {
+        let denied = |detail: &str| SourceError::AccessDenied(detail.to_string()).to_string();
+        assert!(denied("GetMetricData: AccessDenied").contains("needs cloudwatch:GetMetricData "));
+        assert!(denied("DescribeAlarmsForMetric: AccessDenied").contains("needs cloudwatch:DescribeAlarmsForMetric "));
+        assert!(denied("DescribeTargetHealth: AccessDenied").contains("needs elasticloadbalancing:DescribeTargetHealth "));
     }
 }
