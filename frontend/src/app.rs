@@ -5,19 +5,17 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use leptos_router::NavigateOptions;
 use leptos_router::components::Router;
-use leptos_router::hooks::{use_location, use_navigate};
-use tlswatch_shared::api::SeriesResponse;
+use leptos_router::hooks::use_location;
 use tlswatch_shared::{TimeZone, View};
 
-use crate::api::{self, ApiFailure};
+use crate::api;
 use crate::components::chart::SeriesChart;
 use crate::components::form::ViewForm;
 use crate::components::help::HelpPanel;
 use crate::components::status::{DemoBadge, ErrorNotice, LoadingNote, Warnings};
 use crate::components::summary::{RankingTable, SummaryFigures};
+use crate::state::{ViewState, provide_state};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -28,41 +26,11 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Everything the components share about the current view.
-#[derive(Clone, Copy)]
-pub struct ViewState {
-    /// The view the URL names, or why it is not one.
-    pub view: Memo<Result<View, tlswatch_shared::ViewError>>,
-    /// Writes a view to the URL.
-    pub set_view: Callback<View>,
-}
-
-impl ViewState {
-    /// The view, or the default one while the URL is not a view.
-    pub fn current(&self) -> View {
-        self.view.get().unwrap_or_default()
-    }
-
-    /// Applies `change` to the current view and writes the result to the URL.
-    pub fn update(&self, change: impl FnOnce(&mut View)) {
-        let mut view = self.current();
-        change(&mut view);
-        self.set_view.run(view);
-    }
-}
-
 #[component]
 fn Dashboard() -> impl IntoView {
     let location = use_location();
-    let navigate = use_navigate();
-    let view = Memo::new(move |_| View::from_query(&location.search.get()));
-    let set_view = Callback::new(move |next: View| {
-        let query = next.to_query();
-        let url = if query.is_empty() { "/".to_string() } else { format!("/?{query}") };
-        navigate(&url, NavigateOptions { scroll: false, ..Default::default() });
-    });
-    let state = ViewState { view, set_view };
-    provide_context(state);
+    let (state, catalog) = provide_state();
+    let view = state.view;
 
     // What the API is asked: the canonical data view, or the raw query when
     // the URL is not a view, so the API's own message is what the user reads.
@@ -70,38 +38,19 @@ fn Dashboard() -> impl IntoView {
         Ok(view) => data_view(view).to_query(),
         Err(_) => location.search.get().trim_start_matches('?').to_string(),
     });
-    let data = RwSignal::new(None::<SeriesResponse>);
-    let failure = RwSignal::new(None::<ApiFailure>);
+    // The view's series: asked again when the query changes and on refresh.
+    let series = LocalResource::new(move || {
+        let query = api_query.get();
+        async move { api::series(&query).await }
+    });
+    auto_refresh(state, move || series.refetch());
+    // Read inside the results' Transition (which keeps the last answer on
+    // screen while the next loads, and says it is loading)...
+    let data = Signal::derive(move || series.get().and_then(Result::ok));
+    // ...and, through a memo, by the form, which must never wait for it.
+    let failure = Memo::new(move |_| series.get().and_then(Result::err));
     let loading = RwSignal::new(false);
-    let generation = StoredValue::new(0u64);
-    let load = move |query: String| {
-        let this = generation.get_value() + 1;
-        generation.set_value(this);
-        loading.set(true);
-        spawn_local(async move {
-            let answer = api::series(&query).await;
-            // A newer request has started since: its answer wins.
-            if generation.get_value() != this {
-                return;
-            }
-            loading.set(false);
-            match answer {
-                Ok(response) => {
-                    failure.set(None);
-                    data.set(Some(response));
-                }
-                Err(err) => {
-                    failure.set(Some(err));
-                    data.set(None);
-                }
-            }
-        });
-    };
-    Effect::new(move |_| load(api_query.get()));
-    auto_refresh(state, move || load(api_query.get_untracked()));
 
-    let catalog = LocalResource::new(api::catalog);
-    provide_context(catalog);
     let tz = Signal::derive(move || state.current().tz);
     let stack = Signal::derive(move || state.current().stack);
 
@@ -119,11 +68,13 @@ fn Dashboard() -> impl IntoView {
             <ViewForm failure=failure.into()/>
             <section class="results" aria-label="Results">
                 <LoadingNote loading=loading.into()/>
-                {move || failure.get().map(|failure| view! { <ErrorNotice failure/> })}
-                {move || data.get().map(|response| view! { <Warnings warnings=response.warnings/> })}
-                <SummaryFigures data=data.into() tz/>
-                <SeriesChart data=data.into() tz stack/>
-                <RankingTable data=data.into() tz/>
+                <Transition set_pending=loading.write_only()>
+                    {move || series.get().and_then(Result::err).map(|failure| view! { <ErrorNotice failure/> })}
+                    {move || data.get().map(|response| view! { <Warnings warnings=response.warnings/> })}
+                    <SummaryFigures data tz/>
+                    <SeriesChart data tz stack/>
+                    <RankingTable data tz/>
+                </Transition>
                 <HelpPanel/>
             </section>
         </main>

@@ -8,6 +8,7 @@ mod api;
 mod app;
 mod components;
 mod echarts;
+mod state;
 mod time_fmt;
 
 fn main() {

@@ -101,6 +101,8 @@ async fn changing_a_control_writes_the_url_and_a_reload_restores_the_view() {
         client.goto(&format!("{}/", tlswatch.url)).await.unwrap();
         wait_for_data(&client).await;
 
+        // The controls stay the same elements while views load (a mark on one survives).
+        eval(&client, "document.getElementById('stat').dataset.mark = 'kept'").await;
         client.find(Locator::Id("stat")).await.unwrap().select_by_value("Average").await.unwrap();
         wait_until(&client, "location.search === '?stat=Average'").await;
         client.find(Locator::Id("period")).await.unwrap().select_by_value("3600").await.unwrap();
@@ -110,6 +112,7 @@ async fn changing_a_control_writes_the_url_and_a_reload_restores_the_view() {
         let expected = format!("?lb={PAYMENTS}&stat=Average&period=3600");
         wait_until(&client, &format!("location.search === '{expected}'")).await;
         wait_for_data(&client).await;
+        assert_eq!(eval(&client, "document.getElementById('stat').dataset.mark ?? null").await, "kept");
 
         client.refresh().await.unwrap();
         wait_for_data(&client).await;

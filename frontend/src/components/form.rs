@@ -8,18 +8,15 @@ use tlswatch_shared::{Breakdown, Metric, Period, Refresh, Region, Statistic, Tim
 use wasm_bindgen_futures::JsFuture;
 
 use crate::api::ApiFailure;
-use crate::app::ViewState;
 use crate::components::pickers::DimensionPickers;
 use crate::components::status::FieldError;
+use crate::state::{ViewState, use_catalog, use_view_state};
 use crate::time_fmt;
-
-/// The catalog as the dashboard loaded it.
-pub type CatalogResource = LocalResource<Result<CatalogResponse, ApiFailure>>;
 
 #[component]
 pub fn ViewForm(failure: Signal<Option<ApiFailure>>) -> impl IntoView {
-    let state = use_context::<ViewState>().expect("the dashboard provides the view");
-    let catalog = use_context::<CatalogResource>().expect("the dashboard provides the catalog");
+    let state = use_view_state();
+    let catalog = use_catalog();
     view! {
         <form class="controls" aria-label="View" on:submit=|ev| ev.prevent_default()>
             <Suspense fallback=|| view! { <p>"Loading the catalog…"</p> }>
@@ -243,7 +240,7 @@ fn Toggle(id: &'static str, label: &'static str, checked: Signal<bool>, on_toggl
 /// Presets, or a custom absolute range.
 #[component]
 fn TimeRange(presets: Vec<Choice>, failure: Signal<Option<ApiFailure>>) -> impl IntoView {
-    let state = use_context::<ViewState>().expect("the dashboard provides the view");
+    let state = use_view_state();
     let preset_values: Vec<String> = presets.iter().map(|p| p.value.clone()).collect();
     let wants_custom = RwSignal::new(false);
     let current = Signal::derive(move || {
@@ -313,7 +310,7 @@ fn TimeRange(presets: Vec<Choice>, failure: Signal<Option<ApiFailure>>) -> impl 
 /// Copy the link; pin a relative range to absolute times.
 #[component]
 fn ShareButtons() -> impl IntoView {
-    let state = use_context::<ViewState>().expect("the dashboard provides the view");
+    let state = use_view_state();
     let note = RwSignal::new(String::new());
     let copy = move |_| {
         let href = window().location().href().unwrap_or_default();

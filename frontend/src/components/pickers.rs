@@ -9,12 +9,12 @@ use tlswatch_shared::catalog::DimensionName;
 use tlswatch_shared::{AvailabilityZone, LoadBalancer, TargetGroup};
 
 use crate::api::{self, ApiFailure};
-use crate::app::ViewState;
 use crate::components::status::FieldError;
+use crate::state::use_view_state;
 
 #[component]
 pub fn DimensionPickers(failure: Signal<Option<ApiFailure>>) -> impl IntoView {
-    let state = use_context::<ViewState>().expect("the dashboard provides the view");
+    let state = use_view_state();
     let key = Memo::new(move |_| {
         let view = state.current();
         (view.metric(), view.region)
@@ -35,7 +35,7 @@ pub fn DimensionPickers(failure: Signal<Option<ApiFailure>>) -> impl IntoView {
 
 #[component]
 fn Pickers(listed: DimensionsResponse, failure: Signal<Option<ApiFailure>>) -> impl IntoView {
-    let state = use_context::<ViewState>().expect("the dashboard provides the view");
+    let state = use_view_state();
     let balancers: Vec<(String, String)> =
         listed.load_balancers.iter().map(|lb| (lb.value.clone(), lb.name.clone())).collect();
     let groups = listed.target_groups.clone();
