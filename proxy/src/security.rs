@@ -12,7 +12,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 ///
 /// Styles come from the page's own stylesheet only: no `'unsafe-inline'`.
 /// Nothing needs it: Trunk links the stylesheet rather than inlining it, the
-/// components set no `style` attributes, and ECharts styles its elements
+/// components set no `style` attributes (the browser would refuse one: use a
+/// class in style.css), and ECharts styles its elements
 /// through the CSS object model (which CSP does not govern) and draws its
 /// tooltip on the canvas (`renderMode: 'richText'` in the chart's option),
 /// since its HTML tooltip is markup with `style` attributes. An inline
