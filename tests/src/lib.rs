@@ -15,6 +15,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub mod browser;
+pub mod in_process;
 pub mod upstream;
 
 use aws_sdk_cloudwatch::Client;

@@ -3,31 +3,15 @@
 //! simulated clock (as in the bench), reading CloudWatch through the SDK at
 //! a counting upstream in front of moto.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
-
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
 use aws_smithy_types::DateTime;
-use axum::body::Body;
-use http_body_util::BodyExt;
-use tlswatch::app::{AppState, router};
-use tlswatch::config::{Config, Regions};
-use tlswatch::source::Sources;
-use tlswatch::source::cloudwatch::CallPolicy;
-use tlswatch_shared::Region;
 use tlswatch_shared::plan::final_boundary;
+use tlswatch_tests::in_process::{InProcess, test_credentials};
 use tlswatch_tests::upstream::TestUpstream;
-use tlswatch_tests::{Moto, REGION, now};
-use tower::ServiceExt;
+use tlswatch_tests::{Moto, now};
 
 const LB: &str = "app/edge-alb/50dc6c495c0c9188";
 const PERIOD: i64 = 300;
-
-static SIMULATED_NOW: AtomicI64 = AtomicI64::new(0);
-
-fn simulated_clock() -> i64 {
-    SIMULATED_NOW.load(Ordering::SeqCst)
-}
 
 /// The errors put at minute `t`: a pattern that differs bucket to bucket.
 fn errors_at(t: i64) -> f64 {
@@ -53,14 +37,8 @@ async fn put_every_minute(moto: &Moto, from: i64, to: i64) {
 
 #[test]
 fn a_relative_view_refreshed_as_time_moves_asks_only_for_buckets_that_may_change() {
-    // The in-process proxy reads its AWS credentials from the environment,
-    // as the binary does; set before any thread exists.
     // SAFETY: the test runs in its own process (nextest) and no thread runs yet.
-    unsafe {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    }
+    unsafe { test_credentials() };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     runtime.block_on(refresh_as_time_moves());
 }
@@ -71,24 +49,15 @@ async fn refresh_as_time_moves() {
     // Data up to past the end of the last view (its last bucket ends after its "now").
     put_every_minute(&moto, first_now - 26 * 3_600, first_now + 3_600 + 600).await;
     let upstream = TestUpstream::start(&moto.endpoint).await;
-    let region = Region::parse(REGION).expect("a region");
-    let sources = Sources::aws(std::slice::from_ref(&region), Some(&upstream.endpoint), CallPolicy::default()).await;
-    let mut config = Config { regions: Regions::single(region), clock: simulated_clock, ..Config::default() };
-    // Answers expire between refreshes, as they do after a real minute.
-    config.cache.fresh_ttl = Duration::from_millis(1);
-    let app = router(AppState::new(config, sources));
+    let proxy = InProcess::on_endpoint(&upstream.endpoint).await;
     let uri = format!("/api/v1/series?lb={LB}&period={PERIOD}&from=now-24h");
 
     let mut previous_boundary = None;
     for step in 0..13 {
         let now = first_now + step * 300;
-        SIMULATED_NOW.store(now, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        let request = axum::http::Request::get(&uri).body(Body::empty()).expect("a request");
-        let response = app.clone().oneshot(request).await.expect("an answer");
-        assert_eq!(response.status(), 200);
-        let body: serde_json::Value =
-            serde_json::from_slice(&response.into_body().collect().await.expect("a body").to_bytes()).expect("JSON");
+        proxy.set_now(now);
+        let (status, body) = proxy.get(&uri).await;
+        assert_eq!(status, 200, "{body}");
 
         // Every bucket holds exactly what was put in it, kept or fetched.
         let (start, end) = (body["start"].as_i64().expect("a start"), body["end"].as_i64().expect("an end"));

@@ -119,9 +119,8 @@ async fn policies_in_use(
     configs: &[LoadBalancerConfig],
 ) -> Result<BTreeMap<String, SslPolicy>, SourceError> {
     let listener_policies = configs.iter().flat_map(|c| &c.listeners).filter_map(|l| l.ssl_policy.as_deref());
-    let mut names: Vec<String> = listener_policies
-        .flat_map(|name| [name.to_string(), backend_policy(name, &[]).to_string()])
-        .collect();
+    let mut names: Vec<String> =
+        listener_policies.flat_map(|name| [name.to_string(), backend_policy(name, &[]).to_string()]).collect();
     names.sort();
     names.dedup();
     Ok(state.upstream.ssl_policies(region, &names).await?.as_ref().clone())

@@ -2,7 +2,6 @@
 //! proxy's own credentials (the standard chain: environment, profile, SSO,
 //! container or instance role).
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -18,7 +17,7 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use tlswatch_shared::catalog::{MAX_QUERIES_PER_CALL, NAMESPACE};
 use tlswatch_shared::{Dimensions, Metric, Region};
 
-use super::{Alarm, AlarmState, FetchRequest, Fetched, MetricSource, Query, SourceError, Transition};
+use super::{Alarm, AlarmState, FetchRequest, Fetched, MetricSource, PerRegion, Query, SourceError, Transition};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -61,7 +60,7 @@ pub async fn sdk_config(endpoint_url: Option<&str>, policy: CallPolicy) -> SdkCo
 
 /// CloudWatch clients, one per configured region.
 pub struct CloudWatchSource {
-    clients: HashMap<Region, Client>,
+    clients: PerRegion<Client>,
 }
 
 impl CloudWatchSource {
@@ -73,20 +72,10 @@ impl CloudWatchSource {
 
     /// A client for each region from an already loaded AWS configuration.
     pub fn from_config(regions: &[Region], shared: &SdkConfig) -> Self {
-        let clients = regions
-            .iter()
-            .map(|region| {
-                let config = aws_sdk_cloudwatch::config::Builder::from(shared)
-                    .region(aws_config::Region::new(region.to_string()))
-                    .build();
-                (region.clone(), Client::from_conf(config))
-            })
-            .collect();
+        let clients = PerRegion::build(regions, |region| {
+            Client::from_conf(aws_sdk_cloudwatch::config::Builder::from(shared).region(region).build())
+        });
         Self { clients }
-    }
-
-    fn client(&self, region: &Region) -> Result<&Client, SourceError> {
-        self.clients.get(region).ok_or_else(|| SourceError::Upstream(format!("no client for region {region}")))
     }
 }
 
@@ -98,7 +87,8 @@ impl MetricSource for CloudWatchSource {
 
     async fn list(&self, region: &Region, metric: Metric) -> Result<Vec<Dimensions>, SourceError> {
         let mut pages = self
-            .client(region)?
+            .clients
+            .get(region)?
             .list_metrics()
             .namespace(NAMESPACE)
             .metric_name(metric.as_str())
@@ -119,7 +109,7 @@ impl MetricSource for CloudWatchSource {
     }
 
     async fn fetch(&self, region: &Region, request: &FetchRequest) -> Result<Fetched, SourceError> {
-        let client = self.client(region)?;
+        let client = self.clients.get(region)?;
         let mut fetched = Fetched { datapoints: vec![Vec::new(); request.series.len()], ..Fetched::default() };
         for (batch_index, batch) in request.series.chunks(MAX_QUERIES_PER_CALL).enumerate() {
             let offset = batch_index * MAX_QUERIES_PER_CALL;
@@ -161,7 +151,8 @@ impl MetricSource for CloudWatchSource {
         end: i64,
     ) -> Result<Vec<Transition>, SourceError> {
         let mut pages = self
-            .client(region)?
+            .clients
+            .get(region)?
             .describe_alarm_history()
             .alarm_name(name)
             .history_item_type(cw::HistoryItemType::StateUpdate)
@@ -192,7 +183,7 @@ impl MetricSource for CloudWatchSource {
         metric: Metric,
         series: &[Dimensions],
     ) -> Result<Vec<Vec<Alarm>>, SourceError> {
-        let client = self.client(region)?;
+        let client = self.clients.get(region)?;
         let mut alarms = Vec::with_capacity(series.len());
         for dims in series {
             alarms.push(self.alarms_of(client, metric, dims).await?);

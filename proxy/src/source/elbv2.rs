@@ -3,7 +3,7 @@
 //! target health, and what the policies offer. Read with the proxy's own
 //! credentials, like CloudWatch.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
@@ -16,7 +16,18 @@ use tlswatch_shared::review::{
 use tlswatch_shared::{LoadBalancer, Region};
 
 use super::cloudwatch::classify;
-use super::{ConfigSource, SourceError};
+use super::{ConfigSource, PerRegion, SourceError};
+
+/// Every Elastic Load Balancing operation the review calls (each needs its
+/// `elasticloadbalancing:` permission).
+pub const OPERATIONS: [&str; 6] = [
+    "DescribeLoadBalancers",
+    "DescribeListeners",
+    "DescribeRules",
+    "DescribeTargetGroups",
+    "DescribeTargetHealth",
+    "DescribeSSLPolicies",
+];
 
 /// DescribeLoadBalancers takes at most this many names per call.
 const NAMES_PER_CALL: usize = 20;
@@ -26,27 +37,17 @@ const CONCURRENCY: usize = 4;
 
 /// ELBv2 clients, one per configured region.
 pub struct ElbSource {
-    clients: HashMap<Region, Client>,
+    clients: PerRegion<Client>,
 }
 
 impl ElbSource {
     /// A client for each region, from the configuration the CloudWatch
     /// clients use (credentials, endpoint, timeouts and retries).
     pub fn new(regions: &[Region], shared: &SdkConfig) -> Self {
-        let clients = regions
-            .iter()
-            .map(|region| {
-                let config = aws_sdk_elasticloadbalancingv2::config::Builder::from(shared)
-                    .region(aws_config::Region::new(region.to_string()))
-                    .build();
-                (region.clone(), Client::from_conf(config))
-            })
-            .collect();
+        let clients = PerRegion::build(regions, |region| {
+            Client::from_conf(aws_sdk_elasticloadbalancingv2::config::Builder::from(shared).region(region).build())
+        });
         Self { clients }
-    }
-
-    fn client(&self, region: &Region) -> Result<&Client, SourceError> {
-        self.clients.get(region).ok_or_else(|| SourceError::Upstream(format!("no client for region {region}")))
     }
 }
 
@@ -57,7 +58,7 @@ impl ConfigSource for ElbSource {
         region: &Region,
         wanted: &[LoadBalancer],
     ) -> Result<Vec<LoadBalancerConfig>, SourceError> {
-        let client = self.client(region)?;
+        let client = self.clients.get(region)?;
         let mut found = Vec::new();
         for batch in wanted.chunks(NAMES_PER_CALL) {
             let names = batch.iter().map(|lb| lb.name().to_string()).collect();
@@ -99,7 +100,8 @@ impl ConfigSource for ElbSource {
             return Ok(BTreeMap::new());
         }
         let output = self
-            .client(region)?
+            .clients
+            .get(region)?
             .describe_ssl_policies()
             .set_names(Some(names.to_vec()))
             .send()

@@ -90,6 +90,26 @@ pub trait ConfigSource: Send + Sync {
     -> Result<BTreeMap<String, SslPolicy>, SourceError>;
 }
 
+/// One client of an AWS service per configured region.
+pub(crate) struct PerRegion<C>(std::collections::HashMap<Region, C>);
+
+impl<C> PerRegion<C> {
+    /// A client for each of `regions`, made by `client_in`.
+    pub(crate) fn build(regions: &[Region], client_in: impl Fn(aws_config::Region) -> C) -> Self {
+        Self(
+            regions
+                .iter()
+                .map(|region| (region.clone(), client_in(aws_config::Region::new(region.to_string()))))
+                .collect(),
+        )
+    }
+
+    /// The client of `region` (every region a view may name has one).
+    pub(crate) fn get(&self, region: &Region) -> Result<&C, SourceError> {
+        self.0.get(region).ok_or_else(|| SourceError::Upstream(format!("no client for region {region}")))
+    }
+}
+
 /// Every source the proxy reads from.
 #[derive(Clone)]
 pub struct Sources {
@@ -133,18 +153,10 @@ pub enum SourceError {
 /// The IAM permission a denied call needed, from its detail
 /// (`Operation: ErrorCode`, as the sources write it).
 fn permission_for(detail: &str) -> String {
-    const LOAD_BALANCING: [&str; 6] = [
-        "DescribeLoadBalancers",
-        "DescribeListeners",
-        "DescribeRules",
-        "DescribeTargetGroups",
-        "DescribeTargetHealth",
-        "DescribeSSLPolicies",
-    ];
     let operation = detail.split(':').next().unwrap_or_default().trim();
     match operation {
         "" => "cloudwatch:GetMetricData and cloudwatch:ListMetrics".to_string(),
-        _ if LOAD_BALANCING.contains(&operation) => format!("elasticloadbalancing:{operation}"),
+        _ if elbv2::OPERATIONS.contains(&operation) => format!("elasticloadbalancing:{operation}"),
         _ => format!("cloudwatch:{operation}"),
     }
 }
@@ -181,6 +193,8 @@ mod tests {
         let denied = |detail: &str| SourceError::AccessDenied(detail.to_string()).to_string();
         assert!(denied("GetMetricData: AccessDenied").contains("needs cloudwatch:GetMetricData "));
         assert!(denied("DescribeAlarmsForMetric: AccessDenied").contains("needs cloudwatch:DescribeAlarmsForMetric "));
-        assert!(denied("DescribeTargetHealth: AccessDenied").contains("needs elasticloadbalancing:DescribeTargetHealth "));
+        assert!(
+            denied("DescribeTargetHealth: AccessDenied").contains("needs elasticloadbalancing:DescribeTargetHealth ")
+        );
     }
 }

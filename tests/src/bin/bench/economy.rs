@@ -1,19 +1,9 @@
 //! Upstream economy: the CloudWatch calls, metrics and buckets that views
 //! cost, counted by a test upstream between tlswatch and moto.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
-
-use axum::body::Body;
-use http_body_util::BodyExt;
-use tlswatch::app::{AppState, router};
-use tlswatch::config::{Config, Regions};
-use tlswatch::source::Sources;
-use tlswatch::source::cloudwatch::CallPolicy;
-use tlswatch_shared::Region;
+use tlswatch_tests::in_process::InProcess;
 use tlswatch_tests::upstream::{DataCall, TestUpstream};
-use tlswatch_tests::{Moto, REGION, Tlswatch};
-use tower::ServiceExt;
+use tlswatch_tests::{Moto, Tlswatch};
 
 use crate::fleet::{self, Series};
 use crate::report::Report;
@@ -75,13 +65,6 @@ async fn identical_concurrent(count: usize) -> Vec<String> {
     vec![case, count.to_string(), calls.to_string(), metrics.to_string(), buckets.to_string(), naive.to_string()]
 }
 
-/// The simulated clock of the in-process proxy.
-static SIMULATED_NOW: AtomicI64 = AtomicI64::new(0);
-
-fn simulated_clock() -> i64 {
-    SIMULATED_NOW.load(Ordering::SeqCst)
-}
-
 /// (c) A `now-24h` view refreshed every minute for an hour of simulated
 /// time, by tlswatch in-process with its clock driven by the bench and its
 /// answers expiring between refreshes as they do after a real minute.
@@ -91,24 +74,14 @@ async fn refreshed_for_an_hour() -> Vec<String> {
     let series = [Series { lb: 0, tg: None }];
     fleet::put(&moto, &series, hour_start - 25 * 3_600, hour_start + 3_600, 60, 2).await;
     let upstream = TestUpstream::start(&moto.endpoint).await;
-    let region = Region::parse(REGION).expect("a region");
-    let sources = Sources::aws(std::slice::from_ref(&region), Some(&upstream.endpoint), CallPolicy::default()).await;
-    // Answers expire between refreshes, as they do after a real minute.
-    let mut config = Config { regions: Regions::single(region), clock: simulated_clock, ..Config::default() };
-    config.cache.fresh_ttl = Duration::from_millis(1);
-    let app = router(AppState::new(config, sources));
+    let proxy = InProcess::on_endpoint(&upstream.endpoint).await;
     let uri = format!("/api/v1/series?lb={}&period=300&from=now-24h", fleet::load_balancer(0));
     let refreshes = 61;
     let mut buckets_per_view = 0;
     for minute in 0..refreshes {
-        SIMULATED_NOW.store(hour_start + minute * 60, Ordering::SeqCst);
-        // Past the fresh TTL, as a real minute would be.
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        let request = axum::http::Request::get(&uri).body(Body::empty()).expect("a request");
-        let response = app.clone().oneshot(request).await.expect("an answer");
-        assert_eq!(response.status(), 200);
-        let body: serde_json::Value =
-            serde_json::from_slice(&response.into_body().collect().await.expect("a body").to_bytes()).expect("JSON");
+        proxy.set_now(hour_start + minute * 60);
+        let (status, body) = proxy.get(&uri).await;
+        assert_eq!(status, 200, "{body}");
         buckets_per_view = body["series"][0]["values"].as_array().map_or(0, Vec::len) as i64;
     }
     let (calls, metrics, buckets) = totals(&upstream.data_calls(), 300);

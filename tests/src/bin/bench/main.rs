@@ -20,13 +20,9 @@ use report::Report;
 
 fn main() {
     // The in-process proxy of the economy measurement reads AWS credentials
-    // from the environment; set before any thread exists.
+    // from the environment.
     // SAFETY: nothing else runs yet.
-    unsafe {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    }
+    unsafe { tlswatch_tests::in_process::test_credentials() };
     // Sections to run (all when none is named): overhead, load, economy, response, page, review.
     let only: Vec<String> = std::env::args().skip(1).collect();
     let wanted = |name: &str| only.is_empty() || only.iter().any(|one| one == name);

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
+use tlswatch::source::elbv2::OPERATIONS;
 use tlswatch_tests::upstream::TestUpstream;
 use tlswatch_tests::{Moto, Tlswatch};
 
@@ -14,14 +15,6 @@ use crate::report::{Report, ms};
 
 const BALANCERS: usize = 20;
 const GROUPS: usize = 5;
-const OPERATIONS: [&str; 6] = [
-    "DescribeLoadBalancers",
-    "DescribeListeners",
-    "DescribeRules",
-    "DescribeTargetGroups",
-    "DescribeTargetHealth",
-    "DescribeSSLPolicies",
-];
 
 pub async fn measure(report: &mut Report) {
     let moto = Moto::start();
