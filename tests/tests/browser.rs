@@ -558,3 +558,38 @@ async fn each_metric_choice_is_on_its_own_line_on_a_desktop_screen() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn while_the_next_view_loads_the_last_chart_stays_and_the_page_says_so() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?lb={PAYMENTS}&period=3600", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        // Choose another statistic and look at the page the moment it says "Loading…".
+        let seen = client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                const note = document.querySelector('.loading');
+                new MutationObserver((_, observer) => {
+                    if (note.classList.contains('hidden')) return;
+                    observer.disconnect();
+                    const chart = document.getElementById('chart');
+                    done({
+                        axis: chart && echarts.getInstanceByDom(chart).getOption().yAxis[0].name,
+                        shown: !!chart && !chart.classList.contains('hidden'),
+                        summary: !!document.getElementById('summary-buckets'),
+                    });
+                }).observe(note, {attributes: true});
+                const stat = document.getElementById('stat');
+                stat.value = 'Maximum';
+                stat.dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![],
+            )
+            .await
+            .expect("the page says it is loading");
+        assert_eq!(seen, serde_json::json!({"axis": "Sum", "shown": true, "summary": true}));
+        wait_until(&client, &format!("{CHART_OPTION}.yAxis[0].name === 'Maximum'")).await;
+        wait_for_data(&client).await;
+    })
+    .await;
+}
