@@ -2,7 +2,7 @@
 
 use gloo_net::http::Request;
 use serde::de::DeserializeOwned;
-use tlswatch_shared::api::{CatalogResponse, DimensionsResponse, ErrorBody, SeriesResponse};
+use tlswatch_shared::api::{CatalogResponse, DimensionsResponse, ErrorBody, ReviewResponse, SeriesResponse};
 use tlswatch_shared::{Metric, Region};
 
 /// A failed call, as shown to the user.
@@ -16,6 +16,11 @@ pub struct ApiFailure {
 /// `GET /api/v1/series?<query>`.
 pub async fn series(query: &str) -> Result<SeriesResponse, ApiFailure> {
     get_json(&format!("/api/v1/series?{query}")).await
+}
+
+/// `GET /api/v1/review?<query>`.
+pub async fn review(query: &str) -> Result<ReviewResponse, ApiFailure> {
+    get_json(&format!("/api/v1/review?{query}")).await
 }
 
 /// `GET /api/v1/catalog`.

@@ -13,6 +13,7 @@ use crate::api;
 use crate::components::chart::SeriesChart;
 use crate::components::form::ViewForm;
 use crate::components::help::HelpPanel;
+use crate::components::review::ReviewSection;
 use crate::components::status::{DemoBadge, ErrorNotice, LoadingNote, Warnings};
 use crate::components::summary::{RankingTable, SummaryFigures};
 use crate::state::{ViewState, provide_state};
@@ -75,6 +76,7 @@ fn Dashboard() -> impl IntoView {
                     <SeriesChart data tz stack/>
                     <RankingTable data tz/>
                 </Transition>
+                <ReviewSection/>
                 <HelpPanel/>
             </section>
         </main>

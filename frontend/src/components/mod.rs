@@ -4,5 +4,6 @@ pub mod chart;
 pub mod form;
 pub mod help;
 pub mod pickers;
+pub mod review;
 pub mod status;
 pub mod summary;

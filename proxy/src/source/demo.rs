@@ -6,6 +6,8 @@
 //! - `payments-alb`'s `checkout-tls` target group starts failing handshakes
 //!   six hours (rounded to the hour) before the proxy started, and keeps
 //!   failing: a sustained onset, like a deploy that broke a TLS setting;
+//!   its `ledger-api` speaks plain HTTP to its targets, so it never fails a
+//!   handshake (`demo_config.rs` has the configuration that goes with it);
 //! - `internal-api`'s `grpc-backend` has isolated bursts.
 //!
 //! Every load-balancer minute is a function of its dimensions and the minute
@@ -27,6 +29,8 @@ pub(super) enum Profile {
     Spiky,
     /// Almost never an error.
     Quiet,
+    /// Never a handshake error: the group speaks plain HTTP to its targets.
+    Plaintext,
 }
 
 pub(super) const TOPOLOGY: [(&str, &[(&str, Profile)]); 3] = [
@@ -41,7 +45,7 @@ pub(super) const TOPOLOGY: [(&str, &[(&str, Profile)]); 3] = [
         "app/payments-alb/3e9c1f0a7b2d4c68",
         &[
             ("targetgroup/checkout-tls/4b1e8d2c9f0a7365", Profile::Onset),
-            ("targetgroup/ledger-api/9c7a2e5f1d3b8046", Profile::Quiet),
+            ("targetgroup/ledger-api/9c7a2e5f1d3b8046", Profile::Plaintext),
         ],
     ),
     (
@@ -109,6 +113,7 @@ impl DemoSource {
         let stray = u32::from(roll < 0.004);
         match leaf.profile {
             Profile::Quiet => u32::from(roll < 0.000_5),
+            Profile::Plaintext => 0,
             Profile::Sparse => stray,
             Profile::Onset if minute >= self.onset => {
                 // The broken deploy reached two of the three zones.

@@ -1,0 +1,146 @@
+//! "Configuration and findings": under the chart, each load balancer's TLS
+//! path from its listeners to its target groups, beside the errors of the
+//! range, and what the review found, with the AWS page each claim rests on.
+
+use leptos::prelude::*;
+use tlswatch_shared::api::ReviewResponse;
+use tlswatch_shared::review::{Finding, LoadBalancerReview, Severity, TargetGroupReview};
+use tlswatch_shared::{LoadBalancer, TargetGroup, View};
+
+use crate::api;
+use crate::state::use_view_state;
+
+/// The part of a view the review reads: the load balancers, region and range.
+fn review_view(view: &View) -> View {
+    View {
+        load_balancers: view.load_balancers.clone(),
+        region: view.region.clone(),
+        from: view.from,
+        to: view.to,
+        ..View::default()
+    }
+}
+
+#[component]
+pub fn ReviewSection() -> impl IntoView {
+    let state = use_view_state();
+    let query = Memo::new(move |_| state.view.get().ok().map(|view| review_view(&view).to_query()));
+    let review = LocalResource::new(move || {
+        let query = query.get();
+        async move {
+            match query {
+                Some(query) => Some(api::review(&query).await),
+                None => None,
+            }
+        }
+    });
+    view! {
+        <section class="review" aria-labelledby="review-heading">
+            <h2 id="review-heading">"Configuration and findings"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Reading the load balancers' configuration…"</p> }>
+                {move || review.get().flatten().map(|answer| match answer {
+                    Ok(review) => view! { <Reviewed review/> }.into_any(),
+                    Err(err) => view! { <p class="error" role="alert">{err.message}</p> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Reviewed(review: ReviewResponse) -> impl IntoView {
+    let empty = review.load_balancers.is_empty();
+    view! {
+        {review.warnings.into_iter().map(|warning| view! { <p class="warning" role="status">{warning}</p> }).collect_view()}
+        {empty.then(|| view! { <p class="muted">"No load balancer to review in this view."</p> })}
+        {review.load_balancers.into_iter().map(|lb| view! { <LoadBalancerPath lb/> }).collect_view()}
+    }
+}
+
+#[component]
+fn LoadBalancerPath(lb: LoadBalancerReview) -> impl IntoView {
+    let state = use_view_state();
+    let listeners: Vec<String> = lb
+        .listeners
+        .iter()
+        .map(|l| match &l.ssl_policy {
+            Some(policy) => format!("{} :{} with {policy}", l.protocol, l.port),
+            None => format!("{} :{}", l.protocol, l.port),
+        })
+        .collect();
+    let offered = |group: &TargetGroupReview| -> String {
+        let mut versions: Vec<&str> = lb
+            .listeners
+            .iter()
+            .filter(|l| l.backend_policy.as_ref().is_some_and(|p| group.backend_policies.contains(p)))
+            .flat_map(|l| l.backend_tls_versions.iter().map(String::as_str))
+            .collect();
+        versions.sort_unstable();
+        versions.dedup();
+        if group.protocol == "HTTPS" { versions.join(", ") } else { "none (plain HTTP)".to_string() }
+    };
+    let rows: Vec<_> = lb
+        .target_groups
+        .iter()
+        .map(|group| {
+            // The link is the view: this group of this load balancer, same range.
+            let view = View {
+                load_balancers: LoadBalancer::parse(&lb.value).ok().into_iter().collect(),
+                target_groups: TargetGroup::parse(&group.value).ok().into_iter().collect(),
+                ..review_view(&state.current())
+            };
+            let href = format!("/?{}", view.to_query());
+            let health =
+                format!("{} {}", group.health_check.protocol, group.health_check.path.clone().unwrap_or_default());
+            view! {
+                <tr data-target-group=group.value.clone()>
+                    <th scope="row"><a class="group-view" href=href>{group.name.clone()}</a></th>
+                    <td>{format!("{} :{}", group.protocol, group.port.map(|p| p.to_string()).unwrap_or_default())}</td>
+                    <td>{health}</td>
+                    <td>{format!("{} / {}", group.targets.healthy, group.targets.total)}</td>
+                    <td>{offered(group)}</td>
+                    <td class="number">{group.errors.total}</td>
+                </tr>
+            }
+        })
+        .collect();
+    view! {
+        <article class="lb-review" data-load-balancer=lb.value.clone()>
+            <h3>{lb.name.clone()}<span class="muted">{format!(" · {} · {}", lb.scheme, listeners.join("; "))}</span></h3>
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Target group"</th>
+                        <th scope="col">"Protocol"</th>
+                        <th scope="col">"Health check"</th>
+                        <th scope="col">"Healthy"</th>
+                        <th scope="col">"TLS offered to targets"</th>
+                        <th scope="col">"Errors"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <ul class="findings">
+                {lb.findings.into_iter().map(|finding| view! { <FindingItem finding/> }).collect_view()}
+            </ul>
+        </article>
+    }
+}
+
+#[component]
+fn FindingItem(finding: Finding) -> impl IntoView {
+    let severity = match finding.severity {
+        Severity::High => "high",
+        Severity::Medium => "medium",
+        Severity::Low => "low",
+        Severity::Info => "info",
+    };
+    let code = serde_json::to_value(finding.code).ok().and_then(|v| v.as_str().map(str::to_string));
+    view! {
+        <li class=format!("finding severity-{severity}") data-code=code>
+            <span class="severity">{severity}</span>" "
+            {finding.text}" "
+            <a href=finding.doc target="_blank" rel="noopener noreferrer">"AWS documentation"</a>
+        </li>
+    }
+}

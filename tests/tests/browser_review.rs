@@ -1,0 +1,64 @@
+//! "Configuration and findings" in a real browser, on the demo: the failing
+//! group's findings with their AWS links, and the link to the group's view.
+
+use fantoccini::Locator;
+use serde_json::Value;
+use tlswatch_shared::View;
+use tlswatch_shared::review::{HEALTH_CHECKS_DOC, METRICS_DOC, SECURITY_POLICIES_DOC, TARGET_GROUPS_DOC};
+use tlswatch_tests::Tlswatch;
+use tlswatch_tests::browser::{eval, wait_until, with_browser};
+
+const PAYMENTS: &str = "app/payments-alb/3e9c1f0a7b2d4c68";
+const CHECKOUT: &str = "targetgroup/checkout-tls/4b1e8d2c9f0a7365";
+
+#[tokio::test]
+async fn the_review_shows_the_failing_groups_findings_and_links_to_its_view() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    let (_, api) = tlswatch.get(&format!("/api/v1/review?lb={PAYMENTS}&from=now-24h")).await;
+    let expected_codes: Vec<Value> = api["load_balancers"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["target_group"] == CHECKOUT)
+        .map(|f| f["code"].clone())
+        .collect();
+    assert!(expected_codes.contains(&Value::from("tls-errors")), "{api}");
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?lb={PAYMENTS}&from=now-24h", tlswatch.url)).await.unwrap();
+        let row = format!("document.querySelector('.lb-review tr[data-target-group=\"{CHECKOUT}\"]')");
+        wait_until(&client, &row).await;
+
+        // The failing group's findings, as the API gives them, each with a link to AWS's page.
+        let shown = eval(
+            &client,
+            "[...document.querySelectorAll('.lb-review .finding')]\
+                .filter(li => li.textContent.includes('checkout-tls'))\
+                .map(li => li.dataset.code)",
+        )
+        .await;
+        assert_eq!(shown, Value::from(expected_codes.clone()), "the findings that name checkout-tls");
+        let links = eval(&client, "[...document.querySelectorAll('.lb-review .finding a')].map(a => a.href)").await;
+        let known = [SECURITY_POLICIES_DOC, TARGET_GROUPS_DOC, HEALTH_CHECKS_DOC, METRICS_DOC];
+        for link in links.as_array().expect("links") {
+            assert!(known.contains(&link.as_str().unwrap()), "{link} is one of AWS's pages the review cites");
+        }
+        let high =
+            eval(&client, "document.querySelector('.lb-review .finding.severity-high .severity').textContent").await;
+        assert_eq!(high, Value::from("high"));
+
+        // The group's row links to the view of that group over the same range.
+        let href = eval(&client, &format!("{row}.querySelector('a.group-view').getAttribute('href')")).await;
+        let expected = View::from_query(&format!("lb={PAYMENTS}&tg={CHECKOUT}&from=now-24h")).unwrap().to_query();
+        assert_eq!(href, Value::from(format!("/?{expected}")));
+        client
+            .find(Locator::Css(&format!(".lb-review tr[data-target-group=\"{CHECKOUT}\"] a.group-view")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_until(&client, &format!("location.search === '?{expected}'")).await;
+        wait_until(&client, "document.querySelector('#summary-buckets') !== null").await;
+    })
+    .await;
+}
