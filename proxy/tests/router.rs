@@ -574,7 +574,23 @@ async fn the_review_of_the_demo_explains_the_failing_group() {
     };
     assert_eq!(codes_of(checkout), ["health-check-skips-tls", "backend-without-tls13", "tls-errors"]);
     assert_eq!(codes_of("targetgroup/ledger-api/9c7a2e5f1d3b8046"), ["plaintext-targets"]);
+    assert_eq!(group["targets"]["healthy"], 3, "an HTTP health check passes whatever TLS does");
     // The series answer the chart would show has the same total.
     let (_, series) = get_json(&format!("/api/v1/series?{payments}&tg={checkout}&from=now-24h")).await;
     assert_eq!(group["errors"]["total"], series["summary"]["total"]);
+}
+
+#[tokio::test]
+async fn targets_failing_health_checks_are_named_with_their_reasons() {
+    let (status, body) = get_json("/api/v1/review?lb=app/internal-api/a41f0c2e9d7b3586").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let lb = &body["load_balancers"][0];
+    let unhealthy: Vec<&serde_json::Value> =
+        lb["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "unhealthy-targets").collect();
+    assert_eq!(unhealthy.len(), 1, "{lb}");
+    assert_eq!(unhealthy[0]["target_group"], "targetgroup/grpc-backend/2f8b6e1a4c9d0735");
+    assert!(unhealthy[0]["text"].as_str().unwrap().contains("Target.Timeout (1)"), "{}", unhealthy[0]);
+    // A TLS 1.2-only listener policy leaves the targets without TLS 1.3.
+    let https = lb["listeners"].as_array().unwrap().iter().find(|l| l["protocol"] == "HTTPS").unwrap();
+    assert_eq!(https["backend_policy"], "ELBSecurityPolicy-2016-08");
 }
