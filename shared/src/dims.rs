@@ -52,7 +52,7 @@ impl LoadBalancer {
 
     /// The readable part, `edge-alb` in `app/edge-alb/50dc6c495c0c9188`.
     pub fn name(&self) -> &str {
-        middle_part(&self.0)
+        readable_name(&self.0)
     }
 }
 
@@ -69,7 +69,7 @@ impl TargetGroup {
 
     /// The readable part, `api-tls` in `targetgroup/api-tls/73e2d6bc24d8a067`.
     pub fn name(&self) -> &str {
-        middle_part(&self.0)
+        readable_name(&self.0)
     }
 }
 
@@ -133,7 +133,9 @@ fn parse_arn_suffix(text: &str, kind: &str) -> Option<()> {
     (parts.next().is_none() && prefix == kind && name_ok && id_ok).then_some(())
 }
 
-fn middle_part(value: &str) -> &str {
+/// The readable name in a dimension value, `<kind>/<name>/<id>` (the value
+/// itself when it is not of that form, as for zones).
+pub fn readable_name(value: &str) -> &str {
     value.split('/').nth(1).unwrap_or(value)
 }
 

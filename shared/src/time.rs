@@ -108,6 +108,17 @@ impl TimeSpec {
     }
 }
 
+/// `t` rounded down to a whole minute: absolute times the page writes
+/// (pinned or zoomed ranges) are whole minutes, so links stay short.
+pub fn minute_floor(t: i64) -> i64 {
+    t.div_euclid(60) * 60
+}
+
+/// `t` rounded up to a whole minute.
+pub fn minute_ceil(t: i64) -> i64 {
+    minute_floor(t + 59)
+}
+
 impl fmt::Display for TimeSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -133,6 +144,13 @@ mod tests {
         assert_eq!(TimeSpec::parse("from", "1764288000").unwrap(), TimeSpec::At(1_764_288_000));
         assert_eq!(TimeSpec::parse("from", "2025-11-28T00:00:00Z").unwrap(), TimeSpec::At(1_764_288_000));
         assert_eq!(TimeSpec::parse("from", "2025-11-28T02:00:00+02:00").unwrap(), TimeSpec::At(1_764_288_000));
+    }
+
+    #[test]
+    fn whole_minutes_round_down_and_up() {
+        assert_eq!((minute_floor(119), minute_ceil(119)), (60, 120));
+        assert_eq!((minute_floor(120), minute_ceil(120)), (120, 120));
+        assert_eq!((minute_floor(-1), minute_ceil(-61)), (-60, -60));
     }
 
     #[test]
