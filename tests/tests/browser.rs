@@ -593,3 +593,25 @@ async fn while_the_next_view_loads_the_last_chart_stays_and_the_page_says_so() {
     })
     .await;
 }
+
+/// The JavaScript expression of `[drawn width, drawn height, element width,
+/// element height]` of the chart.
+const CHART_SIZE: &str =
+    "(element => (chart => [chart.getWidth(), chart.getHeight(), element.clientWidth, element.clientHeight])
+    (echarts.getInstanceByDom(element)))(document.getElementById('chart'))";
+
+#[tokio::test]
+async fn the_chart_fills_its_element_and_follows_the_window() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?lb={PAYMENTS}&from=now-3h", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        let drawn_at_element_size =
+            format!("(([w, h, ew, eh]) => w > 0 && h > 0 && w === ew && h === eh)({CHART_SIZE})");
+        wait_until(&client, &drawn_at_element_size).await;
+        let wide = eval(&client, CHART_SIZE).await[0].as_u64().unwrap();
+        client.set_window_size(1000, 800).await.unwrap();
+        wait_until(&client, &format!("{drawn_at_element_size} && {CHART_SIZE}[0] < {wide}")).await;
+    })
+    .await;
+}

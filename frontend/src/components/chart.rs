@@ -7,7 +7,6 @@ use std::time::Duration;
 use charming::component::Axis;
 use charming::element::{AxisType, Tooltip, Trigger};
 use charming::series::Line;
-use leptos::ev;
 use leptos::html::Div;
 use leptos::prelude::*;
 use tlswatch_shared::api::{Series, SeriesResponse};
@@ -63,6 +62,7 @@ pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>, s
             chart.on("datazoom", handler.as_ref().unchecked_ref());
             // The chart lives as long as the page.
             handler.forget();
+            follow_size(&div, chart.clone());
             instance.set_value(Some(chart.clone()));
             chart
         });
@@ -78,13 +78,6 @@ pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>, s
         }
     });
 
-    let resize = window_event_listener(ev::resize, move |_| {
-        if let Some(chart) = instance.get_value() {
-            chart.resize();
-        }
-    });
-    on_cleanup(move || resize.remove());
-
     view! {
         <div
             id="chart"
@@ -95,6 +88,19 @@ pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>, s
             aria-label="Chart of TLS negotiation errors over time; the summary above gives the figures"
         ></div>
     }
+}
+
+/// Resizes the chart whenever its element changes size. ECharts sizes its
+/// canvas from the element only when asked, and the element is laid out
+/// after the chart is made (the results are built before they are shown),
+/// then follows the window and the page around it.
+fn follow_size(element: &web_sys::HtmlElement, chart: Instance) {
+    let resize = Closure::<dyn Fn()>::new(move || chart.resize());
+    if let Ok(observer) = web_sys::ResizeObserver::new(resize.as_ref().unchecked_ref()) {
+        observer.observe(element);
+    }
+    // The observer and its callback live as long as the page, as the chart does.
+    resize.forget();
 }
 
 /// The ECharts option of a response: one line per series on a time axis,
