@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use tlswatch_shared::{ErrorCode, Region, ViewError};
 
 use crate::auth::Auth;
-use crate::cache::{CacheConfig, FRESH_TTL};
+use crate::cache::{CacheConfig, FRESH_TTL, SharedCacheConfig};
 use crate::limits::Limits;
 use crate::source::cloudwatch::CallPolicy;
 
@@ -17,6 +17,9 @@ pub struct Config {
     /// The built frontend (`dist/`), if there is one.
     pub frontend: Option<PathBuf>,
     pub cache: CacheConfig,
+    /// The cache shared by replicas (`--cache-url`), second behind this
+    /// process's; `None`: this process's cache only.
+    pub shared_cache: Option<SharedCacheConfig>,
     pub limits: Limits,
     /// Requests per minute per client address; 0 turns the limit off.
     pub rate_limit_per_minute: u32,
@@ -47,6 +50,7 @@ impl Default for Config {
                 max_upstream_calls: DEFAULT_MAX_UPSTREAM_CALLS,
                 fresh_ttl: FRESH_TTL,
             },
+            shared_cache: None,
             limits: Limits::default(),
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
             call_policy: CallPolicy::default(),

@@ -9,7 +9,7 @@ use clap::{Parser, ValueEnum};
 use ipnet::IpNet;
 use tlswatch::app::{self, AppState};
 use tlswatch::auth::Auth;
-use tlswatch::cache::{CacheConfig, FRESH_TTL};
+use tlswatch::cache::{CacheConfig, FRESH_TTL, SharedCacheConfig};
 use tlswatch::config::{self, Config, Regions, system_clock};
 use tlswatch::limits::Limits;
 use tlswatch::source::Sources;
@@ -115,6 +115,13 @@ struct Cli {
     #[arg(long, env = "TLSWATCH_CACHE_MIB", default_value_t = config::DEFAULT_CACHE_MIB)]
     cache_mib: u64,
 
+    /// A cache shared by replicas, second behind each one's memory:
+    /// redis://[USER:PASSWORD@]HOST:PORT[/DB] (rediss:// for TLS) of a Valkey
+    /// or Redis server. Replicas then share CloudWatch calls; when it fails,
+    /// each answers on its own. Unset: this process's memory only.
+    #[arg(long, env = "TLSWATCH_CACHE_URL", hide_env_values = true)]
+    cache_url: Option<String>,
+
     /// Longest request URL, in bytes.
     #[arg(long, env = "TLSWATCH_MAX_URL_BYTES", default_value_t = Limits::default().max_url_bytes)]
     max_url_bytes: usize,
@@ -182,6 +189,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             max_series: cli.max_series,
             max_points: cli.max_points,
         },
+        shared_cache: cli
+            .cache_url
+            .as_deref()
+            .map(SharedCacheConfig::from_url)
+            .transpose()
+            .map_err(|err| format!("--cache-url: {err}"))?,
         rate_limit_per_minute: cli.rate_limit,
         call_policy: CallPolicy {
             attempt_timeout: seconds(cli.upstream_attempt_timeout, "--upstream-attempt-timeout")?,
@@ -212,6 +225,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         regions = %allowed.join(","),
         endpoint = cli.endpoint_url.as_deref().unwrap_or("AWS"),
         auth = config.auth.describe(),
+        shared_cache = config.shared_cache.as_ref().map_or("none", SharedCacheConfig::shown),
         "listening on http://{address}"
     );
     let state = AppState::new(config, sources);

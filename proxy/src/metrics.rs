@@ -22,6 +22,12 @@ pub struct CacheLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SharedCacheLabels {
+    /// `hit` or `miss` (a value that does not decode is a miss).
+    pub outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct UpstreamLabels {
     pub operation: &'static str,
 }
@@ -44,6 +50,12 @@ pub struct Metrics {
     pub metrics_requested: Counter,
     /// Estimated bytes held by the cache, set when the metrics are read.
     pub cache_bytes: Gauge,
+    /// Lookups in the cache shared by replicas (`--cache-url`), by outcome.
+    pub shared_cache: Family<SharedCacheLabels, Counter>,
+    /// Times this replica waited for another's lease instead of calling the source.
+    pub shared_cache_lease_waits: Counter,
+    /// Commands to the shared cache that failed or timed out.
+    pub shared_cache_errors: Counter,
 }
 
 impl Default for Metrics {
@@ -73,6 +85,24 @@ impl Default for Metrics {
             "Estimated bytes held by every cache together (bounded by --cache-mib)",
             cache_bytes.clone(),
         );
+        let shared_cache = Family::<SharedCacheLabels, Counter>::default();
+        let shared_cache_lease_waits = Counter::default();
+        let shared_cache_errors = Counter::default();
+        registry.register(
+            "shared_cache_lookups",
+            "Lookups in the cache shared by replicas (--cache-url) by outcome",
+            shared_cache.clone(),
+        );
+        registry.register(
+            "shared_cache_lease_waits",
+            "Waits for another replica's fetch of the same key instead of calling the source",
+            shared_cache_lease_waits.clone(),
+        );
+        registry.register(
+            "shared_cache_errors",
+            "Commands to the shared cache that failed or timed out (the replica went without it)",
+            shared_cache_errors.clone(),
+        );
         Self {
             registry,
             requests,
@@ -82,6 +112,9 @@ impl Default for Metrics {
             upstream_seconds,
             metrics_requested,
             cache_bytes,
+            shared_cache,
+            shared_cache_lease_waits,
+            shared_cache_errors,
         }
     }
 }

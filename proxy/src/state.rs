@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::auth::Auth;
-use crate::cache::Upstream;
+use crate::cache::{SharedCache, Upstream};
 use crate::config::{Config, Regions};
 use crate::limits::{Limits, RateLimit};
 use crate::metrics::Metrics;
@@ -28,8 +28,10 @@ impl AppState {
     /// The state of a proxy configured as `config`, reading from `sources`.
     pub fn new(config: Config, sources: Sources) -> Self {
         let metrics = Arc::new(Metrics::default());
+        let lease = config.call_policy.call_timeout;
+        let shared = config.shared_cache.as_ref().map(|shared| SharedCache::new(shared, lease, metrics.clone()));
         Self {
-            upstream: Upstream::new(sources, config.cache, metrics.clone(), config.clock),
+            upstream: Upstream::new(sources, config.cache, metrics.clone(), config.clock, shared),
             regions: config.regions,
             frontend: config.frontend,
             clock: config.clock,

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 pub mod browser;
 pub mod in_process;
+pub mod shared_cache;
 pub mod upstream;
 
 use aws_sdk_cloudwatch::Client;

@@ -16,6 +16,9 @@ const MOTO_VERSION: &str = "5.2.5";
 /// the browser tests are pointed here (`TLSWATCH_CHROMIUM`, `TLSWATCH_CHROMEDRIVER`).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Debian's Redis server, for the tests of the cache replicas share
+/// (`--cache-url`); BSD-licensed like Valkey, which Debian does not package here.
+pub const REDIS_SERVER: &str = "/usr/bin/redis-server";
 
 /// What building the frontend needs.
 pub fn build_tools() -> Result<(), String> {
@@ -29,7 +32,17 @@ pub fn build_tools() -> Result<(), String> {
 pub fn test_tools() -> Result<(), String> {
     nextest()?;
     moto()?;
+    redis()?;
     browser()
+}
+
+/// A Redis-protocol server (Valkey where installed, else Debian's Redis).
+fn redis() -> Result<(), String> {
+    if Path::new("/usr/bin/valkey-server").is_file() || Path::new(REDIS_SERVER).is_file() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing redis-server");
+    apt_install(&["redis-server"])
 }
 
 /// Debian's Chromium and its WebDriver, for the browser tests and screenshots.

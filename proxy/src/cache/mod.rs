@@ -3,7 +3,10 @@
 //! concurrent upstream calls, keeps the last good answer of every view to
 //! serve, marked stale, when the source fails, and keeps final buckets so
 //! a refresh asks only for the buckets after them (`settled.rs`). Every
-//! entry lives in one store bounded by `--cache-mib` (`store.rs`).
+//! entry lives in one store bounded by `--cache-mib` (`store.rs`). With
+//! `--cache-url`, answers, final buckets, lists, alarms and policies are
+//! also kept in a cache the replicas share (`shared.rs`, keys and values in
+//! `wire.rs`), second behind this replica's store.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,8 +21,11 @@ use crate::metrics::{CacheLabels, Metrics, UpstreamErrorLabels, UpstreamLabels};
 use crate::source::{Alarm, ConfigSource, FetchRequest, Fetched, MetricSource, SourceError, Sources, Transition};
 
 pub mod settled;
+mod shared;
 mod store;
+mod wire;
 
+pub use shared::{SharedCache, SharedCacheConfig};
 use store::{FetchKey, Key, Rendered, SeriesKey, Store, Value, get_or_load};
 pub use store::{RenderedKey, StaleAnswer};
 
@@ -60,10 +66,21 @@ pub struct Upstream {
     clock: fn() -> i64,
     /// Off when configured with no memory for answers.
     caching: bool,
+    fresh_ttl: Duration,
+    /// The cache shared with other replicas, if configured.
+    shared: Option<SharedCache>,
 }
 
 impl Upstream {
-    pub fn new(sources: Sources, config: CacheConfig, metrics: Arc<Metrics>, clock: fn() -> i64) -> Self {
+    /// The way to `sources`, caching in this replica and, when `shared` is
+    /// set, in the cache it shares with other replicas.
+    pub fn new(
+        sources: Sources,
+        config: CacheConfig,
+        metrics: Arc<Metrics>,
+        clock: fn() -> i64,
+        shared: Option<SharedCache>,
+    ) -> Self {
         Self {
             source: sources.metrics,
             config_source: sources.config,
@@ -72,6 +89,8 @@ impl Upstream {
             metrics,
             clock,
             caching: config.max_bytes > 0,
+            fresh_ttl: config.fresh_ttl,
+            shared,
         }
     }
 
@@ -106,7 +125,9 @@ impl Upstream {
         let call = async {
             self.call("DescribeSSLPolicies", self.config_source.ssl_policies(region, names)).await.map(Arc::new)
         };
-        match self.cached(Key::Policies(region.clone(), names.to_vec()), call, Value::Policies).await? {
+        let key = Key::Policies(region.clone(), names.to_vec());
+        let call = self.through_shared(&key, wire::decode_policies, wire::encode_policies, call);
+        match self.cached(key.clone(), call, Value::Policies).await? {
             Value::Policies(policies) => Ok(policies),
             other => Err(unexpected(&other)),
         }
@@ -125,7 +146,11 @@ impl Upstream {
             self.count_cache("hit");
             return Ok(Answer::Fresh(fetched));
         }
-        let load = async { self.fetch_unsettled(&key).await.map(Arc::new) };
+        let answer_key = Key::Answer(key.clone());
+        let series = key.request.series.len();
+        let fetch = async { self.fetch_unsettled(&key).await.map(Arc::new) };
+        let decode = |bytes: &[u8]| wire::decode_fetched(bytes, series);
+        let load = self.through_shared(&answer_key, decode, wire::encode_fetched, fetch);
         let (loaded, ran) = get_or_load(&self.store, Key::Answer(key.clone()), load, Value::Answer).await;
         self.count_cache(if ran { "miss" } else { "coalesced" });
         match loaded {
@@ -155,9 +180,10 @@ impl Upstream {
         let request = &key.request;
         let settled_key = Key::Settled(SeriesKey::from(key));
         let known = match self.store.get(&settled_key).await {
-            Some(Value::Settled(known)) if known.covers_start_of(request) => Some(known),
-            _ => None,
+            Some(Value::Settled(known)) => Some(known),
+            _ => self.shared_settled(&settled_key, request.series.len()).await,
         };
+        let known = known.filter(|known| known.covers_start_of(request));
         let fetch_from = known.as_ref().map_or(request.start, |known| known.fetch_from(request));
         let mut fetched = if fetch_from < request.end {
             let rest = FetchRequest { start: fetch_from, ..request.clone() };
@@ -169,9 +195,43 @@ impl Upstream {
             fetched.datapoints = settled::merge(known, request, fetch_from, fetched.datapoints);
         }
         if let Some(grown) = settled::extend(known.as_deref(), request, &fetched.datapoints, (self.clock)()) {
+            if let (Some(shared), Some(name)) = (&self.shared, wire::key(&settled_key)) {
+                shared.store(&name, &wire::encode_settled(&grown), self.lifetime(&settled_key)).await;
+            }
             self.store.insert(settled_key, Value::Settled(Arc::new(grown))).await;
         }
         Ok(fetched)
+    }
+
+    /// The final buckets under `key` in the shared cache, if it is
+    /// configured and holds them for `series` series; kept in this
+    /// replica's store too.
+    async fn shared_settled(&self, key: &Key, series: usize) -> Option<Arc<settled::Settled>> {
+        let (shared, name) = (self.shared.as_ref()?, wire::key(key)?);
+        let known = shared.look_up(&name, |bytes| wire::decode_settled(bytes, series)).await.ok().flatten()?;
+        let known = Arc::new(known);
+        self.store.insert(key.clone(), Value::Settled(known.clone())).await;
+        Some(known)
+    }
+
+    /// `fetch` through the shared cache under `key`'s name there, when a
+    /// shared cache is configured and keeps that kind; else `fetch` itself.
+    async fn through_shared<T>(
+        &self,
+        key: &Key,
+        decode: impl Fn(&[u8]) -> Option<T>,
+        encode: impl Fn(&T) -> Vec<u8>,
+        fetch: impl Future<Output = Result<T, SourceError>>,
+    ) -> Result<T, SourceError> {
+        match (&self.shared, wire::key(key)) {
+            (Some(shared), Some(name)) => shared.load(&name, self.lifetime(key), decode, encode, fetch).await,
+            _ => fetch.await,
+        }
+    }
+
+    /// How long the entry of `key` made now is kept.
+    fn lifetime(&self, key: &Key) -> Duration {
+        store::lifetime(key, (self.clock)(), self.fresh_ttl)
     }
 
     /// The body built before for `key` from exactly this answer, if any.
@@ -192,7 +252,9 @@ impl Upstream {
     /// The dimension combinations that reported `metric`, cached briefly and coalesced.
     pub async fn list(&self, region: &Region, metric: Metric) -> Result<Arc<Vec<Dimensions>>, SourceError> {
         let call = async { self.call("ListMetrics", self.source.list(region, metric)).await.map(Arc::new) };
-        match self.cached(Key::List(region.clone(), metric), call, Value::List).await? {
+        let key = Key::List(region.clone(), metric);
+        let call = self.through_shared(&key, wire::decode_list, wire::encode_list, call);
+        match self.cached(key.clone(), call, Value::List).await? {
             Value::List(list) => Ok(list),
             other => Err(unexpected(&other)),
         }
@@ -208,7 +270,10 @@ impl Upstream {
         let call = async {
             self.call("DescribeAlarmsForMetric", self.source.alarms(region, metric, series)).await.map(Arc::new)
         };
-        match self.cached(Key::Alarms(region.clone(), metric, series.to_vec()), call, Value::Alarms).await? {
+        let key = Key::Alarms(region.clone(), metric, series.to_vec());
+        let decode = |bytes: &[u8]| wire::decode_alarms(bytes, series.len());
+        let call = self.through_shared(&key, decode, wire::encode_alarms, call);
+        match self.cached(key.clone(), call, Value::Alarms).await? {
             Value::Alarms(alarms) => Ok(alarms),
             other => Err(unexpected(&other)),
         }
@@ -227,7 +292,8 @@ impl Upstream {
             self.call("DescribeAlarmHistory", history).await.map(Arc::new)
         };
         let key = Key::AlarmHistory { region: region.clone(), name: name.to_string(), start, end };
-        match self.cached(key, call, Value::AlarmHistory).await? {
+        let call = self.through_shared(&key, wire::decode_history, wire::encode_history, call);
+        match self.cached(key.clone(), call, Value::AlarmHistory).await? {
             Value::AlarmHistory(history) => Ok(history),
             other => Err(unexpected(&other)),
         }

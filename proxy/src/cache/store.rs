@@ -43,10 +43,10 @@ pub struct FetchKey {
 /// and of its final buckets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SeriesKey {
-    region: Region,
-    stat: Statistic,
-    period: u32,
-    series: Vec<Query>,
+    pub region: Region,
+    pub stat: Statistic,
+    pub period: u32,
+    pub series: Vec<Query>,
 }
 
 impl From<&FetchKey> for SeriesKey {
@@ -147,6 +147,23 @@ pub async fn get_or_load<T>(
     (loaded, ran)
 }
 
+/// How long the entry of `key` is kept when made at `now`, in this
+/// replica's store and in the shared cache alike.
+pub fn lifetime(key: &Key, now: i64, fresh_ttl: Duration) -> Duration {
+    match key {
+        // Short while the newest bucket may still change.
+        Key::Answer(key) if key.request.end + SETTLE_SECONDS <= now => FINAL_TTL.max(fresh_ttl),
+        Key::Answer(_) => fresh_ttl,
+        Key::LastGood(_) => STALE_TTL,
+        Key::Settled(_) => FINAL_TTL,
+        Key::List(..) => LIST_TTL,
+        // Alarm states change, and a body is only as fresh as its answer.
+        Key::Alarms(..) | Key::AlarmHistory { .. } | Key::Rendered(_) => fresh_ttl,
+        Key::LoadBalancers(..) => CONFIG_TTL,
+        Key::Policies(..) => POLICY_TTL,
+    }
+}
+
 /// Per-entry lifetimes.
 struct Lifetime {
     clock: fn() -> i64,
@@ -155,18 +172,7 @@ struct Lifetime {
 
 impl Expiry<Key, Value> for Lifetime {
     fn expire_after_create(&self, key: &Key, _: &Value, _: Instant) -> Option<Duration> {
-        Some(match key {
-            // Short while the newest bucket may still change.
-            Key::Answer(key) if key.request.end + SETTLE_SECONDS <= (self.clock)() => FINAL_TTL.max(self.fresh_ttl),
-            Key::Answer(_) => self.fresh_ttl,
-            Key::LastGood(_) => STALE_TTL,
-            Key::Settled(_) => FINAL_TTL,
-            Key::List(..) => LIST_TTL,
-            // Alarm states change, and a body is only as fresh as its answer.
-            Key::Alarms(..) | Key::AlarmHistory { .. } | Key::Rendered(_) => self.fresh_ttl,
-            Key::LoadBalancers(..) => CONFIG_TTL,
-            Key::Policies(..) => POLICY_TTL,
-        })
+        Some(lifetime(key, (self.clock)(), self.fresh_ttl))
     }
 
     fn expire_after_read(

@@ -1,0 +1,134 @@
+//! A real Redis-protocol server for the tests of the cache replicas share
+//! (`--cache-url`): Debian's `redis-server` (or `valkey-server` where it is
+//! installed), on a free loopback port, without persistence, killed and
+//! reaped when dropped. `cargo xtask test` installs it; `TLSWATCH_REDIS_SERVER`
+//! overrides where it is taken from.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::Reaped;
+
+/// How long the server may take to say it is ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
+/// Ports tried before giving up (another process may take a free port
+/// between finding it and the server binding it).
+const ATTEMPTS: usize = 5;
+
+/// A running Redis-protocol server on loopback.
+pub struct RedisServer {
+    child: Option<Reaped>,
+    pub port: u16,
+}
+
+impl RedisServer {
+    /// Starts the server on a free loopback port, retrying on another port
+    /// when the one found is taken before the server binds it.
+    pub fn start() -> Self {
+        for _ in 0..ATTEMPTS {
+            let port = free_port();
+            if let Some(child) = spawn(port) {
+                return Self { child: Some(child), port };
+            }
+        }
+        panic!("the Redis server did not start on any of {ATTEMPTS} free ports");
+    }
+
+    /// `redis://127.0.0.1:PORT`, for `--cache-url`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server (as a crash would) and reaps it; its data is gone.
+    pub fn kill(&mut self) {
+        self.child = None;
+    }
+
+    /// Starts the server again on the same port, after [`Self::kill`].
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "restart follows kill");
+        for _ in 0..ATTEMPTS * 4 {
+            if let Some(child) = spawn(self.port) {
+                self.child = Some(child);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        panic!("the Redis server did not start again on port {}", self.port);
+    }
+
+    /// Runs one command with `redis-cli` and returns what it printed.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new(cli_program())
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "--raw"])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("redis-cli runs");
+        assert!(out.status.success(), "redis-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The keys matching `pattern`.
+    pub fn keys(&self, pattern: &str) -> Vec<String> {
+        let mut keys: Vec<String> = self.cli(&["KEYS", pattern]).lines().map(str::to_string).collect();
+        keys.retain(|key| !key.is_empty());
+        keys.sort();
+        keys
+    }
+}
+
+/// The server program: `TLSWATCH_REDIS_SERVER`, else `valkey-server` or
+/// `redis-server` from Debian's packages.
+fn server_program() -> PathBuf {
+    if let Some(program) = std::env::var_os("TLSWATCH_REDIS_SERVER") {
+        return PathBuf::from(program);
+    }
+    let installed = ["/usr/bin/valkey-server", "/usr/bin/redis-server"].into_iter().map(PathBuf::from);
+    installed
+        .into_iter()
+        .find(|program| program.is_file())
+        .expect("/usr/bin/redis-server is missing: run `cargo xtask test`, which installs it")
+}
+
+fn cli_program() -> PathBuf {
+    let beside = server_program().with_file_name("redis-cli");
+    if beside.is_file() { beside } else { server_program().with_file_name("valkey-cli") }
+}
+
+/// A loopback port nothing listens on right now.
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+    listener.local_addr().expect("an address").port()
+}
+
+/// The server on `port`, once it says it accepts connections; `None` when
+/// it exits first (the port was taken).
+fn spawn(port: u16) -> Option<Reaped> {
+    let program = server_program();
+    let mut child = Command::new(&program)
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .args(["--daemonize", "no", "--protected-mode", "yes", "--dir", &std::env::temp_dir().to_string_lossy()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let child = Reaped(child);
+    let (sender, receiver) = mpsc::channel();
+    // Read the log for the life of the process so it never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("Ready to accept connections") {
+                let _ = sender.send(());
+            }
+        }
+    });
+    // A server that exits (port taken) closes its log, which ends the wait.
+    receiver.recv_timeout(READY_TIMEOUT).ok().map(|()| child)
+}

@@ -1,0 +1,225 @@
+//! Two tlswatch replicas sharing a cache (`--cache-url`) on a real
+//! `redis-server`, reading moto through the counting test upstream: one
+//! replica's answer serves the other, a refresh asks only for the buckets
+//! that may still change, identical cold requests on both make one call,
+//! and a cache that dies, comes back or holds garbage never fails a view.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+use aws_smithy_types::DateTime;
+use tlswatch_tests::shared_cache::RedisServer;
+use tlswatch_tests::upstream::{Behaviour, TestUpstream};
+use tlswatch_tests::{Moto, Tlswatch, now, run_to_exit};
+
+const LB: &str = "app/edge-alb/50dc6c495c0c9188";
+const HITS: (&str, &[(&str, &str)]) = ("tlswatch_shared_cache_lookups_total", &[("outcome", "hit")]);
+const ERRORS: &str = "tlswatch_shared_cache_errors_total";
+const LEASE_WAITS: &str = "tlswatch_shared_cache_lease_waits_total";
+
+/// Errors every minute of the last three hours, differing minute to minute.
+async fn put_every_minute(moto: &Moto) {
+    let client = moto.client().await;
+    let end = now().div_euclid(60) * 60;
+    let minutes: Vec<i64> = (end - 3 * 3_600..end).step_by(60).collect();
+    let data = minutes.iter().map(|&t| {
+        MetricDatum::builder()
+            .metric_name("TargetTLSNegotiationErrorCount")
+            .dimensions(Dimension::builder().name("LoadBalancer").value(LB).build())
+            .timestamp(DateTime::from_secs(t))
+            .value(((t / 60) % 7 + 1) as f64)
+            .build()
+    });
+    let put = client.put_metric_data().namespace("AWS/ApplicationELB").set_metric_data(Some(data.collect()));
+    put.send().await.expect("moto takes the test data");
+}
+
+/// An absolute view (so a turning minute cannot change it) over `hours`,
+/// ending at the next minute moved by `shift` seconds.
+fn view(hours: i64, shift: i64) -> (String, i64, i64) {
+    let end = now().div_euclid(60) * 60 + 60 + shift;
+    let start = end - hours * 3_600;
+    (format!("/api/v1/series?lb={LB}&period=60&from={start}&to={end}"), start, end)
+}
+
+fn replica(upstream: &TestUpstream, redis: &RedisServer, extra: &[&str]) -> Tlswatch {
+    let url = redis.url();
+    let mut args = vec!["--cache-url", url.as_str()];
+    args.extend_from_slice(extra);
+    Tlswatch::on_endpoint(&upstream.endpoint, &args)
+}
+
+/// The values of the first series of an answer.
+fn values(body: &serde_json::Value) -> serde_json::Value {
+    body["series"][0]["values"].clone()
+}
+
+#[tokio::test]
+async fn a_view_fetched_on_one_replica_is_served_by_the_other_and_a_refresh_asks_only_for_what_may_change() {
+    let moto = Moto::start();
+    put_every_minute(&moto).await;
+    let redis = RedisServer::start();
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let (a, b) = (replica(&upstream, &redis, &[]), replica(&upstream, &redis, &[]));
+    // A view that ended ten minutes ago, then the same span up to now.
+    let (path, _, _) = view(2, -600);
+
+    let (status, on_a) = a.get(&path).await;
+    assert_eq!(status, 200, "{on_a}");
+    assert_eq!(upstream.get_metric_data_calls(), 1);
+    let (status, on_b) = b.get(&path).await;
+    assert_eq!(status, 200, "{on_b}");
+    assert_eq!(upstream.get_metric_data_calls(), 1, "replica B answered from what A stored");
+    assert_eq!(values(&on_b), values(&on_a), "the same data");
+    assert_eq!(on_b["summary"], on_a["summary"]);
+    assert_eq!(b.metric(HITS.0, HITS.1).await, 2.0, "B's answer and its alarms were shared hits");
+    assert!(redis.keys("tlswatch:v1:answer:us-east-1:*").len() == 1, "the key carries version and region");
+
+    // The view ten minutes on, on B: only the buckets after A's final ones are asked for.
+    let (later, later_start, later_end) = view(2, 0);
+    let (status, refreshed) = b.get(&later).await;
+    assert_eq!(status, 200, "{refreshed}");
+    let calls = upstream.data_calls();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    let refresh = calls[1];
+    assert_eq!(refresh.end, later_end);
+    assert!(
+        later_start < refresh.start && refresh.start >= later_end - 13 * 60 && refresh.start < later_end,
+        "from the first bucket that was still filling for A ({} buckets asked, {} in the view): {refresh:?}",
+        refresh.buckets(60),
+        (later_end - later_start) / 60
+    );
+
+    // The merged answer is what a lone tlswatch fetching everything says.
+    let alone = Tlswatch::on_moto(&moto);
+    let (status, expected) = alone.get(&later).await;
+    assert_eq!(status, 200);
+    assert_eq!(values(&refreshed), values(&expected), "kept buckets merged with the fetched ones");
+}
+
+#[tokio::test]
+async fn fifty_identical_cold_requests_over_two_replicas_make_one_call() {
+    const REQUESTS: usize = 50;
+    let moto = Moto::start();
+    put_every_minute(&moto).await;
+    let redis = RedisServer::start();
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    // The call takes long enough that every request arrives while it is in flight.
+    upstream.behave(Behaviour::Delay(3_000));
+    let replicas = [replica(&upstream, &redis, &[]), replica(&upstream, &redis, &[])];
+    let (path, _, _) = view(1, 0);
+
+    let requests = (0..REQUESTS).map(|index| replicas[index % 2].get(&path));
+    let answers = futures::future::join_all(requests).await;
+    assert!(answers.iter().all(|(status, _)| *status == 200), "every request is answered");
+    assert!(answers.iter().all(|(_, body)| values(body) == values(&answers[0].1)), "the same answer everywhere");
+    assert_eq!(upstream.get_metric_data_calls(), 1, "one GetMetricData call for {REQUESTS} requests on 2 replicas");
+    let waits = replicas[0].metric(LEASE_WAITS, &[]).await + replicas[1].metric(LEASE_WAITS, &[]).await;
+    assert_eq!(waits, 1.0, "one replica waited on the other's lease");
+}
+
+#[tokio::test]
+async fn a_cache_server_killed_mid_run_fails_no_request_and_is_used_again_when_back() {
+    let moto = Moto::start();
+    put_every_minute(&moto).await;
+    let mut redis = RedisServer::start();
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let (a, b) = (replica(&upstream, &redis, &[]), replica(&upstream, &redis, &[]));
+    let (path, _, _) = view(1, 0);
+    assert_eq!(a.get(&path).await.0, 200);
+
+    redis.kill();
+    for hours in 1..=6 {
+        for tlswatch in [&a, &b] {
+            let (other, _, _) = view(hours, 0);
+            let started = Instant::now();
+            let (status, body) = tlswatch.get(&other).await;
+            assert_eq!(status, 200, "answered without the shared cache: {body}");
+            assert!(started.elapsed() < Duration::from_secs(5), "not held up by the dead cache");
+        }
+    }
+    let errors = a.metric(ERRORS, &[]).await + b.metric(ERRORS, &[]).await;
+    assert!(errors >= 2.0, "both replicas counted the cache's failure ({errors})");
+
+    // Back, empty: within seconds a view fetched on A serves B again.
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut shift = 0;
+    loop {
+        shift -= 60;
+        let (fresh, _, _) = view(1, shift);
+        assert_eq!(a.get(&fresh).await.0, 200);
+        let calls = upstream.get_metric_data_calls();
+        assert_eq!(b.get(&fresh).await.0, 200);
+        if upstream.get_metric_data_calls() == calls {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the replicas did not use the cache again after it came back");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(!redis.keys("tlswatch:v1:*").is_empty(), "the restarted server holds views again");
+}
+
+#[tokio::test]
+async fn a_leaseholder_killed_mid_fetch_is_taken_over_when_its_lease_expires() {
+    const TIMEOUT: u64 = 4;
+    let moto = Moto::start();
+    put_every_minute(&moto).await;
+    let redis = RedisServer::start();
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let timeout = TIMEOUT.to_string();
+    let flags = ["--upstream-timeout", timeout.as_str()];
+    let (a, b) = (replica(&upstream, &redis, &flags), replica(&upstream, &redis, &flags));
+    let (path, _, _) = view(1, 0);
+
+    // A takes the lease and its call hangs; then A dies.
+    upstream.behave(Behaviour::Delay(60_000));
+    let on_a = tokio::spawn(reqwest::get(format!("{}{path}", a.url)));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while upstream.get_metric_data_calls() == 0 {
+        assert!(Instant::now() < deadline, "A never called");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let lease_taken = Instant::now();
+    assert_eq!(redis.keys("tlswatch:v1:answer:*:lease").len(), 1, "A holds a lease");
+    drop(a);
+    let _ = on_a.await;
+    upstream.behave(Behaviour::Forward);
+
+    let (status, body) = b.get(&path).await;
+    let waited = lease_taken.elapsed();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(upstream.get_metric_data_calls(), 2, "B fetched itself");
+    assert_eq!(b.metric(LEASE_WAITS, &[]).await, 1.0, "B waited on A's lease first");
+    assert!(waited >= Duration::from_secs(TIMEOUT - 1), "B respected the lease ({waited:?})");
+    assert!(waited < Duration::from_secs(TIMEOUT + 2), "nobody waits past the upstream timeout ({waited:?})");
+}
+
+#[tokio::test]
+async fn a_shared_value_that_does_not_decode_is_a_miss_and_is_overwritten() {
+    let moto = Moto::start();
+    put_every_minute(&moto).await;
+    let redis = RedisServer::start();
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let (a, b) = (replica(&upstream, &redis, &[]), replica(&upstream, &redis, &[]));
+    let (path, _, _) = view(1, 0);
+    let (status, on_a) = a.get(&path).await;
+    assert_eq!(status, 200);
+
+    let keys = redis.keys("tlswatch:v1:answer:*");
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    redis.cli(&["SET", &keys[0], "\u{1}not what tlswatch wrote"]);
+    let (status, on_b) = b.get(&path).await;
+    assert_eq!(status, 200, "{on_b}");
+    assert_eq!(values(&on_b), values(&on_a));
+    assert_eq!(upstream.get_metric_data_calls(), 2, "garbage is a miss: B fetched");
+    assert!(redis.cli(&["GET", &keys[0]]).starts_with('{'), "and B wrote the value over it");
+}
+
+#[test]
+fn a_cache_url_that_is_not_redis_is_refused_at_start() {
+    let (ok, stderr) = run_to_exit(&["--source", "demo", "--cache-url", "http://user:secret@cache:6379"]);
+    assert!(!ok, "refused");
+    assert!(stderr.contains("--cache-url") && stderr.contains("redis://"), "names the flag: {stderr}");
+    assert!(!stderr.contains("secret"), "never shows the password: {stderr}");
+}
