@@ -223,3 +223,53 @@ fn a_cache_url_that_is_not_redis_is_refused_at_start() {
     assert!(stderr.contains("--cache-url") && stderr.contains("redis://"), "names the flag: {stderr}");
     assert!(!stderr.contains("secret"), "never shows the password: {stderr}");
 }
+
+/// Calls of every Elastic Load Balancing operation the review makes.
+fn load_balancing_calls(upstream: &TestUpstream) -> usize {
+    let operations = ["DescribeLoadBalancers", "DescribeListeners", "DescribeRules", "DescribeTargetGroups"];
+    let more = ["DescribeTargetHealth", "DescribeSSLPolicies"];
+    operations.iter().chain(&more).map(|operation| upstream.calls(operation)).sum()
+}
+
+#[tokio::test]
+async fn the_review_configuration_lists_and_alarms_fetched_on_one_replica_serve_the_other() {
+    let moto = Moto::start();
+    put_every_minute(&moto).await;
+    // The load balancers of the review's test, created with boto3.
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let output = std::process::Command::new(root.join("../.tools/venv/bin/python"))
+        .arg(root.join("fixtures/review_setup.py"))
+        .arg(&moto.endpoint)
+        .output()
+        .expect("the review fixture runs (run `cargo xtask test`)");
+    assert!(output.status.success(), "the fixture failed: {}", String::from_utf8_lossy(&output.stderr));
+    let created: serde_json::Value = serde_json::from_slice(&output.stdout).expect("the fixture prints JSON");
+    let shop = created["shop"].as_str().expect("a load balancer");
+    let redis = RedisServer::start();
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let (a, b) = (replica(&upstream, &redis, &[]), replica(&upstream, &redis, &[]));
+
+    let review = format!("/api/v1/review?lb={shop}&from=now-6h");
+    let (status, on_a) = a.get(&review).await;
+    assert_eq!(status, 200, "{on_a}");
+    let configuration_calls = load_balancing_calls(&upstream);
+    assert!(configuration_calls > 0, "A read the configuration");
+    let (status, on_b) = b.get(&review).await;
+    assert_eq!(status, 200, "{on_b}");
+    assert_eq!(load_balancing_calls(&upstream), configuration_calls, "B read A's configuration from the cache");
+    assert_eq!(on_a["load_balancers"].as_array().map(Vec::len), Some(1), "{on_a}");
+    assert_eq!(on_b["load_balancers"], on_a["load_balancers"], "the same configuration");
+
+    let (status, list_a) = a.get("/api/v1/dimensions").await;
+    assert_eq!(status, 200, "{list_a}");
+    let lists = upstream.calls("ListMetrics");
+    let (status, list_b) = b.get("/api/v1/dimensions").await;
+    assert_eq!(status, 200);
+    assert_eq!(upstream.calls("ListMetrics"), lists, "B read A's list");
+    assert_eq!(list_b, list_a);
+
+    let (path, _, _) = view(3, 0);
+    assert_eq!(a.get(&path).await.0, 200);
+    assert_eq!(b.get(&path).await.0, 200);
+    assert_eq!(upstream.calls("DescribeAlarmsForMetric"), 1, "B read A's alarms");
+}

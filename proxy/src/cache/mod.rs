@@ -110,7 +110,9 @@ impl Upstream {
             let configs = self.config_source.load_balancers(region, wanted);
             self.call("DescribeLoadBalancerConfiguration", configs).await.map(Arc::new)
         };
-        match self.cached(Key::LoadBalancers(region.clone(), wanted.to_vec()), call, Value::LoadBalancers).await? {
+        let key = Key::LoadBalancers(region.clone(), wanted.to_vec());
+        let call = self.through_shared(&key, wire::decode_load_balancers, wire::encode_load_balancers, call);
+        match self.cached(key.clone(), call, Value::LoadBalancers).await? {
             Value::LoadBalancers(configs) => Ok(configs),
             other => Err(unexpected(&other)),
         }

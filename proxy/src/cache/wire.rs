@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tlswatch_shared::Dimensions;
 use tlswatch_shared::alarm::AlarmState;
-use tlswatch_shared::review::SslPolicy;
+use tlswatch_shared::review::{
+    HealthCheck, ListenerConfig, LoadBalancerConfig, SslPolicy, TargetGroupConfig, TargetHealth,
+};
 
 use super::settled::Settled;
 use super::shared::KEY_PREFIX;
@@ -17,7 +19,7 @@ use super::store::Key;
 use crate::source::{Alarm, Fetched, Query, Transition};
 
 /// The shared cache's key of `key`; `None` for kinds kept per replica
-/// (last good answers, built bodies, and load balancer configurations).
+/// (last good answers and built bodies).
 pub fn key(key: &Key) -> Option<String> {
     let name = match key {
         Key::Answer(key) => {
@@ -37,7 +39,10 @@ pub fn key(key: &Key) -> Option<String> {
             format!("alarm-history:{region}:{start}:{end}:{}", digest([name.clone()]))
         }
         Key::Policies(region, names) => format!("policies:{region}:{}", digest(names.iter().cloned())),
-        Key::LastGood(_) | Key::Rendered(_) | Key::LoadBalancers(..) => return None,
+        Key::LoadBalancers(region, wanted) => {
+            format!("load-balancers:{region}:{}", digest(wanted.iter().map(|lb| lb.as_str().to_string())))
+        }
+        Key::LastGood(_) | Key::Rendered(_) => return None,
     };
     Some(format!("{KEY_PREFIX}{name}"))
 }
@@ -175,6 +180,94 @@ pub fn decode_policies(bytes: &[u8]) -> Option<Arc<BTreeMap<String, SslPolicy>>>
     serde_json::from_slice(bytes).ok().map(Arc::new)
 }
 
+// The configuration of load balancers, field by field: the patterns and
+// literals below name every field, so a field added to the review's types
+// does not compile until it is carried here too (and `KEY_PREFIX`'s version
+// is raised).
+
+#[derive(Serialize, Deserialize)]
+struct LoadBalancerWire {
+    value: String,
+    name: String,
+    scheme: String,
+    listeners: Vec<ListenerWire>,
+    target_groups: Vec<TargetGroupWire>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ListenerWire {
+    port: u16,
+    protocol: String,
+    ssl_policy: Option<String>,
+    target_groups: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TargetGroupWire {
+    value: String,
+    name: String,
+    protocol: String,
+    protocol_version: Option<String>,
+    port: Option<u16>,
+    health_check: HealthCheck,
+    targets: TargetHealth,
+}
+
+pub fn encode_load_balancers(configs: &Arc<Vec<LoadBalancerConfig>>) -> Vec<u8> {
+    let wire: Vec<LoadBalancerWire> = configs.iter().cloned().map(load_balancer_to_wire).collect();
+    serde_json::to_vec(&wire).unwrap_or_default()
+}
+
+pub fn decode_load_balancers(bytes: &[u8]) -> Option<Arc<Vec<LoadBalancerConfig>>> {
+    let wire: Vec<LoadBalancerWire> = serde_json::from_slice(bytes).ok()?;
+    Some(Arc::new(wire.into_iter().map(load_balancer_from_wire).collect()))
+}
+
+fn load_balancer_to_wire(config: LoadBalancerConfig) -> LoadBalancerWire {
+    let LoadBalancerConfig { value, name, scheme, listeners, target_groups } = config;
+    let listeners = listeners
+        .into_iter()
+        .map(|listener| {
+            let ListenerConfig { port, protocol, ssl_policy, target_groups } = listener;
+            ListenerWire { port, protocol, ssl_policy, target_groups }
+        })
+        .collect();
+    let target_groups = target_groups
+        .into_iter()
+        .map(|group| {
+            let TargetGroupConfig { value, name, protocol, protocol_version, port, health_check, targets } = group;
+            TargetGroupWire { value, name, protocol, protocol_version, port, health_check, targets }
+        })
+        .collect();
+    LoadBalancerWire { value, name, scheme, listeners, target_groups }
+}
+
+fn load_balancer_from_wire(wire: LoadBalancerWire) -> LoadBalancerConfig {
+    let LoadBalancerWire { value, name, scheme, listeners, target_groups } = wire;
+    let listeners = listeners
+        .into_iter()
+        .map(|l| ListenerConfig {
+            port: l.port,
+            protocol: l.protocol,
+            ssl_policy: l.ssl_policy,
+            target_groups: l.target_groups,
+        })
+        .collect();
+    let target_groups = target_groups
+        .into_iter()
+        .map(|g| TargetGroupConfig {
+            value: g.value,
+            name: g.name,
+            protocol: g.protocol,
+            protocol_version: g.protocol_version,
+            port: g.port,
+            health_check: g.health_check,
+            targets: g.targets,
+        })
+        .collect();
+    LoadBalancerConfig { value, name, scheme, listeners, target_groups }
+}
+
 #[cfg(test)]
 mod tests {
     use tlswatch_shared::{Metric, Region, Statistic};
@@ -246,5 +339,36 @@ mod tests {
         };
         let alarms = Arc::new(vec![vec![alarm], vec![]]);
         assert_eq!(decode_alarms(&encode_alarms(&alarms), 2), Some(alarms));
+
+        let listener = ListenerConfig {
+            port: 443,
+            protocol: "HTTPS".into(),
+            ssl_policy: Some("ELBSecurityPolicy-2016-08".into()),
+            target_groups: vec!["targetgroup/blue/6d0ecf831eec9f09".into()],
+        };
+        let group = TargetGroupConfig {
+            value: "targetgroup/blue/6d0ecf831eec9f09".into(),
+            name: "blue".into(),
+            protocol: "HTTPS".into(),
+            protocol_version: Some("HTTP1".into()),
+            port: Some(8443),
+            health_check: HealthCheck { protocol: "HTTPS".into(), port: "traffic-port".into(), path: Some("/".into()) },
+            targets: TargetHealth {
+                total: 2,
+                healthy: 1,
+                unhealthy: 1,
+                other: 0,
+                reasons: [("Target.Timeout".into(), 1)].into(),
+            },
+        };
+        let config = LoadBalancerConfig {
+            value: "app/edge-alb/50dc6c495c0c9188".into(),
+            name: "edge-alb".into(),
+            scheme: "internet-facing".into(),
+            listeners: vec![listener],
+            target_groups: vec![group],
+        };
+        let configs = Arc::new(vec![config]);
+        assert_eq!(decode_load_balancers(&encode_load_balancers(&configs)), Some(configs));
     }
 }
