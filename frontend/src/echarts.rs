@@ -1,5 +1,5 @@
-//! The few ECharts calls the chart needs beyond what charming wraps: options
-//! are built with charming, then set, read back and listened to here.
+//! The few ECharts calls the chart needs: options (JSON, see
+//! `components::chart`) are set, read back and listened to here.
 //! ECharts is the global `echarts` that index.html loads from `dist/`.
 
 use wasm_bindgen::prelude::*;

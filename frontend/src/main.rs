@@ -2,7 +2,7 @@
 //!
 //! The page URL is the view: the app reads it with the same parser the proxy
 //! uses (`tlswatch-shared`), asks `/api/v1/series` with its canonical query
-//! string and draws the answer with ECharts (options built with charming).
+//! string and draws the answer with ECharts (its option written as JSON).
 
 mod api;
 mod app;

@@ -1,12 +1,9 @@
-//! The time-series chart: options built with charming, drawn by ECharts.
+//! The time-series chart: an ECharts option written as JSON, drawn by ECharts.
 //! Zooming (drag a box on the plot, the mouse wheel, or the slider) writes
 //! the zoomed range to the URL as absolute times, so a zoom is a view too.
 
 use std::time::Duration;
 
-use charming::component::Axis;
-use charming::element::{AxisType, Tooltip, Trigger};
-use charming::series::Line;
 use leptos::html::Div;
 use leptos::prelude::*;
 use tlswatch_shared::api::{Series, SeriesResponse};
@@ -106,14 +103,12 @@ fn follow_size(element: &web_sys::HtmlElement, chart: Instance) {
 /// The ECharts option of a response: one line per series on a time axis,
 /// plus a dashed tail per series over the buckets that are still filling.
 ///
-/// The parts that follow the data (axes, lines, tooltip) are built with
-/// charming and serialized on their own: serializing charming's whole `Chart`
-/// would link the serializers of every chart type ECharts has, about a tenth
-/// of the downloaded `.wasm`. The fixed furniture (grid, legend, toolbox,
-/// zooms) is written as JSON: charming's serializers for those four types
-/// cost 7 KB of the `.wasm` (brotli) to write ten settings.
+/// Written as JSON rather than built with charming's types: their
+/// serializers cost 13 KB of the `.wasm` (brotli) to write the twenty-odd
+/// settings the dashboard uses, and the page's weight is budgeted
+/// (docs/benchmarks.md). ECharts' option reference documents every key.
 fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::Value {
-    use serde_json::{json, to_value};
+    use serde_json::json;
     let stat = response.series.first().map_or(Statistic::Sum, |s| s.stat).to_string();
     let first_partial =
         |series: &Series| series.timestamps.partition_point(|t| response.partial_from.is_none_or(|from| *t < from));
@@ -121,15 +116,17 @@ fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::V
         .series
         .iter()
         .map(|series| {
-            let mut line = to_value(Line::new().name(series.label.clone())).unwrap_or_default();
-            line["id"] = json!(series.id);
-            // Only values with no neighbour get a symbol (see `points`).
-            line["symbol"] = json!("none");
-            line["data"] = points(series, 0..first_partial(series)).into();
-            line
+            json!({
+                "type": "line",
+                "id": series.id,
+                "name": series.label,
+                // Only values with no neighbour get a symbol (see `points`).
+                "symbol": "none",
+                "data": points(series, 0..first_partial(series)),
+            })
         })
         .collect();
-    let mut tooltip = to_value(Tooltip::new().trigger(Trigger::Axis)).unwrap_or_default();
+    let mut tooltip = json!({"trigger": "axis"});
     // Drawn on the canvas: HTML tooltips carry inline `style` attributes,
     // which the page's Content-Security-Policy refuses.
     tooltip["renderMode"] = json!("richText");
@@ -141,9 +138,8 @@ fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::V
         "legend": {"type": "scroll", "top": 8},
         "toolbox": {"show": false, "feature": {"dataZoom": {"yAxisIndex": "none"}}},
         "dataZoom": [{"type": "inside", "filterMode": "none"}, {"type": "slider", "filterMode": "none", "bottom": 16}],
-        "xAxis": to_value(Axis::new().type_(AxisType::Time).min(response.start * 1_000).max(response.end * 1_000))
-            .unwrap_or_default(),
-        "yAxis": [to_value(Axis::new().type_(AxisType::Value).name(stat.as_str()).min_interval(1)).unwrap_or_default()],
+        "xAxis": {"type": "time", "min": response.start * 1_000, "max": response.end * 1_000},
+        "yAxis": [{"type": "value", "name": stat, "minInterval": 1}],
         "series": lines,
     });
     mark_annotations(&mut option, response);
