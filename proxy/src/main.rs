@@ -111,7 +111,8 @@ struct Cli {
 
     /// Memory for everything cached (answers, last good answers, final
     /// buckets, lists, alarms, built responses), in MiB; 0 turns caching
-    /// (and the sharing of identical concurrent calls) off, for measurements.
+    /// (and the sharing of identical concurrent calls) off, for measurements
+    /// (with --cache-url: the shared cache alone).
     #[arg(long, env = "TLSWATCH_CACHE_MIB", default_value_t = config::DEFAULT_CACHE_MIB)]
     cache_mib: u64,
 

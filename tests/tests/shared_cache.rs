@@ -273,3 +273,19 @@ async fn the_review_configuration_lists_and_alarms_fetched_on_one_replica_serve_
     assert_eq!(b.get(&path).await.0, 200);
     assert_eq!(upstream.calls("DescribeAlarmsForMetric"), 1, "B read A's alarms");
 }
+
+#[tokio::test]
+async fn without_memory_of_its_own_a_replica_answers_from_the_shared_cache_alone() {
+    let moto = Moto::start();
+    put_every_minute(&moto).await;
+    let redis = RedisServer::start();
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let lone = replica(&upstream, &redis, &["--cache-mib", "0"]);
+    let (path, _, _) = view(1, 0);
+    for _ in 0..3 {
+        let (status, body) = lone.get(&path).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(upstream.get_metric_data_calls(), 1, "the answer came from the shared cache after the first");
+    assert_eq!(lone.metric(HITS.0, HITS.1).await, 4.0, "two answers and two alarm lists were shared hits");
+}

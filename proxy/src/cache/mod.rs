@@ -139,11 +139,15 @@ impl Upstream {
     /// for the same key, or from the source; the last good answer when the
     /// source fails (unless access was denied: then nobody may see it).
     pub async fn fetch(&self, region: &Region, request: FetchRequest) -> Result<Answer, SourceError> {
-        if !self.caching {
-            let fetched = self.fetch_from_source(region, &request).await?;
-            return Ok(Answer::Fresh(Arc::new(fetched)));
-        }
         let key = FetchKey { region: region.clone(), request };
+        if !self.caching {
+            // No memory in this process: the shared cache alone, if any.
+            let fetch = async { self.fetch_from_source(region, &key.request).await.map(Arc::new) };
+            let series = key.request.series.len();
+            let decode = |bytes: &[u8]| wire::decode_fetched(bytes, series);
+            let fetched = self.through_shared(&Key::Answer(key.clone()), decode, wire::encode_fetched, fetch).await?;
+            return Ok(Answer::Fresh(fetched));
+        }
         if let Some(Value::Answer(fetched)) = self.store.get(&Key::Answer(key.clone())).await {
             self.count_cache("hit");
             return Ok(Answer::Fresh(fetched));
@@ -301,7 +305,8 @@ impl Upstream {
         }
     }
 
-    /// `load` through the store when caching is on; straight through when off.
+    /// `load` through the store when caching is on; straight through when
+    /// off (through the shared cache alone, when the caller gave it one).
     async fn cached<T>(
         &self,
         key: Key,

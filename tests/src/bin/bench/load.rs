@@ -13,7 +13,7 @@ use crate::report::{Latencies, Report, ms};
 
 const CONCURRENCY: [usize; 3] = [1, 16, 64];
 const WARM_UP: Duration = Duration::from_millis(500);
-const RUN: Duration = Duration::from_secs(4);
+pub const RUN: Duration = Duration::from_secs(4);
 
 pub async fn measure(report: &mut Report) {
     let moto = Moto::start();
@@ -52,7 +52,7 @@ pub async fn measure(report: &mut Report) {
 }
 
 /// Requests answered during `RUN` and their latencies.
-async fn run(address: &str, target: &str, concurrency: usize) -> (usize, Latencies) {
+pub async fn run(address: &str, target: &str, concurrency: usize) -> (usize, Latencies) {
     let started = Instant::now();
     let measuring_from = started + WARM_UP;
     let until = measuring_from + RUN;

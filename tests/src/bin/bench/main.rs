@@ -10,6 +10,7 @@ mod economy;
 mod fleet;
 mod load;
 mod overhead;
+mod replicas;
 mod report;
 mod review;
 mod sizes;
@@ -23,7 +24,7 @@ fn main() {
     // from the environment.
     // SAFETY: nothing else runs yet.
     unsafe { tlswatch_tests::in_process::test_credentials() };
-    // Sections to run (all when none is named): overhead, load, economy, response, page, review.
+    // Sections to run (all when none is named): overhead, load, economy, response, page, review, replicas.
     let only: Vec<String> = std::env::args().skip(1).collect();
     let wanted = |name: &str| only.is_empty() || only.iter().any(|one| one == name);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
@@ -47,6 +48,9 @@ fn main() {
         }
         if wanted("review") {
             review::measure(&mut report).await;
+        }
+        if wanted("replicas") {
+            replicas::measure(&mut report).await;
         }
     });
     report.note(&format!("The measurements took {:.0} s.", started.elapsed().as_secs_f64()));
