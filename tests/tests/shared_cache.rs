@@ -289,3 +289,32 @@ async fn without_memory_of_its_own_a_replica_answers_from_the_shared_cache_alone
     assert_eq!(upstream.get_metric_data_calls(), 1, "the answer came from the shared cache after the first");
     assert_eq!(lone.metric(HITS.0, HITS.1).await, 4.0, "two answers and two alarm lists were shared hits");
 }
+
+#[tokio::test]
+async fn a_slow_or_full_cache_server_fails_no_view() {
+    let moto = Moto::start();
+    put_every_minute(&moto).await;
+    let redis = RedisServer::start();
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let a = replica(&upstream, &redis, &[]);
+
+    // Slow: the server answers nobody for four seconds.
+    redis.cli(&["CLIENT", "PAUSE", "4000", "ALL"]);
+    let (path, _, _) = view(1, 0);
+    let started = Instant::now();
+    let (status, body) = a.get(&path).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(started.elapsed() < Duration::from_millis(3_000), "a second's wait at most ({:?})", started.elapsed());
+    assert!(a.metric(ERRORS, &[]).await >= 1.0, "the slow answer counted as an error");
+    tokio::time::sleep(Duration::from_millis(3_000)).await;
+
+    // Full: the server refuses every write.
+    redis.cli(&["CONFIG", "SET", "maxmemory-policy", "noeviction"]);
+    redis.cli(&["CONFIG", "SET", "maxmemory", "1"]);
+    let errors = a.metric(ERRORS, &[]).await;
+    let (other, _, _) = view(2, 0);
+    let (status, body) = a.get(&other).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(a.metric(ERRORS, &[]).await > errors, "the refused write counted as an error");
+    assert!(redis.keys("tlswatch:v1:answer:*").is_empty(), "nothing was stored");
+}
