@@ -407,7 +407,7 @@ async fn buckets_still_filling_are_drawn_apart_and_the_summary_says_so() {
     let tlswatch = Tlswatch::demo_with_frontend();
     let query = format!("lb={PAYMENTS}&from=now-24h");
     with_browser(|client| async move {
-        // Partial buckets move with the clock: compare with the API within one minute, retrying.
+        // Partial buckets move with the clock: retry when a bucket boundary passes between page and API.
         let mut attempts = 0;
         let (body, partial_from) = loop {
             attempts += 1;
