@@ -397,8 +397,7 @@ async fn every_kind_of_chart_element_the_dashboard_sets_is_drawn() {
 }
 
 /// The partial tail of the first line, in the chart's option: `[t, value,
-/// note]` per point (the first, the last final bucket it starts from, has
-/// an empty note); `null` when the chart has none.
+/// note]` per point; `null` when the chart has none.
 const PARTIAL_TAIL: &str = "(tail => tail && tail.data.map(p => p.value ?? p))
     (echarts.getInstanceByDom(document.getElementById('chart')).getOption().series.find(s => s.id === 'm0-partial'))";
 
@@ -433,14 +432,21 @@ async fn buckets_still_filling_are_drawn_apart_and_the_summary_says_so() {
         )
         .unwrap();
         assert_eq!(line, grid.iter().copied().filter(|t| !is_partial(t)).collect::<Vec<_>>());
-        // ...and the tail goes on from it, marking exactly the buckets from `partial_from` on.
+        // ...the tail marks exactly the buckets from `partial_from` on...
         let tail = eval(&client, PARTIAL_TAIL).await;
         let tail = tail.as_array().expect("a partial tail");
         let marked: Vec<i64> =
             tail.iter().filter(|p| p[2] == "still filling").map(|p| p[0].as_i64().unwrap()).collect();
         assert_eq!(marked, grid.iter().copied().filter(is_partial).collect::<Vec<_>>());
-        assert_eq!(tail[0][0].as_i64(), Some(partial_from * 1_000 - period * 1_000), "starts at the last final bucket");
-        assert_eq!(tail[0][2], "");
+        assert_eq!(marked.len(), tail.len(), "every point of the tail is still filling");
+        // ...and a dashed bridge joins them, without a tooltip of its own.
+        let bridge = chart_option(
+            &client,
+            ".series.filter(s => s.id === 'm0-bridge').map(s => [s.data.map(p => p[0]), s.lineStyle.type, s.tooltip.show])[0]",
+        )
+        .await;
+        let first_partial = partial_from * 1_000;
+        assert_eq!(bridge, serde_json::json!([[first_partial - period * 1_000, first_partial], "dashed", false]));
         let style = chart_option(
             &client,
             ".series.filter(s => s.id === 'm0-partial').map(s => [s.name, s.lineStyle.type, s.symbol])[0]",
@@ -458,6 +464,13 @@ async fn buckets_still_filling_are_drawn_apart_and_the_summary_says_so() {
         )
         .await;
         wait_until(&client, &format!("{TOOLTIP_TEXT}.includes('still filling')")).await;
+        // Over the last final bucket, where the bridge starts, the line is listed once.
+        let last_final = line.len() - 1;
+        eval(&client, &format!("{CHART}.dispatchAction({{type: 'showTip', seriesIndex: 0, dataIndex: {last_final}}}) ?? true"))
+            .await;
+        wait_until(&client, &format!("!{TOOLTIP_TEXT}.includes('still filling')")).await;
+        let rows = eval(&client, &format!("{TOOLTIP_TEXT}.split('payments-alb').length - 1")).await;
+        assert_eq!(rows, 1, "{}", eval(&client, TOOLTIP_TEXT).await);
 
         let note = eval(&client, "document.getElementById('summary-partial').textContent").await;
         assert!(note.as_str().unwrap().contains("still filling: CloudWatch may still add to"), "{note}");

@@ -149,14 +149,22 @@ fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::V
         .series
         .iter()
         .zip(lines.iter())
-        .filter_map(|(series, line)| partial_tail(series, line, first_partial(series)))
+        .flat_map(|(series, line)| partial_tail(series, line, first_partial(series)))
         .collect();
     lines.extend(tails);
     if stack {
         for line in lines {
-            // Tails stack among themselves: they start where the lines end.
-            let tail = line["id"].as_str().is_some_and(|id| id.ends_with(PARTIAL_ID_SUFFIX));
-            line["stack"] = json!(if tail { "partial" } else { "total" });
+            // Tails and bridges each stack among themselves: they start
+            // where the lines end, so their sums meet the lines' sums.
+            let id = line["id"].as_str().unwrap_or_default();
+            let stack = if id.ends_with(PARTIAL_ID_SUFFIX) {
+                "partial"
+            } else if id.ends_with(BRIDGE_ID_SUFFIX) {
+                "bridge"
+            } else {
+                "total"
+            };
+            line["stack"] = json!(stack);
             line["areaStyle"] = json!({"opacity": 0.35});
         }
     }
@@ -169,6 +177,8 @@ fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::V
 const STILL_FILLING: &str = "still filling";
 /// The id of a series' partial tail is the series' id with this suffix.
 const PARTIAL_ID_SUFFIX: &str = "-partial";
+/// The id of the dashed bridge from a series' last final bucket to its tail.
+const BRIDGE_ID_SUFFIX: &str = "-bridge";
 
 /// The buckets in `range` as `[epoch ms, value]`. A value with no value on
 /// either side would be a line of zero length, invisible without a symbol:
@@ -185,32 +195,47 @@ fn points(series: &Series, range: std::ops::Range<usize>) -> Vec<serde_json::Val
 }
 
 /// The buckets from `first_partial` on, which CloudWatch may still add to:
-/// hollow points on a dashed line that starts at the last final bucket.
-/// Same name as the line, so the legend shows and hides both together; the
-/// third value of each point is what the tooltip adds to it.
-fn partial_tail(series: &Series, line: &serde_json::Value, first_partial: usize) -> Option<serde_json::Value> {
+/// hollow points on a dashed line, whose tooltip says they are still
+/// filling, and a dashed bridge to them from the last final bucket. Both
+/// have the line's name, so the legend shows and hides them with it; the
+/// bridge has no tooltip, so the tooltip lists each bucket once.
+fn partial_tail(series: &Series, line: &serde_json::Value, first_partial: usize) -> Vec<serde_json::Value> {
     use serde_json::json;
-    if first_partial >= series.timestamps.len() {
-        return None;
+    let len = series.timestamps.len();
+    if first_partial >= len {
+        return Vec::new();
     }
-    let connector = first_partial
-        .checked_sub(1)
-        .map(|i| json!({"value": [series.timestamps[i] * 1_000, series.values[i], ""], "symbol": "none"}));
-    let partial = (first_partial..series.timestamps.len())
-        .map(|i| json!([series.timestamps[i] * 1_000, series.values[i], STILL_FILLING]));
-    let rate = series.per_thousand.is_some();
-    Some(json!({
+    let y_axis = line.get("yAxisIndex").cloned().unwrap_or(json!(0));
+    let dash = if series.per_thousand.is_some() { "dotted" } else { "dashed" };
+    let point = |i: usize| json!([series.timestamps[i] * 1_000, series.values[i]]);
+    let tail = json!({
         "type": "line",
         "id": format!("{}{PARTIAL_ID_SUFFIX}", series.id),
         "name": series.label,
-        "yAxisIndex": line.get("yAxisIndex").cloned().unwrap_or(json!(0)),
+        "yAxisIndex": y_axis,
         "symbol": "emptyCircle",
-        "lineStyle": {"type": if rate { "dotted" } else { "dashed" }},
+        "lineStyle": {"type": dash},
         // Unnamed, so the tooltip shows the note on the value's line.
         "dimensions": [null, null, {"type": "ordinal"}],
         "encode": {"x": 0, "y": 1, "tooltip": [1, 2]},
-        "data": connector.into_iter().chain(partial).collect::<Vec<_>>(),
-    }))
+        "data": (first_partial..len)
+            .map(|i| json!([series.timestamps[i] * 1_000, series.values[i], STILL_FILLING]))
+            .collect::<Vec<_>>(),
+    });
+    let bridge = first_partial.checked_sub(1).map(|last_final| {
+        json!({
+            "type": "line",
+            "id": format!("{}{BRIDGE_ID_SUFFIX}", series.id),
+            "name": series.label,
+            "yAxisIndex": y_axis,
+            "symbol": "none",
+            "lineStyle": {"type": dash},
+            "tooltip": {"show": false},
+            "silent": true,
+            "data": [point(last_final), point(first_partial)],
+        })
+    });
+    std::iter::once(tail).chain(bridge).collect()
 }
 
 /// Draws onsets as dashed lines, alarm thresholds as dotted ones and spikes
