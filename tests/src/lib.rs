@@ -5,7 +5,8 @@
 //!
 //! `cargo xtask test` installs moto into `.tools/venv` and builds the binary
 //! before running these tests; both locations can be overridden with
-//! `TLSWATCH_MOTO_SERVER` and `TLSWATCH_BIN`.
+//! `TLSWATCH_MOTO_SERVER` and `TLSWATCH_BIN`. The tests of the cache that
+//! replicas share start Debian's `redis-server` (`shared_cache.rs`).
 
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpStream};
@@ -144,7 +145,14 @@ impl Tlswatch {
 
     /// Starts `tlswatch` listening on `listen` with `args`.
     pub fn start_listening(listen: &str, args: &[&str]) -> Self {
+        Self::start_with_env(listen, args, &[])
+    }
+
+    /// Starts `tlswatch` listening on `listen` with `args` and the
+    /// environment variables `env` besides the test's own.
+    pub fn start_with_env(listen: &str, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Self {
         let mut child = command()
+            .envs(env.iter().copied())
             .args(["--listen", listen])
             .args(args)
             .stdin(Stdio::null())

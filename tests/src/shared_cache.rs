@@ -23,24 +23,87 @@ const ATTEMPTS: usize = 5;
 pub struct RedisServer {
     child: Option<Reaped>,
     pub port: u16,
+    tls: Option<Tls>,
+}
+
+/// A server speaking TLS only, with a password.
+struct Tls {
+    /// Holds the test authority, and the server's certificate and key.
+    dir: PathBuf,
+    password: String,
+}
+
+impl Drop for Tls {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 impl RedisServer {
     /// Starts the server on a free loopback port, retrying on another port
     /// when the one found is taken before the server binds it.
     pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// Starts a server that speaks only TLS, with a certificate for
+    /// `127.0.0.1` signed by a test authority ([`Self::certificate_authority`]),
+    /// and asks for `password`.
+    pub fn start_tls(password: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("tlswatch-redis-tls-{}-{}", std::process::id(), free_port()));
+        std::fs::create_dir_all(&dir).expect("a folder for the certificate");
+        // A certificate authority, and the server's certificate signed by
+        // it (TLS clients refuse a CA certificate as the server's own).
+        let extensions = dir.join("server.ext");
+        let lines = "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n";
+        std::fs::write(&extensions, lines).expect("extensions written");
+        let steps: [Vec<&str>; 3] = [
+            vec!["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=tlswatch test CA"],
+            vec!["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1"],
+            vec!["x509", "-req", "-days", "1", "-CAcreateserial"],
+        ];
+        let files: [&[&str]; 3] = [
+            &["-keyout", "ca.key", "-out", "ca.pem"],
+            &["-keyout", "key.pem", "-out", "server.csr"],
+            &["-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-extfile", "server.ext", "-out", "cert.pem"],
+        ];
+        for (step, files) in steps.iter().zip(files) {
+            let made = Command::new("openssl")
+                .args(step)
+                .args(files)
+                .current_dir(&dir)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("openssl runs");
+            assert!(made.success(), "openssl {step:?} {files:?}");
+        }
+        Self::start_with(Some(Tls { dir, password: password.to_string() }))
+    }
+
+    fn start_with(tls: Option<Tls>) -> Self {
         for _ in 0..ATTEMPTS {
             let port = free_port();
-            if let Some(child) = spawn(port) {
-                return Self { child: Some(child), port };
+            if let Some(child) = spawn(port, tls.as_ref()) {
+                return Self { child: Some(child), port, tls };
             }
         }
         panic!("the Redis server did not start on any of {ATTEMPTS} free ports");
     }
 
-    /// `redis://127.0.0.1:PORT`, for `--cache-url`.
+    /// `redis://127.0.0.1:PORT`, for `--cache-url`; for a TLS server,
+    /// `rediss://:PASSWORD@127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        match &self.tls {
+            None => format!("redis://127.0.0.1:{}", self.port),
+            Some(tls) => format!("rediss://:{}@127.0.0.1:{}", tls.password, self.port),
+        }
+    }
+
+    /// The authority that signed a TLS server's certificate (for `SSL_CERT_FILE`).
+    pub fn certificate_authority(&self) -> Option<PathBuf> {
+        self.tls.as_ref().map(|tls| tls.dir.join("ca.pem"))
     }
 
     /// Kills the server (as a crash would) and reaps it; its data is gone.
@@ -52,7 +115,7 @@ impl RedisServer {
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "restart follows kill");
         for _ in 0..ATTEMPTS * 4 {
-            if let Some(child) = spawn(self.port) {
+            if let Some(child) = spawn(self.port, self.tls.as_ref()) {
                 self.child = Some(child);
                 return;
             }
@@ -63,12 +126,13 @@ impl RedisServer {
 
     /// Runs one command with `redis-cli` and returns what it printed.
     pub fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new(cli_program())
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "--raw"])
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("redis-cli runs");
+        let mut command = Command::new(cli_program());
+        command.args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "--raw"]);
+        if let Some(tls) = &self.tls {
+            command.arg("--tls").arg("--cacert").arg(tls.dir.join("ca.pem")).args(["--no-auth-warning", "-a"]);
+            command.arg(&tls.password);
+        }
+        let out = command.args(args).stdin(Stdio::null()).output().expect("redis-cli runs");
         assert!(out.status.success(), "redis-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
@@ -108,10 +172,23 @@ fn free_port() -> u16 {
 
 /// The server on `port`, once it says it accepts connections; `None` when
 /// it exits first (the port was taken).
-fn spawn(port: u16) -> Option<Reaped> {
+fn spawn(port: u16, tls: Option<&Tls>) -> Option<Reaped> {
     let program = server_program();
-    let mut child = Command::new(&program)
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+    let mut command = Command::new(&program);
+    match tls {
+        None => command.args(["--port", &port.to_string()]),
+        Some(tls) => command
+            .args(["--port", "0", "--tls-port", &port.to_string(), "--tls-auth-clients", "no"])
+            .arg("--tls-cert-file")
+            .arg(tls.dir.join("cert.pem"))
+            .arg("--tls-key-file")
+            .arg(tls.dir.join("key.pem"))
+            .arg("--tls-ca-cert-file")
+            .arg(tls.dir.join("ca.pem"))
+            .args(["--requirepass", &tls.password]),
+    };
+    let mut child = command
+        .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         .args(["--daemonize", "no", "--protected-mode", "yes", "--dir", &std::env::temp_dir().to_string_lossy()])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

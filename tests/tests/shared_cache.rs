@@ -115,7 +115,9 @@ async fn fifty_identical_cold_requests_over_two_replicas_make_one_call() {
     assert!(answers.iter().all(|(_, body)| values(body) == values(&answers[0].1)), "the same answer everywhere");
     assert_eq!(upstream.get_metric_data_calls(), 1, "one GetMetricData call for {REQUESTS} requests on 2 replicas");
     let waits = replicas[0].metric(LEASE_WAITS, &[]).await + replicas[1].metric(LEASE_WAITS, &[]).await;
-    assert_eq!(waits, 1.0, "one replica waited on the other's lease");
+    assert_eq!(upstream.calls("DescribeAlarmsForMetric"), 1, "and one call for its alarms");
+    // For the answer and for its alarms, the replica that lost the lease waited once.
+    assert!((1.0..=2.0).contains(&waits), "one replica waited on the other's lease for each ({waits})");
 }
 
 #[tokio::test]
@@ -190,7 +192,7 @@ async fn a_leaseholder_killed_mid_fetch_is_taken_over_when_its_lease_expires() {
     let waited = lease_taken.elapsed();
     assert_eq!(status, 200, "{body}");
     assert_eq!(upstream.get_metric_data_calls(), 2, "B fetched itself");
-    assert_eq!(b.metric(LEASE_WAITS, &[]).await, 1.0, "B waited on A's lease first");
+    assert!(b.metric(LEASE_WAITS, &[]).await >= 1.0, "B waited on A's lease first");
     assert!(waited >= Duration::from_secs(TIMEOUT - 1), "B respected the lease ({waited:?})");
     assert!(waited < Duration::from_secs(TIMEOUT + 2), "nobody waits past the upstream timeout ({waited:?})");
 }
@@ -317,4 +319,42 @@ async fn a_slow_or_full_cache_server_fails_no_view() {
     assert_eq!(status, 200, "{body}");
     assert!(a.metric(ERRORS, &[]).await > errors, "the refused write counted as an error");
     assert!(redis.keys("tlswatch:v1:answer:*").is_empty(), "nothing was stored");
+}
+
+#[tokio::test]
+async fn replicas_share_a_cache_over_tls_with_a_password_and_a_wrong_password_fails_no_view() {
+    let moto = Moto::start();
+    put_every_minute(&moto).await;
+    let redis = RedisServer::start_tls("s3cret-pass");
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let authority = redis.certificate_authority().expect("a TLS server has one");
+    // The replicas trust the test authority as their only root.
+    let trust = [("SSL_CERT_FILE", authority.as_os_str())];
+    let url = redis.url();
+    assert!(url.starts_with("rediss://"), "{url}");
+    let args = |url: &str| -> Vec<String> {
+        let endpoint = upstream.endpoint.clone();
+        ["--source", "cloudwatch", "--region", tlswatch_tests::REGION, "--endpoint-url", &endpoint, "--cache-url", url]
+            .map(str::to_string)
+            .to_vec()
+    };
+    let start = |url: &str| {
+        let args = args(url);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Tlswatch::start_with_env("127.0.0.1:0", &args, &trust)
+    };
+    let (a, b) = (start(&url), start(&url));
+    let (path, _, _) = view(1, 0);
+    assert_eq!(a.get(&path).await.0, 200);
+    let (status, body) = b.get(&path).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(upstream.get_metric_data_calls(), 1, "B read A's answer over TLS");
+    assert_eq!(a.metric(ERRORS, &[]).await + b.metric(ERRORS, &[]).await, 0.0);
+    assert_eq!(redis.keys("tlswatch:v1:answer:*").len(), 1);
+
+    let wrong = start(&url.replace("s3cret-pass", "wrong"));
+    let (status, body) = wrong.get(&path).await;
+    assert_eq!(status, 200, "a refused password fails no view: {body}");
+    assert_eq!(upstream.get_metric_data_calls(), 2, "it fetched on its own");
+    assert!(wrong.metric(ERRORS, &[]).await >= 1.0, "and counted the refusal");
 }

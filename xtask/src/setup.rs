@@ -36,13 +36,15 @@ pub fn test_tools() -> Result<(), String> {
     browser()
 }
 
-/// A Redis-protocol server (Valkey where installed, else Debian's Redis).
+/// A Redis-protocol server (Valkey where installed, else Debian's Redis),
+/// and openssl, which makes the certificates of its TLS test.
 fn redis() -> Result<(), String> {
-    if Path::new("/usr/bin/valkey-server").is_file() || Path::new(REDIS_SERVER).is_file() {
+    let server = Path::new("/usr/bin/valkey-server").is_file() || Path::new(REDIS_SERVER).is_file();
+    if server && Path::new("/usr/bin/openssl").is_file() {
         return Ok(());
     }
-    eprintln!("xtask: installing redis-server");
-    apt_install(&["redis-server"])
+    eprintln!("xtask: installing redis-server and openssl");
+    apt_install(&["redis-server", "openssl"])
 }
 
 /// Debian's Chromium and its WebDriver, for the browser tests and screenshots.
