@@ -74,9 +74,7 @@ fn still_filling(buckets: i64, from: &str) -> String {
     }
 }
 
-/// Whole numbers without decimals, others with up to two. Rounded, then
-/// printed as the shortest decimal: fixed-precision formatting (`{:.2}`)
-/// would link a second float printer into the `.wasm`.
+/// Whole numbers without decimals, others with up to two (2.5, not 2.50).
 fn format_number(value: f64) -> String {
     ((value * 100.0).round() / 100.0).to_string()
 }
