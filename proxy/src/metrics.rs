@@ -1,6 +1,7 @@
 //! Prometheus metrics (`GET /metrics`): requests, cache outcomes, upstream
 //! calls, errors and latency, the number of metrics requested from
-//! CloudWatch (what AWS bills GetMetricData by), and the cache's size.
+//! CloudWatch (what AWS bills GetMetricData by), the cache's size, and the
+//! hits, misses, lease waits and errors of the cache replicas share.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;

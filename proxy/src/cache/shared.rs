@@ -11,8 +11,8 @@
 //! once, and the replica answers from its own cache and the source, then
 //! tries the shared cache again a second later.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -79,7 +79,7 @@ fn redacted(url: &str) -> String {
 /// The shared cache of a replica.
 pub struct SharedCache {
     connection: ConnectionManager,
-    metrics: std::sync::Arc<Metrics>,
+    metrics: Arc<Metrics>,
     /// How long a lease lasts, and how long a replica waits on another's.
     lease: Duration,
     /// Until when the shared cache is left alone after a failure.
@@ -107,8 +107,9 @@ enum Turn {
 
 impl SharedCache {
     /// A shared cache at `config` (connected on first use), whose leases
-    /// last `lease` (the upstream timeout).
-    pub fn new(config: &SharedCacheConfig, lease: Duration, metrics: std::sync::Arc<Metrics>) -> Self {
+    /// last `lease` (the upstream timeout). Called within the Tokio runtime,
+    /// on which the connection manager runs.
+    pub fn new(config: &SharedCacheConfig, lease: Duration, metrics: Arc<Metrics>) -> Self {
         let manager_config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(COMMAND_TIMEOUT))
             .set_response_timeout(Some(COMMAND_TIMEOUT))
