@@ -38,20 +38,28 @@ pub async fn dimensions(metric: Metric, region: Option<Region>) -> Result<Dimens
 }
 
 async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
-    let unreachable = |err: gloo_net::Error| ApiFailure {
-        message: format!("the tlswatch server could not be reached: {err}"),
+    let body = get_body(url).await?;
+    serde_json::from_str(&body).map_err(|err| ApiFailure {
+        message: format!("the tlswatch server sent an answer this page cannot read: {err}"),
         param: None,
-    };
-    let response = Request::get(url).send().await.map_err(unreachable)?;
+    })
+}
+
+/// The body of a successful `GET`, or the API's message. Not generic, so
+/// each kind of answer adds only its parser to the `.wasm`, not the request.
+async fn get_body(url: &str) -> Result<String, ApiFailure> {
+    let failure = |message: String| ApiFailure { message, param: None };
+    let response = Request::get(url)
+        .send()
+        .await
+        .map_err(|err| failure(format!("the tlswatch server could not be reached: {err}")))?;
+    let body =
+        response.text().await.map_err(|err| failure(format!("the tlswatch server's answer was cut short: {err}")))?;
     if response.ok() {
-        return response.json::<T>().await.map_err(|err| ApiFailure {
-            message: format!("the tlswatch server sent an answer this page cannot read: {err}"),
-            param: None,
-        });
+        return Ok(body);
     }
-    let status = response.status();
-    match response.json::<ErrorBody>().await {
+    match serde_json::from_str::<ErrorBody>(&body) {
         Ok(body) => Err(ApiFailure { message: body.error.message, param: body.error.param }),
-        Err(_) => Err(ApiFailure { message: format!("the tlswatch server answered HTTP {status}"), param: None }),
+        Err(_) => Err(failure(format!("the tlswatch server answered HTTP {}", response.status()))),
     }
 }
