@@ -134,7 +134,10 @@ impl RedisServer {
         }
         let out = command.args(args).stdin(Stdio::null()).output().expect("redis-cli runs");
         assert!(out.status.success(), "redis-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        // redis-cli exits 0 on an error reply.
+        assert!(!said.starts_with("ERR ") && !said.starts_with("NOPERM "), "redis-cli {args:?}: {said}");
+        said
     }
 
     /// The keys matching `pattern`.

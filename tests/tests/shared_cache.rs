@@ -146,10 +146,11 @@ async fn a_cache_server_killed_mid_run_fails_no_request_and_is_used_again_when_b
     // Back, empty: within seconds a view fetched on A serves B again.
     redis.restart();
     let deadline = Instant::now() + Duration::from_secs(20);
-    let mut shift = 0;
+    // Spans no earlier request used, so no replica holds them in memory.
+    let mut hours = 6;
     loop {
-        shift -= 60;
-        let (fresh, _, _) = view(1, shift);
+        hours += 1;
+        let (fresh, _, _) = view(hours, 0);
         assert_eq!(a.get(&fresh).await.0, 200);
         let calls = upstream.get_metric_data_calls();
         assert_eq!(b.get(&fresh).await.0, 200);
@@ -357,4 +358,26 @@ async fn replicas_share_a_cache_over_tls_with_a_password_and_a_wrong_password_fa
     assert_eq!(status, 200, "a refused password fails no view: {body}");
     assert_eq!(upstream.get_metric_data_calls(), 2, "it fetched on its own");
     assert!(wrong.metric(ERRORS, &[]).await >= 1.0, "and counted the refusal");
+}
+
+#[tokio::test]
+async fn a_leaseholder_that_cannot_store_its_value_frees_the_lease_for_the_others() {
+    let moto = Moto::start();
+    put_every_minute(&moto).await;
+    let redis = RedisServer::start();
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let flags = ["--upstream-timeout", "20"];
+    let (a, b) = (replica(&upstream, &redis, &flags), replica(&upstream, &redis, &flags));
+    // Every key may be read, only leases written: values are refused.
+    redis.cli(&["ACL", "SETUSER", "default", "resetkeys", "%R~*", "~*:lease"]);
+    upstream.behave(Behaviour::Delay(1_500));
+    let (path, _, _) = view(1, 0);
+
+    let started = Instant::now();
+    let (on_a, on_b) = tokio::join!(a.get(&path), b.get(&path));
+    assert_eq!((on_a.0, on_b.0), (200, 200), "{} {}", on_a.1, on_b.1);
+    assert!(started.elapsed() < Duration::from_secs(8), "nobody waited out the lease ({:?})", started.elapsed());
+    let errors = a.metric(ERRORS, &[]).await + b.metric(ERRORS, &[]).await;
+    assert!(errors >= 1.0, "the refused store counted ({errors})");
+    assert!(redis.keys("tlswatch:v1:answer:*").is_empty(), "nothing was stored");
 }

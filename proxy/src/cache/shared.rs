@@ -154,10 +154,12 @@ impl SharedCache {
             self.store(key, &encode(value), ttl).await;
         }
         if let Turn::Leased(token) = turn {
+            // Even when the store just failed: a lease left to expire would
+            // hold the other replicas up to the upstream timeout.
             let mut release = self.release.key(lease_key(key));
             release.arg(token);
             let mut connection = self.connection.clone();
-            let _ = self.command(release.invoke_async::<i64>(&mut connection)).await;
+            let _ = self.run(release.invoke_async::<i64>(&mut connection)).await;
         }
         fetched
     }
@@ -245,6 +247,11 @@ impl SharedCache {
                 None => {}
             }
         }
+        self.run(command).await
+    }
+
+    /// Runs one command, resting or not, and counts its failure.
+    async fn run<T>(&self, command: impl Future<Output = redis::RedisResult<T>>) -> Result<T, Unavailable> {
         let failure = match tokio::time::timeout(COMMAND_TIMEOUT, command).await {
             Ok(Ok(value)) => {
                 if self.failing.swap(false, Ordering::Relaxed) {
