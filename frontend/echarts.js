@@ -29,5 +29,5 @@ echarts.use([
   CanvasRenderer,
 ]);
 
-// charming's WASM renderer looks ECharts up as a global.
+// The app's bindings (src/echarts.rs) look ECharts up as a global.
 window.echarts = echarts;

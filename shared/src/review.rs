@@ -145,6 +145,17 @@ pub enum Severity {
     Info,
 }
 
+impl Severity {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::High => "high",
+            Self::Medium => "medium",
+            Self::Low => "low",
+            Self::Info => "info",
+        }
+    }
+}
+
 /// A finding's code: a contract (docs/api.md), so scripts can act on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -155,6 +166,20 @@ pub enum FindingCode {
     LegacyClientTls,
     TlsErrors,
     UnhealthyTargets,
+}
+
+impl FindingCode {
+    /// The code as the API writes it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::PlaintextTargets => "plaintext-targets",
+            Self::HealthCheckSkipsTls => "health-check-skips-tls",
+            Self::BackendWithoutTls13 => "backend-without-tls13",
+            Self::LegacyClientTls => "legacy-client-tls",
+            Self::TlsErrors => "tls-errors",
+            Self::UnhealthyTargets => "unhealthy-targets",
+        }
+    }
 }
 
 /// One thing the review found, with the page of AWS's documentation the
@@ -559,6 +584,19 @@ mod tests {
         assert_eq!(json["code"], "plaintext-targets");
         assert_eq!(json["severity"], "medium");
         assert!(json["doc"].as_str().unwrap().starts_with("https://docs.aws.amazon.com/"));
+    }
+
+    #[test]
+    fn codes_and_severities_are_written_as_the_api_writes_them() {
+        use FindingCode::*;
+        for code in
+            [PlaintextTargets, HealthCheckSkipsTls, BackendWithoutTls13, LegacyClientTls, TlsErrors, UnhealthyTargets]
+        {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+        for severity in [Severity::High, Severity::Medium, Severity::Low, Severity::Info] {
+            assert_eq!(serde_json::to_value(severity).unwrap(), severity.as_str());
+        }
     }
 
     proptest! {

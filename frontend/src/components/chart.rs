@@ -7,6 +7,7 @@ use std::time::Duration;
 use leptos::html::Div;
 use leptos::prelude::*;
 use tlswatch_shared::api::{Series, SeriesResponse};
+use tlswatch_shared::time::{minute_ceil, minute_floor};
 use tlswatch_shared::{Statistic, TimeSpec, TimeZone};
 use wasm_bindgen::prelude::*;
 
@@ -34,8 +35,8 @@ pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>, s
                 if zoom_generation.get_value() != this {
                     return;
                 }
-                let from = ((start_ms / 1_000.0) as i64).div_euclid(60) * 60;
-                let to = ((end_ms / 1_000.0).ceil() as i64 + 59).div_euclid(60) * 60;
+                let from = minute_floor((start_ms / 1_000.0) as i64);
+                let to = minute_ceil((end_ms / 1_000.0).ceil() as i64);
                 if to > from {
                     state.update(|view| {
                         view.from = TimeSpec::At(from);

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tlswatch_shared::api::CatalogResponse;
 use tlswatch_shared::catalog::Choice;
+use tlswatch_shared::time::minute_floor;
 use tlswatch_shared::{Breakdown, Metric, Period, Refresh, Region, Statistic, TimeSpec, TimeZone};
 use wasm_bindgen_futures::JsFuture;
 
@@ -34,6 +35,8 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
     let metrics: Vec<Metric> = catalog.metrics.iter().map(|m| m.name).collect();
     let regions: Vec<Choice> = catalog.regions.iter().map(|r| Choice { value: r.clone(), label: r.clone() }).collect();
     let default_region = catalog.default_region.clone();
+    let mut breakdowns = vec![choice(NO_BREAKDOWN, "Nothing")];
+    breakdowns.extend(catalog.breakdowns.clone());
     let mut presets = catalog.time_presets.clone();
     presets.push(Choice { value: CUSTOM.to_string(), label: "Custom range".to_string() });
 
@@ -79,7 +82,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
         <DimensionPickers failure/>
         <Select
             id="by" label="Break down by"
-            choices=vec![choice(NO_BREAKDOWN, "Nothing"), choice("tg", "Target group"), choice("az", "Availability zone")]
+            choices=breakdowns
             current=Signal::derive(move || state.current().by.map_or(NO_BREAKDOWN, |by| by.as_str()).to_string())
             on_pick=Callback::new(move |value: String| {
                 let by = Breakdown::parse(&value).ok();
@@ -89,7 +92,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
         <FieldError param="by" failure/>
         <Select
             id="top" label="Lines drawn (the rest summed as others)"
-            choices=vec![choice("5", "5"), choice("10", "10"), choice("20", "20"), choice("50", "50")]
+            choices=catalog.tops.clone()
             current=Signal::derive(move || state.current().top.to_string())
             on_pick=Callback::new(move |value: String| if let Ok(top) = value.parse::<u32>() {
                 state.update(|view| view.top = top);
@@ -117,7 +120,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
         <FieldError param="period" failure/>
         <TimeRange presets failure/>
         <Select
-            id="tz" label="Times in" choices=vec![choice("utc", "UTC"), choice("local", "Local time")]
+            id="tz" label="Times in" choices=catalog.time_zones.clone()
             current=Signal::derive(move || state.current().tz.as_str().to_string())
             on_pick=Callback::new(move |value: String| if let Ok(tz) = TimeZone::parse(&value) {
                 state.update(|view| view.tz = tz);
@@ -125,7 +128,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
         />
         <Select
             id="refresh" label="Auto-refresh"
-            choices=vec![choice("off", "Off"), choice("1m", "Every minute"), choice("5m", "Every 5 minutes")]
+            choices=catalog.refresh.clone()
             current=Signal::derive(move || state.current().refresh.as_str().to_string())
             on_pick=Callback::new(move |value: String| if let Ok(refresh) = Refresh::parse(&value) {
                 state.update(|view| view.refresh = refresh);
@@ -324,8 +327,8 @@ fn ShareButtons() -> impl IntoView {
         let now = time_fmt::now();
         state.update(|view| {
             // Whole minutes keep the link short and the buckets aligned.
-            view.from = TimeSpec::At(view.from.resolve(now).div_euclid(60) * 60);
-            view.to = TimeSpec::At(view.to.resolve(now).div_euclid(60) * 60);
+            view.from = TimeSpec::At(minute_floor(view.from.resolve(now)));
+            view.to = TimeSpec::At(minute_floor(view.to.resolve(now)));
             view.refresh = Refresh::Off;
         });
         note.set("Time pinned: the link now shows this range tomorrow too.".to_string());

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use tlswatch_shared::api::DimensionsResponse;
 use tlswatch_shared::catalog::DimensionName;
+use tlswatch_shared::dims::readable_name;
 use tlswatch_shared::{AvailabilityZone, LoadBalancer, TargetGroup};
 
 use crate::api::{self, ApiFailure};
@@ -119,7 +120,7 @@ fn CheckList(
         let mut all = options.get();
         for value in &chosen_now {
             if !all.iter().any(|(v, _)| v == value) {
-                all.push((value.clone(), value.split('/').nth(1).unwrap_or(value).to_string()));
+                all.push((value.clone(), readable_name(value).to_string()));
             }
         }
         all.into_iter()

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use tlswatch_shared::api::ReviewResponse;
-use tlswatch_shared::review::{Finding, LoadBalancerReview, Severity, TargetGroupReview};
+use tlswatch_shared::review::{Finding, LoadBalancerReview, TargetGroupReview};
 use tlswatch_shared::{LoadBalancer, TargetGroup, View};
 
 use crate::api;
@@ -129,15 +129,9 @@ fn LoadBalancerPath(lb: LoadBalancerReview) -> impl IntoView {
 
 #[component]
 fn FindingItem(finding: Finding) -> impl IntoView {
-    let severity = match finding.severity {
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-        Severity::Info => "info",
-    };
-    let code = serde_json::to_value(finding.code).ok().and_then(|v| v.as_str().map(str::to_string));
+    let severity = finding.severity.as_str();
     view! {
-        <li class=format!("finding severity-{severity}") data-code=code>
+        <li class=format!("finding severity-{severity}") data-code=finding.code.as_str()>
             <span class="severity">{severity}</span>" "
             {finding.text}" "
             <a href=finding.doc target="_blank" rel="noopener noreferrer">"AWS documentation"</a>
