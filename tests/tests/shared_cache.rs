@@ -381,3 +381,34 @@ async fn a_leaseholder_that_cannot_store_its_value_frees_the_lease_for_the_other
     assert!(errors >= 1.0, "the refused store counted ({errors})");
     assert!(redis.keys("tlswatch:v1:answer:*").is_empty(), "nothing was stored");
 }
+
+#[tokio::test]
+async fn replicas_start_without_their_cache_server_and_use_it_once_it_is_up() {
+    let moto = Moto::start();
+    put_every_minute(&moto).await;
+    let mut redis = RedisServer::start();
+    redis.kill();
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let (a, b) = (replica(&upstream, &redis, &[]), replica(&upstream, &redis, &[]));
+    let (path, _, _) = view(1, 0);
+    let (status, body) = a.get(&path).await;
+    assert_eq!(status, 200, "started and answered without the cache server: {body}");
+    assert!(a.metric(ERRORS, &[]).await >= 1.0, "and counted its absence");
+
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut hours = 1;
+    loop {
+        hours += 1;
+        let (fresh, _, _) = view(hours, 0);
+        assert_eq!(a.get(&fresh).await.0, 200);
+        let calls = upstream.get_metric_data_calls();
+        assert_eq!(b.get(&fresh).await.0, 200);
+        if upstream.get_metric_data_calls() == calls {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the replicas never used the cache server once it was up");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(b.metric(HITS.0, HITS.1).await >= 1.0, "B answered from what A stored");
+}
