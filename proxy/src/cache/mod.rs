@@ -157,7 +157,7 @@ impl Upstream {
         let fetch = async { self.fetch_unsettled(&key).await.map(Arc::new) };
         let decode = |bytes: &[u8]| wire::decode_fetched(bytes, series);
         let load = self.through_shared(&answer_key, decode, wire::encode_fetched, fetch);
-        let (loaded, ran) = get_or_load(&self.store, Key::Answer(key.clone()), load, Value::Answer).await;
+        let (loaded, ran) = get_or_load(&self.store, answer_key.clone(), load, Value::Answer).await;
         self.count_cache(if ran { "miss" } else { "coalesced" });
         match loaded {
             Ok(Value::Answer(fetched)) => {
