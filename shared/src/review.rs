@@ -69,7 +69,7 @@ pub struct SslPolicy {
 }
 
 /// A load balancer's configuration, as a source reads it.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LoadBalancerConfig {
     /// The `LoadBalancer` dimension value, `app/<name>/<id>`.
     pub value: String,
@@ -81,7 +81,7 @@ pub struct LoadBalancerConfig {
 }
 
 /// A listener as a source reads it.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ListenerConfig {
     pub port: u16,
     /// `HTTP` or `HTTPS`.
@@ -92,7 +92,7 @@ pub struct ListenerConfig {
 }
 
 /// A target group as a source reads it.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TargetGroupConfig {
     /// The `TargetGroup` dimension value, `targetgroup/<name>/<id>`.
     pub value: String,

@@ -9,9 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tlswatch_shared::Dimensions;
 use tlswatch_shared::alarm::AlarmState;
-use tlswatch_shared::review::{
-    HealthCheck, ListenerConfig, LoadBalancerConfig, SslPolicy, TargetGroupConfig, TargetHealth,
-};
+use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
 
 use super::settled::Settled;
 use super::shared::KEY_PREFIX;
@@ -180,96 +178,20 @@ pub fn decode_policies(bytes: &[u8]) -> Option<Arc<BTreeMap<String, SslPolicy>>>
     serde_json::from_slice(bytes).ok().map(Arc::new)
 }
 
-// The configuration of load balancers, field by field: the patterns and
-// literals below name every field, so a field added to the review's types
-// does not compile until it is carried here too (and `KEY_PREFIX`'s version
-// is raised).
-
-#[derive(Serialize, Deserialize)]
-struct LoadBalancerWire {
-    value: String,
-    name: String,
-    scheme: String,
-    listeners: Vec<ListenerWire>,
-    target_groups: Vec<TargetGroupWire>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct ListenerWire {
-    port: u16,
-    protocol: String,
-    ssl_policy: Option<String>,
-    target_groups: Vec<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct TargetGroupWire {
-    value: String,
-    name: String,
-    protocol: String,
-    protocol_version: Option<String>,
-    port: Option<u16>,
-    health_check: HealthCheck,
-    targets: TargetHealth,
-}
+// The configuration of load balancers, as shared's types serialize it: a
+// change to those types is a change of layout (raise `KEY_PREFIX`'s version).
 
 pub fn encode_load_balancers(configs: &Arc<Vec<LoadBalancerConfig>>) -> Vec<u8> {
-    let wire: Vec<LoadBalancerWire> = configs.iter().cloned().map(load_balancer_to_wire).collect();
-    serde_json::to_vec(&wire).unwrap_or_default()
+    serde_json::to_vec(configs.as_ref()).unwrap_or_default()
 }
 
 pub fn decode_load_balancers(bytes: &[u8]) -> Option<Arc<Vec<LoadBalancerConfig>>> {
-    let wire: Vec<LoadBalancerWire> = serde_json::from_slice(bytes).ok()?;
-    Some(Arc::new(wire.into_iter().map(load_balancer_from_wire).collect()))
-}
-
-fn load_balancer_to_wire(config: LoadBalancerConfig) -> LoadBalancerWire {
-    let LoadBalancerConfig { value, name, scheme, listeners, target_groups } = config;
-    let listeners = listeners
-        .into_iter()
-        .map(|listener| {
-            let ListenerConfig { port, protocol, ssl_policy, target_groups } = listener;
-            ListenerWire { port, protocol, ssl_policy, target_groups }
-        })
-        .collect();
-    let target_groups = target_groups
-        .into_iter()
-        .map(|group| {
-            let TargetGroupConfig { value, name, protocol, protocol_version, port, health_check, targets } = group;
-            TargetGroupWire { value, name, protocol, protocol_version, port, health_check, targets }
-        })
-        .collect();
-    LoadBalancerWire { value, name, scheme, listeners, target_groups }
-}
-
-fn load_balancer_from_wire(wire: LoadBalancerWire) -> LoadBalancerConfig {
-    let LoadBalancerWire { value, name, scheme, listeners, target_groups } = wire;
-    let listeners = listeners
-        .into_iter()
-        .map(|l| ListenerConfig {
-            port: l.port,
-            protocol: l.protocol,
-            ssl_policy: l.ssl_policy,
-            target_groups: l.target_groups,
-        })
-        .collect();
-    let target_groups = target_groups
-        .into_iter()
-        .map(|g| TargetGroupConfig {
-            value: g.value,
-            name: g.name,
-            protocol: g.protocol,
-            protocol_version: g.protocol_version,
-            port: g.port,
-            health_check: g.health_check,
-            targets: g.targets,
-        })
-        .collect();
-    LoadBalancerConfig { value, name, scheme, listeners, target_groups }
+    serde_json::from_slice(bytes).ok().map(Arc::new)
 }
 
 #[cfg(test)]
 mod tests {
+    use tlswatch_shared::review::{HealthCheck, ListenerConfig, TargetGroupConfig, TargetHealth};
     use tlswatch_shared::{Metric, Region, Statistic};
 
     use super::*;
