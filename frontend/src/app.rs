@@ -6,17 +6,16 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_router::components::Router;
-use leptos_router::hooks::use_location;
 use tlswatch_shared::{TimeZone, View};
 
-use crate::api;
+use crate::api::{self, ApiFailure};
 use crate::components::chart::SeriesChart;
 use crate::components::form::ViewForm;
 use crate::components::help::HelpPanel;
 use crate::components::review::ReviewSection;
 use crate::components::status::{DemoBadge, ErrorNotice, LoadingNote, Warnings};
 use crate::components::summary::{RankingTable, SummaryFigures};
-use crate::state::{ViewState, provide_state};
+use crate::state::{Failure, ViewState, provide_state};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -29,20 +28,24 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Dashboard() -> impl IntoView {
-    let location = use_location();
     let (state, catalog) = provide_state();
-    let view = state.view;
 
-    // What the API is asked: the canonical data view, or the raw query when
-    // the URL is not a view, so the API's own message is what the user reads.
-    let api_query = Memo::new(move |_| match view.get() {
-        Ok(view) => data_view(view).to_query(),
-        Err(_) => location.search.get().trim_start_matches('?').to_string(),
+    // What the API is asked: the canonical data view; nothing while the URL
+    // holds an invalid parameter, whose message the page shows instead
+    // (the API's own: it reads views with the same parser).
+    let api_query = Memo::new(move |_| match state.error.get() {
+        None => Ok(data_view(state.current()).to_query()),
+        Some(err) => Err(ApiFailure { message: err.message, param: Some(err.param) }),
     });
     // The view's series: asked again when the query changes and on refresh.
     let series = LocalResource::new(move || {
         let query = api_query.get();
-        async move { api::series(&query).await }
+        async move {
+            match query {
+                Ok(query) => api::series(&query).await,
+                Err(failure) => Err(failure),
+            }
+        }
     });
     auto_refresh(state, move || series.refetch());
     // Read inside the results' Transition (which keeps the last answer on
@@ -50,6 +53,7 @@ fn Dashboard() -> impl IntoView {
     let data = Signal::derive(move || series.get().and_then(Result::ok));
     // ...and, through a memo, by the form, which must never wait for it.
     let failure = Memo::new(move |_| series.get().and_then(Result::err));
+    provide_context(Failure(failure));
     let loading = RwSignal::new(false);
 
     let tz = Signal::derive(move || state.current().tz);
@@ -66,11 +70,13 @@ fn Dashboard() -> impl IntoView {
             </Suspense>
         </header>
         <main class="layout">
-            <ViewForm failure=failure.into()/>
+            <ViewForm/>
             <section class="results" aria-label="Results">
                 <LoadingNote loading=loading.into()/>
                 <Transition set_pending=loading.write_only()>
-                    {move || series.get().and_then(Result::err).map(|failure| view! { <ErrorNotice failure/> })}
+                    {move || series.get().and_then(Result::err).map(|failure| view! {
+                        <ErrorNotice failure retry=Callback::new(move |()| series.refetch())/>
+                    })}
                     {move || data.get().map(|response| view! { <Warnings warnings=response.warnings/> })}
                     <SummaryFigures data tz/>
                     <SeriesChart data tz stack/>

@@ -253,6 +253,28 @@ impl View {
         Ok(view)
     }
 
+    /// Reads as much of a view as a query string holds: every parameter
+    /// that [`View::from_query`] accepts alongside the ones before it is
+    /// kept, and each one it refuses is left out and reported, in order. A
+    /// shared link with one bad value still opens the rest of its view.
+    ///
+    /// The strict parser decides alone (one parser): each parameter is
+    /// tried on top of those kept so far, so a combination refused as a
+    /// whole (say `rate=on` after `stat=Maximum`) blames its later part.
+    pub fn from_query_lenient(query: &str) -> (Self, Vec<ViewError>) {
+        let query = query.strip_prefix('?').unwrap_or(query);
+        let mut kept = String::new();
+        let mut errors = Vec::new();
+        for piece in query.split('&').filter(|piece| !piece.is_empty()) {
+            let tried = if kept.is_empty() { piece.to_string() } else { format!("{kept}&{piece}") };
+            match View::from_query(&tried) {
+                Ok(_) => kept = tried,
+                Err(err) => errors.push(err),
+            }
+        }
+        (View::from_query(&kept).unwrap_or_default(), errors)
+    }
+
     /// Writes the view as its canonical query string: parameters in
     /// [`PARAMETERS`] order, lists sorted, defaults left out.
     pub fn to_query(&self) -> String {
@@ -557,6 +579,35 @@ mod tests {
         assert_eq!(View::from_query("rate=on&stat=Maximum").unwrap_err().param, "rate");
         assert_eq!(View::from_query("metric=RequestCount").unwrap_err().param, "metric", "denominators are not views");
         assert_eq!(View::from_query("metric=TargetTLSNegotiationErrorCount").unwrap().to_query(), "");
+    }
+
+    #[test]
+    fn a_lenient_read_keeps_every_valid_parameter_and_reports_the_bad_ones() {
+        let query = format!("lb={LB_A}&by=az&stat=Maximum&period=7&from=now-7d");
+        assert_eq!(View::from_query(&query).unwrap_err().param, "period", "the strict read refuses it whole");
+        let (view, errors) = View::from_query_lenient(&query);
+        assert_eq!(view.to_query(), format!("lb={LB_A}&by=az&stat=Maximum&from=now-7d"));
+        assert_eq!(errors.iter().map(|e| e.param.as_str()).collect::<Vec<_>>(), ["period"]);
+        assert_eq!(errors[0], View::from_query("period=7").unwrap_err(), "the strict parser's own message");
+
+        // Unknown, repeated, malformed and combined refusals each drop only their own part.
+        let (view, errors) = View::from_query_lenient("?colour=red&stat=Maximum&stat=Sum&tz=%zz&rate=on&top=3");
+        assert_eq!(view.to_query(), "top=3&stat=Maximum");
+        let params: Vec<_> = errors.iter().map(|e| (e.code, e.param.as_str())).collect();
+        assert_eq!(
+            params,
+            [
+                (ErrorCode::UnknownParameter, "colour"),
+                (ErrorCode::RepeatedParameter, "stat"),
+                (ErrorCode::InvalidParameter, "tz"),
+                (ErrorCode::InvalidParameter, "rate"),
+            ]
+        );
+
+        // A valid query reads as the strict parser reads it.
+        let valid = format!("lb={LB_B}&lb={LB_A}&period=3600&tz=local");
+        assert_eq!(View::from_query_lenient(&valid), (View::from_query(&valid).unwrap(), Vec::new()));
+        assert_eq!(View::from_query_lenient(""), (View::default(), Vec::new()));
     }
 
     #[test]

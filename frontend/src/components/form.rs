@@ -1,5 +1,7 @@
 //! The controls: every change writes a new view to the URL.
 
+use std::time::Duration;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tlswatch_shared::api::CatalogResponse;
@@ -8,21 +10,20 @@ use tlswatch_shared::time::minute_floor;
 use tlswatch_shared::{Breakdown, Metric, Period, Refresh, Region, Statistic, TimeSpec, TimeZone};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::api::ApiFailure;
 use crate::components::pickers::DimensionPickers;
-use crate::components::status::FieldError;
+use crate::components::status::{FieldError, names};
 use crate::state::{ViewState, use_catalog, use_view_state};
 use crate::time_fmt;
 
 #[component]
-pub fn ViewForm(failure: Signal<Option<ApiFailure>>) -> impl IntoView {
+pub fn ViewForm() -> impl IntoView {
     let state = use_view_state();
     let catalog = use_catalog();
     view! {
         <form class="controls" aria-label="View" on:submit=|ev| ev.prevent_default()>
             <Suspense fallback=|| view! { <p>"Loading the catalog…"</p> }>
                 {move || catalog.get().map(|answer| match answer {
-                    Ok(catalog) => view! { <Controls catalog state failure/> }.into_any(),
+                    Ok(catalog) => view! { <Controls catalog state/> }.into_any(),
                     Err(err) => view! { <p class="error" role="alert">{err.message}</p> }.into_any(),
                 })}
             </Suspense>
@@ -31,7 +32,7 @@ pub fn ViewForm(failure: Signal<Option<ApiFailure>>) -> impl IntoView {
 }
 
 #[component]
-fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<ApiFailure>>) -> impl IntoView {
+fn Controls(catalog: CatalogResponse, state: ViewState) -> impl IntoView {
     let metrics: Vec<Metric> = catalog.metrics.iter().map(|m| m.name).collect();
     let regions: Vec<Choice> = catalog.regions.iter().map(|r| Choice { value: r.clone(), label: r.clone() }).collect();
     let default_region = catalog.default_region.clone();
@@ -69,7 +70,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
                 })
                 .collect_view()}
         </fieldset>
-        <FieldError param="metric" failure/>
+        <FieldError param="metric"/>
         {(regions.len() > 1).then(|| view! {
             <Select
                 id="region" label="Region" choices=regions
@@ -79,7 +80,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
                 })
             />
         })}
-        <DimensionPickers failure/>
+        <DimensionPickers/>
         <Select
             id="by" label="Break down by"
             choices=breakdowns
@@ -89,7 +90,6 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
                 state.update(|view| view.by = by);
             })
         />
-        <FieldError param="by" failure/>
         <Select
             id="top" label="Lines drawn (the rest summed as others)"
             choices=catalog.tops.clone()
@@ -98,6 +98,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
                 state.update(|view| view.top = top);
             })
             disabled=Signal::derive(move || state.current().by.is_none())
+            why_disabled="Lines drawn applies to a breakdown: choose one above."
         />
         <Select
             id="stat" label="Statistic" choices=catalog.statistics.clone()
@@ -109,7 +110,6 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
                 });
             })
         />
-        <FieldError param="stat" failure/>
         <Select
             id="period" label="Period" choices=catalog.periods.clone()
             current=Signal::derive(move || state.current().period.to_string())
@@ -117,8 +117,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
                 state.update(|view| view.period = period);
             })
         />
-        <FieldError param="period" failure/>
-        <TimeRange presets failure/>
+        <TimeRange presets/>
         <Select
             id="tz" label="Times in" choices=catalog.time_zones.clone()
             current=Signal::derive(move || state.current().tz.as_str().to_string())
@@ -134,6 +133,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
                 state.update(|view| view.refresh = refresh);
             })
             disabled=Signal::derive(move || { let v = state.current(); !v.from.is_relative() && !v.to.is_relative() })
+            why_disabled="Only a range that ends now refreshes: this one is pinned to fixed times."
         />
         <Toggle
             id="rate" label="Rates: per 1,000 requests (target) or new connections (client)"
@@ -147,7 +147,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState, failure: Signal<Option<A
                 }
             }))
         />
-        <FieldError param="rate" failure/>
+        <FieldError param="rate"/>
         <Toggle
             id="stack" label="Stack the lines"
             checked=Signal::derive(move || state.current().stack)
@@ -181,7 +181,13 @@ fn choice(value: &str, label: &str) -> Choice {
     Choice { value: value.to_string(), label: label.to_string() }
 }
 
-/// A labelled select whose value follows `current`.
+/// How long a select must rest on a choice before it is applied: arrow
+/// keys step through the choices, and only the one they stop on becomes a
+/// view (one history entry, one API call).
+const PICK_SETTLE: Duration = Duration::from_millis(350);
+
+/// A labelled select whose value follows `current`, with the failure's
+/// message beside it when the failure names `id`.
 #[component]
 pub fn Select(
     id: &'static str,
@@ -190,6 +196,9 @@ pub fn Select(
     current: Signal<String>,
     on_pick: Callback<String>,
     #[prop(optional, into)] disabled: Signal<bool>,
+    /// Says why the select is disabled, while it is.
+    #[prop(optional)]
+    why_disabled: &'static str,
 ) -> impl IntoView {
     let options = move || {
         let current = current.get();
@@ -206,6 +215,21 @@ pub fn Select(
             })
             .collect_view()
     };
+    let invalid = names(id);
+    let picks = StoredValue::new(0u32);
+    let pick = move |ev: web_sys::Event| {
+        let value = event_target_value(&ev);
+        let this = picks.get_value().wrapping_add(1);
+        picks.set_value(this);
+        set_timeout(
+            move || {
+                if picks.get_value() == this {
+                    on_pick.run(value)
+                }
+            },
+            PICK_SETTLE,
+        );
+    };
     view! {
         <div class="field">
             <label for=id>{label}</label>
@@ -213,11 +237,17 @@ pub fn Select(
                 id=id
                 name=id
                 disabled=move || disabled.get()
-                aria-describedby=format!("{id}-error")
-                on:change=move |ev| on_pick.run(event_target_value(&ev))
+                aria-invalid=move || invalid.get().then_some("true")
+                aria-describedby=move || {
+                    if invalid.get() { Some(format!("{id}-error")) } else { disabled.get().then(|| format!("{id}-why")) }
+                }
+                on:change=pick
             >
                 {options}
             </select>
+            {move || (disabled.get() && !why_disabled.is_empty())
+                .then(|| view! { <p class="hint" id=format!("{id}-why")>{why_disabled}</p> })}
+            <FieldError param=id/>
         </div>
     }
 }
@@ -242,7 +272,7 @@ fn Toggle(id: &'static str, label: &'static str, checked: Signal<bool>, on_toggl
 
 /// Presets, or a custom absolute range.
 #[component]
-fn TimeRange(presets: Vec<Choice>, failure: Signal<Option<ApiFailure>>) -> impl IntoView {
+fn TimeRange(presets: Vec<Choice>) -> impl IntoView {
     let state = use_view_state();
     let preset_values: Vec<String> = presets.iter().map(|p| p.value.clone()).collect();
     let wants_custom = RwSignal::new(false);
@@ -305,8 +335,8 @@ fn TimeRange(presets: Vec<Choice>, failure: Signal<Option<ApiFailure>>) -> impl 
             </div>
             <button type="button" id="apply-range" on:click=apply>"Apply range"</button>
         </fieldset>
-        <FieldError param="from" failure/>
-        <FieldError param="to" failure/>
+        <FieldError param="from"/>
+        <FieldError param="to"/>
     }
 }
 
@@ -323,6 +353,7 @@ fn ShareButtons() -> impl IntoView {
             note.set(if copied { "Link copied.".to_string() } else { format!("Copy this link: {href}") });
         });
     };
+    let copy_button = NodeRef::<leptos::html::Button>::new();
     let pin = move |_| {
         let now = time_fmt::now();
         state.update(|view| {
@@ -332,7 +363,14 @@ fn ShareButtons() -> impl IntoView {
             view.refresh = Refresh::Off;
         });
         note.set("Time pinned: the link now shows this range tomorrow too.".to_string());
+        // The pin button is disabled now: keep the keyboard's place on the
+        // next thing to do with a pinned view, sharing it.
+        if let Some(button) = copy_button.get_untracked() {
+            let _ = button.focus();
+        }
     };
+    // While the URL holds an invalid parameter there is no view to share.
+    let invalid = move || !state.is_valid();
     let pinned = Signal::derive(move || {
         let view = state.current();
         !view.from.is_relative() && !view.to.is_relative()
@@ -340,13 +378,15 @@ fn ShareButtons() -> impl IntoView {
     let csv_href = move || {
         let view = crate::app::data_view(state.current());
         let view = tlswatch_shared::View { format: tlswatch_shared::display::Format::Csv, ..view };
-        format!("/api/v1/series?{}", view.to_query())
+        (!invalid()).then(|| format!("/api/v1/series?{}", view.to_query()))
     };
     view! {
         <div class="share">
-            <button type="button" id="copy-link" on:click=copy>"Copy link"</button>
-            <a id="download-csv" class="button" href=csv_href download>"Download CSV"</a>
-            <button type="button" id="pin-time" on:click=pin disabled=move || pinned.get()
+            <button type="button" id="copy-link" node_ref=copy_button on:click=copy disabled=invalid>"Copy link"</button>
+            <a id="download-csv" class="button" href=csv_href download aria-disabled=move || invalid().then_some("true")>
+                "Download CSV"
+            </a>
+            <button type="button" id="pin-time" on:click=pin disabled=move || pinned.get() || invalid()
                 title="Turn the relative range into absolute times, so the link shows the same data later">
                 "Pin time"
             </button>

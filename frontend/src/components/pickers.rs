@@ -9,12 +9,12 @@ use tlswatch_shared::catalog::DimensionName;
 use tlswatch_shared::dims::readable_name;
 use tlswatch_shared::{AvailabilityZone, LoadBalancer, TargetGroup};
 
-use crate::api::{self, ApiFailure};
+use crate::api;
 use crate::components::status::FieldError;
 use crate::state::use_view_state;
 
 #[component]
-pub fn DimensionPickers(failure: Signal<Option<ApiFailure>>) -> impl IntoView {
+pub fn DimensionPickers() -> impl IntoView {
     let state = use_view_state();
     let key = Memo::new(move |_| {
         let view = state.current();
@@ -27,7 +27,7 @@ pub fn DimensionPickers(failure: Signal<Option<ApiFailure>>) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading load balancers…"</p> }>
             {move || listed.get().map(|answer| match answer {
-                Ok(listed) => view! { <Pickers listed failure/> }.into_any(),
+                Ok(listed) => view! { <Pickers listed/> }.into_any(),
                 Err(err) => view! { <p class="error" role="alert">{err.message}</p> }.into_any(),
             })}
         </Suspense>
@@ -35,7 +35,7 @@ pub fn DimensionPickers(failure: Signal<Option<ApiFailure>>) -> impl IntoView {
 }
 
 #[component]
-fn Pickers(listed: DimensionsResponse, failure: Signal<Option<ApiFailure>>) -> impl IntoView {
+fn Pickers(listed: DimensionsResponse) -> impl IntoView {
     let state = use_view_state();
     let balancers: Vec<(String, String)> =
         listed.load_balancers.iter().map(|lb| (lb.value.clone(), lb.name.clone())).collect();
@@ -66,7 +66,7 @@ fn Pickers(listed: DimensionsResponse, failure: Signal<Option<ApiFailure>>) -> i
                 state.update(|view| toggle(&mut view.load_balancers, lb, on));
             })
         />
-        <FieldError param="lb" failure/>
+        <FieldError param="lb"/>
         <Show when=move || by_target_group.get()>
             <CheckList
                 id="tg" legend="Target groups" hint="Optional: one line per target group"
@@ -77,7 +77,7 @@ fn Pickers(listed: DimensionsResponse, failure: Signal<Option<ApiFailure>>) -> i
                 })
             />
         </Show>
-        <FieldError param="tg" failure/>
+        <FieldError param="tg"/>
         <CheckList
             id="az" legend="Availability zones" hint="Optional: one line per zone"
             options=Signal::stored(zones)
@@ -86,7 +86,7 @@ fn Pickers(listed: DimensionsResponse, failure: Signal<Option<ApiFailure>>) -> i
                 state.update(|view| toggle(&mut view.zones, az, on));
             })
         />
-        <FieldError param="az" failure/>
+        <FieldError param="az"/>
     }
 }
 

@@ -24,7 +24,7 @@ fn review_view(view: &View) -> View {
 #[component]
 pub fn ReviewSection() -> impl IntoView {
     let state = use_view_state();
-    let query = Memo::new(move |_| state.view.get().ok().map(|view| review_view(&view).to_query()));
+    let query = Memo::new(move |_| state.is_valid().then(|| review_view(&state.current()).to_query()));
     let review = LocalResource::new(move || {
         let query = query.get();
         async move {

@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 
+use tlswatch_shared::View;
+
 use crate::api::ApiFailure;
+use crate::state::{use_failure, use_view_state};
 
 /// Shown while a view loads; the chart stays as it was meanwhile.
 #[component]
@@ -26,25 +29,55 @@ pub fn Warnings(warnings: Vec<String>) -> impl IntoView {
     })
 }
 
-/// A view the API refused, or a failed call: the API's own message.
+/// A view the API refused, a failed call, or an invalid parameter in the
+/// URL: the message (which names the parameter), and a way out: for a
+/// parameter, the rest of the view or the default view; for a failed call,
+/// another try.
 #[component]
-pub fn ErrorNotice(failure: ApiFailure) -> impl IntoView {
+pub fn ErrorNotice(failure: ApiFailure, retry: Callback<()>) -> impl IntoView {
+    let state = use_view_state();
+    let invalid_link = !state.is_valid();
     view! {
         <div class="error" role="alert">
-            {failure.param.map(|param| view! { <strong class="error-param">{param}</strong>": " })}
-            <span class="error-message">{failure.message}</span>
+            <p class="error-message">{failure.message}</p>
+            {if invalid_link {
+                view! {
+                    <button type="button" id="drop-invalid" on:click=move |_| state.set_view.run(state.current())>
+                        "Keep the rest of this view"
+                    </button>
+                    " "
+                    <button type="button" id="reset-view" on:click=move |_| state.set_view.run(View::default())>
+                        "Reset to the default view"
+                    </button>
+                }
+                .into_any()
+            } else if failure.param.is_none() {
+                view! { <button type="button" id="retry" on:click=move |_| retry.run(())>"Try again"</button> }.into_any()
+            } else {
+                ().into_any()
+            }}
         </div>
     }
 }
 
-/// The API's message beside the control of the parameter it names.
+/// The message of the failure beside the control of the parameter it
+/// names. Its id is what that control's `aria-describedby` names, and
+/// only while it is shown.
 #[component]
-pub fn FieldError(param: &'static str, failure: Signal<Option<ApiFailure>>) -> impl IntoView {
+pub fn FieldError(param: &'static str) -> impl IntoView {
+    let failure = use_failure();
     move || {
         failure.get().filter(|failure| failure.param.as_deref() == Some(param)).map(|failure| {
             view! { <p class="field-error" id=format!("{param}-error")>{failure.message}</p> }
         })
     }
+}
+
+/// Whether the failure names `param`: for a control's `aria-invalid` and
+/// `aria-describedby`.
+pub fn names(param: &'static str) -> Signal<bool> {
+    let failure = use_failure();
+    Signal::derive(move || failure.with(|f| f.as_ref().and_then(|f| f.param.as_deref()) == Some(param)))
 }
 
 /// Says so when the proxy serves synthetic data.
