@@ -5,12 +5,17 @@
 //! the keyboard's place. axe-core checks several views for WCAG A/AA
 //! violations.
 
+use std::time::Duration;
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions, WheelAction, WheelActions};
+use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 use tlswatch_tests::Tlswatch;
-use tlswatch_tests::browser::{control_value, eval, wait_until, with_browser};
+use tlswatch_tests::browser::{CHART, chart_lines, control_value, eval, wait_until, with_browser};
 
 const EDGE: &str = "app/edge-alb/50dc6c495c0c9188";
+const PAYMENTS: &str = "app/payments-alb/3e9c1f0a7b2d4c68";
 
 /// Waits for the page to show the figures of a loaded view.
 async fn wait_for_data(client: &Client) {
@@ -71,6 +76,254 @@ async fn an_invalid_link_keeps_its_valid_parameters_in_the_controls_and_the_next
         wait_until(&client, "location.search === ''").await;
         wait_for_data(&client).await;
         assert_eq!(control_value(&client, "stat").await, "Sum");
+    })
+    .await;
+}
+
+/// The chart's element's centre, in viewport pixels, once the chart is in view.
+async fn chart_centre(client: &Client) -> (i64, i64) {
+    let centre = eval(
+        client,
+        "(r => [Math.round(r.left + r.width / 2), Math.round(r.top + r.height / 2)])
+            (document.getElementById('chart').getBoundingClientRect())",
+    )
+    .await;
+    (centre[0].as_i64().unwrap(), centre[1].as_i64().unwrap())
+}
+
+fn wheel_at((x, y): (i64, i64), delta_y: i64) -> WheelActions {
+    WheelActions::new("wheel".to_string()).then(WheelAction::Scroll { duration: None, x, y, delta_x: 0, delta_y })
+}
+
+#[tokio::test]
+async fn the_wheel_over_the_chart_scrolls_the_page_and_zooms_only_with_ctrl() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.set_window_size(1280, 700).await.unwrap();
+        client.goto(&format!("{}/?lb={PAYMENTS}&from=now-12h", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        wait_until(&client, "document.documentElement.scrollHeight > window.innerHeight + 300").await;
+        wait_until(&client, &format!("{CHART}.getWidth() > 0")).await;
+        // The wheel beside the chart scrolls the page (and warms the input up)...
+        client.perform_actions(wheel_at((20, 300), 100)).await.unwrap();
+        wait_until(&client, "window.scrollY > 0").await;
+        // (A wheel gesture ends when the wheel rests.)
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // ...and so does the wheel over it, which the chart leaves to the page.
+        let before = eval(&client, "window.scrollY").await.as_f64().unwrap();
+        let centre = chart_centre(&client).await;
+        assert!(centre.1 > 0 && centre.1 < 700, "the chart is in view: {centre:?}");
+        client.perform_actions(wheel_at(centre, 200)).await.unwrap();
+        wait_until(&client, &format!("window.scrollY > {before}")).await;
+        // Nothing zoomed: no absolute times written once the zoom would have settled.
+        tokio::time::sleep(Duration::from_millis(1_000)).await;
+        assert_eq!(eval(&client, "location.search").await, Value::from(format!("?lb={PAYMENTS}&from=now-12h")));
+
+        // With Ctrl held, the wheel zooms (and the zoom is a view).
+        let centre = chart_centre(&client).await;
+        let keys = KeyActions::new("keys".to_string())
+            .then(KeyAction::Down { value: Key::Control.into() })
+            .pause(Duration::from_millis(0))
+            .then(KeyAction::Up { value: Key::Control.into() });
+        let wheel = WheelActions::new("wheel".to_string()).pause(Duration::from_millis(0)).then(WheelAction::Scroll {
+            duration: None,
+            x: centre.0,
+            y: centre.1,
+            delta_x: 0,
+            delta_y: -300,
+        });
+        client.perform_actions(fantoccini::actions::Actions::from(keys).and(wheel)).await.unwrap();
+        wait_until(&client, "/from=\\d{4}-/.test(location.search) && /to=\\d{4}-/.test(location.search)").await;
+    })
+    .await;
+}
+
+/// WCAG's contrast ratio of two `#rrggbb` colours.
+fn contrast(a: &str, b: &str) -> f64 {
+    let luminance = |hex: &str| {
+        let channel = |i: usize| {
+            let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+            if c <= 0.03928 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+        };
+        0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+    };
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+#[tokio::test]
+async fn series_are_told_apart_without_colour_and_others_are_marked_in_the_ranking() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?by=tg&top=20&period=3600", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        let styles = chart_lines(&client, ".map(s => [s.name, s.lineStyle?.color, JSON.stringify(s.lineStyle?.type)])").await;
+        let styles = styles.as_array().unwrap();
+        assert!(styles.len() >= 6, "a breakdown with many lines: {styles:?}");
+        let mut seen = std::collections::BTreeSet::new();
+        for style in styles {
+            let colour = style[1].as_str().unwrap_or_else(|| panic!("no colour: {style}"));
+            assert!(contrast(colour, "#ffffff") >= 3.0, "{style}: {}", contrast(colour, "#ffffff"));
+            assert!(seen.insert((colour.to_string(), style[2].to_string())), "colour and dash repeat: {style}");
+        }
+        // The first lines differ in dash too, not in colour alone.
+        let dashes: std::collections::BTreeSet<String> = styles.iter().take(4).map(|s| s[2].to_string()).collect();
+        assert_eq!(dashes.len(), 4, "{styles:?}");
+        // A partial tail keeps its line's colour.
+        let tails = eval(
+            &client,
+            &format!(
+                "(all => all.filter(s => s.id.endsWith('-partial')).every(t =>
+                    t.lineStyle.color === all.find(s => s.id === t.id.replace('-partial', '')).lineStyle.color))
+                    ({CHART}.getOption().series)"
+            ),
+        )
+        .await;
+        assert_eq!(tails, Value::Bool(true));
+
+        // The ranking says in words which rows are summed as others.
+        client.find(Locator::Id("top")).await.unwrap().select_by_value("5").await.unwrap();
+        wait_until(&client, "location.search === '?by=tg&top=5&period=3600'").await;
+        wait_until(&client, "document.querySelectorAll('#ranking tbody tr').length === 6").await;
+        let column = eval(
+            &client,
+            "[...document.querySelectorAll('#ranking tbody tr')].map(r => [r.classList.contains('others'), r.cells[r.cells.length - 1].textContent])",
+        )
+        .await;
+        for row in column.as_array().unwrap() {
+            let expected = if row[0] == Value::Bool(true) { "in others" } else { "drawn" };
+            assert_eq!(row[1], expected, "{column}");
+        }
+        let header = eval(&client, "[...document.querySelectorAll('#ranking thead th')].pop().textContent").await;
+        assert_eq!(header, "On the chart");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_marks_on_the_chart_are_listed_with_their_series_and_times() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    let query = format!("lb={PAYMENTS}&tg=targetgroup/checkout-tls/4b1e8d2c9f0a7365&from=now-24h");
+    with_browser(|client| async move {
+        // Annotations move with the clock: compare within one bucket, retrying once.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            client.goto(&format!("{}/?{query}", tlswatch.url)).await.unwrap();
+            wait_for_data(&client).await;
+            let (_, body) = tlswatch.get(&format!("/api/v1/series?{query}")).await;
+            let label = |id: &Value| {
+                body["series"].as_array().unwrap().iter().find(|s| &s["id"] == id).unwrap()["label"].clone()
+            };
+            let expected: Vec<Value> = body["annotations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| serde_json::json!([a["kind"], label(&a["series"]), a["t"].to_string()]))
+                .collect();
+            assert!(!expected.is_empty(), "the demo view has marks: {body}");
+            let listed = eval(
+                &client,
+                "[...document.querySelectorAll('#marks li')].map(li => [li.dataset.kind, li.dataset.series, li.dataset.t])",
+            )
+            .await;
+            if listed == Value::from(expected.clone()) {
+                break;
+            }
+            assert!(attempts < 3, "page {listed} vs API {expected:?}");
+        }
+        // The onset in the summary names its series, and the chart's name says what it shows.
+        let onset = eval(&client, "document.getElementById('summary-onset').textContent").await;
+        assert!(onset.as_str().unwrap().contains("checkout-tls"), "{onset}");
+        let name = eval(&client, "document.getElementById('chart').getAttribute('aria-label')").await;
+        let name = name.as_str().unwrap();
+        assert!(name.contains("payments-alb · checkout-tls") && name.contains("Sum"), "{name}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_last_metric_cannot_be_unchecked() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?from=now-3h", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        let target = "input[name=metric][value=TargetTLSNegotiationErrorCount]";
+        client.find(Locator::Css(target)).await.unwrap().click().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let boxes = eval(&client, "[...document.querySelectorAll('input[name=metric]')].map(b => b.checked)").await;
+        assert_eq!(boxes, serde_json::json!([true, false]));
+        assert_eq!(eval(&client, "location.search").await, "?from=now-3h");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn quick_arrow_presses_in_a_select_make_one_history_entry_and_one_api_call() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?from=now-3h", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        let before = eval(&client, "history.length").await.as_u64().unwrap();
+        let calls = "performance.getEntriesByType('resource').filter(e => e.name.includes('/api/v1/series')).length";
+        let calls_before = eval(&client, calls).await.as_u64().unwrap();
+        let stat = client.find(Locator::Id("stat")).await.unwrap();
+        assert_eq!(control_value(&client, "stat").await, "Sum");
+        let down = char::from(Key::Down).to_string();
+        stat.send_keys(&down.repeat(3)).await.unwrap();
+        wait_until(&client, "location.search.includes('stat=')").await;
+        wait_for_data(&client).await;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let stat_now = control_value(&client, "stat").await;
+        assert_ne!(stat_now, "Sum");
+        assert_eq!(eval(&client, "location.search").await, Value::from(format!("?stat={stat_now}&from=now-3h")));
+        assert_eq!(eval(&client, "history.length").await.as_u64().unwrap(), before + 1);
+        assert_eq!(eval(&client, calls).await.as_u64().unwrap(), calls_before + 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_incomplete_custom_range_says_so_and_enter_applies_a_complete_one() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?from=now-3h", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        client.find(Locator::Id("range")).await.unwrap().select_by_value("custom").await.unwrap();
+        wait_until(&client, "!document.querySelector('.custom-range').classList.contains('hidden')").await;
+        let label = eval(&client, "document.querySelector('label[for=from]').textContent").await;
+        assert!(label.as_str().unwrap().contains("UTC"), "{label}");
+        eval(&client, "(el => { el.value = ''; el.dispatchEvent(new Event('input', {bubbles: true})); return true })(document.getElementById('from'))").await;
+        client.find(Locator::Id("apply-range")).await.unwrap().click().await.unwrap();
+        wait_until(&client, "document.getElementById('range-error')?.textContent.length > 0").await;
+        assert_eq!(eval(&client, "document.getElementById('from').getAttribute('aria-invalid')").await, "true");
+        assert_eq!(eval(&client, "location.search").await, "?from=now-3h");
+
+        // A complete range, applied with Enter.
+        eval(&client, "(el => { el.value = '2026-01-02T03:00'; el.dispatchEvent(new Event('input', {bubbles: true})); return true })(document.getElementById('from'))").await;
+        eval(&client, "(el => { el.value = '2026-01-02T05:00'; el.dispatchEvent(new Event('input', {bubbles: true})); return true })(document.getElementById('to'))").await;
+        let enter = char::from(Key::Enter).to_string();
+        client.find(Locator::Id("to")).await.unwrap().send_keys(&enter).await.unwrap();
+        wait_until(&client, "location.search === '?from=2026-01-02T03:00:00Z&to=2026-01-02T05:00:00Z'").await;
+        assert_eq!(eval(&client, "!!document.getElementById('range-error')").await, Value::Bool(false));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pin_time_keeps_the_focus_on_a_visible_control() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?from=now-3h", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        client.find(Locator::Id("pin-time")).await.unwrap().click().await.unwrap();
+        wait_until(&client, "/from=\\d{4}-/.test(location.search)").await;
+        let focused = eval(
+            &client,
+            "(el => [el.id, el !== document.body && !el.disabled && el.getClientRects().length > 0])(document.activeElement)",
+        )
+        .await;
+        assert_eq!(focused, serde_json::json!(["copy-link", true]));
     })
     .await;
 }

@@ -1,5 +1,5 @@
 //! The time-series chart: an ECharts option written as JSON, drawn by ECharts.
-//! Zooming (drag a box on the plot, the mouse wheel, or the slider) writes
+//! Zooming (drag a box on the plot, the slider, or the wheel with Ctrl held) writes
 //! the zoomed range to the URL as absolute times, so a zoom is a view too.
 
 use std::time::Duration;
@@ -13,6 +13,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::echarts::{self, Instance};
 use crate::state::use_view_state;
+use crate::time_fmt;
 
 /// How long the zoom must rest before it is written to the URL.
 const ZOOM_SETTLE: Duration = Duration::from_millis(600);
@@ -61,6 +62,7 @@ pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>, s
             // The chart lives as long as the page.
             handler.forget();
             follow_size(&div, chart.clone());
+            leave_the_wheel_to_the_page(&div);
             instance.set_value(Some(chart.clone()));
             chart
         });
@@ -83,9 +85,72 @@ pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>, s
             class:hidden=move || data.with(Option::is_none)
             node_ref=element
             role="img"
-            aria-label="Chart of TLS negotiation errors over time; the summary above gives the figures"
+            aria-label=move || data.with(|response| response.as_ref().map(|r| describe(r, tz.get())))
         ></div>
+        {move || data.with(|response| response.as_ref().map(|r| marks(r, tz.get())))}
     }
+}
+
+/// The chart's accessible name: what it shows, of what, when.
+fn describe(response: &SeriesResponse, tz: TimeZone) -> String {
+    let stat = response.series.first().map_or(Statistic::Sum, |s| s.stat);
+    let names: Vec<&str> = response.series.iter().map(|s| s.label.as_str()).collect();
+    format!(
+        "Chart of the {stat} of TLS negotiation errors per {} minutes, {} to {}, {} lines: {}. \
+         The summary gives the figures, the list of marks the onsets, spikes and alarms.",
+        response.period / 60,
+        time_fmt::show(response.start, tz),
+        time_fmt::show(response.end, tz),
+        names.len(),
+        names.join("; ")
+    )
+}
+
+/// The marks drawn on the chart as text: each with its series and times.
+fn marks(response: &SeriesResponse, tz: TimeZone) -> Option<impl IntoView + use<>> {
+    use tlswatch_shared::annotate::AnnotationKind;
+    if response.annotations.is_empty() {
+        return None;
+    }
+    let items = response
+        .annotations
+        .iter()
+        .map(|a| {
+            let kind = match a.kind {
+                AnnotationKind::Onset => "onset",
+                AnnotationKind::Spike => "spike",
+                AnnotationKind::Alarm => "alarm",
+            };
+            let series = response.series.iter().find(|s| s.id == a.series).map_or(&a.series, |s| &s.label).clone();
+            let when = match a.t_end {
+                Some(end) => format!("{} to {}", time_fmt::show(a.t, tz), time_fmt::show(end, tz)),
+                None => time_fmt::show(a.t, tz),
+            };
+            let text = format!("{series}, {when}: {}", a.text);
+            view! { <li data-kind=kind data-series=series data-t=a.t>{text}</li> }
+        })
+        .collect_view();
+    Some(view! {
+        <details class="marks" id="marks">
+            <summary>{format!("Marks on the chart ({}): onsets, spikes and alarms", response.annotations.len())}</summary>
+            <ul>{items}</ul>
+        </details>
+    })
+}
+
+/// Keeps the wheel without Ctrl from ECharts, which otherwise takes every
+/// wheel over the plot (even one it does not zoom with) and stops the page
+/// from scrolling: caught on the way down to ECharts' own element, the
+/// event scrolls the page as anywhere else. With Ctrl held, it zooms.
+fn leave_the_wheel_to_the_page(element: &web_sys::HtmlElement) {
+    let stop = Closure::<dyn Fn(web_sys::WheelEvent)>::new(|ev: web_sys::WheelEvent| {
+        if !ev.ctrl_key() {
+            ev.stop_propagation();
+        }
+    });
+    let _ = element.add_event_listener_with_callback_and_bool("wheel", stop.as_ref().unchecked_ref(), true);
+    // The listener lives as long as the page, as the chart does.
+    stop.forget();
 }
 
 /// Resizes the chart whenever its element changes size. ECharts sizes its
@@ -116,11 +181,15 @@ fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::V
     let lines: Vec<_> = response
         .series
         .iter()
-        .map(|series| {
+        .enumerate()
+        .map(|(index, series)| {
+            let (colour, dash) = look(index);
             json!({
                 "type": "line",
                 "id": series.id,
                 "name": series.label,
+                "itemStyle": {"color": colour},
+                "lineStyle": {"color": colour, "type": dash},
                 // Only values with no neighbour get a symbol (see `points`).
                 "symbol": "none",
                 "data": points(series, 0..first_partial(series)),
@@ -138,7 +207,11 @@ fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::V
         "tooltip": tooltip,
         "legend": {"type": "scroll", "top": 8},
         "toolbox": {"show": false, "feature": {"dataZoom": {"yAxisIndex": "none"}}},
-        "dataZoom": [{"type": "inside", "filterMode": "none"}, {"type": "slider", "filterMode": "none", "bottom": 16}],
+        // The wheel scrolls the page; with Ctrl held, it zooms.
+        "dataZoom": [
+            {"type": "inside", "filterMode": "none", "zoomOnMouseWheel": "ctrl", "moveOnMouseWheel": false},
+            {"type": "slider", "filterMode": "none", "bottom": 16}
+        ],
         "xAxis": {"type": "time", "min": response.start * 1_000, "max": response.end * 1_000},
         "yAxis": [{"type": "value", "name": stat, "minInterval": 1}],
         "series": lines,
@@ -174,6 +247,22 @@ fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::V
     option
 }
 
+/// Line colours, each at least 3:1 against the page's white (WCAG's
+/// contrast for graphics), none the red of the marks.
+const PALETTE: [&str; 8] = ["#2451b3", "#b35900", "#1e7b3c", "#c2185b", "#7b3fb0", "#00798c", "#9c7a00", "#4d5766"];
+/// Dash patterns (on, off, ... in pixels; empty is solid), so lines are
+/// told apart without colour.
+const DASHES: [&[u8]; 8] = [&[], &[8, 4], &[2, 3], &[12, 3, 3, 3], &[5, 5], &[16, 4], &[2, 7], &[8, 3, 2, 3]];
+
+/// The colour and dash of the `index`th line: every line of the first 64
+/// differs from every other in colour, dash or both, and the first eight
+/// in both.
+fn look(index: usize) -> (&'static str, serde_json::Value) {
+    let colour = PALETTE[index % PALETTE.len()];
+    let dash = DASHES[(index + index / PALETTE.len()) % DASHES.len()];
+    (colour, if dash.is_empty() { serde_json::json!("solid") } else { serde_json::json!(dash) })
+}
+
 /// What the tooltip says of a bucket CloudWatch may still add to.
 const STILL_FILLING: &str = "still filling";
 /// The id of a series' partial tail is the series' id with this suffix.
@@ -207,6 +296,7 @@ fn partial_tail(series: &Series, line: &serde_json::Value, first_partial: usize)
         return Vec::new();
     }
     let y_axis = line.get("yAxisIndex").cloned().unwrap_or(json!(0));
+    let colour = line["lineStyle"]["color"].clone();
     let dash = if series.per_thousand.is_some() { "dotted" } else { "dashed" };
     let point = |i: usize| json!([series.timestamps[i] * 1_000, series.values[i]]);
     let tail = json!({
@@ -215,7 +305,8 @@ fn partial_tail(series: &Series, line: &serde_json::Value, first_partial: usize)
         "name": series.label,
         "yAxisIndex": y_axis,
         "symbol": "emptyCircle",
-        "lineStyle": {"type": dash},
+        "itemStyle": {"color": colour},
+        "lineStyle": {"type": dash, "color": colour},
         // Unnamed, so the tooltip shows the note on the value's line.
         "dimensions": [null, null, {"type": "ordinal"}],
         "encode": {"x": 0, "y": 1, "tooltip": [1, 2]},
@@ -230,7 +321,7 @@ fn partial_tail(series: &Series, line: &serde_json::Value, first_partial: usize)
             "name": series.label,
             "yAxisIndex": y_axis,
             "symbol": "none",
-            "lineStyle": {"type": dash},
+            "lineStyle": {"type": dash, "color": colour},
             "tooltip": {"show": false},
             "silent": true,
             "data": [point(last_final), point(first_partial)],
@@ -258,7 +349,10 @@ fn mark_annotations(option: &mut serde_json::Value, response: &SeriesResponse) {
         }));
         let mut spikes: Vec<_> = mine()
             .filter(|a| a.kind == AnnotationKind::Spike)
-            .map(|a| json!([{"xAxis": a.t * 1_000, "name": "spike"}, {"xAxis": a.t_end.unwrap_or(a.t) * 1_000}]))
+            .map(|a| {
+                let name = format!("spike in {}", series.label);
+                json!([{"xAxis": a.t * 1_000, "name": name}, {"xAxis": a.t_end.unwrap_or(a.t) * 1_000}])
+            })
             .collect();
         // Periods an alarm spent in ALARM, shaded in the alarm's colour.
         spikes.extend(mine().filter(|a| a.kind == AnnotationKind::Alarm && a.t_end.is_some()).map(|a| {
@@ -301,7 +395,7 @@ fn put_rates_on_their_own_axis(option: &mut serde_json::Value, response: &Series
             && let Some(target) = option["series"].get_mut(index)
         {
             target["yAxisIndex"] = serde_json::Value::from(1);
-            target["lineStyle"] = serde_json::json!({"type": "dashed"});
+            target["lineStyle"]["type"] = serde_json::json!("dashed");
         }
     }
 }

@@ -44,6 +44,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState) -> impl IntoView {
     view! {
         <fieldset class="metrics" id="metric-picker">
             <legend>"Metrics"</legend>
+            <p class="hint">"At least one is shown."</p>
             {metrics
                 .into_iter()
                 .map(|metric| {
@@ -61,6 +62,11 @@ fn Controls(catalog: CatalogResponse, state: ViewState) -> impl IntoView {
                                 prop:checked=move || state.current().metrics.contains(&metric)
                                 on:change=move |ev| {
                                     let on = event_target_checked(&ev);
+                                    if !on && state.current().metrics == [metric] {
+                                        // The chart shows at least one metric: the box stays checked.
+                                        event_target::<web_sys::HtmlInputElement>(&ev).set_checked(true);
+                                        return;
+                                    }
                                     state.update(|view| set_metric(view, metric, on));
                                 }
                             />
@@ -294,18 +300,25 @@ fn TimeRange(presets: Vec<Choice>) -> impl IntoView {
         from_input.set(time_fmt::to_input(view.from.resolve(now), view.tz));
         to_input.set(time_fmt::to_input(view.to.resolve(now), view.tz));
     });
-    let apply = move |_| {
+    // Why the custom range was not applied, beside it.
+    let incomplete = RwSignal::new(false);
+    let apply = move || {
         let tz = state.current().tz;
         if let (Some(from), Some(to)) =
             (time_fmt::from_input(&from_input.get(), tz), time_fmt::from_input(&to_input.get(), tz))
         {
+            incomplete.set(false);
             wants_custom.set(false);
             state.update(|view| {
                 view.from = TimeSpec::At(from);
                 view.to = TimeSpec::At(to);
             });
+        } else {
+            incomplete.set(true);
         }
     };
+    let zone = move || if state.current().tz == TimeZone::Utc { " (UTC)" } else { " (your time zone)" };
+    let described = move || incomplete.get().then_some("range-error");
     view! {
         <Select
             id="range" label="Time range" choices=presets current
@@ -321,19 +334,25 @@ fn TimeRange(presets: Vec<Choice>) -> impl IntoView {
                 }
             })
         />
-        <fieldset class="custom-range" class:hidden=move || current.get() != CUSTOM>
+        <fieldset class="custom-range" class:hidden=move || current.get() != CUSTOM
+            on:keydown=move |ev| if ev.key() == "Enter" { ev.prevent_default(); apply(); }>
             <legend>"Custom range"</legend>
             <div class="field">
-                <label for="from">"From"</label>
+                <label for="from">"From"{zone}</label>
                 <input id="from" type="datetime-local" prop:value=move || from_input.get()
+                    aria-invalid=move || described().map(|_| "true") aria-describedby=described
                     on:input=move |ev| from_input.set(event_target_value(&ev))/>
             </div>
             <div class="field">
-                <label for="to">"To"</label>
+                <label for="to">"To"{zone}</label>
                 <input id="to" type="datetime-local" prop:value=move || to_input.get()
+                    aria-invalid=move || described().map(|_| "true") aria-describedby=described
                     on:input=move |ev| to_input.set(event_target_value(&ev))/>
             </div>
-            <button type="button" id="apply-range" on:click=apply>"Apply range"</button>
+            <button type="button" id="apply-range" on:click=move |_| apply()>"Apply range"</button>
+            {move || incomplete.get().then(|| view! {
+                <p class="field-error" id="range-error">"Enter a full date and time in both From and To, then apply."</p>
+            })}
         </fieldset>
         <FieldError param="from"/>
         <FieldError param="to"/>

@@ -46,11 +46,21 @@ pub fn SummaryFigures(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>
                         {format!("{} of {}", summary.buckets_with_errors, summary.buckets)}
                     </dd>
                 </div>
-                {summary.onset.map(|t| view! {
-                    <div class="onset">
-                        <dt>"Errors started"</dt>
-                        <dd id="summary-onset" data-t=t>{time_fmt::show(t, tz)}</dd>
-                    </div>
+                {summary.onset.map(|t| {
+                    // The series whose errors started then.
+                    let series = response
+                        .annotations
+                        .iter()
+                        .find(|a| a.kind == tlswatch_shared::annotate::AnnotationKind::Onset && a.t == t)
+                        .and_then(|a| response.series.iter().find(|s| s.id == a.series))
+                        .map(|s| format!(" ({})", s.label))
+                        .unwrap_or_default();
+                    view! {
+                        <div class="onset">
+                            <dt>"Errors started"</dt>
+                            <dd id="summary-onset" data-t=t>{time_fmt::show(t, tz)}{series}</dd>
+                        </div>
+                    }
                 })}
                 <div>
                     <dt>"Last error"</dt>
@@ -105,14 +115,15 @@ pub fn RankingTable(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>) 
                         <th scope="row" title=full_name>{entry.label}</th>
                         <td class="number" data-value=entry.total>{format_number(entry.total)}</td>
                         <td>{worst}</td>
+                        <td>{if folded { "in others" } else { "drawn" }}</td>
                     </tr>
                 }
             })
             .collect_view();
         Some(view! {
             <table class="ranking" id="ranking">
-                <caption>"Ranked by total; greyed rows are summed as \"others\" on the chart"</caption>
-                <thead><tr><th scope="col">"#"</th><th scope="col">"Series"</th><th scope="col">"Total"</th><th scope="col">"Worst bucket"</th></tr></thead>
+                <caption>"Ranked by total; rows \"in others\" are summed as one line on the chart"</caption>
+                <thead><tr><th scope="col">"#"</th><th scope="col">"Series"</th><th scope="col">"Total"</th><th scope="col">"Worst bucket"</th><th scope="col">"On the chart"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         })
