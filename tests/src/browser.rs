@@ -185,3 +185,36 @@ pub async fn console_errors(client: &Client) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// axe-core's script (npm, installed into frontend/node_modules by
+/// `cargo xtask test` with the frontend's other packages).
+fn axe_script() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("{}: {err}; run `cargo xtask test`, which installs it", path.display()))
+}
+
+/// Runs axe-core's WCAG 2.x A and AA rules on the page as it is, injected
+/// from the test (never from the network), and returns what it found: every
+/// violation, and every node whose ARIA attribute values it could not
+/// confirm (`aria-valid-attr-value` left incomplete), as `"rule: target"`.
+pub async fn axe_findings(client: &Client) -> Vec<String> {
+    if eval(client, "typeof axe").await != "object" {
+        client.execute(&axe_script(), vec![]).await.expect("axe-core loads");
+    }
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+            axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})
+                .then(result => done([
+                    ...result.violations,
+                    ...result.incomplete.filter(item => item.id === 'aria-valid-attr-value'),
+                ].flatMap(item => item.nodes.map(node =>
+                    `${item.id}: ${node.target.join(' ')}: ${node.failureSummary ?? item.help}`))))
+                .catch(err => done([`axe-core failed: ${err}`]));",
+            vec![],
+        )
+        .await
+        .expect("axe-core runs");
+    serde_json::from_value(found).expect("a list of findings")
+}
