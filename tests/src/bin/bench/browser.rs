@@ -6,7 +6,7 @@ use tlswatch_tests::browser::{eval, wait_until, with_browser};
 use tlswatch_tests::{Moto, Tlswatch, built_frontend};
 
 use crate::fleet::{self, Series};
-use crate::report::{Report, kb, kib};
+use crate::report::{Report, kib};
 
 /// Navigations per view; the first starts with an empty browser cache.
 const RUNS: usize = 5;
@@ -109,9 +109,9 @@ async fn loaded_resources(client: &fantoccini::Client) -> Vec<Vec<String>> {
         let (name, sent, size) = (entry[0].as_str().unwrap_or("?"), bytes(&entry[1]), bytes(&entry[2]));
         wire += sent;
         decoded += size;
-        rows.push(vec![format!("`{name}`"), kb(sent), kb(size)]);
+        rows.push(vec![format!("`{name}`"), kib(sent), kib(size)]);
     }
-    rows.push(vec!["**total**".into(), format!("**{}**", kb(wire)), format!("**{}**", kb(decoded))]);
+    rows.push(vec!["**total**".into(), format!("**{}**", kib(wire)), format!("**{}**", kib(decoded))]);
     rows
 }
 
@@ -139,13 +139,13 @@ fn page_weight_of_files(report: &mut Report, dist: &std::path::Path) {
         for (total, one) in totals.iter_mut().zip(sizes) {
             *total += one;
         }
-        rows.push(vec![format!("`{name}`"), kb(sizes[0]), kb(sizes[1]), kb(sizes[2])]);
+        rows.push(vec![format!("`{name}`"), kib(sizes[0]), kib(sizes[1]), kib(sizes[2])]);
     }
     rows.push(vec![
         "**first load**".into(),
-        format!("**{}**", kb(totals[0])),
-        format!("**{}**", kb(totals[1])),
-        format!("**{}**", kb(totals[2])),
+        format!("**{}**", kib(totals[0])),
+        format!("**{}**", kib(totals[1])),
+        format!("**{}**", kib(totals[2])),
     ]);
     report.section(
         "5a. Page weight",
