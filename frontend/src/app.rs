@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
 use leptos_router::components::Router;
+use tlswatch_shared::dims::readable_name;
 use tlswatch_shared::{TimeZone, View};
 
 use crate::api::{self, ApiFailure};
@@ -59,7 +61,28 @@ fn Dashboard() -> impl IntoView {
     let tz = Signal::derive(move || state.current().tz);
     let stack = Signal::derive(move || state.current().stack);
 
+    // The tab's title names the view, so tabs, history and bookmarks tell views apart.
+    Effect::new(move |_| {
+        let title = match state.error.get() {
+            Some(err) => format!("Invalid link ({}) · tlswatch", err.param),
+            None => {
+                let view = state.current();
+                let lbs = view.load_balancers.iter().map(|lb| readable_name(lb.as_str())).collect::<Vec<_>>();
+                let lbs = if lbs.is_empty() { "all load balancers".to_string() } else { lbs.join(", ") };
+                format!("{} of errors, {lbs}, {} to {} · tlswatch", view.stat, view.from, view.to)
+            }
+        };
+        document().set_title(&title);
+    });
+
     view! {
+        <a class="skip-link" href="#controls" on:click=|ev| {
+            // Focus, not only scroll: the router would take the link as a navigation.
+            ev.prevent_default();
+            if let Some(controls) = document().get_element_by_id("controls").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = controls.focus();
+            }
+        }>"Skip to the view's controls"</a>
         <header class="masthead">
             <div>
                 <h1>"tlswatch"</h1>
@@ -69,9 +92,13 @@ fn Dashboard() -> impl IntoView {
                 {move || catalog.get().and_then(Result::ok).map(|catalog| view! { <DemoBadge source=catalog.source/> })}
             </Suspense>
         </header>
+        // The results come first: on a phone they are shown first, so the
+        // keyboard reaches them first too (the grid puts the controls left on
+        // wider screens).
         <main class="layout">
-            <ViewForm/>
-            <section class="results" aria-label="Results">
+            <section class="results" id="results" aria-labelledby="results-heading"
+                aria-busy=move || loading.get().then_some("true")>
+                <h2 class="visually-hidden" id="results-heading">"Results"</h2>
                 <LoadingNote loading=loading.into()/>
                 <Transition set_pending=loading.write_only()>
                     {move || series.get().and_then(Result::err).map(|failure| view! {
@@ -85,6 +112,7 @@ fn Dashboard() -> impl IntoView {
                 <ReviewSection/>
                 <HelpPanel/>
             </section>
+            <ViewForm/>
         </main>
     }
 }

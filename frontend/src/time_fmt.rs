@@ -4,7 +4,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tlswatch_shared::TimeZone;
 
-/// `2026-11-28 14:05 UTC`, or the same in the browser's zone.
+/// `2026-11-28 14:05 UTC`, or the same in the browser's zone with its offset
+/// (`2026-11-28 15:05 UTC+01:00`).
 pub fn show(seconds: i64, tz: TimeZone) -> String {
     match tz {
         TimeZone::Utc => match utc_parts(seconds) {
@@ -13,7 +14,10 @@ pub fn show(seconds: i64, tz: TimeZone) -> String {
         },
         TimeZone::Local => {
             let (y, mo, d, h, mi) = local_parts(seconds);
-            format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}")
+            // The zone's offset then, so a local time is read as one.
+            let east = -(js_sys::Date::new(&((seconds as f64) * 1_000.0).into()).get_timezone_offset() as i32);
+            let sign = if east < 0 { '-' } else { '+' };
+            format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02} UTC{sign}{:02}:{:02}", east.abs() / 60, east.abs() % 60)
         }
     }
 }

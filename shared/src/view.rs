@@ -263,16 +263,15 @@ impl View {
     /// whole (say `rate=on` after `stat=Maximum`) blames its later part.
     pub fn from_query_lenient(query: &str) -> (Self, Vec<ViewError>) {
         let query = query.strip_prefix('?').unwrap_or(query);
-        let mut kept = String::new();
-        let mut errors = Vec::new();
+        let (mut view, mut kept, mut errors) = (View::default(), String::new(), Vec::new());
         for piece in query.split('&').filter(|piece| !piece.is_empty()) {
             let tried = if kept.is_empty() { piece.to_string() } else { format!("{kept}&{piece}") };
             match View::from_query(&tried) {
-                Ok(_) => kept = tried,
+                Ok(read) => (view, kept) = (read, tried),
                 Err(err) => errors.push(err),
             }
         }
-        (View::from_query(&kept).unwrap_or_default(), errors)
+        (view, errors)
     }
 
     /// Writes the view as its canonical query string: parameters in

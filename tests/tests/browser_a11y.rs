@@ -372,3 +372,44 @@ async fn axe_core_finds_no_violation_on_the_dashboards_views() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_title_names_the_view_and_the_keyboard_meets_what_the_eye_meets() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?lb={PAYMENTS}&stat=Maximum&from=now-3h", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        let title = eval(&client, "document.title").await;
+        assert_eq!(title, "Maximum of errors, payments-alb, now-3h to now · tlswatch");
+        assert!(eval(&client, "document.querySelectorAll('h1, h2').length").await.as_u64() >= Some(3));
+        // The first Tab reaches the skip link, which leads to the controls.
+        let tab = KeyActions::new("keys".to_string())
+            .then(KeyAction::Down { value: Key::Tab.into() })
+            .then(KeyAction::Up { value: Key::Tab.into() });
+        client.perform_actions(tab).await.unwrap();
+        let focused = eval(&client, "document.activeElement.outerHTML.slice(0, 80)").await;
+        assert!(focused.as_str().unwrap().starts_with("<a class=\"skip-link\""), "{focused}");
+        let enter = char::from(Key::Enter).to_string();
+        client.active_element().await.unwrap().send_keys(&enter).await.unwrap();
+        wait_until(&client, "document.activeElement.id === 'controls'").await;
+
+        // Local times say their offset.
+        client.find(Locator::Id("tz")).await.unwrap().select_by_value("local").await.unwrap();
+        wait_until(&client, "/ UTC[+-]\\d\\d:\\d\\d$/.test(document.getElementById('summary-last').textContent)").await;
+
+        // On a phone the results are shown first and come first to the keyboard.
+        client.set_window_size(390, 800).await.unwrap();
+        let order = eval(
+            &client,
+            "(([results, controls]) => [results.compareDocumentPosition(controls) & Node.DOCUMENT_POSITION_FOLLOWING,
+                results.getBoundingClientRect().top < controls.getBoundingClientRect().top])
+                ([document.getElementById('results'), document.getElementById('controls')])",
+        )
+        .await;
+        assert_eq!(order, serde_json::json!([4, true]));
+
+        client.goto(&format!("{}/?period=7", tlswatch.url)).await.unwrap();
+        wait_until(&client, "document.title === 'Invalid link (period) · tlswatch'").await;
+    })
+    .await;
+}

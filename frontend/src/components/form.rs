@@ -20,7 +20,8 @@ pub fn ViewForm() -> impl IntoView {
     let state = use_view_state();
     let catalog = use_catalog();
     view! {
-        <form class="controls" aria-label="View" on:submit=|ev| ev.prevent_default()>
+        <form class="controls" id="controls" aria-labelledby="controls-heading" tabindex="-1" on:submit=|ev| ev.prevent_default()>
+            <h2 class="visually-hidden" id="controls-heading">"View"</h2>
             <Suspense fallback=|| view! { <p>"Loading the catalog…"</p> }>
                 {move || catalog.get().map(|answer| match answer {
                     Ok(catalog) => view! { <Controls catalog state/> }.into_any(),
@@ -153,6 +154,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState) -> impl IntoView {
                 }
             }))
         />
+        <p class="hint">"Rates are of error counts: turning them on sets the statistic to Sum."</p>
         <FieldError param="rate"/>
         <Toggle
             id="stack" label="Stack the lines"
