@@ -382,6 +382,14 @@ async fn the_title_names_the_view_and_the_keyboard_meets_what_the_eye_meets() {
         let title = eval(&client, "document.title").await;
         assert_eq!(title, "Maximum of errors, payments-alb, now-3h to now · tlswatch");
         assert!(eval(&client, "document.querySelectorAll('h1, h2').length").await.as_u64() >= Some(3));
+        // The end of loading is in a live region, out of sight but not hidden from screen readers.
+        let note = eval(
+            &client,
+            "(note => [note.getAttribute('role'), note.textContent.trim(), getComputedStyle(note).display,
+                note.getBoundingClientRect().width <= 1])(document.querySelector('.loading'))",
+        )
+        .await;
+        assert_eq!(note, serde_json::json!(["status", "View loaded.", "block", true]));
         // The first Tab reaches the skip link, which leads to the controls.
         let tab = KeyActions::new("keys".to_string())
             .then(KeyAction::Down { value: Key::Tab.into() })

@@ -7,12 +7,14 @@ use tlswatch_shared::View;
 use crate::api::ApiFailure;
 use crate::state::{use_failure, use_view_state};
 
-/// Shown while a view loads; the chart stays as it was meanwhile.
+/// Shown while a view loads; the chart stays as it was meanwhile. Once
+/// loaded, it is out of sight but still read, so a screen reader hears
+/// that the view is there.
 #[component]
 pub fn LoadingNote(loading: Signal<bool>) -> impl IntoView {
     view! {
         <p class="loading" role="status" aria-live="polite" class:hidden=move || !loading.get()>
-            "Loading…"
+            {move || if loading.get() { "Loading…" } else { "View loaded." }}
         </p>
     }
 }
