@@ -228,6 +228,11 @@ async fn the_marks_on_the_chart_are_listed_with_their_series_and_times() {
             )
             .await;
             if listed == Value::from(expected.clone()) {
+                // An alarm's threshold is listed with its level, not a time.
+                let threshold =
+                    eval(&client, "[...document.querySelectorAll('#marks li[data-kind=alarm]')].map(li => li.textContent)")
+                        .await;
+                assert!(threshold.to_string().contains("threshold 50"), "{threshold}");
                 break;
             }
             assert!(attempts < 3, "page {listed} vs API {expected:?}");

@@ -124,6 +124,8 @@ fn marks(response: &SeriesResponse, tz: TimeZone) -> Option<impl IntoView + use<
             let series = response.series.iter().find(|s| s.id == a.series).map_or(&a.series, |s| &s.label).clone();
             let when = match a.t_end {
                 Some(end) => format!("{} to {}", time_fmt::show(a.t, tz), time_fmt::show(end, tz)),
+                // An alarm's threshold is a level, not a time.
+                None if a.kind == AnnotationKind::Alarm => format!("threshold {}", a.value),
                 None => time_fmt::show(a.t, tz),
             };
             let text = format!("{series}, {when}: {}", a.text);
