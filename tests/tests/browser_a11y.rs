@@ -69,7 +69,15 @@ async fn an_invalid_link_keeps_its_valid_parameters_in_the_controls_and_the_next
         let csv = eval(&client, "document.getElementById('download-csv').getAttribute('href')").await;
         assert_eq!(csv, Value::from(format!("/api/v1/series?lb={EDGE}&by=az&stat=Maximum&from=now-7d&format=csv")));
 
-        // The invalid link offers the default view.
+        // The invalid link offers the rest of its view...
+        client.goto(&format!("{}{link}", tlswatch.url)).await.unwrap();
+        wait_until(&client, "document.getElementById('drop-invalid')").await;
+        client.find(Locator::Id("drop-invalid")).await.unwrap().click().await.unwrap();
+        let rest = format!("?lb={EDGE}&by=az&stat=Maximum&from=now-7d");
+        wait_until(&client, &format!("location.search === '{rest}'")).await;
+        wait_for_data(&client).await;
+
+        // ...and the default view.
         client.goto(&format!("{}{link}", tlswatch.url)).await.unwrap();
         wait_until(&client, "document.getElementById('reset-view')").await;
         client.find(Locator::Id("reset-view")).await.unwrap().click().await.unwrap();
