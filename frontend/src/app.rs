@@ -99,7 +99,7 @@ fn Dashboard() -> impl IntoView {
             <section class="results" id="results" aria-labelledby="results-heading"
                 aria-busy=move || loading.get().then_some("true")>
                 <h2 class="visually-hidden" id="results-heading">"Results"</h2>
-                <LoadingNote loading=loading.into()/>
+                <LoadingNote loading=loading.into() data/>
                 <Transition set_pending=loading.write_only()>
                     {move || series.get().and_then(Result::err).map(|failure| view! {
                         <ErrorNotice failure retry=Callback::new(move |()| series.refetch())/>

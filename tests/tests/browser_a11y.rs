@@ -402,7 +402,9 @@ async fn the_title_names_the_view_and_the_keyboard_meets_what_the_eye_meets() {
                 note.getBoundingClientRect().width <= 1])(document.querySelector('.loading'))",
         )
         .await;
-        assert_eq!(note, serde_json::json!(["status", "View loaded.", "block", true]));
+        let figures = eval(&client, "document.getElementById('summary-buckets').textContent").await;
+        let said = format!("View loaded: errors in {} buckets.", figures.as_str().unwrap());
+        assert_eq!(note, serde_json::json!(["status", said, "block", true]));
         // The first Tab reaches the skip link, which leads to the controls.
         let tab = KeyActions::new("keys".to_string())
             .then(KeyAction::Down { value: Key::Tab.into() })

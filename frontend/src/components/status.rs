@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use tlswatch_shared::View;
+use tlswatch_shared::api::SeriesResponse;
 
 use crate::api::ApiFailure;
 use crate::state::{use_failure, use_view_state};
@@ -11,10 +12,26 @@ use crate::state::{use_failure, use_view_state};
 /// loaded, it is out of sight but still read, so a screen reader hears
 /// that the view is there.
 #[component]
-pub fn LoadingNote(loading: Signal<bool>) -> impl IntoView {
+pub fn LoadingNote(loading: Signal<bool>, data: Signal<Option<SeriesResponse>>) -> impl IntoView {
+    let said = move || {
+        if loading.get() {
+            return "Loading…".to_string();
+        }
+        data.with(|data| match data {
+            None => "View loaded.".to_string(),
+            Some(r) => {
+                let errors = match r.summary.worst {
+                    None => "no TLS negotiation errors in this range".to_string(),
+                    Some(_) => format!("errors in {} of {} buckets", r.summary.buckets_with_errors, r.summary.buckets),
+                };
+                let warnings = if r.warnings.is_empty() { "" } else { "; see the warnings" };
+                format!("View loaded: {errors}{warnings}.")
+            }
+        })
+    };
     view! {
         <p class="loading" role="status" aria-live="polite" class:hidden=move || !loading.get()>
-            {move || if loading.get() { "Loading…" } else { "View loaded." }}
+            {said}
         </p>
     }
 }
