@@ -361,6 +361,9 @@ async fn axe_core_finds_no_violation_on_the_dashboards_views() {
                 client.goto(&format!("{}{path}", tlswatch.url)).await.unwrap();
                 wait_for_data(&client).await;
                 wait_until(&client, "document.querySelector('input[name=lb]')").await;
+                // Everything folded away is checked open.
+                eval(&client, "document.querySelectorAll('details').forEach(d => d.open = true) ?? true").await;
+                wait_until(&client, "document.querySelector('#data-table table')").await;
                 let found = tlswatch_tests::browser::axe_findings(&client).await;
                 findings.extend(found.into_iter().map(|f| format!("{name} at {width} px: {f}")));
             }
@@ -433,6 +436,52 @@ async fn the_title_names_the_view_and_the_keyboard_meets_what_the_eye_meets() {
 
         client.goto(&format!("{}/?period=7", tlswatch.url)).await.unwrap();
         wait_until(&client, "document.title === 'Invalid link (period) · tlswatch'").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_data_table_holds_the_values_of_the_api_answer() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    let day = 86_400;
+    let start = (tlswatch_tests::now() / day - 2) * day;
+    let query = format!(
+        "lb={PAYMENTS}&metric=TargetTLSNegotiationErrorCount&metric=ClientTLSNegotiationErrorCount&period=3600&from={start}&to={}",
+        start + day
+    );
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?{query}", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        assert_eq!(eval(&client, "!!document.querySelector('#data-table table')").await, false, "built when opened");
+        client.find(Locator::Css("#data-table summary")).await.unwrap().click().await.unwrap();
+        wait_until(&client, "document.querySelector('#data-table tbody tr')").await;
+        let shown = eval(
+            &client,
+            "[[...document.querySelectorAll('#data-table thead th')].slice(1).map(th => th.textContent),
+              [...document.querySelectorAll('#data-table tbody tr')].map(tr =>
+                [Number(tr.cells[0].dataset.t), ...[...tr.cells].slice(1).map(td => td.textContent)])]",
+        )
+        .await;
+        let (status, body) = tlswatch.get(&format!("/api/v1/series?{query}")).await;
+        assert_eq!(status, 200);
+        let series = body["series"].as_array().unwrap();
+        let labels: Vec<Value> = series.iter().map(|s| s["label"].clone()).collect();
+        let rows: Vec<Value> = series[0]["timestamps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut row = vec![t.clone()];
+                row.extend(series.iter().map(|s| match s["values"][i].as_f64() {
+                    Some(v) => Value::from(v.to_string()),
+                    None => Value::from("no data"),
+                }));
+                Value::from(row)
+            })
+            .collect();
+        assert_eq!(rows.len(), 24);
+        assert_eq!(shown, serde_json::json!([labels, rows]));
     })
     .await;
 }

@@ -26,6 +26,7 @@ pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>, s
     let element = NodeRef::<Div>::new();
     let instance = StoredValue::new_local(None::<Instance>);
     let zoom_generation = StoredValue::new(0u64);
+    let table_open = RwSignal::new(false);
 
     let on_zoom = move |instance: &Instance| {
         let Some((start_ms, end_ms)) = echarts::zoomed_range(instance) else { return };
@@ -88,6 +89,42 @@ pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>, s
             aria-label=move || data.with(|response| response.as_ref().map(|r| describe(r, tz.get())))
         ></div>
         {move || data.with(|response| response.as_ref().map(|r| marks(r, tz.get())))}
+        // The values drawn, for readers who cannot see the chart or use its
+        // mouse-only tooltip: built only while open.
+        <details class="data" id="data-table" class:hidden=move || data.with(Option::is_none)
+            on:toggle=move |_| table_open.update(|open| *open = !*open)>
+            <summary>"The chart's data as a table"</summary>
+            {move || table_open.get().then(|| data.with(|r| r.as_ref().map(|r| table(r, tz.get()))))}
+        </details>
+    }
+}
+
+/// One row per bucket, one column per line.
+fn table(response: &SeriesResponse, tz: TimeZone) -> impl IntoView + use<> {
+    let head = response.series.iter().map(|s| view! { <th scope="col">{s.label.clone()}</th> }).collect_view();
+    let times = response.series.first().map(|s| s.timestamps.clone()).unwrap_or_default();
+    let rows = times
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let cells = response
+                .series
+                .iter()
+                .map(|s| {
+                    let value = s.values.get(i).copied().flatten();
+                    view! { <td class="number">{value.map_or_else(|| "no data".to_string(), |v| v.to_string())}</td> }
+                })
+                .collect_view();
+            view! { <tr><th scope="row" data-t=*t>{time_fmt::show(*t, tz)}</th>{cells}</tr> }
+        })
+        .collect_view();
+    view! {
+        <div class="scroll" tabindex="0" role="region" aria-label="The chart's data">
+            <table class="ranking">
+                <thead><tr><th scope="col">"Time"</th>{head}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
 }
 
