@@ -41,7 +41,7 @@ pub fn run(sections: &[String]) -> Result<(), String> {
     text.push_str(&system);
     if let Some(micro) = micro {
         text.push_str(
-            "\n## 10. Micro-benchmarks\n\n`cargo bench -p tlswatch-shared` (divan): reading a view from its query \
+            "\n## 9. Micro-benchmarks\n\n`cargo bench -p tlswatch-shared` (divan): reading a view from its query \
              string, and assembling one 100,800-point series (70 days at 1 min).\n\n```text\n",
         );
         text.push_str(&micro);

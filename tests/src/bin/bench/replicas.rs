@@ -38,7 +38,7 @@ pub async fn measure(report: &mut Report) {
         rows.push(vec![format!("{replicas} replicas"), REQUESTS.to_string(), calls.to_string()]);
     }
     report.section(
-        "9a. Replicas: one CloudWatch call",
+        "8a. Replicas: one CloudWatch call",
         &format!(
             "{REQUESTS} identical cold requests for the 24 h view of section 1, sent together and spread evenly over \
              replicas sharing one redis-server (Debian's 7.0) with `--cache-url`; CloudWatch (moto behind a \
@@ -67,7 +67,7 @@ pub async fn measure(report: &mut Report) {
         }
     }
     report.section(
-        "9b. Replicas: cached throughput through the shared cache",
+        "8b. Replicas: cached throughput through the shared cache",
         &format!(
             "The 24 h view of section 1, cached, asked as in section 2, of one tlswatch answering from its memory and \
              of one started with `--cache-mib 0 --cache-url`, so that every request reads the answer from \

@@ -44,7 +44,7 @@ pub async fn measure(report: &mut Report) {
     header.extend(OPERATIONS);
     header.push("calls");
     report.section(
-        "8. Review of a fleet",
+        "7. Review of a fleet",
         &format!(
             "`GET /api/v1/review` of {BALANCERS} load balancers with {GROUPS} target groups each (one HTTPS listener \
              forwarding to the first by its default action and to the others by rules), created in moto with \
