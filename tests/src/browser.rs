@@ -2,7 +2,6 @@
 //! `chromium-driver`, installed by `cargo xtask test`).
 
 use std::future::Future;
-use std::io::{BufRead, BufReader};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -73,16 +72,11 @@ fn start_chromedriver(program: &Path) -> (Reaped, u16) {
     let stdout = child.stdout.take().expect("stdout is piped");
     let child = Reaped(child);
     let (sender, receiver) = mpsc::channel();
-    // Keep reading for the life of the process so it never blocks on a full pipe.
-    std::thread::spawn(move || {
-        let mut local_only = false;
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            local_only |= line.starts_with("Only local connections are allowed");
-            let port = line.strip_prefix("ChromeDriver was started successfully on port ");
-            if let Some(port) = port.and_then(|rest| rest.trim_end_matches('.').parse::<u16>().ok()) {
-                let _ = sender.send((port, local_only));
-            }
-        }
+    let mut local_only = false;
+    crate::forward_lines(stdout, sender, move |line| {
+        local_only |= line.starts_with("Only local connections are allowed");
+        let port = line.strip_prefix("ChromeDriver was started successfully on port ")?;
+        Some((port.trim_end_matches('.').parse::<u16>().ok()?, local_only))
     });
     let (port, local_only) = receiver
         .recv_timeout(START_TIMEOUT)

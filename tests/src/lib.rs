@@ -88,11 +88,24 @@ fn read_lines_for_address(
     sender: mpsc::Sender<String>,
     marker: &'static str,
 ) {
+    forward_lines(stream, sender, move |line| {
+        let rest = line.split(marker).nth(1)?;
+        Some(rest.split_whitespace().next().unwrap_or_default().to_string())
+    });
+}
+
+/// Reads a child's `stream` line by line for as long as it is open (so the
+/// child never blocks on a full pipe), sending on `sender` whatever `pick`
+/// finds in a line.
+pub(crate) fn forward_lines<T: Send + 'static>(
+    stream: impl std::io::Read + Send + 'static,
+    sender: mpsc::Sender<T>,
+    mut pick: impl FnMut(&str) -> Option<T> + Send + 'static,
+) {
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split(marker).nth(1) {
-                let address = rest.split_whitespace().next().unwrap_or_default().to_string();
-                let _ = sender.send(address);
+            if let Some(found) = pick(&line) {
+                let _ = sender.send(found);
             }
         }
     });

@@ -4,7 +4,6 @@
 //! reaped when dropped. `cargo xtask test` installs it; `TLSWATCH_REDIS_SERVER`
 //! overrides where it is taken from.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -201,14 +200,7 @@ fn spawn(port: u16, tls: Option<&Tls>) -> Option<Reaped> {
     let stdout = child.stdout.take().expect("stdout is piped");
     let child = Reaped(child);
     let (sender, receiver) = mpsc::channel();
-    // Read the log for the life of the process so it never blocks on a full pipe.
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("Ready to accept connections") {
-                let _ = sender.send(());
-            }
-        }
-    });
+    crate::forward_lines(stdout, sender, |line| line.contains("Ready to accept connections").then_some(()));
     // A server that exits (port taken) closes its log, which ends the wait.
     receiver.recv_timeout(READY_TIMEOUT).ok().map(|()| child)
 }

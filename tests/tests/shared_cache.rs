@@ -50,6 +50,30 @@ fn replica(upstream: &TestUpstream, redis: &RedisServer, extra: &[&str]) -> Tlsw
 }
 
 /// The values of the first series of an answer.
+/// Asks A, then B, for views of `first_hours`, then one hour longer each
+/// time (spans no replica holds in memory), until B is served A's view
+/// without a CloudWatch call; fails with `why` after 20 s.
+async fn until_b_is_served_what_a_fetched(
+    a: &Tlswatch,
+    b: &Tlswatch,
+    upstream: &TestUpstream,
+    first_hours: i64,
+    why: &str,
+) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for hours in first_hours.. {
+        let (fresh, _, _) = view(hours, 0);
+        assert_eq!(a.get(&fresh).await.0, 200);
+        let calls = upstream.get_metric_data_calls();
+        assert_eq!(b.get(&fresh).await.0, 200);
+        if upstream.get_metric_data_calls() == calls {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{why}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 fn values(body: &serde_json::Value) -> serde_json::Value {
     body["series"][0]["values"].clone()
 }
@@ -145,21 +169,15 @@ async fn a_cache_server_killed_mid_run_fails_no_request_and_is_used_again_when_b
 
     // Back, empty: within seconds a view fetched on A serves B again.
     redis.restart();
-    let deadline = Instant::now() + Duration::from_secs(20);
     // Spans no earlier request used, so no replica holds them in memory.
-    let mut hours = 6;
-    loop {
-        hours += 1;
-        let (fresh, _, _) = view(hours, 0);
-        assert_eq!(a.get(&fresh).await.0, 200);
-        let calls = upstream.get_metric_data_calls();
-        assert_eq!(b.get(&fresh).await.0, 200);
-        if upstream.get_metric_data_calls() == calls {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the replicas did not use the cache again after it came back");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    until_b_is_served_what_a_fetched(
+        &a,
+        &b,
+        &upstream,
+        7,
+        "the replicas did not use the cache again after it came back",
+    )
+    .await;
     assert!(!redis.keys("tlswatch:v1:*").is_empty(), "the restarted server holds views again");
 }
 
@@ -396,19 +414,7 @@ async fn replicas_start_without_their_cache_server_and_use_it_once_it_is_up() {
     assert!(a.metric(ERRORS, &[]).await >= 1.0, "and counted its absence");
 
     redis.restart();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut hours = 1;
-    loop {
-        hours += 1;
-        let (fresh, _, _) = view(hours, 0);
-        assert_eq!(a.get(&fresh).await.0, 200);
-        let calls = upstream.get_metric_data_calls();
-        assert_eq!(b.get(&fresh).await.0, 200);
-        if upstream.get_metric_data_calls() == calls {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the replicas never used the cache server once it was up");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    until_b_is_served_what_a_fetched(&a, &b, &upstream, 2, "the replicas never used the cache server once it was up")
+        .await;
     assert!(b.metric(HITS.0, HITS.1).await >= 1.0, "B answered from what A stored");
 }

@@ -156,12 +156,17 @@ impl SharedCache {
         if let Turn::Leased(token) = turn {
             // Even when the store just failed: a lease left to expire would
             // hold the other replicas up to the upstream timeout.
-            let mut release = self.release.key(lease_key(key));
-            release.arg(token);
-            let mut connection = self.connection.clone();
-            let _ = self.run(release.invoke_async::<i64>(&mut connection)).await;
+            self.release_lease(key, &token).await;
         }
         fetched
+    }
+
+    /// Gives up the lease of `key` if `token` still holds it.
+    async fn release_lease(&self, key: &str, token: &str) {
+        let mut release = self.release.key(lease_key(key));
+        release.arg(token);
+        let mut connection = self.connection.clone();
+        let _ = self.run(release.invoke_async::<i64>(&mut connection)).await;
     }
 
     /// The value of `key` if the shared cache holds one that decodes;
@@ -196,7 +201,18 @@ impl SharedCache {
                 .to_owned();
             let mut connection = self.connection.clone();
             match self.command(set.query_async::<Option<String>>(&mut connection)).await {
-                Ok(Some(_)) => return Err(Turn::Leased(token)),
+                Ok(Some(_)) => {
+                    // The replica that held the lease before may have stored
+                    // the value between our look-up and this lease.
+                    if let Ok(Some(bytes)) = self.get(key).await
+                        && let Some(value) = decode(&bytes)
+                    {
+                        self.release_lease(key, &token).await;
+                        self.count("hit");
+                        return Ok(value);
+                    }
+                    return Err(Turn::Leased(token));
+                }
                 Ok(None) => {}
                 Err(Unavailable) => return Err(Turn::Alone),
             }
