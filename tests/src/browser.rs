@@ -34,7 +34,7 @@ where
     let capabilities = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
-            "binary": std::env::var("TLSWATCH_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string()),
+            "binary": chromium(),
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -85,6 +85,12 @@ fn start_chromedriver(program: &Path) -> (Reaped, u16) {
     // The port it reports is the one the session is asked on: IPv4 loopback.
     wait_for_port(port, "chromedriver");
     (child, port)
+}
+
+/// The Chromium the browser tests drive: `TLSWATCH_CHROMIUM` (set by
+/// `cargo xtask test` and `bench`), else where Debian's package puts it.
+pub fn chromium() -> String {
+    std::env::var("TLSWATCH_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string())
 }
 
 /// Polls `condition` (a JavaScript expression) until it is truthy.

@@ -26,7 +26,9 @@ pub fn run(sections: &[String]) -> Result<(), String> {
         Command::new(target_dir().join("release/bench"))
             .args(sections)
             .env("CARGO_MANIFEST_DIR", project_root().join("tests"))
-            .env("TLSWATCH_BIN", target_dir().join("release/tlswatch")),
+            .env("TLSWATCH_BIN", target_dir().join("release/tlswatch"))
+            .env("TLSWATCH_CHROMIUM", setup::CHROMIUM)
+            .env("TLSWATCH_CHROMEDRIVER", setup::CHROMEDRIVER),
     )?;
     let took = started.elapsed().as_secs();
 

@@ -172,7 +172,7 @@ fn page_weight_of_files(report: &mut Report, dist: &std::path::Path) {
 }
 
 fn chromium_version() -> String {
-    std::process::Command::new("/usr/bin/chromium")
+    std::process::Command::new(tlswatch_tests::browser::chromium())
         .arg("--version")
         .output()
         .ok()
