@@ -93,6 +93,36 @@ pub fn chromium() -> String {
     std::env::var("TLSWATCH_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string())
 }
 
+/// Waits for the page to show the figures of a loaded view.
+pub async fn wait_for_data(client: &Client) {
+    wait_until(client, "document.querySelector('#summary-buckets') && document.querySelector('.loading.hidden')").await;
+}
+
+/// Opens the view `query` and reads it with `read_page` until that agrees
+/// (`agree`) with the API's answer to the same view, three tries at most:
+/// the newest buckets move with the clock, so a bucket boundary can pass
+/// between the page's request and the test's. Returns both readings.
+pub async fn open_until_it_agrees_with_the_api<Fut: Future<Output = serde_json::Value>>(
+    client: &Client,
+    tlswatch: &crate::Tlswatch,
+    query: &str,
+    read_page: impl Fn() -> Fut,
+    agree: impl Fn(&serde_json::Value, &serde_json::Value) -> bool,
+) -> (serde_json::Value, serde_json::Value) {
+    for attempt in 1.. {
+        client.goto(&format!("{}/?{query}", tlswatch.url)).await.expect("the page opens");
+        wait_for_data(client).await;
+        let shown = read_page().await;
+        let (status, body) = tlswatch.get(&format!("/api/v1/series?{query}")).await;
+        assert_eq!(status, 200, "{body}");
+        if agree(&shown, &body) {
+            return (shown, body);
+        }
+        assert!(attempt < 3, "the page shows {shown}; the API answered {body}");
+    }
+    unreachable!("the loop returns or fails")
+}
+
 /// Polls `condition` (a JavaScript expression) until it is truthy.
 pub async fn wait_until(client: &Client, condition: &str) {
     let script = format!("return !!({condition});");

@@ -6,16 +6,11 @@ use fantoccini::{Client, Locator};
 use serde_json::Value;
 use tlswatch_tests::Tlswatch;
 use tlswatch_tests::browser::{
-    CHART, CHART_LINES, CHART_OPTION, TOOLTIP_TEXT, chart_lines, chart_option, control_value, eval, wait_until,
-    with_browser,
+    CHART, CHART_LINES, CHART_OPTION, TOOLTIP_TEXT, chart_lines, chart_option, control_value, eval,
+    open_until_it_agrees_with_the_api, wait_for_data, wait_until, with_browser,
 };
 
 const PAYMENTS: &str = "app/payments-alb/3e9c1f0a7b2d4c68";
-
-/// Waits for the page to show the figures of a loaded view.
-async fn wait_for_data(client: &Client) {
-    wait_until(client, "document.querySelector('#summary-buckets') && document.querySelector('.loading.hidden')").await;
-}
 
 /// The page's summary figures, as the data attributes carry them.
 async fn page_summary(client: &Client) -> Value {
@@ -47,20 +42,15 @@ async fn a_shared_link_opens_exactly_that_view() {
     let tlswatch = Tlswatch::demo_with_frontend();
     let query = format!("lb={PAYMENTS}&stat=Maximum&period=3600&from=now-7d");
     with_browser(|client| async move {
-        // The last bucket fills as minutes pass: compare within one minute, retrying once.
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            client.goto(&format!("{}/?{query}", tlswatch.url)).await.unwrap();
-            wait_for_data(&client).await;
-            let shown = page_summary(&client).await;
-            let (status, body) = tlswatch.get(&format!("/api/v1/series?{query}")).await;
-            assert_eq!(status, 200);
-            if shown == api_summary(&body) {
-                break;
-            }
-            assert!(attempts < 3, "page {shown} vs API {}", api_summary(&body));
-        }
+        // The summary the page shows is the API's.
+        open_until_it_agrees_with_the_api(
+            &client,
+            &tlswatch,
+            &query,
+            || page_summary(&client),
+            |shown, body| *shown == api_summary(body),
+        )
+        .await;
 
         assert_eq!(control_value(&client, "stat").await, "Maximum");
         assert_eq!(control_value(&client, "period").await, "3600");
@@ -406,21 +396,13 @@ async fn buckets_still_filling_are_drawn_apart_and_the_summary_says_so() {
     let tlswatch = Tlswatch::demo_with_frontend();
     let query = format!("lb={PAYMENTS}&from=now-24h");
     with_browser(|client| async move {
-        // Partial buckets move with the clock: retry when a bucket boundary passes between page and API.
-        let mut attempts = 0;
-        let (body, partial_from) = loop {
-            attempts += 1;
-            client.goto(&format!("{}/?{query}", tlswatch.url)).await.unwrap();
-            wait_for_data(&client).await;
-            let shown = eval(&client, "document.getElementById('summary-partial')?.dataset.t ?? null").await;
-            let (status, body) = tlswatch.get(&format!("/api/v1/series?{query}")).await;
-            assert_eq!(status, 200);
-            let partial_from = body["partial_from"].as_i64().expect("a relative view ends with partial buckets");
-            if shown.as_str().and_then(|t| t.parse::<i64>().ok()) == Some(partial_from) {
-                break (body, partial_from);
-            }
-            assert!(attempts < 3, "page {shown} vs API {partial_from}");
-        };
+        // The page says where the buckets still filling start, as the API does.
+        let read = || eval(&client, "document.getElementById('summary-partial')?.dataset.t ?? null");
+        let (_, body) = open_until_it_agrees_with_the_api(&client, &tlswatch, &query, read, |shown, body| {
+            shown.as_str().and_then(|t| t.parse::<i64>().ok()) == body["partial_from"].as_i64()
+        })
+        .await;
+        let partial_from = body["partial_from"].as_i64().expect("a relative view ends with partial buckets");
         let (start, end, period) =
             (body["start"].as_i64().unwrap(), body["end"].as_i64().unwrap(), body["period"].as_i64().unwrap());
         let grid: Vec<i64> = (start..end).step_by(period as usize).map(|t| t * 1_000).collect();

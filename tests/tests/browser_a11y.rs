@@ -12,15 +12,12 @@ use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 use tlswatch_tests::Tlswatch;
-use tlswatch_tests::browser::{CHART, chart_lines, control_value, eval, wait_until, with_browser};
+use tlswatch_tests::browser::{
+    CHART, chart_lines, control_value, eval, open_until_it_agrees_with_the_api, wait_for_data, wait_until, with_browser,
+};
 
 const EDGE: &str = "app/edge-alb/50dc6c495c0c9188";
 const PAYMENTS: &str = "app/payments-alb/3e9c1f0a7b2d4c68";
-
-/// Waits for the page to show the figures of a loaded view.
-async fn wait_for_data(client: &Client) {
-    wait_until(client, "document.querySelector('#summary-buckets') && document.querySelector('.loading.hidden')").await;
-}
 
 #[tokio::test]
 async fn an_invalid_link_keeps_its_valid_parameters_in_the_controls_and_the_next_url() {
@@ -213,38 +210,28 @@ async fn the_marks_on_the_chart_are_listed_with_their_series_and_times() {
     let tlswatch = Tlswatch::demo_with_frontend();
     let query = format!("lb={PAYMENTS}&tg=targetgroup/checkout-tls/4b1e8d2c9f0a7365&from=now-24h");
     with_browser(|client| async move {
-        // Annotations move with the clock: compare within one bucket, retrying once.
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            client.goto(&format!("{}/?{query}", tlswatch.url)).await.unwrap();
-            wait_for_data(&client).await;
-            let (_, body) = tlswatch.get(&format!("/api/v1/series?{query}")).await;
-            let label = |id: &Value| {
-                body["series"].as_array().unwrap().iter().find(|s| &s["id"] == id).unwrap()["label"].clone()
-            };
-            let expected: Vec<Value> = body["annotations"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| serde_json::json!([a["kind"], label(&a["series"]), a["t"].to_string()]))
-                .collect();
-            assert!(!expected.is_empty(), "the demo view has marks: {body}");
-            let listed = eval(
+        // The list of marks is the API's annotations (they move with the clock).
+        let read = || {
+            eval(
                 &client,
                 "[...document.querySelectorAll('#marks li')].map(li => [li.dataset.kind, li.dataset.series, li.dataset.t])",
             )
-            .await;
-            if listed == Value::from(expected.clone()) {
-                // An alarm's threshold is listed with its level, not a time.
-                let threshold =
-                    eval(&client, "[...document.querySelectorAll('#marks li[data-kind=alarm]')].map(li => li.textContent)")
-                        .await;
-                assert!(threshold.to_string().contains("threshold 50"), "{threshold}");
-                break;
-            }
-            assert!(attempts < 3, "page {listed} vs API {expected:?}");
-        }
+        };
+        let expected = |body: &Value| -> Value {
+            let label = |id: &Value| {
+                body["series"].as_array().unwrap().iter().find(|s| &s["id"] == id).unwrap()["label"].clone()
+            };
+            let marks = body["annotations"].as_array().unwrap().iter();
+            Value::from(marks.map(|a| serde_json::json!([a["kind"], label(&a["series"]), a["t"].to_string()])).collect::<Vec<_>>())
+        };
+        let (listed, _) =
+            open_until_it_agrees_with_the_api(&client, &tlswatch, &query, read, |listed, body| *listed == expected(body))
+                .await;
+        assert!(!listed.as_array().unwrap().is_empty(), "the demo view has marks");
+        // An alarm's threshold is listed with its level, not a time.
+        let threshold =
+            eval(&client, "[...document.querySelectorAll('#marks li[data-kind=alarm]')].map(li => li.textContent)").await;
+        assert!(threshold.to_string().contains("threshold 50"), "{threshold}");
         // The onset in the summary names its series, and the chart's name says what it shows.
         let onset = eval(&client, "document.getElementById('summary-onset').textContent").await;
         assert!(onset.as_str().unwrap().contains("checkout-tls"), "{onset}");
