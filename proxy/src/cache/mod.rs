@@ -26,7 +26,7 @@ mod store;
 mod wire;
 
 pub use shared::{SharedCache, SharedCacheConfig};
-use store::{FetchKey, Key, Rendered, SeriesKey, Store, Value, get_or_load};
+use store::{Entry, FetchKey, Key, Rendered, SeriesKey, Store, Value, get_or_load};
 pub use store::{RenderedKey, StaleAnswer};
 
 /// How long an answer whose last bucket may still be filling is kept by
@@ -111,11 +111,7 @@ impl Upstream {
             self.call("DescribeLoadBalancerConfiguration", configs).await.map(Arc::new)
         };
         let key = Key::LoadBalancers(region.clone(), wanted.to_vec());
-        let call = self.through_shared(&key, wire::decode_load_balancers, wire::encode_load_balancers, call);
-        match self.cached(key.clone(), call, Value::LoadBalancers).await? {
-            Value::LoadBalancers(configs) => Ok(configs),
-            other => Err(unexpected(&other)),
-        }
+        self.load_entry(key, wire::decode_load_balancers, wire::encode_load_balancers, call).await
     }
 
     /// What the security policies `names` offer, cached for a day and coalesced.
@@ -128,11 +124,7 @@ impl Upstream {
             self.call("DescribeSSLPolicies", self.config_source.ssl_policies(region, names)).await.map(Arc::new)
         };
         let key = Key::Policies(region.clone(), names.to_vec());
-        let call = self.through_shared(&key, wire::decode_policies, wire::encode_policies, call);
-        match self.cached(key.clone(), call, Value::Policies).await? {
-            Value::Policies(policies) => Ok(policies),
-            other => Err(unexpected(&other)),
-        }
+        self.load_entry(key, wire::decode_policies, wire::encode_policies, call).await
     }
 
     /// The data of `request`: from the cache, from a call already in flight
@@ -168,7 +160,7 @@ impl Upstream {
                 }
                 Ok(Answer::Fresh(fetched))
             }
-            Ok(other) => Err(unexpected(&other)),
+            Ok(_) => Err(unexpected()),
             Err(failure @ SourceError::AccessDenied(_)) => Err(failure),
             Err(failure) => match self.store.get(&Key::LastGood(SeriesKey::from(&key))).await {
                 Some(Value::LastGood(answer)) => {
@@ -258,12 +250,7 @@ impl Upstream {
     /// The dimension combinations that reported `metric`, cached briefly and coalesced.
     pub async fn list(&self, region: &Region, metric: Metric) -> Result<Arc<Vec<Dimensions>>, SourceError> {
         let call = async { self.call("ListMetrics", self.source.list(region, metric)).await.map(Arc::new) };
-        let key = Key::List(region.clone(), metric);
-        let call = self.through_shared(&key, wire::decode_list, wire::encode_list, call);
-        match self.cached(key.clone(), call, Value::List).await? {
-            Value::List(list) => Ok(list),
-            other => Err(unexpected(&other)),
-        }
+        self.load_entry(Key::List(region.clone(), metric), wire::decode_list, wire::encode_list, call).await
     }
 
     /// The alarms of each series, cached as briefly as a changing answer and coalesced.
@@ -278,11 +265,7 @@ impl Upstream {
         };
         let key = Key::Alarms(region.clone(), metric, series.to_vec());
         let decode = |bytes: &[u8]| wire::decode_alarms(bytes, series.len());
-        let call = self.through_shared(&key, decode, wire::encode_alarms, call);
-        match self.cached(key.clone(), call, Value::Alarms).await? {
-            Value::Alarms(alarms) => Ok(alarms),
-            other => Err(unexpected(&other)),
-        }
+        self.load_entry(key, decode, wire::encode_alarms, call).await
     }
 
     /// The state changes of an alarm in a range, cached like [`Self::alarms`].
@@ -298,11 +281,21 @@ impl Upstream {
             self.call("DescribeAlarmHistory", history).await.map(Arc::new)
         };
         let key = Key::AlarmHistory { region: region.clone(), name: name.to_string(), start, end };
-        let call = self.through_shared(&key, wire::decode_history, wire::encode_history, call);
-        match self.cached(key.clone(), call, Value::AlarmHistory).await? {
-            Value::AlarmHistory(history) => Ok(history),
-            other => Err(unexpected(&other)),
-        }
+        self.load_entry(key, wire::decode_history, wire::encode_history, call).await
+    }
+
+    /// `fetch` under `key`, through the shared cache when one is configured,
+    /// then through the store (cached, coalesced) when caching is on.
+    async fn load_entry<T: Entry>(
+        &self,
+        key: Key,
+        decode: impl Fn(&[u8]) -> Option<Arc<T>>,
+        encode: impl Fn(&Arc<T>) -> Vec<u8>,
+        fetch: impl Future<Output = Result<Arc<T>, SourceError>>,
+    ) -> Result<Arc<T>, SourceError> {
+        let load = self.through_shared(&key, decode, encode, fetch);
+        let value = self.cached(key.clone(), load, T::wrap).await?;
+        T::unwrap(value).ok_or_else(unexpected)
     }
 
     /// `load` through the store when caching is on; straight through when
@@ -361,7 +354,7 @@ impl Upstream {
 /// A value of another kind under a key: keys and values are paired in this
 /// module only, so this is a bug, reported as an upstream error rather than
 /// a panic.
-fn unexpected(_: &Value) -> SourceError {
+fn unexpected() -> SourceError {
     tracing::error!("cache entry of an unexpected kind");
     SourceError::Upstream("internal cache error".to_string())
 }

@@ -114,6 +114,38 @@ pub enum Value {
     Policies(Arc<BTreeMap<String, SslPolicy>>),
 }
 
+/// A kind of value the store keeps under a variant of its own, for the
+/// loads that all go the same way (see `Upstream::load_entry`).
+pub trait Entry: Sized {
+    fn wrap(value: Arc<Self>) -> Value;
+    fn unwrap(value: Value) -> Option<Arc<Self>>;
+}
+
+macro_rules! entries {
+    ($($variant:ident($kind:ty)),* $(,)?) => {$(
+        impl Entry for $kind {
+            fn wrap(value: Arc<Self>) -> Value {
+                Value::$variant(value)
+            }
+
+            fn unwrap(value: Value) -> Option<Arc<Self>> {
+                match value {
+                    Value::$variant(value) => Some(value),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+entries!(
+    List(Vec<Dimensions>),
+    Alarms(Vec<Vec<Alarm>>),
+    AlarmHistory(Vec<Transition>),
+    LoadBalancers(Vec<LoadBalancerConfig>),
+    Policies(BTreeMap<String, SslPolicy>),
+);
+
 /// The store: one moka cache bounded in estimated bytes, with per-entry
 /// lifetimes.
 pub type Store = Cache<Key, Value>;
