@@ -22,6 +22,8 @@ pub mod upstream;
 
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+use aws_smithy_types::DateTime;
 
 /// The region every test uses.
 pub const REGION: &str = "us-east-1";
@@ -121,7 +123,29 @@ pub(crate) fn wait_for_port(port: u16, what: &str) {
     }
 }
 
+/// A datapoint of `metric` (namespace `AWS/ApplicationELB`) with
+/// `dimensions`, named in the order tlswatch asks for them (moto matches
+/// dimensions in put order), at `t` epoch seconds.
+pub fn datum(metric: &str, dimensions: &[(&str, &str)], t: i64, value: f64) -> MetricDatum {
+    let dimensions = dimensions.iter().map(|(name, value)| Dimension::builder().name(*name).value(*value).build());
+    MetricDatum::builder()
+        .metric_name(metric)
+        .set_dimensions(Some(dimensions.collect()))
+        .timestamp(DateTime::from_secs(t))
+        .value(value)
+        .build()
+}
+
 impl Moto {
+    /// Puts `data` in [`REGION`], in batches PutMetricData accepts.
+    pub async fn put(&self, data: Vec<MetricDatum>) {
+        let client = self.client().await;
+        for batch in data.chunks(500) {
+            let put = client.put_metric_data().namespace("AWS/ApplicationELB").set_metric_data(Some(batch.to_vec()));
+            put.send().await.expect("moto takes the test data");
+        }
+    }
+
     /// An SDK client for putting test data in [`REGION`].
     pub async fn client(&self) -> Client {
         self.client_in(REGION).await

@@ -2,10 +2,9 @@
 //! groups come from ListMetrics, their data from one GetMetricData call, and
 //! the ranking totals are the data put.
 
-use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
-use aws_smithy_types::DateTime;
+use aws_sdk_cloudwatch::types::Dimension;
 use tlswatch_tests::upstream::TestUpstream;
-use tlswatch_tests::{Moto, Tlswatch, now};
+use tlswatch_tests::{Moto, Tlswatch, datum, now};
 
 const LB: &str = "app/edge-alb/50dc6c495c0c9188";
 
@@ -16,24 +15,18 @@ fn group(index: usize) -> String {
 #[tokio::test]
 async fn a_breakdown_by_target_group_ranks_the_groups_from_one_call() {
     let moto = Moto::start();
-    let client = moto.client().await;
     let start = (now() / 3_600 - 3) * 3_600;
     // Group i has i errors in each of i minutes: totals 1, 4, 9, 16.
     let mut data = Vec::new();
     for index in 1..=4usize {
+        let group = group(index);
         for minute in 0..index {
-            data.push(
-                MetricDatum::builder()
-                    .metric_name("TargetTLSNegotiationErrorCount")
-                    .dimensions(Dimension::builder().name("LoadBalancer").value(LB).build())
-                    .dimensions(Dimension::builder().name("TargetGroup").value(group(index)).build())
-                    .timestamp(DateTime::from_secs(start + 60 * minute as i64 + 5))
-                    .value(index as f64)
-                    .build(),
-            );
+            let dimensions = [("LoadBalancer", LB), ("TargetGroup", group.as_str())];
+            let t = start + 60 * minute as i64 + 5;
+            data.push(datum("TargetTLSNegotiationErrorCount", &dimensions, t, index as f64));
         }
     }
-    client.put_metric_data().namespace("AWS/ApplicationELB").set_metric_data(Some(data)).send().await.unwrap();
+    moto.put(data).await;
     let upstream = TestUpstream::start(&moto.endpoint).await;
     let tlswatch = Tlswatch::on_endpoint(&upstream.endpoint, &[]);
 
@@ -94,23 +87,15 @@ async fn alarms_on_a_series_are_returned_as_threshold_annotations() {
 #[tokio::test]
 async fn rates_are_errors_per_thousand_requests_from_the_same_call() {
     let moto = Moto::start();
-    let client = moto.client().await;
     let start = (now() / 3_600 - 3) * 3_600;
-    let datum = |metric: &str, minute: i64, value: f64| {
-        MetricDatum::builder()
-            .metric_name(metric)
-            .dimensions(Dimension::builder().name("LoadBalancer").value(LB).build())
-            .timestamp(DateTime::from_secs(start + minute * 60 + 5))
-            .value(value)
-            .build()
-    };
+    let at =
+        |metric: &str, minute: i64, value: f64| datum(metric, &[("LoadBalancer", LB)], start + minute * 60 + 5, value);
     // Hour buckets of 300 s: errors in buckets 0 and 2, requests in every bucket but 3.
-    let mut data =
-        vec![datum("TargetTLSNegotiationErrorCount", 1, 6.0), datum("TargetTLSNegotiationErrorCount", 11, 3.0)];
+    let mut data = vec![at("TargetTLSNegotiationErrorCount", 1, 6.0), at("TargetTLSNegotiationErrorCount", 11, 3.0)];
     for bucket in [0i64, 1, 2] {
-        data.push(datum("RequestCount", bucket * 5 + 2, 1_500.0 * (bucket + 1) as f64));
+        data.push(at("RequestCount", bucket * 5 + 2, 1_500.0 * (bucket + 1) as f64));
     }
-    client.put_metric_data().namespace("AWS/ApplicationELB").set_metric_data(Some(data)).send().await.unwrap();
+    moto.put(data).await;
     let upstream = TestUpstream::start(&moto.endpoint).await;
     let tlswatch = Tlswatch::on_endpoint(&upstream.endpoint, &[]);
 

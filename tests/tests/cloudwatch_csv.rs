@@ -1,33 +1,24 @@
 //! `format=csv` against a real CloudWatch-compatible server: a download of
 //! the same values as the JSON answer, empty cells for gaps, and rate columns.
 
-use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
-use aws_smithy_types::DateTime;
 use serde_json::{Value, json};
-use tlswatch_tests::{Moto, Tlswatch, now};
+use tlswatch_tests::{Moto, Tlswatch, datum, now};
 
 const LB: &str = "app/edge-alb/50dc6c495c0c9188";
 const PERIOD: i64 = 300;
 
 /// Errors in buckets 0 and 2 of four, requests in every bucket but the last.
 async fn put_errors_and_requests(moto: &Moto, start: i64) {
-    let datum = |metric: &str, minute: i64, value: f64| {
-        MetricDatum::builder()
-            .metric_name(metric)
-            .dimensions(Dimension::builder().name("LoadBalancer").value(LB).build())
-            .timestamp(DateTime::from_secs(start + minute * 60 + 5))
-            .value(value)
-            .build()
-    };
-    let data = vec![
-        datum("TargetTLSNegotiationErrorCount", 1, 6.0),
-        datum("TargetTLSNegotiationErrorCount", 11, 3.0),
-        datum("RequestCount", 2, 1_500.0),
-        datum("RequestCount", 7, 3_000.0),
-        datum("RequestCount", 12, 2_000.0),
-    ];
-    let client = moto.client().await;
-    client.put_metric_data().namespace("AWS/ApplicationELB").set_metric_data(Some(data)).send().await.unwrap();
+    let at =
+        |metric: &str, minute: i64, value: f64| datum(metric, &[("LoadBalancer", LB)], start + minute * 60 + 5, value);
+    moto.put(vec![
+        at("TargetTLSNegotiationErrorCount", 1, 6.0),
+        at("TargetTLSNegotiationErrorCount", 11, 3.0),
+        at("RequestCount", 2, 1_500.0),
+        at("RequestCount", 7, 3_000.0),
+        at("RequestCount", 12, 2_000.0),
+    ])
+    .await;
 }
 
 /// One CSV record: fields split at commas outside quotes, quotes removed.

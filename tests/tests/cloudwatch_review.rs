@@ -7,11 +7,9 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
-use aws_smithy_types::DateTime;
 use serde_json::{Value, json};
 use tlswatch_tests::upstream::{Behaviour, TestUpstream};
-use tlswatch_tests::{Moto, Tlswatch, now};
+use tlswatch_tests::{Moto, Tlswatch, datum, now};
 
 /// What the fixture created, and what moto's DescribeSSLPolicies said.
 struct Created {
@@ -44,25 +42,14 @@ fn create_load_balancers(moto: &Moto) -> Created {
     }
 }
 
-/// Errors on `group` of `lb`, one a minute for an hour ending 30 minutes ago; their sum.
+/// Errors on `group` of `lb`, 3 a minute for the last whole hour; their sum.
 async fn put_errors(moto: &Moto, lb: &str, group: &str) -> f64 {
     let end = (now() / 3_600) * 3_600;
-    let data: Vec<MetricDatum> = (end - 3_600..end)
-        .step_by(60)
-        .map(|t| {
-            MetricDatum::builder()
-                .metric_name("TargetTLSNegotiationErrorCount")
-                .dimensions(Dimension::builder().name("LoadBalancer").value(lb).build())
-                .dimensions(Dimension::builder().name("TargetGroup").value(group).build())
-                .timestamp(DateTime::from_secs(t))
-                .value(3.0)
-                .build()
-        })
-        .collect();
+    let dimensions = [("LoadBalancer", lb), ("TargetGroup", group)];
+    let data: Vec<_> =
+        (end - 3_600..end).step_by(60).map(|t| datum("TargetTLSNegotiationErrorCount", &dimensions, t, 3.0)).collect();
     let total = data.len() as f64 * 3.0;
-    let client = moto.client().await;
-    let put = client.put_metric_data().namespace("AWS/ApplicationELB").set_metric_data(Some(data));
-    put.send().await.expect("moto takes the errors");
+    moto.put(data).await;
     total
 }
 

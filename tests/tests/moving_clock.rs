@@ -3,12 +3,10 @@
 //! simulated clock (as in the bench), reading CloudWatch through the SDK at
 //! a counting upstream in front of moto.
 
-use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
-use aws_smithy_types::DateTime;
 use tlswatch_shared::plan::final_boundary;
 use tlswatch_tests::in_process::{InProcess, test_credentials};
 use tlswatch_tests::upstream::TestUpstream;
-use tlswatch_tests::{Moto, now};
+use tlswatch_tests::{Moto, datum, now};
 
 const LB: &str = "app/edge-alb/50dc6c495c0c9188";
 const PERIOD: i64 = 300;
@@ -19,20 +17,9 @@ fn errors_at(t: i64) -> f64 {
 }
 
 async fn put_every_minute(moto: &Moto, from: i64, to: i64) {
-    let client = moto.client().await;
-    let minutes: Vec<i64> = (from..to).step_by(60).collect();
-    for chunk in minutes.chunks(500) {
-        let data = chunk.iter().map(|&t| {
-            MetricDatum::builder()
-                .metric_name("TargetTLSNegotiationErrorCount")
-                .dimensions(Dimension::builder().name("LoadBalancer").value(LB).build())
-                .timestamp(DateTime::from_secs(t))
-                .value(errors_at(t))
-                .build()
-        });
-        let put = client.put_metric_data().namespace("AWS/ApplicationELB").set_metric_data(Some(data.collect()));
-        put.send().await.expect("moto takes the test data");
-    }
+    let dimensions = [("LoadBalancer", LB)];
+    let data = (from..to).step_by(60).map(|t| datum("TargetTLSNegotiationErrorCount", &dimensions, t, errors_at(t)));
+    moto.put(data.collect()).await;
 }
 
 #[test]
