@@ -30,6 +30,7 @@ pub fn protected_routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/api/v1/dimensions", get(api::dimensions::dimensions)),
         ("/api/v1/catalog", get(api::catalog::catalog)),
         ("/api/v1/review", get(api::review::review_route)),
+        ("/api/v1/overview", get(api::overview::overview)),
         ("/api", get(api::not_found)),
         ("/api/", get(api::not_found)),
         ("/api/{*rest}", get(api::not_found)),
@@ -67,9 +68,12 @@ fn peer(request: &Request) -> Option<IpAddr> {
     request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
 }
 
-async fn authenticate(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+async fn authenticate(State(state): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
     match state.auth.check(peer(&request), request.headers()).await {
-        Ok(_) => next.run(request).await,
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
         Err(err) => ApiError::from(err).into_response(),
     }
 }

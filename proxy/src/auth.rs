@@ -35,6 +35,16 @@ enum Mode {
     TrustedHeader { user: HeaderName, groups: HeaderName, proxies: Vec<IpNet> },
 }
 
+/// Who made a request: set by authentication for the handlers, which
+/// check it against each account's allowed users and groups.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Caller {
+    /// `None` when nobody logs in (a loopback address without authentication).
+    pub user: Option<String>,
+    /// Groups from the trusted groups header; none with htpasswd.
+    pub groups: Vec<String>,
+}
+
 /// Why a request is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
@@ -106,10 +116,10 @@ impl Auth {
         }
     }
 
-    /// Checks a request from `peer` with `headers`; the user name, if any.
-    pub async fn check(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Result<Option<String>, AuthError> {
+    /// Checks a request from `peer` with `headers`: who made it.
+    pub async fn check(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Result<Caller, AuthError> {
         let (user, groups) = match &self.mode {
-            Mode::Open => return Ok(None),
+            Mode::Open => return Ok(Caller::default()),
             Mode::Htpasswd(file) => (self.basic(file, headers).await?, Vec::new()),
             Mode::TrustedHeader { user, groups, proxies } => {
                 let trusted = peer.is_some_and(|ip| proxies.iter().any(|net| net.contains(&ip)));
@@ -144,7 +154,7 @@ impl Auth {
         let listed = self.allow_users.is_empty() && self.allow_groups.is_empty()
             || self.allow_users.contains(&user)
             || groups.iter().any(|g| self.allow_groups.contains(g));
-        if listed { Ok(Some(user)) } else { Err(AuthError::NotAllowed(user)) }
+        if listed { Ok(Caller { user: Some(user), groups }) } else { Err(AuthError::NotAllowed(user)) }
     }
 
     async fn basic(&self, file: &Htpasswd, headers: &HeaderMap) -> Result<String, AuthError> {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use tlswatch_shared::{ErrorCode, Region, ViewError};
 
+use crate::accounts::Accounts;
 use crate::auth::Auth;
 use crate::cache::{CacheConfig, FRESH_TTL, SharedCacheConfig};
 use crate::limits::Limits;
@@ -13,7 +14,8 @@ use crate::source::cloudwatch::CallPolicy;
 
 /// Everything but the metric source, which is built from it.
 pub struct Config {
-    pub regions: Regions,
+    /// The accounts read, each in its regions; the first is the default.
+    pub accounts: Accounts,
     /// The built frontend (`dist/`), if there is one.
     pub frontend: Option<PathBuf>,
     pub cache: CacheConfig,
@@ -43,7 +45,7 @@ pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 600;
 impl Default for Config {
     fn default() -> Self {
         Self {
-            regions: Regions::single(Region::parse("us-east-1").expect("a valid region")),
+            accounts: Accounts::own(Regions::single(Region::parse("us-east-1").expect("a valid region"))),
             frontend: None,
             cache: CacheConfig {
                 max_bytes: DEFAULT_CACHE_MIB << 20,
@@ -61,7 +63,7 @@ impl Default for Config {
 }
 
 /// The regions the proxy answers for; the first is the default.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Regions {
     pub default: Region,
     pub allowed: Vec<Region>,
@@ -71,6 +73,19 @@ impl Regions {
     /// Only `region`.
     pub fn single(region: Region) -> Self {
         Self { default: region.clone(), allowed: vec![region] }
+    }
+
+    /// The regions named, without repeats; the first is the default.
+    pub fn parse(names: &[String]) -> Result<Self, String> {
+        let mut allowed: Vec<Region> = Vec::new();
+        for name in names {
+            let region = Region::parse(name.trim()).map_err(|err| err.message)?;
+            if !allowed.contains(&region) {
+                allowed.push(region);
+            }
+        }
+        let default = allowed.first().cloned().ok_or("no region given")?;
+        Ok(Self { default, allowed })
     }
 
     /// The region a request asks for, if the proxy is configured for it.

@@ -7,6 +7,7 @@ use tlswatch_shared::ErrorCode;
 use tlswatch_shared::ViewError;
 use tlswatch_shared::api::{ErrorBody, ErrorDetail};
 
+use crate::accounts::AccountRefused;
 use crate::auth::AuthError;
 use crate::source::SourceError;
 
@@ -28,6 +29,8 @@ pub enum ApiError {
     HeadersTooLarge { length: usize, max: usize },
     #[error(transparent)]
     Auth(#[from] AuthError),
+    #[error(transparent)]
+    AccountRefused(#[from] AccountRefused),
     #[error("too many requests from this address; try again in {0} seconds")]
     RateLimited(u64),
     #[error("{0}")]
@@ -56,7 +59,7 @@ impl ApiError {
             Self::Auth(err) if err.asks_for_password() || matches!(err, AuthError::MissingCredentials) => {
                 (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized)
             }
-            Self::Auth(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            Self::Auth(_) | Self::AccountRefused(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
             Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
             Self::FrontendMissing => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::FrontendMissing),
@@ -69,6 +72,7 @@ impl IntoResponse for ApiError {
         let (status, code) = self.status_and_code();
         let param = match &self {
             Self::View(err) => Some(err.param.clone()),
+            Self::AccountRefused(_) => Some("account".to_string()),
             _ => None,
         };
         if status.is_server_error() {

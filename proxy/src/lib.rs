@@ -5,6 +5,7 @@
 //! `main.rs` reads the command line and starts this; [`app::router`] is the
 //! whole application, which tests call in-process.
 
+pub mod accounts;
 pub mod api;
 pub mod app;
 pub mod auth;

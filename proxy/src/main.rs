@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use ipnet::IpNet;
+use tlswatch::accounts::Accounts;
 use tlswatch::app::{self, AppState};
 use tlswatch::auth::Auth;
 use tlswatch::cache::{CacheConfig, FRESH_TTL, SharedCacheConfig};
@@ -40,6 +41,19 @@ struct Cli {
     /// then AWS_DEFAULT_REGION, then us-east-1.
     #[arg(long, env = "TLSWATCH_REGION", value_delimiter = ',')]
     region: Vec<String>,
+
+    /// Another AWS account to read, as NAME=ROLE_ARN: tlswatch assumes the
+    /// role (session name `tlswatch`) and reads that account in the
+    /// --region regions. Repeatable; views pick one with `account=NAME`.
+    #[arg(long = "account", env = "TLSWATCH_ACCOUNTS", value_delimiter = ',', value_name = "NAME=ROLE_ARN")]
+    accounts: Vec<String>,
+
+    /// A TOML file of accounts: name, role ARN, optional external ID,
+    /// regions, and the users and groups allowed to read each (see
+    /// docs/deploy.md). The proxy's own identity stays the account `default`
+    /// unless the file sets `own_identity = false`.
+    #[arg(long = "accounts", env = "TLSWATCH_ACCOUNTS_FILE", value_name = "FILE")]
+    accounts_file: Option<PathBuf>,
 
     /// Send CloudWatch calls to this URL instead of AWS's endpoint (for a
     /// CloudWatch-compatible server).
@@ -164,7 +178,17 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let regions = regions(&cli.region)?;
+    let accounts = Accounts::configure(&regions, cli.accounts_file.as_deref(), &cli.accounts)?;
     let auth = auth(&cli)?;
+    if cli.source == SourceKind::Demo && accounts.all().len() > 1 {
+        return Err("--account and --accounts need --source cloudwatch: the demo has one account".to_string());
+    }
+    if auth.is_open() && accounts.restricts_access() {
+        tracing::warn!(
+            "accounts name users or groups, but nobody logs in (no --htpasswd or --trusted-user-header): those \
+             accounts are shown to nobody"
+        );
+    }
     if auth.is_open() && !cli.listen.ip().is_loopback() {
         if !cli.allow_unauthenticated {
             return Err(format!(
@@ -202,7 +226,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             call_timeout: seconds(cli.upstream_timeout, "--upstream-timeout")?,
             max_attempts: cli.upstream_attempts,
         },
-        regions,
+        accounts,
         auth,
         ..Config::default()
     };
@@ -210,9 +234,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         tracing::warn!(dist = %cli.dist.display(), "no built frontend there; the API works, the page does not (run `cargo xtask dist`)");
     }
     let sources = match cli.source {
-        SourceKind::Cloudwatch => {
-            Sources::aws(&config.regions.allowed, cli.endpoint_url.as_deref(), config.call_policy).await
-        }
+        SourceKind::Cloudwatch => Sources::aws(&config.accounts, cli.endpoint_url.as_deref(), config.call_policy).await,
         SourceKind::Demo => Sources::demo(system_clock(), system_clock),
     };
 
@@ -220,9 +242,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         .await
         .map_err(|err| format!("--listen: cannot listen on {}: {err}", cli.listen))?;
     let address = listener.local_addr().map_err(|err| err.to_string())?;
-    let allowed: Vec<&str> = config.regions.allowed.iter().map(Region::as_str).collect();
+    let default_regions = &config.accounts.default_account().regions.allowed;
+    let allowed: Vec<&str> = default_regions.iter().map(Region::as_str).collect();
+    let accounts: Vec<&str> = config.accounts.all().iter().map(|account| account.name.as_str()).collect();
     tracing::info!(
         source = sources.metrics.kind(),
+        accounts = %accounts.join(","),
         regions = %allowed.join(","),
         endpoint = cli.endpoint_url.as_deref().unwrap_or("AWS"),
         auth = config.auth.describe(),
@@ -278,14 +303,7 @@ fn regions(flags: &[String]) -> Result<Regions, String> {
     } else {
         flags.to_vec()
     };
-    let mut allowed = Vec::new();
-    for name in names {
-        let region = Region::parse(name.trim()).map_err(|err| format!("--region: {err}"))?;
-        if !allowed.contains(&region) {
-            allowed.push(region);
-        }
-    }
-    Ok(Regions { default: allowed[0].clone(), allowed })
+    Regions::parse(&names).map_err(|err| format!("--region: {err}"))
 }
 
 /// Resolves on SIGINT or SIGTERM: the server then stops accepting and lets

@@ -84,6 +84,8 @@ pub struct Ranked {
 pub struct ReviewResponse {
     /// The canonical query string of the view that was reviewed.
     pub view: String,
+    #[serde(default)]
+    pub account: String,
     pub region: String,
     pub load_balancers: Vec<LoadBalancerReview>,
     pub warnings: Vec<String>,
@@ -187,6 +189,23 @@ pub struct CatalogResponse {
     pub refresh: Vec<Choice>,
     pub retention: Vec<RetentionRule>,
     pub limits: Limits,
+    /// The accounts the caller may read, the default one first.
+    #[serde(default)]
+    pub accounts: Vec<AccountInfo>,
+    /// The account of views that name none.
+    #[serde(default)]
+    pub default_account: String,
+}
+
+/// An account the caller may read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    pub name: String,
+    /// The 12-digit AWS account ID, once known (`null` until the proxy's
+    /// own identity has been looked up).
+    pub account_id: Option<String>,
+    /// The regions it is read in; the first is its default.
+    pub regions: Vec<String>,
 }
 
 /// The limits a view must keep.
@@ -227,6 +246,8 @@ impl CatalogResponse {
                 max_future_seconds: catalog::MAX_FUTURE,
                 max_value_chars: catalog::MAX_VALUE_CHARS,
             },
+            accounts: Vec::new(),
+            default_account: crate::account::DEFAULT_ACCOUNT.to_string(),
         }
     }
 }

@@ -10,6 +10,7 @@
 //! answers, and [`answer::assemble`] turns the answer into the
 //! [`api::SeriesResponse`] the chart draws.
 
+pub mod account;
 pub mod alarm;
 pub mod annotate;
 pub mod answer;
@@ -20,6 +21,7 @@ pub mod dims;
 pub mod display;
 pub mod error;
 pub mod grid;
+pub mod overview;
 pub mod plan;
 pub mod query;
 pub mod rates;
@@ -32,6 +34,7 @@ pub mod view;
 #[cfg(test)]
 mod testing;
 
+pub use account::AccountName;
 pub use answer::Query;
 pub use catalog::Metric;
 pub use dims::{AvailabilityZone, Dimensions, LoadBalancer, Region, TargetGroup};

@@ -141,12 +141,19 @@ pub fn align(from: i64, to: i64, period: u32) -> (i64, i64) {
 /// The smallest automatic period allowed by retention that keeps a series at
 /// or under [`AUTO_MAX_POINTS`].
 fn auto_period(from: i64, to: i64, multiple: u32) -> u32 {
+    auto_period_within(from, to, multiple, AUTO_MAX_POINTS)
+}
+
+/// The smallest automatic period allowed by retention (periods of data
+/// that starts `age` seconds ago must be multiples of `multiple`) that keeps
+/// `from..to` at or under `max_points` buckets.
+pub fn auto_period_within(from: i64, to: i64, multiple: u32, max_points: i64) -> u32 {
     AUTO_PERIODS
         .into_iter()
         .filter(|period| period % multiple == 0)
         .find(|&period| {
             let (start, end) = align(from, to, period);
-            (end - start) / i64::from(period) <= AUTO_MAX_POINTS
+            (end - start) / i64::from(period) <= max_points
         })
         .unwrap_or(AUTO_PERIODS[AUTO_PERIODS.len() - 1])
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use crate::account::AccountName;
 use crate::catalog::{
     DimensionName, MAX_LOAD_BALANCERS, MAX_RANGE, MAX_SERIES, MAX_TARGET_GROUPS, MAX_VALUE_CHARS, MAX_ZONES, Metric,
 };
@@ -16,9 +17,9 @@ use crate::stat::{Fill, Statistic};
 use crate::time::{TimeSpec, TimeUnit};
 
 /// The parameters a view is made of, in the canonical order of its query string.
-pub const PARAMETERS: [&str; 17] = [
-    "metric", "lb", "tg", "az", "by", "top", "stat", "period", "fill", "from", "to", "region", "tz", "refresh", "rate",
-    "stack", "format",
+pub const PARAMETERS: [&str; 18] = [
+    "metric", "lb", "tg", "az", "by", "top", "stat", "period", "fill", "from", "to", "account", "region", "tz",
+    "refresh", "rate", "stack", "format",
 ];
 
 /// Default of `top`: how many series a breakdown draws before summing the rest.
@@ -123,7 +124,9 @@ pub struct View {
     pub fill: Fill,
     pub from: TimeSpec,
     pub to: TimeSpec,
-    /// `None` means the proxy's default region.
+    /// `None` means the proxy's default account.
+    pub account: Option<AccountName>,
+    /// `None` means the account's default region.
     pub region: Option<Region>,
     /// How the page shows times (does not change the data).
     pub tz: TimeZone,
@@ -155,6 +158,7 @@ impl Default for View {
             fill: Fill::Zero,
             from: DEFAULT_FROM,
             to: TimeSpec::Now,
+            account: None,
             region: None,
             tz: TimeZone::default(),
             refresh: Refresh::default(),
@@ -216,6 +220,7 @@ impl View {
                 "fill" => fill = Some(Fill::parse(&value)?),
                 "from" => view.from = TimeSpec::parse("from", &value)?,
                 "to" => view.to = TimeSpec::parse("to", &value)?,
+                "account" => view.account = Some(AccountName::parse(&value)?),
                 "region" => view.region = Some(Region::parse(&value)?),
                 "tz" => view.tz = TimeZone::parse(&value)?,
                 "refresh" => view.refresh = Refresh::parse(&value)?,
@@ -305,6 +310,9 @@ impl View {
         }
         if self.to != default.to {
             pairs.push(("to", self.to.to_string()));
+        }
+        if let Some(account) = &self.account {
+            pairs.push(("account", account.to_string()));
         }
         if let Some(region) = &self.region {
             pairs.push(("region", region.to_string()));
@@ -621,10 +629,11 @@ mod tests {
     }
 }
 
-/// The query of `GET /api/v1/dimensions`: `metric` and `region`, both optional.
+/// The query of `GET /api/v1/dimensions`: `metric`, `account` and `region`, all optional.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DimensionsQuery {
     pub metric: Metric,
+    pub account: Option<AccountName>,
     pub region: Option<Region>,
 }
 
@@ -642,12 +651,13 @@ impl DimensionsQuery {
             }
             match key.as_str() {
                 "metric" => parsed.metric = Metric::parse(&value)?,
+                "account" => parsed.account = Some(AccountName::parse(&value)?),
                 "region" => parsed.region = Some(Region::parse(&value)?),
                 _ => {
                     return Err(ViewError::new(
                         ErrorCode::UnknownParameter,
                         quote_key(&key),
-                        format!("unknown parameter `{}`; accepted: metric, region", quote_key(&key)),
+                        format!("unknown parameter `{}`; accepted: metric, account, region", quote_key(&key)),
                     ));
                 }
             }

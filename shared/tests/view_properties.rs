@@ -4,8 +4,8 @@
 use proptest::prelude::*;
 use tlswatch_shared::time::TimeUnit;
 use tlswatch_shared::{
-    AvailabilityZone, Breakdown, Fill, LoadBalancer, Metric, Period, Refresh, Region, Statistic, TargetGroup, TimeSpec,
-    TimeZone, View,
+    AccountName, AvailabilityZone, Breakdown, Fill, LoadBalancer, Metric, Period, Refresh, Region, Statistic,
+    TargetGroup, TimeSpec, TimeZone, View,
 };
 
 fn name() -> impl Strategy<Value = String> {
@@ -59,6 +59,7 @@ prop_compose! {
         zero_fill in any::<bool>(),
         from in time(),
         to in time(),
+        account in prop::option::of("[a-z0-9][a-z0-9._-]{0,20}".prop_map(|a| AccountName::parse(&a).unwrap())),
         region in prop::option::of("(us|eu)-(east|west)-[1-9]".prop_map(|r| Region::parse(&r).unwrap())),
         local in any::<bool>(),
         refresh in prop::sample::select(Refresh::ALL.to_vec()),
@@ -91,6 +92,7 @@ prop_compose! {
             fill: if zero_fill { Fill::Zero } else { Fill::None },
             from,
             to,
+            account,
             region,
             tz: if local { TimeZone::Local } else { TimeZone::Utc },
             refresh,

@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use http_body_util::BodyExt;
+use tlswatch::accounts::Accounts;
 use tlswatch::app::{AppState, router};
 use tlswatch::config::{Config, Regions};
 use tlswatch::source::Sources;
@@ -34,9 +35,9 @@ impl InProcess {
     /// expire between requests, as they do after a real minute. The AWS
     /// credentials come from the environment ([`test_credentials`]).
     pub async fn on_endpoint(endpoint: &str) -> Self {
-        let region = Region::parse(REGION).expect("a region");
-        let sources = Sources::aws(std::slice::from_ref(&region), Some(endpoint), CallPolicy::default()).await;
-        let mut config = Config { regions: Regions::single(region), clock: simulated_clock, ..Config::default() };
+        let accounts = Accounts::own(Regions::single(Region::parse(REGION).expect("a region")));
+        let sources = Sources::aws(&accounts, Some(endpoint), CallPolicy::default()).await;
+        let mut config = Config { accounts, clock: simulated_clock, ..Config::default() };
         config.cache.fresh_ttl = Duration::from_millis(1);
         Self { app: router(AppState::new(config, sources)) }
     }

@@ -1,15 +1,37 @@
-//! `GET /api/v1/catalog`: the menus of the frontend.
+//! `GET /api/v1/catalog`: the menus of the frontend, with the accounts the
+//! caller may read.
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::State;
+use axum::{Extension, Json};
 use tlswatch_shared::Region;
-use tlswatch_shared::api::CatalogResponse;
+use tlswatch_shared::api::{AccountInfo, CatalogResponse};
 
+use crate::accounts::Account;
 use crate::app::AppState;
+use crate::auth::Caller;
 
-pub async fn catalog(State(state): State<Arc<AppState>>) -> Json<CatalogResponse> {
-    let regions = state.regions.allowed.iter().map(Region::to_string).collect();
-    Json(CatalogResponse::new(state.upstream.kind(), regions, state.regions.default.to_string()))
+pub async fn catalog(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+) -> Json<CatalogResponse> {
+    let accounts: Vec<&Account> = state.accounts.readable_by(&caller).collect();
+    // The default view's account: the first the caller may read.
+    let first = accounts.first().copied().unwrap_or(state.accounts.default_account());
+    let regions = first.regions.allowed.iter().map(Region::to_string).collect();
+    let mut catalog = CatalogResponse::new(state.upstream.kind(), regions, first.regions.default.to_string());
+    catalog.default_account = first.name.to_string();
+    catalog.accounts = accounts
+        .into_iter()
+        .map(|account| AccountInfo {
+            name: account.name.to_string(),
+            account_id: match account.role {
+                Some(_) => account.role_account_id().map(str::to_string),
+                None => state.own_account_id.get().cloned(),
+            },
+            regions: account.regions.allowed.iter().map(Region::to_string).collect(),
+        })
+        .collect();
+    Json(catalog)
 }

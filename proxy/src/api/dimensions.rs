@@ -3,20 +3,22 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{RawQuery, State};
+use axum::{Extension, Json};
 use tlswatch_shared::api::DimensionsResponse;
 use tlswatch_shared::view::DimensionsQuery;
 
 use crate::app::AppState;
+use crate::auth::Caller;
 use crate::error::ApiError;
 
 pub async fn dimensions(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<DimensionsResponse>, ApiError> {
     let query = DimensionsQuery::from_query(query.as_deref().unwrap_or(""))?;
-    let region = state.regions.resolve(query.region.as_ref())?;
-    let listed = state.upstream.list(&region, query.metric).await?;
-    Ok(Json(DimensionsResponse::from_listed(query.metric, region.to_string(), &listed)))
+    let scope = state.accounts.scope(query.account.as_ref(), query.region.as_ref(), &caller)?;
+    let listed = state.upstream.list(&scope, query.metric).await?;
+    Ok(Json(DimensionsResponse::from_listed(query.metric, scope.region.to_string(), &listed)))
 }

@@ -7,15 +7,16 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{RawQuery, State};
+use axum::{Extension, Json};
 use tlswatch_shared::api::ReviewResponse;
 use tlswatch_shared::review::{ErrorsInRange, LoadBalancerConfig, SslPolicy, backend_policy, review};
-use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Plan, Query, Region, Statistic, View};
+use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Plan, Query, Statistic, View};
 
 use crate::app::AppState;
+use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::source::{FetchRequest, SourceError};
+use crate::source::{FetchRequest, Scope, SourceError};
 
 /// The permissions the review needs (docs/deploy.md's IAM policy has them).
 const DESCRIBE_ACTIONS: &str = "elasticloadbalancing:DescribeLoadBalancers, DescribeListeners, DescribeRules, \
@@ -23,13 +24,14 @@ const DESCRIBE_ACTIONS: &str = "elasticloadbalancing:DescribeLoadBalancers, Desc
 
 pub async fn review_route(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<ReviewResponse>, ApiError> {
     let view = View::from_query(query.as_deref().unwrap_or(""))?;
-    let region = state.regions.resolve(view.region.as_ref())?;
+    let scope = state.accounts.scope(view.account.as_ref(), view.region.as_ref(), &caller)?;
     let plan = Plan::new(&view, (state.clock)())?;
     let warnings = plan.warnings.clone();
-    let reported = state.upstream.list(&region, Metric::TargetTlsNegotiationErrorCount).await?;
+    let reported = state.upstream.list(&scope, Metric::TargetTlsNegotiationErrorCount).await?;
     let wanted = if view.load_balancers.is_empty() {
         let mut all: Vec<LoadBalancer> = reported.iter().map(|dims| dims.load_balancer.clone()).collect();
         all.dedup();
@@ -37,27 +39,32 @@ pub async fn review_route(
     } else {
         view.load_balancers.clone()
     };
-    let mut response =
-        ReviewResponse { view: view.to_query(), region: region.to_string(), load_balancers: Vec::new(), warnings };
+    let mut response = ReviewResponse {
+        view: view.to_query(),
+        account: scope.account.to_string(),
+        region: scope.region.to_string(),
+        load_balancers: Vec::new(),
+        warnings,
+    };
     if wanted.is_empty() {
         return Ok(Json(response));
     }
 
-    let errors = match group_errors(&state, &region, &plan, &wanted, &reported).await {
+    let errors = match group_errors(&state, &scope, &plan, &wanted, &reported).await {
         Ok(errors) => errors,
         Err(err) => {
             response.warnings.push(format!("errors per target group not shown: {err}"));
             BTreeMap::new()
         }
     };
-    let configs = match state.upstream.load_balancers(&region, &wanted).await {
+    let configs = match state.upstream.load_balancers(&scope, &wanted).await {
         Ok(configs) => configs,
         Err(err) => {
             response.warnings.push(configuration_warning(&err));
             return Ok(Json(response));
         }
     };
-    let policies = match policies_in_use(&state, &region, &configs).await {
+    let policies = match policies_in_use(&state, &scope, &configs).await {
         Ok(policies) => policies,
         Err(err) => {
             response.warnings.push(configuration_warning(&err));
@@ -67,7 +74,7 @@ pub async fn review_route(
     for lb in wanted.iter().filter(|lb| !configs.iter().any(|c| c.value == lb.as_str())) {
         response
             .warnings
-            .push(format!("{lb} was not found in {region}: it may have been deleted, or belong to another account"));
+            .push(format!("{lb} was not found in {scope}: it may have been deleted, or belong to another account"));
     }
     response.load_balancers = configs.iter().map(|config| review(config, &policies, &errors)).collect();
     Ok(Json(response))
@@ -77,7 +84,7 @@ pub async fn review_route(
 /// one GetMetricData question, through the same cache as the chart.
 async fn group_errors(
     state: &AppState,
-    region: &Region,
+    scope: &Scope,
     plan: &Plan,
     wanted: &[LoadBalancer],
     reported: &[Dimensions],
@@ -92,7 +99,7 @@ async fn group_errors(
         return Ok(BTreeMap::new());
     }
     let request = FetchRequest { stat: Statistic::Sum, period: plan.period, start: plan.start, end: plan.end, series };
-    let fetched = match state.upstream.fetch(region, request.clone()).await? {
+    let fetched = match state.upstream.fetch(scope, request.clone()).await? {
         crate::cache::Answer::Fresh(fetched) => fetched,
         crate::cache::Answer::Stale { answer, .. } => answer.fetched.clone(),
     };
@@ -115,7 +122,7 @@ async fn group_errors(
 /// its name, so the backend policies are known before the call).
 async fn policies_in_use(
     state: &AppState,
-    region: &Region,
+    scope: &Scope,
     configs: &[LoadBalancerConfig],
 ) -> Result<BTreeMap<String, SslPolicy>, SourceError> {
     let listener_policies = configs.iter().flat_map(|c| &c.listeners).filter_map(|l| l.ssl_policy.as_deref());
@@ -123,7 +130,7 @@ async fn policies_in_use(
         listener_policies.flat_map(|name| [name.to_string(), backend_policy(name, &[]).to_string()]).collect();
     names.sort();
     names.dedup();
-    Ok(state.upstream.ssl_policies(region, &names).await?.as_ref().clone())
+    Ok(state.upstream.ssl_policies(scope, &names).await?.as_ref().clone())
 }
 
 /// A failed configuration read, worded for the page.

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -12,19 +13,24 @@ use tlswatch_shared::annotate::Annotation;
 use tlswatch_shared::answer::{Answered, assemble, series_id, with_denominators};
 use tlswatch_shared::api::SeriesResponse;
 use tlswatch_shared::display::Format;
-use tlswatch_shared::{Dimensions, Metric, Plan, Query, Region, TimeSpec, View};
+use tlswatch_shared::{Dimensions, Metric, Plan, Query, TimeSpec, View};
 
 use crate::app::AppState;
+use crate::auth::Caller;
 use crate::cache::{Answer, RenderedKey};
 use crate::error::ApiError;
-use crate::source::{FetchRequest, Fetched};
+use crate::source::{FetchRequest, Fetched, Scope};
 
 /// Marks an answer served from the last good one because the source failed.
 pub const STALE_HEADER: &str = "stale";
 
-pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+pub async fn series(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
     let view = View::from_query(query.as_deref().unwrap_or(""))?;
-    let region = state.regions.resolve(view.region.as_ref())?;
+    let scope = state.accounts.scope(view.account.as_ref(), view.region.as_ref(), &caller)?;
     let now = (state.clock)();
     let plan = Plan::new(&view, now)?;
 
@@ -33,7 +39,7 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
     let mut errors = Vec::new();
     for &metric in &view.metrics {
         let discovered =
-            if view.needs_discovery() { state.upstream.list(&region, metric).await? } else { Arc::default() };
+            if view.needs_discovery() { state.upstream.list(&scope, metric).await? } else { Arc::default() };
         errors.extend(view.series(&discovered)?.into_iter().map(|dims| Query { metric, dims }));
     }
     let request = FetchRequest {
@@ -47,14 +53,14 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
     let answer = if request.series.is_empty() {
         Answer::Fresh(Arc::new(Fetched::default()))
     } else {
-        state.upstream.fetch(&region, request).await?
+        state.upstream.fetch(&scope, request).await?
     };
 
     // A view answered before from this very answer is sent as it was built.
     let rendered = match (&answer, view.format) {
         (Answer::Fresh(fetched), Format::Json) => {
             let (start, end, period, partial_from) = (plan.start, plan.end, plan.period, plan.partial_from(now));
-            let key = RenderedKey { region: region.clone(), view: view.to_query(), start, end, period, partial_from };
+            let key = RenderedKey { scope: scope.clone(), view: view.to_query(), start, end, period, partial_from };
             Some((key, fetched.clone()))
         }
         _ => None,
@@ -78,7 +84,7 @@ pub async fn series(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
     };
     warnings.extend(fetched.warnings.iter().cloned());
     let alarms = if shows_alarms(&view, errors.len()) {
-        alarm_marks(&state, &region, view.metric(), &errors, &plan, &mut warnings).await
+        alarm_marks(&state, &scope, view.metric(), &errors, &plan, &mut warnings).await
     } else {
         Vec::new()
     };
@@ -108,14 +114,14 @@ fn json_response(body: Bytes) -> Response {
 /// spent in ALARM. What cannot be read becomes a warning, never a failed view.
 async fn alarm_marks(
     state: &AppState,
-    region: &Region,
+    scope: &Scope,
     metric: Metric,
     errors: &[Query],
     plan: &Plan,
     warnings: &mut Vec<String>,
 ) -> Vec<Annotation> {
     let dims: Vec<Dimensions> = errors.iter().map(|q| q.dims.clone()).collect();
-    let alarms = match state.upstream.alarms(region, metric, &dims).await {
+    let alarms = match state.upstream.alarms(scope, metric, &dims).await {
         Ok(alarms) => alarms,
         Err(err) => {
             warnings.push(format!("alarms not shown: {err}"));
@@ -127,7 +133,7 @@ async fn alarm_marks(
         let id = series_id(index);
         for alarm in alarms {
             marks.push(threshold_mark(&id, alarm));
-            match state.upstream.alarm_history(region, &alarm.name, plan.start, plan.end).await {
+            match state.upstream.alarm_history(scope, &alarm.name, plan.start, plan.end).await {
                 Ok(history) => marks.extend(alarm_shading(&id, alarm, &history, plan.start, plan.end)),
                 Err(err) => warnings.push(format!("ALARM periods of {} not shaded: {err}", alarm.name)),
             }

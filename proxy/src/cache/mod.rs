@@ -14,11 +14,13 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
-use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Region};
+use tlswatch_shared::{Dimensions, LoadBalancer, Metric};
 use tokio::sync::Semaphore;
 
 use crate::metrics::{CacheLabels, Metrics, UpstreamErrorLabels, UpstreamLabels};
-use crate::source::{Alarm, ConfigSource, FetchRequest, Fetched, MetricSource, SourceError, Sources, Transition};
+use crate::source::{
+    Alarm, ConfigSource, FetchRequest, Fetched, MetricSource, Scope, SourceError, Sources, Transition,
+};
 
 pub mod settled;
 mod shared;
@@ -103,38 +105,38 @@ impl Upstream {
     /// minutes and coalesced.
     pub async fn load_balancers(
         &self,
-        region: &Region,
+        scope: &Scope,
         wanted: &[LoadBalancer],
     ) -> Result<Arc<Vec<LoadBalancerConfig>>, SourceError> {
         let call = async {
-            let configs = self.config_source.load_balancers(region, wanted);
+            let configs = self.config_source.load_balancers(scope, wanted);
             self.call("DescribeLoadBalancerConfiguration", configs).await.map(Arc::new)
         };
-        let key = Key::LoadBalancers(region.clone(), wanted.to_vec());
+        let key = Key::LoadBalancers(scope.clone(), wanted.to_vec());
         self.load_entry(key, wire::decode_load_balancers, wire::encode_load_balancers, call).await
     }
 
     /// What the security policies `names` offer, cached for a day and coalesced.
     pub async fn ssl_policies(
         &self,
-        region: &Region,
+        scope: &Scope,
         names: &[String],
     ) -> Result<Arc<BTreeMap<String, SslPolicy>>, SourceError> {
         let call = async {
-            self.call("DescribeSSLPolicies", self.config_source.ssl_policies(region, names)).await.map(Arc::new)
+            self.call("DescribeSSLPolicies", self.config_source.ssl_policies(scope, names)).await.map(Arc::new)
         };
-        let key = Key::Policies(region.clone(), names.to_vec());
+        let key = Key::Policies(scope.clone(), names.to_vec());
         self.load_entry(key, wire::decode_policies, wire::encode_policies, call).await
     }
 
     /// The data of `request`: from the cache, from a call already in flight
     /// for the same key, or from the source; the last good answer when the
     /// source fails (unless access was denied: then nobody may see it).
-    pub async fn fetch(&self, region: &Region, request: FetchRequest) -> Result<Answer, SourceError> {
-        let key = FetchKey { region: region.clone(), request };
+    pub async fn fetch(&self, scope: &Scope, request: FetchRequest) -> Result<Answer, SourceError> {
+        let key = FetchKey { scope: scope.clone(), request };
         if !self.caching {
             // No memory in this process: the shared cache alone, if any.
-            let fetch = async { self.fetch_from_source(region, &key.request).await.map(Arc::new) };
+            let fetch = async { self.fetch_from_source(scope, &key.request).await.map(Arc::new) };
             let series = key.request.series.len();
             let decode = |bytes: &[u8]| wire::decode_fetched(bytes, series);
             let fetched = self.through_shared(&Key::Answer(key.clone()), decode, wire::encode_fetched, fetch).await?;
@@ -185,7 +187,7 @@ impl Upstream {
         let fetch_from = known.as_ref().map_or(request.start, |known| known.fetch_from(request));
         let mut fetched = if fetch_from < request.end {
             let rest = FetchRequest { start: fetch_from, ..request.clone() };
-            self.fetch_from_source(&key.region, &rest).await?
+            self.fetch_from_source(&key.scope, &rest).await?
         } else {
             Fetched { datapoints: vec![Vec::new(); request.series.len()], ..Fetched::default() }
         };
@@ -248,22 +250,22 @@ impl Upstream {
     }
 
     /// The dimension combinations that reported `metric`, cached briefly and coalesced.
-    pub async fn list(&self, region: &Region, metric: Metric) -> Result<Arc<Vec<Dimensions>>, SourceError> {
-        let call = async { self.call("ListMetrics", self.source.list(region, metric)).await.map(Arc::new) };
-        self.load_entry(Key::List(region.clone(), metric), wire::decode_list, wire::encode_list, call).await
+    pub async fn list(&self, scope: &Scope, metric: Metric) -> Result<Arc<Vec<Dimensions>>, SourceError> {
+        let call = async { self.call("ListMetrics", self.source.list(scope, metric)).await.map(Arc::new) };
+        self.load_entry(Key::List(scope.clone(), metric), wire::decode_list, wire::encode_list, call).await
     }
 
     /// The alarms of each series, cached as briefly as a changing answer and coalesced.
     pub async fn alarms(
         &self,
-        region: &Region,
+        scope: &Scope,
         metric: Metric,
         series: &[Dimensions],
     ) -> Result<Arc<Vec<Vec<Alarm>>>, SourceError> {
         let call = async {
-            self.call("DescribeAlarmsForMetric", self.source.alarms(region, metric, series)).await.map(Arc::new)
+            self.call("DescribeAlarmsForMetric", self.source.alarms(scope, metric, series)).await.map(Arc::new)
         };
-        let key = Key::Alarms(region.clone(), metric, series.to_vec());
+        let key = Key::Alarms(scope.clone(), metric, series.to_vec());
         let decode = |bytes: &[u8]| wire::decode_alarms(bytes, series.len());
         self.load_entry(key, decode, wire::encode_alarms, call).await
     }
@@ -271,16 +273,16 @@ impl Upstream {
     /// The state changes of an alarm in a range, cached like [`Self::alarms`].
     pub async fn alarm_history(
         &self,
-        region: &Region,
+        scope: &Scope,
         name: &str,
         start: i64,
         end: i64,
     ) -> Result<Arc<Vec<Transition>>, SourceError> {
         let call = async {
-            let history = self.source.alarm_history(region, name, start, end);
+            let history = self.source.alarm_history(scope, name, start, end);
             self.call("DescribeAlarmHistory", history).await.map(Arc::new)
         };
-        let key = Key::AlarmHistory { region: region.clone(), name: name.to_string(), start, end };
+        let key = Key::AlarmHistory { scope: scope.clone(), name: name.to_string(), start, end };
         self.load_entry(key, wire::decode_history, wire::encode_history, call).await
     }
 
@@ -314,8 +316,8 @@ impl Upstream {
 
     /// One GetMetricData question to the source, counting the metrics it
     /// requested (what AWS bills by).
-    async fn fetch_from_source(&self, region: &Region, request: &FetchRequest) -> Result<Fetched, SourceError> {
-        let fetched = self.call("GetMetricData", self.source.fetch(region, request)).await?;
+    async fn fetch_from_source(&self, scope: &Scope, request: &FetchRequest) -> Result<Fetched, SourceError> {
+        let fetched = self.call("GetMetricData", self.source.fetch(scope, request)).await?;
         self.metrics.metrics_requested.inc_by(fetched.metrics_requested);
         Ok(fetched)
     }

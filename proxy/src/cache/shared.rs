@@ -23,7 +23,7 @@ use crate::source::SourceError;
 /// The start of every key: the name and the layout version of the values.
 /// A change of layout bumps it, so a replica never reads what another
 /// version wrote.
-pub const KEY_PREFIX: &str = "tlswatch:v1:";
+pub const KEY_PREFIX: &str = "tlswatch:v2:";
 /// Longest a single command to the shared cache may take before the replica
 /// goes without it: a healthy server answers in a millisecond.
 const COMMAND_TIMEOUT: Duration = Duration::from_millis(1_000);

@@ -12,10 +12,10 @@ use moka::Expiry;
 use moka::future::Cache;
 use tlswatch_shared::plan::SETTLE_SECONDS;
 use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
-use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Region, Statistic};
+use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Statistic};
 
 use super::settled::Settled;
-use crate::source::{Alarm, FetchRequest, Fetched, Query, SourceError, Transition};
+use crate::source::{Alarm, FetchRequest, Fetched, Query, Scope, SourceError, Transition};
 
 /// How long an answer whose buckets all ended well in the past is kept.
 const FINAL_TTL: Duration = Duration::from_secs(3_600);
@@ -32,10 +32,10 @@ const POLICY_TTL: Duration = Duration::from_secs(24 * 3_600);
 /// covers an outage of CloudWatch or of the proxy's credentials.
 const STALE_TTL: Duration = Duration::from_secs(24 * 3_600);
 
-/// What a view was asked of a region.
+/// What a view was asked of an account and region.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FetchKey {
-    pub region: Region,
+    pub scope: Scope,
     pub request: FetchRequest,
 }
 
@@ -43,7 +43,7 @@ pub struct FetchKey {
 /// and of its final buckets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SeriesKey {
-    pub region: Region,
+    pub scope: Scope,
     pub stat: Statistic,
     pub period: u32,
     pub series: Vec<Query>,
@@ -52,15 +52,15 @@ pub struct SeriesKey {
 impl From<&FetchKey> for SeriesKey {
     fn from(key: &FetchKey) -> Self {
         let r = &key.request;
-        Self { region: key.region.clone(), stat: r.stat, period: r.period, series: r.series.clone() }
+        Self { scope: key.scope.clone(), stat: r.stat, period: r.period, series: r.series.clone() }
     }
 }
 
-/// A view as answered: its region, canonical query, resolved range and
+/// A view as answered: its account and region, canonical query, resolved range and
 /// where its partial buckets start.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RenderedKey {
-    pub region: Region,
+    pub scope: Scope,
     pub view: String,
     pub start: i64,
     pub end: i64,
@@ -92,12 +92,12 @@ pub enum Key {
     Answer(FetchKey),
     LastGood(SeriesKey),
     Settled(SeriesKey),
-    List(Region, Metric),
-    Alarms(Region, Metric, Vec<Dimensions>),
-    AlarmHistory { region: Region, name: String, start: i64, end: i64 },
+    List(Scope, Metric),
+    Alarms(Scope, Metric, Vec<Dimensions>),
+    AlarmHistory { scope: Scope, name: String, start: i64, end: i64 },
     Rendered(RenderedKey),
-    LoadBalancers(Region, Vec<LoadBalancer>),
-    Policies(Region, Vec<String>),
+    LoadBalancers(Scope, Vec<LoadBalancer>),
+    Policies(Scope, Vec<String>),
 }
 
 /// Every kind of entry, by value; cheap to clone.

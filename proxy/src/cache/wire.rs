@@ -14,7 +14,7 @@ use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
 use super::settled::Settled;
 use super::shared::KEY_PREFIX;
 use super::store::Key;
-use crate::source::{Alarm, Fetched, Query, Transition};
+use crate::source::{Alarm, Fetched, Query, Scope, Transition};
 
 /// The shared cache's key of `key`; `None` for kinds kept per replica
 /// (last good answers and built bodies).
@@ -23,26 +23,35 @@ pub fn key(key: &Key) -> Option<String> {
         Key::Answer(key) => {
             let r = &key.request;
             let series = digest(r.series.iter().map(query_text));
-            format!("answer:{}:{}:{}:{}:{}:{series}", key.region, r.stat, r.period, r.start, r.end)
+            format!("answer:{}:{}:{}:{}:{}:{series}", scope_text(&key.scope), r.stat, r.period, r.start, r.end)
         }
         Key::Settled(key) => {
             let series = digest(key.series.iter().map(query_text));
-            format!("settled:{}:{}:{}:{series}", key.region, key.stat, key.period)
+            format!("settled:{}:{}:{}:{series}", scope_text(&key.scope), key.stat, key.period)
         }
-        Key::List(region, metric) => format!("list:{region}:{}", metric.as_str()),
-        Key::Alarms(region, metric, series) => {
-            format!("alarms:{region}:{}:{}", metric.as_str(), digest(series.iter().map(dimensions_text)))
+        Key::List(scope, metric) => format!("list:{}:{}", scope_text(scope), metric.as_str()),
+        Key::Alarms(scope, metric, series) => {
+            let series = digest(series.iter().map(dimensions_text));
+            format!("alarms:{}:{}:{series}", scope_text(scope), metric.as_str())
         }
-        Key::AlarmHistory { region, name, start, end } => {
-            format!("alarm-history:{region}:{start}:{end}:{}", digest([name.clone()]))
+        Key::AlarmHistory { scope, name, start, end } => {
+            format!("alarm-history:{}:{start}:{end}:{}", scope_text(scope), digest([name.clone()]))
         }
-        Key::Policies(region, names) => format!("policies:{region}:{}", digest(names.iter().cloned())),
-        Key::LoadBalancers(region, wanted) => {
-            format!("load-balancers:{region}:{}", digest(wanted.iter().map(|lb| lb.as_str().to_string())))
+        Key::Policies(scope, names) => format!("policies:{}:{}", scope_text(scope), digest(names.iter().cloned())),
+        Key::LoadBalancers(scope, wanted) => {
+            let wanted = digest(wanted.iter().map(|lb| lb.as_str().to_string()));
+            format!("load-balancers:{}:{wanted}", scope_text(scope))
         }
         Key::LastGood(_) | Key::Rendered(_) => return None,
     };
     Some(format!("{KEY_PREFIX}{name}"))
+}
+
+/// An account and region in a key: `payments/eu-west-1` (names hold
+/// neither `/` nor `:`). Replicas that share a cache share their accounts
+/// file, so a name means one account to all of them.
+fn scope_text(scope: &Scope) -> String {
+    format!("{}/{}", scope.account, scope.region)
 }
 
 /// The SHA-256 of `parts` (each ended by a newline), in hex: keys stay
@@ -192,7 +201,7 @@ pub fn decode_load_balancers(bytes: &[u8]) -> Option<Arc<Vec<LoadBalancerConfig>
 #[cfg(test)]
 mod tests {
     use tlswatch_shared::review::{HealthCheck, ListenerConfig, TargetGroupConfig, TargetHealth};
-    use tlswatch_shared::{Metric, Region, Statistic};
+    use tlswatch_shared::{AccountName, Metric, Region, Statistic};
 
     use super::*;
     use crate::cache::store::{FetchKey, SeriesKey};
@@ -204,17 +213,23 @@ mod tests {
     }
 
     fn answer_key(region: &str, start: i64, lbs: &[&str]) -> FetchKey {
+        answer_key_in("default", region, start, lbs)
+    }
+
+    fn answer_key_in(account: &str, region: &str, start: i64, lbs: &[&str]) -> FetchKey {
         let series = lbs.iter().map(|lb| query(lb)).collect();
         let request = FetchRequest { stat: Statistic::Sum, period: 60, start, end: start + 3_600, series };
-        FetchKey { region: Region::parse(region).unwrap(), request }
+        let scope = Scope { account: AccountName::parse(account).unwrap(), region: Region::parse(region).unwrap() };
+        FetchKey { scope, request }
     }
 
     #[test]
     fn keys_carry_the_version_and_every_part_of_the_key() {
         let (a, b) = ("app/edge-alb/50dc6c495c0c9188", "app/payments-alb/3e9c1f0a7b2d4c68");
         let base = key(&Key::Answer(answer_key("us-east-1", 0, &[a, b]))).unwrap();
-        assert!(base.starts_with("tlswatch:v1:answer:us-east-1:"), "{base}");
+        assert!(base.starts_with("tlswatch:v2:answer:default/us-east-1:"), "{base}");
         for other in [
+            answer_key_in("payments", "us-east-1", 0, &[a, b]),
             answer_key("eu-west-1", 0, &[a, b]),
             answer_key("us-east-1", 60, &[a, b]),
             answer_key("us-east-1", 0, &[b, a]),
@@ -225,7 +240,7 @@ mod tests {
         let settled = key(&Key::Settled(SeriesKey::from(&answer_key("us-east-1", 0, &[a, b])))).unwrap();
         let later = key(&Key::Settled(SeriesKey::from(&answer_key("us-east-1", 600, &[a, b])))).unwrap();
         assert_eq!(settled, later, "final buckets are kept whatever the range");
-        assert!(settled.starts_with("tlswatch:v1:settled:"));
+        assert!(settled.starts_with("tlswatch:v2:settled:"));
     }
 
     #[test]

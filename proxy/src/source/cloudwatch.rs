@@ -15,9 +15,12 @@ use aws_sdk_cloudwatch::types::{self as cw, ScanBy, StatusCode};
 use aws_smithy_types::DateTime;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use tlswatch_shared::catalog::{MAX_QUERIES_PER_CALL, NAMESPACE};
-use tlswatch_shared::{Dimensions, Metric, Region};
+use tlswatch_shared::{Dimensions, Metric};
 
-use super::{Alarm, AlarmState, FetchRequest, Fetched, MetricSource, PerRegion, Query, SourceError, Transition};
+use super::{
+    AccountConfigs, Alarm, AlarmState, FetchRequest, Fetched, MetricSource, PerScope, Query, Scope, SourceError,
+    Transition,
+};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -58,22 +61,16 @@ pub async fn sdk_config(endpoint_url: Option<&str>, policy: CallPolicy) -> SdkCo
     loader.load().await
 }
 
-/// CloudWatch clients, one per configured region.
+/// CloudWatch clients, one per account and region.
 pub struct CloudWatchSource {
-    clients: PerRegion<Client>,
+    clients: PerScope<Client>,
 }
 
 impl CloudWatchSource {
-    /// Builds a client for each region, all sharing the credential chain.
-    /// `endpoint_url` points the clients at a CloudWatch-compatible server.
-    pub async fn new(regions: &[Region], endpoint_url: Option<&str>, policy: CallPolicy) -> Self {
-        Self::from_config(regions, &sdk_config(endpoint_url, policy).await)
-    }
-
-    /// A client for each region from an already loaded AWS configuration.
-    pub fn from_config(regions: &[Region], shared: &SdkConfig) -> Self {
-        let clients = PerRegion::build(regions, |region| {
-            Client::from_conf(aws_sdk_cloudwatch::config::Builder::from(shared).region(region).build())
+    /// A client for each account and region of `configs`.
+    pub(crate) fn new(configs: &AccountConfigs) -> Self {
+        let clients = PerScope::build(configs, |config, region| {
+            Client::from_conf(aws_sdk_cloudwatch::config::Builder::from(config).region(region).build())
         });
         Self { clients }
     }
@@ -85,10 +82,10 @@ impl MetricSource for CloudWatchSource {
         "cloudwatch"
     }
 
-    async fn list(&self, region: &Region, metric: Metric) -> Result<Vec<Dimensions>, SourceError> {
+    async fn list(&self, scope: &Scope, metric: Metric) -> Result<Vec<Dimensions>, SourceError> {
         let mut pages = self
             .clients
-            .get(region)?
+            .get(scope)?
             .list_metrics()
             .namespace(NAMESPACE)
             .metric_name(metric.as_str())
@@ -108,8 +105,8 @@ impl MetricSource for CloudWatchSource {
         Ok(listed)
     }
 
-    async fn fetch(&self, region: &Region, request: &FetchRequest) -> Result<Fetched, SourceError> {
-        let client = self.clients.get(region)?;
+    async fn fetch(&self, scope: &Scope, request: &FetchRequest) -> Result<Fetched, SourceError> {
+        let client = self.clients.get(scope)?;
         let mut fetched = Fetched { datapoints: vec![Vec::new(); request.series.len()], ..Fetched::default() };
         for (batch_index, batch) in request.series.chunks(MAX_QUERIES_PER_CALL).enumerate() {
             let offset = batch_index * MAX_QUERIES_PER_CALL;
@@ -145,14 +142,14 @@ impl MetricSource for CloudWatchSource {
 
     async fn alarm_history(
         &self,
-        region: &Region,
+        scope: &Scope,
         name: &str,
         start: i64,
         end: i64,
     ) -> Result<Vec<Transition>, SourceError> {
         let mut pages = self
             .clients
-            .get(region)?
+            .get(scope)?
             .describe_alarm_history()
             .alarm_name(name)
             .history_item_type(cw::HistoryItemType::StateUpdate)
@@ -179,11 +176,11 @@ impl MetricSource for CloudWatchSource {
 
     async fn alarms(
         &self,
-        region: &Region,
+        scope: &Scope,
         metric: Metric,
         series: &[Dimensions],
     ) -> Result<Vec<Vec<Alarm>>, SourceError> {
-        let client = self.clients.get(region)?;
+        let client = self.clients.get(scope)?;
         let mut alarms = Vec::with_capacity(series.len());
         for dims in series {
             alarms.push(self.alarms_of(client, metric, dims).await?);

@@ -16,7 +16,7 @@
 use async_trait::async_trait;
 use tlswatch_shared::{AvailabilityZone, Dimensions, LoadBalancer, Metric, Region, Statistic, TargetGroup};
 
-use super::{Alarm, AlarmState, FetchRequest, Fetched, MetricSource, SourceError, Transition};
+use super::{Alarm, AlarmState, FetchRequest, Fetched, MetricSource, Scope, SourceError, Transition};
 
 /// How a target group's errors behave over time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,8 +227,8 @@ impl MetricSource for DemoSource {
         "demo"
     }
 
-    async fn list(&self, region: &Region, metric: Metric) -> Result<Vec<Dimensions>, SourceError> {
-        let mut listed: Vec<Dimensions> = Self::leaves(region)
+    async fn list(&self, scope: &Scope, metric: Metric) -> Result<Vec<Dimensions>, SourceError> {
+        let mut listed: Vec<Dimensions> = Self::leaves(&scope.region)
             .into_iter()
             .flat_map(|leaf| {
                 let Dimensions { load_balancer, target_group, availability_zone } = leaf.dims;
@@ -254,8 +254,8 @@ impl MetricSource for DemoSource {
         Ok(listed)
     }
 
-    async fn fetch(&self, region: &Region, request: &FetchRequest) -> Result<Fetched, SourceError> {
-        let leaves = Self::leaves(region);
+    async fn fetch(&self, scope: &Scope, request: &FetchRequest) -> Result<Fetched, SourceError> {
+        let leaves = Self::leaves(&scope.region);
         let now = (self.clock)();
         let datapoints = request
             .series
@@ -269,13 +269,13 @@ impl MetricSource for DemoSource {
     }
 
     /// The demo alarm went into ALARM at the onset.
-    async fn alarm_history(&self, _: &Region, _: &str, start: i64, end: i64) -> Result<Vec<Transition>, SourceError> {
+    async fn alarm_history(&self, _: &Scope, _: &str, start: i64, end: i64) -> Result<Vec<Transition>, SourceError> {
         let onset = Transition { t: self.onset, from_alarm: false, into_alarm: true };
         Ok([onset].into_iter().filter(|t| t.t >= start && t.t < end).collect())
     }
 
     /// One alarm, on `checkout-tls` of `payments-alb`: in ALARM since the onset.
-    async fn alarms(&self, _: &Region, metric: Metric, series: &[Dimensions]) -> Result<Vec<Vec<Alarm>>, SourceError> {
+    async fn alarms(&self, _: &Scope, metric: Metric, series: &[Dimensions]) -> Result<Vec<Vec<Alarm>>, SourceError> {
         let (lb, target_groups) = TOPOLOGY[1];
         let watched = |dims: &Dimensions| {
             metric == Metric::TargetTlsNegotiationErrorCount
@@ -330,8 +330,8 @@ mod tests {
         }
     }
 
-    fn region() -> Region {
-        Region::parse("us-east-1").unwrap()
+    fn region() -> Scope {
+        Scope { account: tlswatch_shared::AccountName::default_account(), region: Region::parse("us-east-1").unwrap() }
     }
 
     #[tokio::test]

@@ -10,10 +10,10 @@ use async_trait::async_trait;
 use tlswatch_shared::review::{
     HealthCheck, ListenerConfig, LoadBalancerConfig, SslPolicy, TargetGroupConfig, TargetHealth,
 };
-use tlswatch_shared::{LoadBalancer, Region, TargetGroup};
+use tlswatch_shared::{LoadBalancer, TargetGroup};
 
 use super::demo::{DemoSource, TOPOLOGY};
-use super::{ConfigSource, SourceError};
+use super::{ConfigSource, Scope, SourceError};
 
 /// A demo target group's protocol, health check protocol and targets.
 struct GroupSetup {
@@ -46,11 +46,7 @@ fn group_setup(target_group: &str) -> GroupSetup {
 
 #[async_trait]
 impl ConfigSource for DemoSource {
-    async fn load_balancers(
-        &self,
-        _: &Region,
-        wanted: &[LoadBalancer],
-    ) -> Result<Vec<LoadBalancerConfig>, SourceError> {
+    async fn load_balancers(&self, _: &Scope, wanted: &[LoadBalancer]) -> Result<Vec<LoadBalancerConfig>, SourceError> {
         Ok(TOPOLOGY
             .iter()
             .filter(|(lb, _)| wanted.iter().any(|w| w.as_str() == *lb))
@@ -76,7 +72,7 @@ impl ConfigSource for DemoSource {
             .collect())
     }
 
-    async fn ssl_policies(&self, _: &Region, names: &[String]) -> Result<BTreeMap<String, SslPolicy>, SourceError> {
+    async fn ssl_policies(&self, _: &Scope, names: &[String]) -> Result<BTreeMap<String, SslPolicy>, SourceError> {
         Ok(names.iter().filter_map(|name| Some((name.clone(), demo_policy(name)?))).collect())
     }
 }

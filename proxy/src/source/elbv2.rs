@@ -6,17 +6,16 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use aws_config::SdkConfig;
 use aws_sdk_elasticloadbalancingv2::Client;
 use aws_sdk_elasticloadbalancingv2::types::{self as elb, TargetHealthStateEnum};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
+use tlswatch_shared::LoadBalancer;
 use tlswatch_shared::review::{
     HealthCheck, ListenerConfig, LoadBalancerConfig, SslPolicy, TargetGroupConfig, TargetHealth,
 };
-use tlswatch_shared::{LoadBalancer, Region};
 
 use super::cloudwatch::classify;
-use super::{ConfigSource, PerRegion, SourceError};
+use super::{AccountConfigs, ConfigSource, PerScope, Scope, SourceError};
 
 /// Every Elastic Load Balancing operation the review calls (each needs its
 /// `elasticloadbalancing:` permission).
@@ -35,17 +34,17 @@ const NAMES_PER_CALL: usize = 20;
 /// takes a fraction of the time without a burst that ELBv2 would throttle.
 const CONCURRENCY: usize = 4;
 
-/// ELBv2 clients, one per configured region.
+/// ELBv2 clients, one per account and region.
 pub struct ElbSource {
-    clients: PerRegion<Client>,
+    clients: PerScope<Client>,
 }
 
 impl ElbSource {
-    /// A client for each region, from the configuration the CloudWatch
-    /// clients use (credentials, endpoint, timeouts and retries).
-    pub fn new(regions: &[Region], shared: &SdkConfig) -> Self {
-        let clients = PerRegion::build(regions, |region| {
-            Client::from_conf(aws_sdk_elasticloadbalancingv2::config::Builder::from(shared).region(region).build())
+    /// A client for each account and region, from the configuration the
+    /// CloudWatch clients use (credentials, endpoint, timeouts and retries).
+    pub(crate) fn new(configs: &AccountConfigs) -> Self {
+        let clients = PerScope::build(configs, |config, region| {
+            Client::from_conf(aws_sdk_elasticloadbalancingv2::config::Builder::from(config).region(region).build())
         });
         Self { clients }
     }
@@ -55,10 +54,10 @@ impl ElbSource {
 impl ConfigSource for ElbSource {
     async fn load_balancers(
         &self,
-        region: &Region,
+        scope: &Scope,
         wanted: &[LoadBalancer],
     ) -> Result<Vec<LoadBalancerConfig>, SourceError> {
-        let client = self.clients.get(region)?;
+        let client = self.clients.get(scope)?;
         let mut found = Vec::new();
         for batch in wanted.chunks(NAMES_PER_CALL) {
             let names = batch.iter().map(|lb| lb.name().to_string()).collect();
@@ -91,17 +90,13 @@ impl ConfigSource for ElbSource {
         Ok(configs)
     }
 
-    async fn ssl_policies(
-        &self,
-        region: &Region,
-        names: &[String],
-    ) -> Result<BTreeMap<String, SslPolicy>, SourceError> {
+    async fn ssl_policies(&self, scope: &Scope, names: &[String]) -> Result<BTreeMap<String, SslPolicy>, SourceError> {
         if names.is_empty() {
             return Ok(BTreeMap::new());
         }
         let output = self
             .clients
-            .get(region)?
+            .get(scope)?
             .describe_ssl_policies()
             .set_names(Some(names.to_vec()))
             .send()

@@ -1,14 +1,21 @@
 //! Where data comes from: metrics from CloudWatch, load balancer
 //! configuration from Elastic Load Balancing, or both from the built-in demo.
 
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock};
+
 use async_trait::async_trait;
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use aws_config::SdkConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_sdk_cloudwatch::config::SharedCredentialsProvider;
 pub use tlswatch_shared::Query;
 pub use tlswatch_shared::alarm::{Alarm, AlarmState, Transition};
 
 use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
 use tlswatch_shared::{Dimensions, ErrorCode, LoadBalancer, Metric, Region, Statistic};
+
+pub use crate::accounts::Scope;
+use crate::accounts::{Account, Accounts, Role};
 
 use self::cloudwatch::{CallPolicy, CloudWatchSource};
 use self::demo::DemoSource;
@@ -51,16 +58,16 @@ pub trait MetricSource: Send + Sync {
 
     /// Every dimension combination that reported `metric` (CloudWatch lists
     /// those with data in the last two weeks).
-    async fn list(&self, region: &Region, metric: Metric) -> Result<Vec<Dimensions>, SourceError>;
+    async fn list(&self, scope: &Scope, metric: Metric) -> Result<Vec<Dimensions>, SourceError>;
 
     /// The datapoints of every series of `request`.
-    async fn fetch(&self, region: &Region, request: &FetchRequest) -> Result<Fetched, SourceError>;
+    async fn fetch(&self, scope: &Scope, request: &FetchRequest) -> Result<Fetched, SourceError>;
 
     /// The alarms on `metric` with exactly the dimensions of each series, in
     /// series order.
     async fn alarms(
         &self,
-        region: &Region,
+        scope: &Scope,
         metric: Metric,
         series: &[Dimensions],
     ) -> Result<Vec<Vec<Alarm>>, SourceError>;
@@ -68,7 +75,7 @@ pub trait MetricSource: Send + Sync {
     /// The state changes of the alarm `name` between `start` and `end`.
     async fn alarm_history(
         &self,
-        region: &Region,
+        scope: &Scope,
         name: &str,
         start: i64,
         end: i64,
@@ -81,32 +88,71 @@ pub trait ConfigSource: Send + Sync {
     /// The configuration of each of `wanted` that exists (others are left out).
     async fn load_balancers(
         &self,
-        region: &Region,
+        scope: &Scope,
         wanted: &[LoadBalancer],
     ) -> Result<Vec<LoadBalancerConfig>, SourceError>;
 
     /// What the security policies `names` offer, by name.
-    async fn ssl_policies(&self, region: &Region, names: &[String])
-    -> Result<BTreeMap<String, SslPolicy>, SourceError>;
+    async fn ssl_policies(&self, scope: &Scope, names: &[String]) -> Result<BTreeMap<String, SslPolicy>, SourceError>;
 }
 
-/// One client of an AWS service per configured region.
-pub(crate) struct PerRegion<C>(std::collections::HashMap<Region, C>);
+/// The AWS configuration of each account: its credentials (the proxy's
+/// own, or a role assumed in the account), with the shared timeouts,
+/// retries and endpoint.
+pub(crate) struct AccountConfigs(Vec<(Account, SdkConfig)>);
 
-impl<C> PerRegion<C> {
-    /// A client for each of `regions`, made by `client_in`.
-    pub(crate) fn build(regions: &[Region], client_in: impl Fn(aws_config::Region) -> C) -> Self {
-        Self(
-            regions
-                .iter()
-                .map(|region| (region.clone(), client_in(aws_config::Region::new(region.to_string()))))
-                .collect(),
-        )
+impl AccountConfigs {
+    /// One configuration per account of `accounts`, from the proxy's own `base`.
+    async fn new(accounts: &Accounts, base: &SdkConfig) -> Self {
+        let mut configs = Vec::new();
+        for account in accounts.all() {
+            let config = match &account.role {
+                None => base.clone(),
+                Some(role) => assumed(base, role, &account.regions.default).await,
+            };
+            configs.push((account.clone(), config));
+        }
+        Self(configs)
+    }
+}
+
+/// `base` with the credentials of `role`, assumed through STS (at the same
+/// endpoint as every other call) as the session `tlswatch`. The SDK's
+/// identity cache keeps them and assumes the role again before they expire.
+async fn assumed(base: &SdkConfig, role: &Role, region: &Region) -> SdkConfig {
+    let mut provider = AssumeRoleProvider::builder(role.arn.clone())
+        .session_name(ASSUMED_SESSION_NAME)
+        .region(aws_config::Region::new(region.to_string()))
+        .configure(base);
+    if let Some(external_id) = &role.external_id {
+        provider = provider.external_id(external_id.clone());
+    }
+    let provider = provider.build().await;
+    base.to_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build()
+}
+
+/// The session name of every role tlswatch assumes: CloudTrail shows it.
+pub const ASSUMED_SESSION_NAME: &str = "tlswatch";
+
+/// One client of an AWS service per account and region, built once.
+pub(crate) struct PerScope<C>(HashMap<Scope, C>);
+
+impl<C> PerScope<C> {
+    /// A client for each account and region of `configs`, made by `client_in`.
+    pub(crate) fn build(configs: &AccountConfigs, client_in: impl Fn(&SdkConfig, aws_config::Region) -> C) -> Self {
+        let mut clients = HashMap::new();
+        for (account, config) in &configs.0 {
+            for scope in account.scopes() {
+                let region = aws_config::Region::new(scope.region.to_string());
+                clients.insert(scope, client_in(config, region));
+            }
+        }
+        Self(clients)
     }
 
-    /// The client of `region` (every region a view may name has one).
-    pub(crate) fn get(&self, region: &Region) -> Result<&C, SourceError> {
-        self.0.get(region).ok_or_else(|| SourceError::Upstream(format!("no client for region {region}")))
+    /// The client of `scope` (every scope a view may name has one).
+    pub(crate) fn get(&self, scope: &Scope) -> Result<&C, SourceError> {
+        self.0.get(scope).ok_or_else(|| SourceError::Upstream(format!("no client for {scope}")))
     }
 }
 
@@ -115,23 +161,48 @@ impl<C> PerRegion<C> {
 pub struct Sources {
     pub metrics: Arc<dyn MetricSource>,
     pub config: Arc<dyn ConfigSource>,
+    /// The account ID of the proxy's own identity, once looked up.
+    pub own_account_id: Arc<OnceLock<String>>,
 }
 
 impl Sources {
-    /// AWS: CloudWatch and Elastic Load Balancing in `regions`, with one
-    /// configuration (credentials, timeouts, retries, endpoint) for both.
-    pub async fn aws(regions: &[Region], endpoint_url: Option<&str>, policy: CallPolicy) -> Self {
-        let shared = cloudwatch::sdk_config(endpoint_url, policy).await;
+    /// AWS: CloudWatch and Elastic Load Balancing in every account and
+    /// region of `accounts`, with one configuration (credentials, timeouts,
+    /// retries, endpoint) per account for both.
+    pub async fn aws(accounts: &Accounts, endpoint_url: Option<&str>, policy: CallPolicy) -> Self {
+        let base = cloudwatch::sdk_config(endpoint_url, policy).await;
+        let configs = AccountConfigs::new(accounts, &base).await;
+        let own_account_id = Arc::new(OnceLock::new());
+        // Looked up in the background: start-up never waits for STS, and the
+        // catalog shows the ID once it is known.
+        tokio::spawn(look_up_own_account_id(base, own_account_id.clone()));
         Self {
-            metrics: Arc::new(CloudWatchSource::from_config(regions, &shared)),
-            config: Arc::new(ElbSource::new(regions, &shared)),
+            metrics: Arc::new(CloudWatchSource::new(&configs)),
+            config: Arc::new(ElbSource::new(&configs)),
+            own_account_id,
         }
     }
 
     /// The built-in demo, started at `started`, reading `clock` for "now".
     pub fn demo(started: i64, clock: fn() -> i64) -> Self {
         let demo = Arc::new(DemoSource::new(started, clock));
-        Self { metrics: demo.clone(), config: demo }
+        Self { metrics: demo.clone(), config: demo, own_account_id: Arc::default() }
+    }
+}
+
+/// The account ID of the identity `base` holds (STS GetCallerIdentity,
+/// which needs no permission), kept in `found`; a failure is logged only.
+async fn look_up_own_account_id(base: SdkConfig, found: Arc<OnceLock<String>>) {
+    match aws_sdk_sts::Client::new(&base).get_caller_identity().send().await {
+        Ok(identity) => {
+            if let Some(account) = identity.account() {
+                let _ = found.set(account.to_string());
+            }
+        }
+        Err(err) => tracing::warn!(
+            error = %aws_smithy_types::error::display::DisplayErrorContext(&err),
+            "could not look up the account ID of the proxy's own identity"
+        ),
     }
 }
 

@@ -1,0 +1,150 @@
+//! `GET /api/v1/overview?<query>`: every load balancer of every account
+//! and region the caller may read, ranked by errors. Per account and
+//! region: one ListMetrics (cached) and one GetMetricData per 500 load
+//! balancers, all through the same cache, coalescing and concurrency limit
+//! as the charts. An account or region that fails is a scope in error; the
+//! rest of the overview is answered.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::{Extension, Json};
+use futures_util::future::join_all;
+use tlswatch_shared::overview::{
+    OverviewQuery, OverviewResponse, OverviewRow, RowSource, ScopeState, ScopeStatus, rank, row,
+};
+use tlswatch_shared::{Dimensions, ErrorCode, LoadBalancer, Plan, Query, Region, ViewError};
+
+use crate::accounts::Scope;
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::cache::Answer;
+use crate::error::ApiError;
+use crate::source::{FetchRequest, SourceError};
+
+pub async fn overview(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<OverviewResponse>, ApiError> {
+    let query = OverviewQuery::from_query(query.as_deref().unwrap_or(""))?;
+    let now = (state.clock)();
+    let plan = query.plan(now)?;
+    let scopes = scopes(&state, &query, &caller)?;
+
+    let answers = join_all(scopes.iter().map(|scope| scope_rows(&state, &query, &plan, now, scope))).await;
+    let mut response = OverviewResponse {
+        view: query.to_query(),
+        start: plan.start,
+        end: plan.end,
+        period: plan.period,
+        rows: Vec::new(),
+        scopes: Vec::new(),
+        warnings: plan.warnings.clone(),
+    };
+    for (scope, answer) in scopes.iter().zip(answers) {
+        let (account, region) = (scope.account.to_string(), scope.region.to_string());
+        let status = match answer {
+            Ok(ScopeRows { rows, load_balancers, stale }) => {
+                response.rows.extend(rows);
+                let status = if stale.is_some() { ScopeState::Error } else { ScopeState::Ok };
+                ScopeStatus { account, region, status, message: stale, load_balancers }
+            }
+            Err(err) => ScopeStatus {
+                account,
+                region,
+                status: ScopeState::Error,
+                message: Some(err.to_string()),
+                load_balancers: 0,
+            },
+        };
+        response.scopes.push(status);
+    }
+    rank(&mut response.rows);
+    Ok(Json(response))
+}
+
+/// The accounts and regions the overview reads: every one the caller may
+/// read, narrowed to the accounts and regions the query names. Naming an
+/// account the caller may not read is refused as a view of it would be.
+fn scopes(state: &AppState, query: &OverviewQuery, caller: &Caller) -> Result<Vec<Scope>, ApiError> {
+    for name in &query.accounts {
+        state.accounts.readable(Some(name), caller)?;
+    }
+    let scopes: Vec<Scope> = state
+        .accounts
+        .readable_by(caller)
+        .filter(|account| query.accounts.is_empty() || query.accounts.contains(&account.name))
+        .flat_map(|account| account.scopes())
+        .filter(|scope| query.regions.is_empty() || query.regions.contains(&scope.region))
+        .collect();
+    let read: BTreeSet<&Region> = scopes.iter().map(|scope| &scope.region).collect();
+    if let Some(region) = query.regions.iter().find(|region| !read.contains(region)) {
+        return Err(ViewError::new(
+            ErrorCode::InvalidParameter,
+            "region",
+            format!("`region`: {region} is not read in any account you may read (the catalog lists their regions)"),
+        )
+        .into());
+    }
+    Ok(scopes)
+}
+
+/// What one account and region answered.
+struct ScopeRows {
+    rows: Vec<OverviewRow>,
+    load_balancers: usize,
+    /// Why the rows are the last good ones, when the source failed.
+    stale: Option<String>,
+}
+
+/// The rows of every load balancer that reported the metric in `scope`.
+async fn scope_rows(
+    state: &AppState,
+    query: &OverviewQuery,
+    plan: &Plan,
+    now: i64,
+    scope: &Scope,
+) -> Result<ScopeRows, SourceError> {
+    let listed = state.upstream.list(scope, query.metric).await?;
+    let load_balancers: BTreeSet<&LoadBalancer> = listed.iter().map(|dims| &dims.load_balancer).collect();
+    let series: Vec<Query> = load_balancers
+        .iter()
+        .map(|&lb| Query {
+            metric: query.metric,
+            dims: Dimensions { load_balancer: lb.clone(), target_group: None, availability_zone: None },
+        })
+        .collect();
+    if series.is_empty() {
+        return Ok(ScopeRows { rows: Vec::new(), load_balancers: 0, stale: None });
+    }
+    let request = FetchRequest {
+        stat: query.stat,
+        period: plan.period,
+        start: plan.start,
+        end: plan.end,
+        series: series.clone(),
+    };
+    let (fetched, stale) = match state.upstream.fetch(scope, request).await? {
+        Answer::Fresh(fetched) => (fetched, None),
+        Answer::Stale { answer, failure } => {
+            (answer.fetched.clone(), Some(format!("{failure}; showing the figures read before")))
+        }
+    };
+    let final_points = plan.final_points(now);
+    let rows = series
+        .iter()
+        .zip(&fetched.datapoints)
+        .map(|(query_of_lb, datapoints)| {
+            let source = RowSource {
+                account: &scope.account,
+                region: &scope.region,
+                load_balancer: &query_of_lb.dims.load_balancer,
+                datapoints,
+            };
+            row(query, plan, final_points, source)
+        })
+        .collect();
+    Ok(ScopeRows { rows, load_balancers: series.len(), stale })
+}
