@@ -35,7 +35,7 @@ impl AppState {
         let shared = config.shared_cache.as_ref().map(|shared| SharedCache::new(shared, lease, metrics.clone()));
         Self {
             own_account_id: sources.own_account_id.clone(),
-            upstream: Upstream::new(sources, config.cache, metrics.clone(), config.clock, shared),
+            upstream: Upstream::new(sources, config.cache, metrics.clone(), config.clock, shared, &config.accounts),
             accounts: config.accounts,
             frontend: config.frontend,
             clock: config.clock,

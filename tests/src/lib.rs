@@ -136,14 +136,71 @@ pub fn datum(metric: &str, dimensions: &[(&str, &str)], t: i64, value: f64) -> M
         .build()
 }
 
+/// A file named `name` holding `contents`, in a folder of this test process.
+pub fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tlswatch-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let file = dir.join(name);
+    std::fs::write(&file, contents).expect("a temporary file");
+    file
+}
+
+/// An HTTP Basic `Authorization` value.
+pub fn basic(user: &str, password: &str) -> String {
+    use base64::Engine;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+}
+
+/// The account moto files data under when the caller assumed no role.
+pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
+
+/// The credentials of the tests' own identity (moto takes any).
+fn test_identity() -> Credentials {
+    Credentials::new("testing", "testing", None, None, "tlswatch-tests")
+}
+
 impl Moto {
     /// Puts `data` in [`REGION`], in batches PutMetricData accepts.
     pub async fn put(&self, data: Vec<MetricDatum>) {
-        let client = self.client().await;
-        for batch in data.chunks(500) {
-            let put = client.put_metric_data().namespace("AWS/ApplicationELB").set_metric_data(Some(batch.to_vec()));
-            put.send().await.expect("moto takes the test data");
-        }
+        self.put_in(REGION, data).await;
+    }
+
+    /// Puts `data` in `region` of the default account.
+    pub async fn put_in(&self, region: &str, data: Vec<MetricDatum>) {
+        put_with(&self.client_in(region).await, data).await;
+    }
+
+    /// Puts `data` in `region` of the account of `role_arn`, with
+    /// credentials of that role: moto files it under the role's account and
+    /// keeps it apart from the default one.
+    pub async fn put_as(&self, role_arn: &str, region: &str, data: Vec<MetricDatum>) {
+        let credentials = self.assume(role_arn).await;
+        put_with(&self.client_with(region, credentials), data).await;
+    }
+
+    /// Credentials of `role_arn`, assumed through moto's STS.
+    pub async fn assume(&self, role_arn: &str) -> Credentials {
+        let config = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .credentials_provider(test_identity())
+            .endpoint_url(&self.endpoint)
+            .build();
+        let assumed = aws_sdk_sts::Client::from_conf(config)
+            .assume_role()
+            .role_arn(role_arn)
+            .role_session_name("tlswatch-tests")
+            .send()
+            .await
+            .expect("moto assumes the role");
+        let given = assumed.credentials().expect("assumed credentials");
+        Credentials::new(
+            given.access_key_id(),
+            given.secret_access_key(),
+            Some(given.session_token().to_string()),
+            None,
+            "tlswatch-tests-assumed",
+        )
     }
 
     /// An SDK client for putting test data in [`REGION`].
@@ -152,17 +209,30 @@ impl Moto {
     }
 
     /// An SDK client for putting test data in `region` (moto keeps each
-    /// region's data apart), with request compression off (moto's server
-    /// cannot read compressed bodies).
+    /// region's data apart).
     pub async fn client_in(&self, region: &str) -> Client {
+        self.client_with(region, test_identity())
+    }
+
+    /// An SDK client for `region` with `credentials`, with request
+    /// compression off (moto's server cannot read compressed bodies).
+    fn client_with(&self, region: &str, credentials: Credentials) -> Client {
         let config = aws_sdk_cloudwatch::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "tlswatch-tests"))
+            .credentials_provider(credentials)
             .endpoint_url(&self.endpoint)
             .disable_request_compression(true)
             .build();
         Client::from_conf(config)
+    }
+}
+
+/// Puts `data` through `client`, in batches PutMetricData accepts.
+async fn put_with(client: &Client, data: Vec<MetricDatum>) {
+    for batch in data.chunks(500) {
+        let put = client.put_metric_data().namespace("AWS/ApplicationELB").set_metric_data(Some(batch.to_vec()));
+        put.send().await.expect("moto takes the test data");
     }
 }
 

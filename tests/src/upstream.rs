@@ -56,6 +56,10 @@ impl DataCall {
 struct Record {
     /// Behaviour by operation; unlisted operations are forwarded.
     behaviours: HashMap<String, Behaviour>,
+    /// Behaviour by operation and AWS account, before `behaviours`.
+    account_behaviours: HashMap<(String, String), Behaviour>,
+    /// The account of each access key handed out by AssumeRole.
+    key_accounts: HashMap<String, String>,
     /// Calls that reached the upstream, by operation.
     calls: HashMap<String, usize>,
     data_calls: Vec<DataCall>,
@@ -105,6 +109,14 @@ impl TestUpstream {
         self.shared.record().behaviours.insert(operation.to_string(), behaviour);
     }
 
+    /// Sets what happens to calls of `operation` for the AWS account
+    /// `account_id`: AssumeRole calls for a role in it, and calls signed
+    /// with credentials assumed from such a role (the tests' own
+    /// credentials are the account [`crate::DEFAULT_ACCOUNT_ID`]).
+    pub fn behave_for_account(&self, operation: &str, account_id: &str, behaviour: Behaviour) {
+        self.shared.record().account_behaviours.insert((operation.to_string(), account_id.to_string()), behaviour);
+    }
+
     /// GetMetricData calls that reached this upstream.
     pub fn get_metric_data_calls(&self) -> usize {
         self.calls(GET_METRIC_DATA)
@@ -135,6 +147,7 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let operation = operation(&body);
+    let role_account = (operation == ASSUME_ROLE).then(|| role_account(&body)).flatten();
     let behaviour = {
         let mut record = shared.record();
         *record.calls.entry(operation.clone()).or_default() += 1;
@@ -143,9 +156,18 @@ async fn handle(
         {
             record.data_calls.push(call);
         }
-        record.behaviours.get(&operation).copied().unwrap_or(Behaviour::Forward)
+        let account = role_account.clone().unwrap_or_else(|| {
+            let key = access_key(&headers).unwrap_or_default();
+            record.key_accounts.get(&key).cloned().unwrap_or_else(|| crate::DEFAULT_ACCOUNT_ID.to_string())
+        });
+        let for_account = record.account_behaviours.get(&(operation.clone(), account)).copied();
+        for_account.or_else(|| record.behaviours.get(&operation).copied()).unwrap_or(Behaviour::Forward)
     };
     match behaviour {
+        Behaviour::Forward if role_account.is_some() => {
+            let response = forward(&shared, method, uri, headers, body).await;
+            remember_assumed_key(&shared, role_account.unwrap_or_default(), response).await
+        }
         Behaviour::Forward => forward(&shared, method, uri, headers, body).await,
         Behaviour::Delay(milliseconds) => {
             tokio::time::sleep(Duration::from_millis(milliseconds)).await;
@@ -153,6 +175,34 @@ async fn handle(
         }
         misbehaviour => misbehave(misbehaviour).await,
     }
+}
+
+/// The STS operation whose credentials belong to the role's account.
+const ASSUME_ROLE: &str = "AssumeRole";
+
+/// The account ID in the `RoleArn` of an AssumeRole body.
+fn role_account(body: &[u8]) -> Option<String> {
+    let (_, arn) = url::form_urlencoded::parse(body).find(|(key, _)| key == "RoleArn")?;
+    arn.split(':').nth(4).map(str::to_string)
+}
+
+/// The access key a call is signed with (SigV4's `Credential=KEY/...`).
+fn access_key(headers: &HeaderMap) -> Option<String> {
+    let authorization = headers.get("authorization")?.to_str().ok()?;
+    let credential = authorization.split("Credential=").nth(1)?;
+    credential.split('/').next().map(str::to_string)
+}
+
+/// Notes which account the access key in an AssumeRole answer belongs to,
+/// and passes the answer on.
+async fn remember_assumed_key(shared: &Shared, account: String, response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes);
+    if let Some(key) = text.split("<AccessKeyId>").nth(1).and_then(|rest| rest.split('<').next()) {
+        shared.record().key_accounts.insert(key.trim().to_string(), account);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// The awsQuery `Action` of a call body, e.g. `GetMetricData`.

@@ -1,24 +1,9 @@
 //! Who may use the built binary: start-up refusal without authentication on
 //! a shared address, HTTP Basic against htpasswd, and a trusted proxy header.
 
-use std::path::PathBuf;
-
 use argon2::PasswordHasher;
 use argon2::password_hash::SaltString;
-use base64::Engine;
-use tlswatch_tests::{Tlswatch, run_to_exit};
-
-fn temp_file(name: &str, contents: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tlswatch-access-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join(name);
-    std::fs::write(&file, contents).unwrap();
-    file
-}
-
-fn basic(user: &str, password: &str) -> String {
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
-}
+use tlswatch_tests::{Tlswatch, basic, run_to_exit, temp_file};
 
 async fn status(url: &str, headers: &[(&str, String)]) -> (u16, reqwest::header::HeaderMap) {
     let mut request = reqwest::Client::new().get(url);

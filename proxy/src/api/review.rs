@@ -141,6 +141,7 @@ fn configuration_warning(err: &SourceError) -> String {
             "load balancer configuration not shown: the proxy's AWS identity may not read it ({detail}); it needs \
              {DESCRIBE_ACTIONS} (see docs/deploy.md)"
         ),
+        SourceError::RoleRefused(_) => format!("load balancer configuration not shown: {err}"),
         SourceError::Throttled(_) => {
             format!("load balancer configuration not shown: Elastic Load Balancing throttled the request ({detail})")
         }

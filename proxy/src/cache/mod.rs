@@ -8,15 +8,16 @@
 //! also kept in a cache the replicas share (`shared.rs`, keys and values in
 //! `wire.rs`), second behind this replica's store.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
-use tlswatch_shared::{Dimensions, LoadBalancer, Metric};
+use tlswatch_shared::{AccountName, Dimensions, LoadBalancer, Metric};
 use tokio::sync::Semaphore;
 
+use crate::accounts::Accounts;
 use crate::metrics::{CacheLabels, Metrics, UpstreamErrorLabels, UpstreamLabels};
 use crate::source::{
     Alarm, ConfigSource, FetchRequest, Fetched, MetricSource, Scope, SourceError, Sources, Transition,
@@ -71,6 +72,8 @@ pub struct Upstream {
     fresh_ttl: Duration,
     /// The cache shared with other replicas, if configured.
     shared: Option<SharedCache>,
+    /// The role ARN of each account read through a role.
+    roles: HashMap<AccountName, String>,
 }
 
 impl Upstream {
@@ -82,7 +85,13 @@ impl Upstream {
         metrics: Arc<Metrics>,
         clock: fn() -> i64,
         shared: Option<SharedCache>,
+        accounts: &Accounts,
     ) -> Self {
+        let roles = accounts
+            .all()
+            .iter()
+            .filter_map(|account| Some((account.name.clone(), account.role.as_ref()?.arn.clone())))
+            .collect();
         Self {
             source: sources.metrics,
             config_source: sources.config,
@@ -93,6 +102,7 @@ impl Upstream {
             caching: config.max_bytes > 0,
             fresh_ttl: config.fresh_ttl,
             shared,
+            roles,
         }
     }
 
@@ -110,7 +120,7 @@ impl Upstream {
     ) -> Result<Arc<Vec<LoadBalancerConfig>>, SourceError> {
         let call = async {
             let configs = self.config_source.load_balancers(scope, wanted);
-            self.call("DescribeLoadBalancerConfiguration", configs).await.map(Arc::new)
+            self.call(scope, "DescribeLoadBalancerConfiguration", configs).await.map(Arc::new)
         };
         let key = Key::LoadBalancers(scope.clone(), wanted.to_vec());
         self.load_entry(key, wire::decode_load_balancers, wire::encode_load_balancers, call).await
@@ -123,7 +133,7 @@ impl Upstream {
         names: &[String],
     ) -> Result<Arc<BTreeMap<String, SslPolicy>>, SourceError> {
         let call = async {
-            self.call("DescribeSSLPolicies", self.config_source.ssl_policies(scope, names)).await.map(Arc::new)
+            self.call(scope, "DescribeSSLPolicies", self.config_source.ssl_policies(scope, names)).await.map(Arc::new)
         };
         let key = Key::Policies(scope.clone(), names.to_vec());
         self.load_entry(key, wire::decode_policies, wire::encode_policies, call).await
@@ -163,7 +173,7 @@ impl Upstream {
                 Ok(Answer::Fresh(fetched))
             }
             Ok(_) => Err(unexpected()),
-            Err(failure @ SourceError::AccessDenied(_)) => Err(failure),
+            Err(failure @ (SourceError::AccessDenied(_) | SourceError::RoleRefused(_))) => Err(failure),
             Err(failure) => match self.store.get(&Key::LastGood(SeriesKey::from(&key))).await {
                 Some(Value::LastGood(answer)) => {
                     self.count_cache("stale");
@@ -251,7 +261,7 @@ impl Upstream {
 
     /// The dimension combinations that reported `metric`, cached briefly and coalesced.
     pub async fn list(&self, scope: &Scope, metric: Metric) -> Result<Arc<Vec<Dimensions>>, SourceError> {
-        let call = async { self.call("ListMetrics", self.source.list(scope, metric)).await.map(Arc::new) };
+        let call = async { self.call(scope, "ListMetrics", self.source.list(scope, metric)).await.map(Arc::new) };
         self.load_entry(Key::List(scope.clone(), metric), wire::decode_list, wire::encode_list, call).await
     }
 
@@ -263,7 +273,7 @@ impl Upstream {
         series: &[Dimensions],
     ) -> Result<Arc<Vec<Vec<Alarm>>>, SourceError> {
         let call = async {
-            self.call("DescribeAlarmsForMetric", self.source.alarms(scope, metric, series)).await.map(Arc::new)
+            self.call(scope, "DescribeAlarmsForMetric", self.source.alarms(scope, metric, series)).await.map(Arc::new)
         };
         let key = Key::Alarms(scope.clone(), metric, series.to_vec());
         let decode = |bytes: &[u8]| wire::decode_alarms(bytes, series.len());
@@ -280,7 +290,7 @@ impl Upstream {
     ) -> Result<Arc<Vec<Transition>>, SourceError> {
         let call = async {
             let history = self.source.alarm_history(scope, name, start, end);
-            self.call("DescribeAlarmHistory", history).await.map(Arc::new)
+            self.call(scope, "DescribeAlarmHistory", history).await.map(Arc::new)
         };
         let key = Key::AlarmHistory { scope: scope.clone(), name: name.to_string(), start, end };
         self.load_entry(key, wire::decode_history, wire::encode_history, call).await
@@ -317,14 +327,16 @@ impl Upstream {
     /// One GetMetricData question to the source, counting the metrics it
     /// requested (what AWS bills by).
     async fn fetch_from_source(&self, scope: &Scope, request: &FetchRequest) -> Result<Fetched, SourceError> {
-        let fetched = self.call("GetMetricData", self.source.fetch(scope, request)).await?;
+        let fetched = self.call(scope, "GetMetricData", self.source.fetch(scope, request)).await?;
         self.metrics.metrics_requested.inc_by(fetched.metrics_requested);
         Ok(fetched)
     }
 
-    /// Runs one upstream call under the concurrency limit, with metrics.
+    /// Runs one upstream call for `scope` under the concurrency limit, with
+    /// metrics; a refused role is named in the error.
     async fn call<T>(
         &self,
+        scope: &Scope,
         operation: &'static str,
         call: impl Future<Output = Result<T, SourceError>>,
     ) -> Result<T, SourceError> {
@@ -339,7 +351,10 @@ impl Upstream {
             let labels = UpstreamErrorLabels { operation, kind: kind.unwrap_or_default() };
             self.metrics.upstream_errors.get_or_create(&labels).inc();
         }
-        result
+        result.map_err(|err| match (err, self.roles.get(&scope.account)) {
+            (SourceError::RoleRefused(detail), Some(role)) => SourceError::RoleRefused(format!("{role}, {detail}")),
+            (err, _) => err,
+        })
     }
 
     fn count_cache(&self, outcome: &'static str) {

@@ -12,6 +12,7 @@ use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::config::http::HttpResponse;
 use aws_sdk_cloudwatch::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatch::types::{self as cw, ScanBy, StatusCode};
+use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use aws_smithy_types::DateTime;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use tlswatch_shared::catalog::{MAX_QUERIES_PER_CALL, NAMESPACE};
@@ -274,6 +275,9 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     tracing::warn!(operation, error = %DisplayErrorContext(&err), "AWS call failed");
+    if let Some(refused) = role_refusal(&err) {
+        return refused;
+    }
     match &err {
         SdkError::TimeoutError(_) => SourceError::Timeout(format!("{operation} timed out")),
         SdkError::DispatchFailure(failure) if failure.is_timeout() => {
@@ -295,6 +299,31 @@ where
         }
         _ => SourceError::Upstream(format!("{operation} could not be made; the server log has details")),
     }
+}
+
+/// The failure to assume an account's role, when that is why a call
+/// failed: the SDK reports it as a failed dispatch whose causes hold STS's
+/// AssumeRole error.
+fn role_refusal(err: &(dyn std::error::Error + 'static)) -> Option<SourceError> {
+    type AssumeRoleFailure = SdkError<AssumeRoleError, HttpResponse>;
+    let mut cause = err.source();
+    while let Some(current) = cause {
+        if let Some(failure) = current.downcast_ref::<AssumeRoleFailure>() {
+            return Some(match failure {
+                SdkError::ServiceError(service) => {
+                    let code = service.err().code().unwrap_or("unknown");
+                    match classify_service_error("AssumeRole", code, service.raw().status().as_u16()) {
+                        SourceError::AccessDenied(detail) => SourceError::RoleRefused(detail),
+                        other => other,
+                    }
+                }
+                SdkError::TimeoutError(_) => SourceError::Timeout("AssumeRole timed out".to_string()),
+                _ => SourceError::Unreachable("AssumeRole (STS) could not be reached".to_string()),
+            });
+        }
+        cause = current.source();
+    }
+    None
 }
 
 /// Sorts a service error by its AWS error code and HTTP status.

@@ -175,7 +175,8 @@ impl Sources {
         let own_account_id = Arc::new(OnceLock::new());
         // Looked up in the background: start-up never waits for STS, and the
         // catalog shows the ID once it is known.
-        tokio::spawn(look_up_own_account_id(base, own_account_id.clone()));
+        let region = aws_config::Region::new(accounts.default_account().regions.default.to_string());
+        tokio::spawn(look_up_own_account_id(base, region, own_account_id.clone()));
         Self {
             metrics: Arc::new(CloudWatchSource::new(&configs)),
             config: Arc::new(ElbSource::new(&configs)),
@@ -190,10 +191,12 @@ impl Sources {
     }
 }
 
-/// The account ID of the identity `base` holds (STS GetCallerIdentity,
-/// which needs no permission), kept in `found`; a failure is logged only.
-async fn look_up_own_account_id(base: SdkConfig, found: Arc<OnceLock<String>>) {
-    match aws_sdk_sts::Client::new(&base).get_caller_identity().send().await {
+/// The account ID of the identity `base` holds (STS GetCallerIdentity in
+/// `region`, which needs no permission), kept in `found`; a failure is
+/// logged only.
+async fn look_up_own_account_id(base: SdkConfig, region: aws_config::Region, found: Arc<OnceLock<String>>) {
+    let client = aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(&base).region(region).build());
+    match client.get_caller_identity().send().await {
         Ok(identity) => {
             if let Some(account) = identity.account() {
                 let _ = found.set(account.to_string());
@@ -213,6 +216,11 @@ pub enum SourceError {
     Throttled(String),
     #[error("AWS denied access ({0}): the proxy's AWS identity needs {perm} (see docs/deploy.md)", perm = permission_for(.0))]
     AccessDenied(String),
+    #[error(
+        "AWS refused to let the proxy assume the account's role ({0}): the role's trust policy must allow the \
+         proxy's identity sts:AssumeRole, with the external ID if one is configured (see docs/deploy.md)"
+    )]
+    RoleRefused(String),
     #[error("CloudWatch is unreachable: {0}")]
     Unreachable(String),
     #[error("CloudWatch did not answer in time: {0}")]
@@ -238,6 +246,7 @@ impl SourceError {
         match self {
             Self::Throttled(detail)
             | Self::AccessDenied(detail)
+            | Self::RoleRefused(detail)
             | Self::Unreachable(detail)
             | Self::Timeout(detail)
             | Self::Upstream(detail) => detail,
@@ -247,7 +256,7 @@ impl SourceError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Throttled(_) => ErrorCode::UpstreamThrottled,
-            Self::AccessDenied(_) => ErrorCode::UpstreamAccessDenied,
+            Self::AccessDenied(_) | Self::RoleRefused(_) => ErrorCode::UpstreamAccessDenied,
             Self::Unreachable(_) => ErrorCode::UpstreamUnreachable,
             Self::Timeout(_) => ErrorCode::UpstreamTimeout,
             Self::Upstream(_) => ErrorCode::UpstreamError,
