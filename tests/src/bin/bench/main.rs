@@ -10,6 +10,7 @@ mod economy;
 mod fleet;
 mod load;
 mod overhead;
+mod overview;
 mod replicas;
 mod report;
 mod review;
@@ -24,7 +25,7 @@ fn main() {
     // from the environment.
     // SAFETY: nothing else runs yet.
     unsafe { tlswatch_tests::in_process::test_credentials() };
-    // Sections to run (all when none is named): overhead, load, economy, response, page, review, replicas.
+    // Sections to run (all when none is named): overhead, load, economy, response, page, review, replicas, overview.
     let only: Vec<String> = std::env::args().skip(1).collect();
     let wanted = |name: &str| only.is_empty() || only.iter().any(|one| one == name);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
@@ -51,6 +52,9 @@ fn main() {
         }
         if wanted("replicas") {
             replicas::measure(&mut report).await;
+        }
+        if wanted("overview") {
+            overview::measure(&mut report).await;
         }
     });
     report.note(&format!("The measurements took {:.0} s.", started.elapsed().as_secs_f64()));
