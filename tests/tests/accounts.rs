@@ -274,3 +274,53 @@ async fn a_refused_role_and_a_throttled_account_are_error_scopes_beside_the_rest
     assert!(body["error"]["message"].as_str().unwrap().contains(LEGACY_ROLE), "{body}");
     assert!(!body.to_string().contains("testing"), "no secret in {body}");
 }
+
+#[tokio::test]
+async fn the_overview_page_ranks_the_fleet_and_shows_the_failing_scope() {
+    use tlswatch_tests::browser::{axe_findings, eval, wait_until, with_browser};
+
+    let moto = Moto::start();
+    let (range, start) = range();
+    two_accounts(&moto, start).await;
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    upstream.behave_for_account("AssumeRole", "222222222222", Behaviour::AccessDenied);
+    let (payments, legacy) = (format!("payments={PAYMENTS_ROLE}"), format!("legacy={LEGACY_ROLE}"));
+    let dist = tlswatch_tests::built_frontend();
+    let tlswatch = Tlswatch::on_endpoint(
+        &upstream.endpoint,
+        &["--account", &payments, "--account", &legacy, "--upstream-attempts", "1", "--dist", &dist.to_string_lossy()],
+    );
+    let (_, answer) = get(&tlswatch, &format!("/api/v1/overview?{range}"), &[]).await;
+    let expected: Vec<String> =
+        ranking(&answer).into_iter().map(|(account, _, name, _)| format!("{name} {account}")).collect();
+    assert_eq!(expected, ["shared-alb payments", "shared-alb default", "edge-alb default"]);
+
+    with_browser(|client| async move {
+        client.goto(&format!("{}/overview?{range}", tlswatch.url)).await.unwrap();
+        wait_until(&client, "document.querySelector('#fleet tbody tr') && document.querySelector('.failing-scope')").await;
+        let shown = eval(
+            &client,
+            "[...document.querySelectorAll('#fleet tbody tr')].map(r => r.cells[1].textContent + ' ' + r.cells[2].textContent)",
+        )
+        .await;
+        assert_eq!(shown, serde_json::json!(expected), "the page ranks as the API does");
+        let totals = eval(&client, "[...document.querySelectorAll('#fleet td[data-value]')].map(c => Number(c.dataset.value))").await;
+        assert_eq!(totals, serde_json::json!([50, 7, 5]));
+        let failing = eval(&client, "[...document.querySelectorAll('.failing-scope')].map(s => s.dataset.account + ' ' + s.textContent)").await;
+        let failing = failing.as_array().unwrap();
+        assert_eq!(failing.len(), 1, "{failing:?}");
+        let text = failing[0].as_str().unwrap();
+        assert!(text.starts_with("legacy ") && text.contains(LEGACY_ROLE), "{text}");
+        let drawn = eval(&client, "[...document.querySelectorAll('#fleet .spark')].filter(s => echarts.getInstanceByDom(s)).length").await;
+        assert_eq!(drawn, 3, "every row has its sparkline");
+        assert_eq!(axe_findings(&client).await, Vec::<String>::new());
+
+        // A row opens its load balancer's view in its account.
+        client.find(fantoccini::Locator::Css("#fleet tbody tr a")).await.unwrap().click().await.unwrap();
+        wait_until(&client, "location.pathname === '/' && document.querySelector('#summary-total')").await;
+        let url = client.current_url().await.unwrap();
+        assert!(url.query().unwrap_or_default().contains("account=payments"), "{url}");
+        wait_until(&client, "document.getElementById('summary-total').dataset.value === '50'").await;
+    })
+    .await;
+}

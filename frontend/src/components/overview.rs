@@ -1,0 +1,287 @@
+//! The fleet overview (`/overview`): every load balancer of every account
+//! and region the user may read, most errors first, each a link to its
+//! view. Like the dashboard, the URL is the view: the filters write it, and
+//! everything shown is derived from it. Links between the two pages load
+//! the other page (`rel="external"`): each page starts from its own URL.
+
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_location, use_navigate};
+use tlswatch_shared::api::CatalogResponse;
+use tlswatch_shared::overview::{OverviewQuery, OverviewResponse, OverviewRow, ScopeState, ScopeStatus};
+use tlswatch_shared::{AccountName, Region, Statistic, TimeSpec, TimeZone};
+
+use crate::api;
+use crate::components::status::ErrorNotice;
+use crate::echarts;
+use crate::time_fmt;
+
+/// The overview page's path.
+pub const OVERVIEW_PATH: &str = "/overview";
+
+#[component]
+pub fn Overview() -> impl IntoView {
+    let location = use_location();
+    let navigate = use_navigate();
+    let parsed = Memo::new(move |_| OverviewQuery::from_query(&location.search.get()));
+    let query = Memo::new(move |_| parsed.get().unwrap_or_default());
+    let set_query = Callback::new(move |next: OverviewQuery| {
+        let text = next.to_query();
+        let url = if text.is_empty() { OVERVIEW_PATH.to_string() } else { format!("{OVERVIEW_PATH}?{text}") };
+        navigate(&url, NavigateOptions { scroll: false, ..Default::default() });
+    });
+
+    let catalog = LocalResource::new(api::catalog);
+    let overview = LocalResource::new(move || {
+        let parsed = parsed.get();
+        async move {
+            match parsed {
+                Ok(query) => api::overview(&query.to_query()).await,
+                Err(err) => Err(api::ApiFailure { message: err.message, param: Some(err.param) }),
+            }
+        }
+    });
+    let loading = RwSignal::new(false);
+    Effect::new(move |_| document().set_title("Fleet overview · tlswatch"));
+
+    view! {
+        <header class="masthead">
+            <div>
+                <h1>"tlswatch"</h1>
+                <p class="tagline">"Every load balancer you may read, most TLS negotiation errors first"</p>
+            </div>
+            <nav aria-label="Pages"><a href="/" rel="external">"Dashboard"</a></nav>
+        </header>
+        <main class="overview">
+            <Suspense fallback=|| ()>
+                {move || catalog.get().and_then(Result::ok).map(|catalog| view! {
+                    <OverviewFilters catalog query set_query/>
+                })}
+            </Suspense>
+            <section class="overview-results" aria-labelledby="overview-heading"
+                aria-busy=move || loading.get().then_some("true")>
+                <h2 id="overview-heading">"Load balancers"</h2>
+                <Transition set_pending=loading.write_only()>
+                    {move || overview.get().map(|answer| match answer {
+                        Ok(answer) => view! { <OverviewAnswer answer/> }.into_any(),
+                        Err(failure) => view! {
+                            <ErrorNotice failure retry=Callback::new(move |()| overview.refetch())/>
+                            <p><a href=OVERVIEW_PATH rel="external">"Show every account and region of the last 24 hours"</a></p>
+                        }
+                        .into_any(),
+                    })}
+                </Transition>
+            </section>
+        </main>
+    }
+}
+
+/// Statistic, range, accounts and regions: each change writes the URL.
+#[component]
+fn OverviewFilters(
+    catalog: CatalogResponse,
+    query: Memo<OverviewQuery>,
+    set_query: Callback<OverviewQuery>,
+) -> impl IntoView {
+    let update = move |change: &dyn Fn(&mut OverviewQuery)| {
+        let mut next = query.get_untracked();
+        change(&mut next);
+        set_query.run(next);
+    };
+    let stats = ["Sum", "Average", "Minimum", "Maximum"];
+    let presets = catalog.time_presets.clone();
+    let mut regions: Vec<String> = catalog.accounts.iter().flat_map(|account| account.regions.clone()).collect();
+    regions.sort();
+    regions.dedup();
+    let accounts = catalog.accounts.clone();
+    view! {
+        <form class="overview-filters" aria-label="Overview filters" on:submit=|ev| ev.prevent_default()>
+            <label>"Statistic "
+                <select on:change=move |ev| {
+                    if let Ok(stat) = Statistic::parse(&event_target_value(&ev)) {
+                        update(&|q| q.stat = stat);
+                    }
+                }>
+                    {stats.into_iter().map(|stat| view! {
+                        <option value=stat selected=move || query.get().stat.to_string() == stat>{stat}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>"Range "
+                <select on:change=move |ev| {
+                    if let Ok(from) = TimeSpec::parse("from", &event_target_value(&ev)) {
+                        update(&|q| { q.from = from; q.to = TimeSpec::Now; });
+                    }
+                }>
+                    {presets.into_iter().map(|preset| {
+                        let value = preset.value.clone();
+                        view! {
+                            <option value=preset.value.clone()
+                                selected=move || { let q = query.get(); q.to == TimeSpec::Now && q.from.to_string() == value }>
+                                {preset.label}
+                            </option>
+                        }
+                    }).collect_view()}
+                </select>
+            </label>
+            <fieldset>
+                <legend>"Accounts"</legend>
+                {accounts.into_iter().map(|account| {
+                    let name = account.name.clone();
+                    let checked_name = name.clone();
+                    let label = match &account.account_id {
+                        Some(id) => format!("{name} ({id})"),
+                        None => name.clone(),
+                    };
+                    view! {
+                        <label class="choice">
+                            <input type="checkbox" name="account" value=name.clone()
+                                prop:checked=move || query.get().accounts.iter().any(|a| a.as_str() == checked_name)
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    let Ok(account) = AccountName::parse(&name) else { return };
+                                    update(&|q| toggle(&mut q.accounts, &account, on));
+                                }/>
+                            {label}
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <fieldset>
+                <legend>"Regions"</legend>
+                {regions.into_iter().map(|region| {
+                    let checked_region = region.clone();
+                    let label = region.clone();
+                    view! {
+                        <label class="choice">
+                            <input type="checkbox" name="region" value=region.clone()
+                                prop:checked=move || query.get().regions.iter().any(|r| r.as_str() == checked_region)
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    let Ok(region) = Region::parse(&region) else { return };
+                                    update(&|q| toggle(&mut q.regions, &region, on));
+                                }/>
+                            {label}
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <p class="hint">"No account or region ticked: every one you may read."</p>
+        </form>
+    }
+}
+
+/// Adds `item` to a sorted filter list, or takes it out.
+fn toggle<T: Ord + Clone>(list: &mut Vec<T>, item: &T, on: bool) {
+    list.retain(|existing| existing != item);
+    if on {
+        list.push(item.clone());
+        list.sort();
+    }
+}
+
+/// The failing scopes, then the ranked table.
+#[component]
+fn OverviewAnswer(answer: OverviewResponse) -> impl IntoView {
+    let failing: Vec<ScopeStatus> =
+        answer.scopes.iter().filter(|scope| scope.status == ScopeState::Error).cloned().collect();
+    let read = answer.scopes.len() - failing.len();
+    let summary = format!(
+        "{} load balancers in {read} of {} account and region pairs, {} to {}.",
+        answer.rows.len(),
+        answer.scopes.len(),
+        time_fmt::show(answer.start, TimeZone::Utc),
+        time_fmt::show(answer.end, TimeZone::Utc)
+    );
+    view! {
+        {(!failing.is_empty()).then(|| view! {
+            <div class="failing-scopes" role="alert">
+                <h3>"Not read"</h3>
+                <ul>
+                    {failing.into_iter().map(|scope| view! {
+                        <li class="failing-scope" data-account=scope.account.clone() data-region=scope.region.clone()>
+                            <strong>{format!("{} in {}", scope.account, scope.region)}</strong>": "
+                            {scope.message.unwrap_or_default()}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </div>
+        })}
+        {answer.warnings.into_iter().map(|warning| view! { <p class="warning">{warning}</p> }).collect_view()}
+        <p role="status">{summary}</p>
+        {if answer.rows.is_empty() {
+            view! { <p class="no-errors">"No load balancer reported TLS negotiation errors in this range."</p> }.into_any()
+        } else {
+            view! {
+                <table class="ranking fleet" id="fleet">
+                    <caption>"Most errors first; each load balancer links to its view over the same range"</caption>
+                    <thead><tr>
+                        <th scope="col">"#"</th>
+                        <th scope="col">"Load balancer"</th>
+                        <th scope="col">"Account"</th>
+                        <th scope="col">"Region"</th>
+                        <th scope="col">"Total"</th>
+                        <th scope="col">"Buckets with errors"</th>
+                        <th scope="col">"Worst bucket"</th>
+                        <th scope="col">"Last error"</th>
+                        <th scope="col">"Trend"</th>
+                    </tr></thead>
+                    <tbody>
+                        {answer.rows.into_iter().enumerate().map(|(rank, row)| view! { <FleetRow rank row/> }).collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any()
+        }}
+    }
+}
+
+#[component]
+fn FleetRow(rank: usize, row: OverviewRow) -> impl IntoView {
+    let utc = |t: i64| time_fmt::show(t, TimeZone::Utc);
+    let worst = row.worst.map_or_else(|| "none".to_string(), |w| format!("{} at {}", number(w.value), utc(w.t)));
+    let last = row.last_error.map_or_else(|| "none".to_string(), utc);
+    let onset = row.onset.map(|t| format!("; failing since {}", utc(t)));
+    let trend = format!(
+        "Trend of {}: {} points, highest {}",
+        row.load_balancer.name,
+        row.spark.values.len(),
+        number(row.spark.values.iter().flatten().copied().fold(0.0, f64::max))
+    );
+    view! {
+        <tr>
+            <td>{rank + 1}</td>
+            <th scope="row"><a href=format!("/?{}", row.view) rel="external" title=row.load_balancer.value.clone()>{row.load_balancer.name.clone()}</a></th>
+            <td>{row.account.clone()}</td>
+            <td>{row.region.clone()}</td>
+            <td class="number" data-value=row.total>{number(row.total)}</td>
+            <td class="number">{row.buckets_with_errors}</td>
+            <td>{worst}</td>
+            <td>{last}{onset}</td>
+            <td><Sparkline values=row.spark.values label=trend/></td>
+        </tr>
+    }
+}
+
+/// A row's trend, drawn by ECharts like the dashboard's chart, without axes.
+#[component]
+fn Sparkline(values: Vec<Option<f64>>, label: String) -> impl IntoView {
+    let node = NodeRef::<html::Div>::new();
+    node.on_load(move |div| {
+        let option = serde_json::json!({
+            "animation": false,
+            "grid": {"left": 1, "right": 1, "top": 2, "bottom": 2},
+            "xAxis": {"type": "category", "show": false, "data": (0..values.len()).collect::<Vec<_>>()},
+            "yAxis": {"type": "value", "show": false, "min": 0},
+            "series": [{"type": "line", "data": values, "symbol": "none", "lineStyle": {"width": 1.5, "color": "#b3261e"},
+                        "areaStyle": {"opacity": 0.15, "color": "#b3261e"}}],
+        });
+        echarts::init(&div).set_option(&echarts::to_js(&option), true);
+    });
+    view! { <div class="spark" node_ref=node role="img" aria-label=label></div> }
+}
+
+fn number(value: f64) -> String {
+    ((value * 100.0).round() / 100.0).to_string()
+}
