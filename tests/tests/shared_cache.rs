@@ -97,7 +97,10 @@ async fn a_view_fetched_on_one_replica_is_served_by_the_other_and_a_refresh_asks
     assert_eq!(values(&on_b), values(&on_a), "the same data");
     assert_eq!(on_b["summary"], on_a["summary"]);
     assert_eq!(b.metric(HITS.0, HITS.1).await, 2.0, "B's answer and its alarms were shared hits");
-    assert!(redis.keys("tlswatch:v1:answer:us-east-1:*").len() == 1, "the key carries version and region");
+    assert!(
+        redis.keys("tlswatch:v2:answer:default/us-east-1:*").len() == 1,
+        "the key carries version, account and region"
+    );
 
     // The view ten minutes on, on B: only the buckets after A's final ones are asked for.
     let (later, later_start, later_end) = view(2, 0);
@@ -178,7 +181,7 @@ async fn a_cache_server_killed_mid_run_fails_no_request_and_is_used_again_when_b
         "the replicas did not use the cache again after it came back",
     )
     .await;
-    assert!(!redis.keys("tlswatch:v1:*").is_empty(), "the restarted server holds views again");
+    assert!(!redis.keys("tlswatch:v2:*").is_empty(), "the restarted server holds views again");
 }
 
 #[tokio::test]
@@ -202,7 +205,7 @@ async fn a_leaseholder_killed_mid_fetch_is_taken_over_when_its_lease_expires() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let lease_taken = Instant::now();
-    assert_eq!(redis.keys("tlswatch:v1:answer:*:lease").len(), 1, "A holds a lease");
+    assert_eq!(redis.keys("tlswatch:v2:answer:*:lease").len(), 1, "A holds a lease");
     drop(a);
     let _ = on_a.await;
     upstream.behave(Behaviour::Forward);
@@ -227,7 +230,7 @@ async fn a_shared_value_that_does_not_decode_is_a_miss_and_is_overwritten() {
     let (status, on_a) = a.get(&path).await;
     assert_eq!(status, 200);
 
-    let keys = redis.keys("tlswatch:v1:answer:*");
+    let keys = redis.keys("tlswatch:v2:answer:*");
     assert_eq!(keys.len(), 1, "{keys:?}");
     redis.cli(&["SET", &keys[0], "\u{1}not what tlswatch wrote"]);
     let (status, on_b) = b.get(&path).await;
@@ -337,7 +340,7 @@ async fn a_slow_or_full_cache_server_fails_no_view() {
     let (status, body) = a.get(&other).await;
     assert_eq!(status, 200, "{body}");
     assert!(a.metric(ERRORS, &[]).await > errors, "the refused write counted as an error");
-    assert!(redis.keys("tlswatch:v1:answer:*").is_empty(), "nothing was stored");
+    assert!(redis.keys("tlswatch:v2:answer:*").is_empty(), "nothing was stored");
 }
 
 #[tokio::test]
@@ -369,7 +372,7 @@ async fn replicas_share_a_cache_over_tls_with_a_password_and_a_wrong_password_fa
     assert_eq!(status, 200, "{body}");
     assert_eq!(upstream.get_metric_data_calls(), 1, "B read A's answer over TLS");
     assert_eq!(a.metric(ERRORS, &[]).await + b.metric(ERRORS, &[]).await, 0.0);
-    assert_eq!(redis.keys("tlswatch:v1:answer:*").len(), 1);
+    assert_eq!(redis.keys("tlswatch:v2:answer:*").len(), 1);
 
     let wrong = start(&url.replace("s3cret-pass", "wrong"));
     let (status, body) = wrong.get(&path).await;
@@ -397,7 +400,7 @@ async fn a_leaseholder_that_cannot_store_its_value_frees_the_lease_for_the_other
     assert!(started.elapsed() < Duration::from_secs(8), "nobody waited out the lease ({:?})", started.elapsed());
     let errors = a.metric(ERRORS, &[]).await + b.metric(ERRORS, &[]).await;
     assert!(errors >= 1.0, "the refused store counted ({errors})");
-    assert!(redis.keys("tlswatch:v1:answer:*").is_empty(), "nothing was stored");
+    assert!(redis.keys("tlswatch:v2:answer:*").is_empty(), "nothing was stored");
 }
 
 #[tokio::test]
