@@ -315,6 +315,12 @@ async fn the_overview_page_ranks_the_fleet_and_shows_the_failing_scope() {
         assert_eq!(drawn, 3, "every row has its sparkline");
         assert_eq!(axe_findings(&client).await, Vec::<String>::new());
 
+        // Ticking an account narrows the overview to it, in the URL too.
+        client.find(fantoccini::Locator::Css("input[name=account][value=payments]")).await.unwrap().click().await.unwrap();
+        wait_until(&client, "location.search.includes('account=payments') && document.querySelectorAll('#fleet tbody tr').length === 1").await;
+        let narrowed = eval(&client, "document.querySelector('#fleet tbody tr').cells[2].textContent").await;
+        assert_eq!(narrowed, "payments");
+
         // A row opens its load balancer's view in its account.
         client.find(fantoccini::Locator::Css("#fleet tbody tr a")).await.unwrap().click().await.unwrap();
         wait_until(&client, "location.pathname === '/' && document.querySelector('#summary-total')").await;

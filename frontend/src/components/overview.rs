@@ -94,7 +94,18 @@ fn OverviewFilters(
     let mut regions: Vec<String> = catalog.accounts.iter().flat_map(|account| account.regions.clone()).collect();
     regions.sort();
     regions.dedup();
-    let accounts = catalog.accounts.clone();
+    let regions = regions.into_iter().map(|region| (region.clone(), region)).collect();
+    let accounts = catalog
+        .accounts
+        .iter()
+        .map(|account| {
+            let label = match &account.account_id {
+                Some(id) => format!("{} ({id})", account.name),
+                None => account.name.clone(),
+            };
+            (account.name.clone(), label)
+        })
+        .collect();
     view! {
         <form class="overview-filters" aria-label="Overview filters" on:submit=|ev| ev.prevent_default()>
             <label>"Statistic "
@@ -125,50 +136,46 @@ fn OverviewFilters(
                     }).collect_view()}
                 </select>
             </label>
-            <fieldset>
-                <legend>"Accounts"</legend>
-                {accounts.into_iter().map(|account| {
-                    let name = account.name.clone();
-                    let checked_name = name.clone();
-                    let label = match &account.account_id {
-                        Some(id) => format!("{name} ({id})"),
-                        None => name.clone(),
-                    };
-                    view! {
-                        <label class="choice">
-                            <input type="checkbox" name="account" value=name.clone()
-                                prop:checked=move || query.get().accounts.iter().any(|a| a.as_str() == checked_name)
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    let Ok(account) = AccountName::parse(&name) else { return };
-                                    update(&|q| toggle(&mut q.accounts, &account, on));
-                                }/>
-                            {label}
-                        </label>
-                    }
-                }).collect_view()}
-            </fieldset>
-            <fieldset>
-                <legend>"Regions"</legend>
-                {regions.into_iter().map(|region| {
-                    let checked_region = region.clone();
-                    let label = region.clone();
-                    view! {
-                        <label class="choice">
-                            <input type="checkbox" name="region" value=region.clone()
-                                prop:checked=move || query.get().regions.iter().any(|r| r.as_str() == checked_region)
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    let Ok(region) = Region::parse(&region) else { return };
-                                    update(&|q| toggle(&mut q.regions, &region, on));
-                                }/>
-                            {label}
-                        </label>
-                    }
-                }).collect_view()}
-            </fieldset>
+            <FilterBoxes legend="Accounts" name="account" choices=accounts
+                ticked=Signal::derive(move || query.get().accounts.iter().map(AccountName::to_string).collect())
+                on_toggle=Callback::new(move |(value, on): (String, bool)| if let Ok(account) = AccountName::parse(&value) {
+                    update(&|q| toggle(&mut q.accounts, &account, on));
+                })/>
+            <FilterBoxes legend="Regions" name="region" choices=regions
+                ticked=Signal::derive(move || query.get().regions.iter().map(Region::to_string).collect())
+                on_toggle=Callback::new(move |(value, on): (String, bool)| if let Ok(region) = Region::parse(&value) {
+                    update(&|q| toggle(&mut q.regions, &region, on));
+                })/>
             <p class="hint">"No account or region ticked: every one you may read."</p>
         </form>
+    }
+}
+
+/// One checkbox per `(value, label)` of `choices`, ticked when `ticked`
+/// holds its value; a tick or untick is passed to `on_toggle`.
+#[component]
+fn FilterBoxes(
+    legend: &'static str,
+    name: &'static str,
+    choices: Vec<(String, String)>,
+    ticked: Signal<Vec<String>>,
+    on_toggle: Callback<(String, bool)>,
+) -> impl IntoView {
+    view! {
+        <fieldset>
+            <legend>{legend}</legend>
+            {choices.into_iter().map(|(value, label)| {
+                let (checked, changed) = (value.clone(), value.clone());
+                view! {
+                    <label class="choice">
+                        <input type="checkbox" name=name value=value
+                            prop:checked=move || ticked.with(|ticked| ticked.contains(&checked))
+                            on:change=move |ev| on_toggle.run((changed.clone(), event_target_checked(&ev)))/>
+                        {label}
+                    </label>
+                }
+            }).collect_view()}
+        </fieldset>
     }
 }
 
