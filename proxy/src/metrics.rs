@@ -38,6 +38,8 @@ pub struct UpstreamErrorLabels {
     pub operation: &'static str,
     /// The API error code: `upstream_throttled`, `upstream_timeout`, ...
     pub kind: String,
+    /// The configured account the call was for: which account fails.
+    pub account: String,
 }
 
 /// Every metric the proxy keeps.
@@ -74,7 +76,11 @@ impl Default for Metrics {
         registry.register("http_requests", "HTTP requests by route and status", requests.clone());
         registry.register("cache_lookups", "Answers by cache outcome", cache.clone());
         registry.register("upstream_calls", "Calls made to the metric source", upstream_calls.clone());
-        registry.register("upstream_errors", "Failed upstream calls by kind", upstream_errors.clone());
+        registry.register(
+            "upstream_errors",
+            "Failed upstream calls by operation, kind and account",
+            upstream_errors.clone(),
+        );
         registry.register("upstream_duration_seconds", "Upstream call latency", upstream_seconds.clone());
         registry.register(
             "cloudwatch_metrics_requested",

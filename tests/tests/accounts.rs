@@ -263,6 +263,12 @@ async fn a_refused_role_and_a_throttled_account_are_error_scopes_beside_the_rest
     let throttled = scope("payments");
     assert_eq!(throttled["status"], "error");
     assert!(throttled["message"].as_str().unwrap().contains("throttled"), "{throttled}");
+    let throttled_calls = [("operation", "GetMetricData"), ("kind", "upstream_throttled"), ("account", "payments")];
+    assert_eq!(
+        tlswatch.metric("tlswatch_upstream_errors_total", &throttled_calls).await,
+        1.0,
+        "/metrics names the account"
+    );
     let refused = scope("legacy");
     assert_eq!(refused["status"], "error");
     let message = refused["message"].as_str().unwrap();

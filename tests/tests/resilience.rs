@@ -180,7 +180,8 @@ async fn a_failing_upstream_gets_the_last_good_answer_marked_stale() {
 
 /// Failed GetMetricData calls of one kind, from `/metrics`.
 async fn upstream_errors(tlswatch: &Tlswatch, kind: &str) -> f64 {
-    tlswatch.metric("tlswatch_upstream_errors_total", &[("operation", "GetMetricData"), ("kind", kind)]).await
+    let labels = [("operation", "GetMetricData"), ("kind", kind), ("account", "default")];
+    tlswatch.metric("tlswatch_upstream_errors_total", &labels).await
 }
 
 /// The warnings of a series answer, joined.

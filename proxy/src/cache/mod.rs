@@ -348,7 +348,8 @@ impl Upstream {
         self.metrics.upstream_seconds.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
         if let Err(err) = &result {
             let kind = serde_json::to_value(err.code()).ok().and_then(|v| v.as_str().map(str::to_string));
-            let labels = UpstreamErrorLabels { operation, kind: kind.unwrap_or_default() };
+            let account = scope.account.to_string();
+            let labels = UpstreamErrorLabels { operation, kind: kind.unwrap_or_default(), account };
             self.metrics.upstream_errors.get_or_create(&labels).inc();
         }
         result.map_err(|err| match (err, self.roles.get(&scope.account)) {
