@@ -302,6 +302,14 @@ async fn the_overview_page_ranks_the_fleet_and_shows_the_failing_scope() {
     assert_eq!(expected, ["shared-alb payments", "shared-alb default", "edge-alb default"]);
 
     with_browser(|client| async move {
+        // A link with a bad parameter says which, and leads back to the default overview.
+        client.goto(&format!("{}/overview?stat=p99", tlswatch.url)).await.unwrap();
+        wait_until(&client, "document.querySelector('.error-message')").await;
+        let message = eval(&client, "document.querySelector('.error-message').textContent").await;
+        assert!(message.as_str().unwrap().contains("`stat`"), "{message}");
+        client.find(fantoccini::Locator::Id("reset-overview")).await.unwrap().click().await.unwrap();
+        wait_until(&client, "location.search === '' && document.querySelector('#fleet, .no-errors')").await;
+
         client.goto(&format!("{}/overview?{range}", tlswatch.url)).await.unwrap();
         wait_until(&client, "document.querySelector('#fleet tbody tr') && document.querySelector('.failing-scope')").await;
         let shown = eval(

@@ -13,7 +13,6 @@ use tlswatch_shared::overview::{OverviewQuery, OverviewResponse, OverviewRow, Sc
 use tlswatch_shared::{AccountName, Region, Statistic, TimeSpec, TimeZone};
 
 use crate::api;
-use crate::components::status::ErrorNotice;
 use crate::echarts;
 use crate::time_fmt;
 
@@ -65,15 +64,29 @@ pub fn Overview() -> impl IntoView {
                 <Transition set_pending=loading.write_only()>
                     {move || overview.get().map(|answer| match answer {
                         Ok(answer) => view! { <OverviewAnswer answer/> }.into_any(),
-                        Err(failure) => view! {
-                            <ErrorNotice failure retry=Callback::new(move |()| overview.refetch())/>
-                            <p><a href=OVERVIEW_PATH rel="external">"Show every account and region of the last 24 hours"</a></p>
-                        }
+                        Err(failure) => view! { <OverviewFailure failure retry=Callback::new(move |()| overview.refetch())/> }
                         .into_any(),
                     })}
                 </Transition>
             </section>
         </main>
+    }
+}
+
+/// Why there is no overview: a parameter of the link (with the way back to
+/// the default overview), or a failed call (with another try).
+#[component]
+fn OverviewFailure(failure: api::ApiFailure, retry: Callback<()>) -> impl IntoView {
+    view! {
+        <div class="error" role="alert">
+            <p class="error-message">{failure.message}</p>
+            {if failure.param.is_some() {
+                view! { <a href=OVERVIEW_PATH id="reset-overview">"Show every account and region of the last 24 hours"</a> }
+                    .into_any()
+            } else {
+                view! { <button type="button" id="retry" on:click=move |_| retry.run(())>"Try again"</button> }.into_any()
+            }}
+        </div>
     }
 }
 
