@@ -98,3 +98,31 @@ async fn the_chart_draws_exactly_the_values_put_into_cloudwatch() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_failed_view_offers_another_try_that_draws_the_chart_once_cloudwatch_answers() {
+    use tlswatch_tests::upstream::{Behaviour, TestUpstream};
+
+    let moto = Moto::start();
+    let start = (now() / 3_600 - 4) * 3_600;
+    put(&moto, start).await;
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    upstream.behave(Behaviour::Fail);
+    let dist = built_frontend();
+    let tlswatch =
+        Tlswatch::on_endpoint(&upstream.endpoint, &["--dist", &dist.to_string_lossy(), "--upstream-attempts", "1"]);
+    let range = |t| tlswatch_shared::TimeSpec::At(t).to_string();
+    let view = format!("lb={LB}&period={PERIOD}&from={}&to={}", range(start), range(start + BUCKETS * PERIOD));
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?{view}", tlswatch.url)).await.unwrap();
+        wait_until(&client, "document.getElementById('retry')").await;
+        assert!(!eval(&client, "document.querySelector('.error-message').textContent").await.to_string().is_empty());
+
+        upstream.behave(Behaviour::Forward);
+        client.find(fantoccini::Locator::Id("retry")).await.unwrap().click().await.unwrap();
+        wait_until(&client, "document.getElementById('summary-total')?.dataset.value === '23'").await;
+        assert_eq!(drawn(&client).await, expected(start, "Sum"), "the retry drew the answer");
+        assert_eq!(eval(&client, "document.getElementById('retry')").await, Value::Null, "the notice is gone");
+    })
+    .await;
+}
