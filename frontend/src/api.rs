@@ -1,6 +1,6 @@
 //! Calls to the proxy's API.
 
-use gloo_net::http::Request;
+use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 use tlswatch_shared::api::{CatalogResponse, DimensionsResponse, ErrorBody, ReviewResponse, SeriesResponse};
 use tlswatch_shared::{Metric, Region};
@@ -13,9 +13,14 @@ pub struct ApiFailure {
     pub param: Option<String>,
 }
 
-/// `GET /api/v1/series?<query>`.
+/// `GET /api/v1/series?<query>`: the answer to the request boot.js sent
+/// if that was this one, else a new request.
 pub async fn series(query: &str) -> Result<SeriesResponse, ApiFailure> {
-    get_json(&format!("/api/v1/series?{query}")).await
+    let body = match crate::preload::take(query).await {
+        Some(answer) => body_or_failure(answer.status, answer.body)?,
+        None => get_body(&format!("/api/v1/series?{query}")).await?,
+    };
+    parse(&body)
 }
 
 /// `GET /api/v1/review?<query>`.
@@ -38,8 +43,11 @@ pub async fn dimensions(metric: Metric, region: Option<Region>) -> Result<Dimens
 }
 
 async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
-    let body = get_body(url).await?;
-    serde_json::from_str(&body).map_err(|err| ApiFailure {
+    parse(&get_body(url).await?)
+}
+
+fn parse<T: DeserializeOwned>(body: &str) -> Result<T, ApiFailure> {
+    serde_json::from_str(body).map_err(|err| ApiFailure {
         message: format!("the tlswatch server sent an answer this page cannot read: {err}"),
         param: None,
     })
@@ -48,18 +56,29 @@ async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
 /// The body of a successful `GET`, or the API's message. Not generic, so
 /// each kind of answer adds only its parser to the `.wasm`, not the request.
 async fn get_body(url: &str) -> Result<String, ApiFailure> {
-    let failure = |message: String| ApiFailure { message, param: None };
-    let response = Request::get(url)
-        .send()
-        .await
-        .map_err(|err| failure(format!("the tlswatch server could not be reached: {err}")))?;
-    let body =
-        response.text().await.map_err(|err| failure(format!("the tlswatch server's answer was cut short: {err}")))?;
-    if response.ok() {
+    let response = Request::get(url).send().await.map_err(|err| ApiFailure {
+        message: format!("the tlswatch server could not be reached: {err}"),
+        param: None,
+    })?;
+    read_body(response).await
+}
+
+/// The body of a successful answer, or the API's message.
+async fn read_body(response: Response) -> Result<String, ApiFailure> {
+    let body = response.text().await.map_err(|err| ApiFailure {
+        message: format!("the tlswatch server's answer was cut short: {err}"),
+        param: None,
+    })?;
+    body_or_failure(response.status(), body)
+}
+
+/// The body of an answer with this HTTP status, or the API's message.
+fn body_or_failure(status: u16, body: String) -> Result<String, ApiFailure> {
+    if (200..300).contains(&status) {
         return Ok(body);
     }
     match serde_json::from_str::<ErrorBody>(&body) {
         Ok(body) => Err(ApiFailure { message: body.error.message, param: body.error.param }),
-        Err(_) => Err(failure(format!("the tlswatch server answered HTTP {}", response.status()))),
+        Err(_) => Err(ApiFailure { message: format!("the tlswatch server answered HTTP {status}"), param: None }),
     }
 }

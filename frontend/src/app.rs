@@ -2,6 +2,7 @@
 //! address bar (so back and forward walk through views), and everything shown
 //! is derived from the address bar.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::prelude::*;
@@ -17,7 +18,7 @@ use crate::components::help::HelpPanel;
 use crate::components::review::ReviewSection;
 use crate::components::status::{DemoBadge, ErrorNotice, LoadingNote, Warnings};
 use crate::components::summary::{RankingTable, SummaryFigures};
-use crate::state::{Failure, ViewState, provide_state};
+use crate::state::{Failure, ViewState, provide_state, use_first_view_settled};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -40,11 +41,12 @@ fn Dashboard() -> impl IntoView {
         Some(err) => Err(ApiFailure { message: err.message, param: Some(err.param) }),
     });
     // The view's series: asked again when the query changes and on refresh.
+    // Shared, not copied: every component that shows it reads the one answer.
     let series = LocalResource::new(move || {
         let query = api_query.get();
         async move {
             match query {
-                Ok(query) => api::series(&query).await,
+                Ok(query) => api::series(&query).await.map(Arc::new),
                 Err(failure) => Err(failure),
             }
         }
@@ -56,6 +58,13 @@ fn Dashboard() -> impl IntoView {
     // ...and, through a memo, by the form, which must never wait for it.
     let failure = Memo::new(move |_| series.get().and_then(Result::err));
     provide_context(Failure(failure));
+    // A view that failed has no chart to wait for (the chart says when it has drawn).
+    let settled = use_first_view_settled();
+    Effect::new(move |_| {
+        if failure.with(Option::is_some) {
+            settled.set(true);
+        }
+    });
     let loading = RwSignal::new(false);
 
     let tz = Signal::derive(move || state.current().tz);
@@ -104,7 +113,7 @@ fn Dashboard() -> impl IntoView {
                     {move || series.get().and_then(Result::err).map(|failure| view! {
                         <ErrorNotice failure retry=Callback::new(move |()| series.refetch())/>
                     })}
-                    {move || data.get().map(|response| view! { <Warnings warnings=response.warnings/> })}
+                    {move || data.get().map(|response| view! { <Warnings warnings=response.warnings.clone()/> })}
                     <SummaryFigures data tz/>
                     <SeriesChart data tz stack/>
                     <RankingTable data tz/>

@@ -28,6 +28,13 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     pub fn resize(this: &Instance);
+
+    /// The width the chart is drawn at, in CSS pixels.
+    #[wasm_bindgen(method, js_name = getWidth)]
+    pub fn width(this: &Instance) -> f64;
+
+    #[wasm_bindgen(method, js_name = getHeight)]
+    pub fn height(this: &Instance) -> f64;
 }
 
 /// A JSON value as a JavaScript value (through `JSON.parse`, which keeps

@@ -1,11 +1,12 @@
 //! What the components share, in one place: the view the URL names (and how
-//! to change it) and the catalog. The dashboard provides both once; every
-//! component reads them with `use_view_state()` and `use_catalog()`.
+//! to change it), the catalog, what CloudWatch lists for the pickers, and
+//! whether the first view has settled. The dashboard provides them once;
+//! every component reads them with the `use_...()` helpers below.
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
-use tlswatch_shared::api::CatalogResponse;
+use tlswatch_shared::api::{CatalogResponse, DimensionsResponse};
 use tlswatch_shared::{View, ViewError};
 
 use crate::api::{self, ApiFailure};
@@ -72,13 +73,34 @@ pub fn use_failure() -> Memo<Option<ApiFailure>> {
 /// The catalog as the dashboard loaded it.
 pub type CatalogResource = LocalResource<Result<CatalogResponse, ApiFailure>>;
 
-/// Provides the view state and the catalog to everything below (the
-/// dashboard does, once, inside the router) and returns them.
+/// What CloudWatch lists for the view's metric and region: the pickers' choices.
+pub type DimensionsResource = LocalResource<Result<DimensionsResponse, ApiFailure>>;
+
+/// Whether the first view has been drawn (or has failed): what only
+/// follows the chart, such as the review, waits for it, so the first
+/// chart shares the page's start with nothing it does not need.
+#[derive(Clone, Copy)]
+pub struct FirstViewSettled(pub RwSignal<bool>);
+
+/// Provides the view state, the catalog, the pickers' choices and the
+/// first view's progress to everything below (the dashboard does, once,
+/// inside the router) and returns them. The catalog and the choices are
+/// asked at once, beside the view's series: none waits for another.
 pub fn provide_state() -> (ViewState, CatalogResource) {
     let state = ViewState::of_the_url();
     provide_context(state);
     let catalog: CatalogResource = LocalResource::new(api::catalog);
     provide_context(catalog);
+    let key = Memo::new(move |_| {
+        let view = state.current();
+        (view.metric(), view.region)
+    });
+    let dimensions: DimensionsResource = LocalResource::new(move || {
+        let (metric, region) = key.get();
+        api::dimensions(metric, region)
+    });
+    provide_context(dimensions);
+    provide_context(FirstViewSettled(RwSignal::new(false)));
     (state, catalog)
 }
 
@@ -90,4 +112,14 @@ pub fn use_view_state() -> ViewState {
 /// The catalog the dashboard loads.
 pub fn use_catalog() -> CatalogResource {
     expect_context()
+}
+
+/// The pickers' choices the dashboard loads.
+pub fn use_dimensions() -> DimensionsResource {
+    expect_context()
+}
+
+/// Whether the first view has been drawn or has failed.
+pub fn use_first_view_settled() -> RwSignal<bool> {
+    expect_context::<FirstViewSettled>().0
 }

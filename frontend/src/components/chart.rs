@@ -2,6 +2,7 @@
 //! Zooming (drag a box on the plot, the slider, or the wheel with Ctrl held) writes
 //! the zoomed range to the URL as absolute times, so a zoom is a view too.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::html::Div;
@@ -12,7 +13,7 @@ use tlswatch_shared::{Statistic, TimeSpec, TimeZone};
 use wasm_bindgen::prelude::*;
 
 use crate::echarts::{self, Instance};
-use crate::state::use_view_state;
+use crate::state::{use_first_view_settled, use_view_state};
 use crate::time_fmt;
 
 /// How long the zoom must rest before it is written to the URL.
@@ -21,8 +22,13 @@ const ZOOM_SETTLE: Duration = Duration::from_millis(600);
 const DRAWN_MARK: &str = "tlswatch:chart-drawn";
 
 #[component]
-pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>, stack: Signal<bool>) -> impl IntoView {
+pub fn SeriesChart(
+    data: Signal<Option<Arc<SeriesResponse>>>,
+    tz: Signal<TimeZone>,
+    stack: Signal<bool>,
+) -> impl IntoView {
     let state = use_view_state();
+    let settled = use_first_view_settled();
     let element = NodeRef::<Div>::new();
     let instance = StoredValue::new_local(None::<Instance>);
     let zoom_generation = StoredValue::new(0u64);
@@ -68,15 +74,22 @@ pub fn SeriesChart(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>, s
             chart
         });
         chart.set_option(&echarts::to_js(&option(&response, tz, stack)), true);
-        // Dragging on the plot selects a range to zoom into.
-        chart.dispatch_action(&echarts::to_js(&serde_json::json!({
-            "type": "takeGlobalCursor", "key": "dataZoomSelect", "dataZoomSelectActive": true
-        })));
         if let Some(performance) = window().performance()
             && performance.get_entries_by_name(DRAWN_MARK).length() == 0
         {
             let _ = performance.mark(DRAWN_MARK);
         }
+        settled.set(true);
+        // Dragging on the plot selects a range to zoom into. Not needed to
+        // see the chart: armed right after it is drawn, not before.
+        set_timeout(
+            move || {
+                chart.dispatch_action(&echarts::to_js(&serde_json::json!({
+                    "type": "takeGlobalCursor", "key": "dataZoomSelect", "dataZoomSelectActive": true
+                })))
+            },
+            Duration::ZERO,
+        );
     });
 
     view! {
@@ -195,9 +208,18 @@ fn leave_the_wheel_to_the_page(element: &web_sys::HtmlElement) {
 /// Resizes the chart whenever its element changes size. ECharts sizes its
 /// canvas from the element only when asked, and the element is laid out
 /// after the chart is made (the results are built before they are shown),
-/// then follows the window and the page around it.
+/// then follows the window and the page around it. A resize draws the
+/// whole chart again, so it is asked only when the size differs from the
+/// chart's: the observer's first report, at the size the chart was made
+/// with, costs nothing.
 fn follow_size(element: &web_sys::HtmlElement, chart: Instance) {
-    let resize = Closure::<dyn Fn()>::new(move || chart.resize());
+    let observed = element.clone();
+    let resize = Closure::<dyn Fn()>::new(move || {
+        let (width, height) = (observed.client_width(), observed.client_height());
+        if f64::from(width) != chart.width() || f64::from(height) != chart.height() {
+            chart.resize();
+        }
+    });
     if let Ok(observer) = web_sys::ResizeObserver::new(resize.as_ref().unchecked_ref()) {
         observer.observe(element);
     }
@@ -231,6 +253,9 @@ fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::V
                 "lineStyle": {"color": colour, "type": dash},
                 // Only values with no neighbour get a symbol (see `points`).
                 "symbol": "none",
+                // More buckets than pixels across (a week at 1 min): ECharts
+                // keeps the points that shape the line, spikes included.
+                "sampling": "lttb",
                 "data": points(series, 0..first_partial(series)),
             })
         })

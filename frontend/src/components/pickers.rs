@@ -9,21 +9,12 @@ use tlswatch_shared::catalog::DimensionName;
 use tlswatch_shared::dims::readable_name;
 use tlswatch_shared::{AvailabilityZone, LoadBalancer, TargetGroup};
 
-use crate::api;
 use crate::components::status::FieldError;
-use crate::state::use_view_state;
+use crate::state::{use_dimensions, use_view_state};
 
 #[component]
 pub fn DimensionPickers() -> impl IntoView {
-    let state = use_view_state();
-    let key = Memo::new(move |_| {
-        let view = state.current();
-        (view.metric(), view.region)
-    });
-    let listed = LocalResource::new(move || {
-        let (metric, region) = key.get();
-        api::dimensions(metric, region)
-    });
+    let listed = use_dimensions();
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading load balancers…"</p> }>
             {move || listed.get().map(|answer| match answer {

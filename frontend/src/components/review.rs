@@ -8,7 +8,7 @@ use tlswatch_shared::review::{Finding, LoadBalancerReview, TargetGroupReview};
 use tlswatch_shared::{LoadBalancer, TargetGroup, View};
 
 use crate::api;
-use crate::state::use_view_state;
+use crate::state::{use_first_view_settled, use_view_state};
 
 /// The part of a view the review reads: the load balancers, region and range.
 fn review_view(view: &View) -> View {
@@ -24,7 +24,11 @@ fn review_view(view: &View) -> View {
 #[component]
 pub fn ReviewSection() -> impl IntoView {
     let state = use_view_state();
-    let query = Memo::new(move |_| state.is_valid().then(|| review_view(&state.current()).to_query()));
+    // Asked once the first chart is drawn: the review is below it, and its
+    // answer must not be built while the chart waits.
+    let settled = use_first_view_settled();
+    let query =
+        Memo::new(move |_| (settled.get() && state.is_valid()).then(|| review_view(&state.current()).to_query()));
     let review = LocalResource::new(move || {
         let query = query.get();
         async move {

@@ -1,5 +1,7 @@
 //! What the page says about its state: loading, warnings, errors, demo data.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 
 use tlswatch_shared::View;
@@ -12,7 +14,7 @@ use crate::state::{use_failure, use_view_state};
 /// loaded, it is out of sight but still read, so a screen reader hears
 /// that the view is there.
 #[component]
-pub fn LoadingNote(loading: Signal<bool>, data: Signal<Option<SeriesResponse>>) -> impl IntoView {
+pub fn LoadingNote(loading: Signal<bool>, data: Signal<Option<Arc<SeriesResponse>>>) -> impl IntoView {
     let said = move || {
         if loading.get() {
             return "Loading…".to_string();

@@ -1,5 +1,7 @@
 //! The figures beside the chart, from the API's `summary`.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use tlswatch_shared::api::SeriesResponse;
 use tlswatch_shared::{Statistic, TimeZone};
@@ -7,11 +9,11 @@ use tlswatch_shared::{Statistic, TimeZone};
 use crate::time_fmt;
 
 #[component]
-pub fn SummaryFigures(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>) -> impl IntoView {
+pub fn SummaryFigures(data: Signal<Option<Arc<SeriesResponse>>>, tz: Signal<TimeZone>) -> impl IntoView {
     move || {
         let response = data.get()?;
         let tz = tz.get();
-        let summary = response.summary;
+        let summary = response.summary.clone();
         let is_sum = response.series.first().is_none_or(|s| s.stat == Statistic::Sum);
         let quiet = summary.worst.is_none();
         Some(view! {
@@ -91,7 +93,7 @@ fn format_number(value: f64) -> String {
 
 /// A breakdown's ranking: every target group or zone, most errors first.
 #[component]
-pub fn RankingTable(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>) -> impl IntoView {
+pub fn RankingTable(data: Signal<Option<Arc<SeriesResponse>>>, tz: Signal<TimeZone>) -> impl IntoView {
     move || {
         let response = data.get()?;
         if response.ranking.is_empty() {
@@ -100,10 +102,10 @@ pub fn RankingTable(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>) 
         let tz = tz.get();
         let rows = response
             .ranking
-            .into_iter()
+            .iter()
             .enumerate()
             .map(|(rank, entry)| {
-                let worst = entry.worst.map_or_else(
+                let worst = entry.worst.as_ref().map_or_else(
                     || "none".to_string(),
                     |w| format!("{} at {}", format_number(w.value), time_fmt::show(w.t, tz)),
                 );
@@ -112,7 +114,7 @@ pub fn RankingTable(data: Signal<Option<SeriesResponse>>, tz: Signal<TimeZone>) 
                 view! {
                     <tr class:others=folded>
                         <td>{rank + 1}</td>
-                        <th scope="row" title=full_name>{entry.label}</th>
+                        <th scope="row" title=full_name>{entry.label.clone()}</th>
                         <td class="number" data-value=entry.total>{format_number(entry.total)}</td>
                         <td>{worst}</td>
                         <td>{if folded { "in others" } else { "drawn" }}</td>
