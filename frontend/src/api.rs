@@ -3,7 +3,8 @@
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 use tlswatch_shared::api::{CatalogResponse, DimensionsResponse, ErrorBody, ReviewResponse, SeriesResponse};
-use tlswatch_shared::{Metric, Region};
+use tlswatch_shared::overview::OverviewResponse;
+use tlswatch_shared::{AccountName, Metric, Region};
 
 /// A failed call, as shown to the user.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,14 +29,26 @@ pub async fn review(query: &str) -> Result<ReviewResponse, ApiFailure> {
     get_json(&format!("/api/v1/review?{query}")).await
 }
 
+/// `GET /api/v1/overview?<query>`.
+pub async fn overview(query: &str) -> Result<OverviewResponse, ApiFailure> {
+    get_json(&format!("/api/v1/overview?{query}")).await
+}
+
 /// `GET /api/v1/catalog`.
 pub async fn catalog() -> Result<CatalogResponse, ApiFailure> {
     get_json("/api/v1/catalog").await
 }
 
 /// `GET /api/v1/dimensions`.
-pub async fn dimensions(metric: Metric, region: Option<Region>) -> Result<DimensionsResponse, ApiFailure> {
+pub async fn dimensions(
+    metric: Metric,
+    account: Option<AccountName>,
+    region: Option<Region>,
+) -> Result<DimensionsResponse, ApiFailure> {
     let mut url = format!("/api/v1/dimensions?metric={}", metric.as_str());
+    if let Some(account) = account {
+        url.push_str(&format!("&account={account}"));
+    }
     if let Some(region) = region {
         url.push_str(&format!("&region={region}"));
     }

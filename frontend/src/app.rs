@@ -8,6 +8,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos_router::components::Router;
+use leptos_router::hooks::use_location;
 use tlswatch_shared::dims::readable_name;
 use tlswatch_shared::{TimeZone, View};
 
@@ -15,6 +16,7 @@ use crate::api::{self, ApiFailure};
 use crate::components::chart::SeriesChart;
 use crate::components::form::ViewForm;
 use crate::components::help::HelpPanel;
+use crate::components::overview::{OVERVIEW_PATH, Overview};
 use crate::components::review::ReviewSection;
 use crate::components::status::{DemoBadge, ErrorNotice, LoadingNote, Warnings};
 use crate::components::summary::{RankingTable, SummaryFigures};
@@ -24,9 +26,17 @@ use crate::state::{Failure, ViewState, provide_state, use_first_view_settled};
 pub fn App() -> impl IntoView {
     view! {
         <Router>
-            <Dashboard/>
+            <Pages/>
         </Router>
     }
+}
+
+/// The fleet overview at `/overview`; the dashboard at every other path.
+#[component]
+fn Pages() -> impl IntoView {
+    let location = use_location();
+    let on_overview = Memo::new(move |_| location.pathname.with(|path| path == OVERVIEW_PATH));
+    move || if on_overview.get() { view! { <Overview/> }.into_any() } else { view! { <Dashboard/> }.into_any() }
 }
 
 #[component]
@@ -97,6 +107,7 @@ fn Dashboard() -> impl IntoView {
                 <h1>"tlswatch"</h1>
                 <p class="tagline">"TLS negotiation errors between your load balancers and their targets"</p>
             </div>
+            <nav aria-label="Pages"><a href=OVERVIEW_PATH rel="external">"Fleet overview"</a></nav>
             <Suspense fallback=|| ()>
                 {move || catalog.get().and_then(Result::ok).map(|catalog| view! { <DemoBadge source=catalog.source/> })}
             </Suspense>

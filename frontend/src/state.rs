@@ -93,11 +93,11 @@ pub fn provide_state() -> (ViewState, CatalogResource) {
     provide_context(catalog);
     let key = Memo::new(move |_| {
         let view = state.current();
-        (view.metric(), view.region)
+        (view.metric(), view.account, view.region)
     });
     let dimensions: DimensionsResource = LocalResource::new(move || {
-        let (metric, region) = key.get();
-        api::dimensions(metric, region)
+        let (metric, account, region) = key.get();
+        api::dimensions(metric, account, region)
     });
     provide_context(dimensions);
     provide_context(FirstViewSettled(RwSignal::new(false)));

@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use tlswatch_shared::api::CatalogResponse;
 use tlswatch_shared::catalog::Choice;
 use tlswatch_shared::time::minute_floor;
-use tlswatch_shared::{Breakdown, Metric, Period, Refresh, Region, Statistic, TimeSpec, TimeZone};
+use tlswatch_shared::{AccountName, Breakdown, Metric, Period, Refresh, Region, Statistic, TimeSpec, TimeZone};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::components::pickers::DimensionPickers;
@@ -35,8 +35,23 @@ pub fn ViewForm() -> impl IntoView {
 #[component]
 fn Controls(catalog: CatalogResponse, state: ViewState) -> impl IntoView {
     let metrics: Vec<Metric> = catalog.metrics.iter().map(|m| m.name).collect();
-    let regions: Vec<Choice> = catalog.regions.iter().map(|r| Choice { value: r.clone(), label: r.clone() }).collect();
-    let default_region = catalog.default_region.clone();
+    let accounts: Vec<Choice> = catalog
+        .accounts
+        .iter()
+        .map(|a| Choice { value: a.name.clone(), label: a.account_id.as_ref().map_or(a.name.clone(), |id| format!("{} ({id})", a.name)) })
+        .collect();
+    let default_account = catalog.default_account.clone();
+    // The regions of the view's account: the first is its default.
+    let account_regions = {
+        let catalog = catalog.clone();
+        move |account: Option<AccountName>| -> Vec<String> {
+            let name = account.map_or(catalog.default_account.clone(), |a| a.to_string());
+            match catalog.accounts.iter().find(|a| a.name == name) {
+                Some(account) => account.regions.clone(),
+                None => catalog.regions.clone(),
+            }
+        }
+    };
     let mut breakdowns = vec![choice(NO_BREAKDOWN, "Nothing")];
     breakdowns.extend(catalog.breakdowns.clone());
     let mut presets = catalog.time_presets.clone();
@@ -78,15 +93,36 @@ fn Controls(catalog: CatalogResponse, state: ViewState) -> impl IntoView {
                 .collect_view()}
         </fieldset>
         <FieldError param="metric"/>
-        {(regions.len() > 1).then(|| view! {
+        {(accounts.len() > 1).then(|| view! {
             <Select
-                id="region" label="Region" choices=regions
-                current=Signal::derive(move || state.current().region.map_or(default_region.clone(), |r| r.to_string()))
-                on_pick=Callback::new(move |value: String| if let Ok(region) = Region::parse(&value) {
-                    state.update(|view| view.region = Some(region));
+                id="account" label="Account" choices=accounts
+                current=Signal::derive(move || state.current().account.map_or(default_account.clone(), |a| a.to_string()))
+                on_pick=Callback::new(move |value: String| if let Ok(account) = AccountName::parse(&value) {
+                    // Load balancers, target groups, zones and regions belong to the account left.
+                    state.update(|view| {
+                        view.account = Some(account);
+                        view.region = None;
+                        view.load_balancers.clear();
+                        view.target_groups.clear();
+                        view.zones.clear();
+                    });
                 })
             />
         })}
+        {move || {
+            let regions = account_regions(state.current().account);
+            let default_region = regions.first().cloned().unwrap_or_default();
+            let choices: Vec<Choice> = regions.iter().map(|r| Choice { value: r.clone(), label: r.clone() }).collect();
+            (choices.len() > 1).then(|| view! {
+                <Select
+                    id="region" label="Region" choices
+                    current=Signal::derive(move || state.current().region.map_or(default_region.clone(), |r| r.to_string()))
+                    on_pick=Callback::new(move |value: String| if let Ok(region) = Region::parse(&value) {
+                        state.update(|view| view.region = Some(region));
+                    })
+                />
+            })
+        }}
         <DimensionPickers/>
         <Select
             id="by" label="Break down by"
