@@ -341,6 +341,12 @@ async fn the_overview_page_ranks_the_fleet_and_shows_the_failing_scope() {
         let url = client.current_url().await.unwrap();
         assert!(url.query().unwrap_or_default().contains("account=payments"), "{url}");
         wait_until(&client, "document.getElementById('summary-total').dataset.value === '50'").await;
+
+        // The dashboard's account picker shows the view's account; picking
+        // another leaves the load balancers of the first behind.
+        assert_eq!(tlswatch_tests::browser::control_value(&client, "account").await, "payments");
+        client.find(fantoccini::Locator::Id("account")).await.unwrap().select_by_value("default").await.unwrap();
+        wait_until(&client, "location.search.includes('account=default') && !location.search.includes('lb=')").await;
     })
     .await;
 }
