@@ -29,6 +29,10 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn resize(this: &Instance);
 
+    /// `convertToPixel(finder, value)`: where an axis value is drawn.
+    #[wasm_bindgen(method, js_name = convertToPixel)]
+    pub fn convert_to_pixel(this: &Instance, finder: &JsValue, value: f64) -> f64;
+
     /// The width the chart is drawn at, in CSS pixels.
     #[wasm_bindgen(method, js_name = getWidth)]
     pub fn width(this: &Instance) -> f64;

@@ -164,6 +164,19 @@ pub const TOOLTIP_TEXT: &str = "(content => content?.isShow() ? content.el.style
     (echarts.getInstanceByDom(document.getElementById('chart'))._componentsViews
         .find(view => view.type === 'tooltip')?._tooltipContent)";
 
+/// WCAG's contrast ratio of two `#rrggbb` colours.
+pub fn contrast(a: &str, b: &str) -> f64 {
+    let luminance = |hex: &str| {
+        let channel = |i: usize| {
+            let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).expect("a #rrggbb colour")) / 255.0;
+            if c <= 0.03928 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+        };
+        0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+    };
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
 /// Evaluates `path` (e.g. `.series.length`) on the chart's current option.
 pub async fn chart_option(client: &Client, path: &str) -> serde_json::Value {
     eval(client, &format!("{CHART_OPTION}{path}")).await

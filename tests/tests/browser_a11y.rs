@@ -13,7 +13,8 @@ use fantoccini::{Client, Locator};
 use serde_json::Value;
 use tlswatch_tests::Tlswatch;
 use tlswatch_tests::browser::{
-    CHART, chart_lines, control_value, eval, open_until_it_agrees_with_the_api, wait_for_data, wait_until, with_browser,
+    CHART, chart_lines, contrast, control_value, eval, open_until_it_agrees_with_the_api, wait_for_data, wait_until,
+    with_browser,
 };
 
 const EDGE: &str = "app/edge-alb/50dc6c495c0c9188";
@@ -141,19 +142,6 @@ async fn the_wheel_over_the_chart_scrolls_the_page_and_zooms_only_with_ctrl() {
         wait_until(&client, "/from=\\d{4}-/.test(location.search) && /to=\\d{4}-/.test(location.search)").await;
     })
     .await;
-}
-
-/// WCAG's contrast ratio of two `#rrggbb` colours.
-fn contrast(a: &str, b: &str) -> f64 {
-    let luminance = |hex: &str| {
-        let channel = |i: usize| {
-            let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
-            if c <= 0.03928 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
-        };
-        0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
-    };
-    let (la, lb) = (luminance(a), luminance(b));
-    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }
 
 #[tokio::test]

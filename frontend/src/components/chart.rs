@@ -1,6 +1,9 @@
 //! The time-series chart: an ECharts option written as JSON, drawn by ECharts.
-//! Zooming (drag a box on the plot, the slider, or the wheel with Ctrl held) writes
-//! the zoomed range to the URL as absolute times, so a zoom is a view too.
+//! Zooming (drag a box on the plot, the slider, the wheel with Ctrl held, or
+//! the plus and minus keys on the focused chart) writes the zoomed range to
+//! the URL as absolute times, so a zoom is a view too. The focused chart
+//! takes the keyboard: the arrows, Home and End walk the buckets, showing
+//! each one's tooltip and saying its values in a live region.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,9 +36,21 @@ pub fn SeriesChart(
     let instance = StoredValue::new_local(None::<Instance>);
     let zoom_generation = StoredValue::new(0u64);
     let table_open = RwSignal::new(false);
+    // The bucket the keyboard is on (its start), what the live region says
+    // of it, and the range the last zoom asked for, until its data comes.
+    let bucket = StoredValue::new(None::<i64>);
+    let said = RwSignal::new((None::<i64>, String::new()));
+    let asked = StoredValue::new(None::<(f64, f64)>);
+    // The element's width, for the legend's rows, which set the plot's top.
+    let width = RwSignal::new(0);
+    let legend_rows = Memo::new(move |_| {
+        let width = width.get();
+        data.with(|r| r.as_ref().map_or(1, |r| rows_of_legend(r.series.iter().map(|s| s.label.as_str()), width)))
+    });
 
-    let on_zoom = move |instance: &Instance| {
-        let Some((start_ms, end_ms)) = echarts::zoomed_range(instance) else { return };
+    // Writes a zoomed range to the URL once the zoom rests.
+    let write_range = move |start_ms: f64, end_ms: f64| {
+        asked.set_value(Some((start_ms, end_ms)));
         let this = zoom_generation.get_value() + 1;
         zoom_generation.set_value(this);
         set_timeout(
@@ -55,12 +70,76 @@ pub fn SeriesChart(
             ZOOM_SETTLE,
         );
     };
+    let on_zoom = move |instance: &Instance| {
+        if let Some((start_ms, end_ms)) = echarts::zoomed_range(instance) {
+            write_range(start_ms, end_ms);
+        }
+    };
+
+    // The keyboard's way through the chart: a bucket at a time, and zooming
+    // around the bucket it is on.
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        let (Some(response), Some(chart)) = (data.get_untracked(), instance.get_value()) else { return };
+        let times = response.series.first().map_or(&[][..], |s| &s.timestamps[..]);
+        let Some(last) = times.len().checked_sub(1) else { return };
+        let at = bucket.get_value().map(|t| times.partition_point(|x| *x < t).min(last));
+        let index = match ev.key().as_str() {
+            "ArrowRight" => at.map_or(0, |i| (i + 1).min(last)),
+            "ArrowLeft" => at.map_or(last, |i| i.saturating_sub(1)),
+            "Home" => 0,
+            "End" => last,
+            "Escape" => {
+                chart.dispatch_action(&echarts::to_js(&serde_json::json!({"type": "hideTip"})));
+                return;
+            }
+            key @ ("+" | "=" | "-" | "_") => {
+                ev.prevent_default();
+                let factor = if matches!(key, "+" | "=") { 0.5 } else { 2.0 };
+                let range = asked.get_value().unwrap_or((response.start as f64 * 1e3, response.end as f64 * 1e3));
+                let centre = at.map_or((range.0 + range.1) / 2.0, |i| times[i] as f64 * 1e3);
+                let (from, to) = zoomed(range, centre, factor, f64::from(response.period) * 2e3, js_sys::Date::now());
+                if from >= response.start as f64 * 1e3 && to <= response.end as f64 * 1e3 {
+                    // Within the data: the chart zooms now, and its zoom
+                    // event writes the range, as the slider's does.
+                    chart.dispatch_action(&echarts::to_js(&serde_json::json!({
+                        "type": "dataZoom", "dataZoomIndex": 0, "startValue": from, "endValue": to
+                    })));
+                } else {
+                    write_range(from, to);
+                }
+                return;
+            }
+            _ => return,
+        };
+        ev.prevent_default();
+        let t = times[index];
+        bucket.set_value(Some(t));
+        let x = chart.convert_to_pixel(&echarts::to_js(&serde_json::json!({"xAxisIndex": 0})), t as f64 * 1e3);
+        let y = (grid_top(legend_rows.get_untracked()) as f64 + chart.height() - GRID_BOTTOM as f64) / 2.0;
+        chart.dispatch_action(&echarts::to_js(&serde_json::json!({"type": "showTip", "x": x, "y": y})));
+        said.set((Some(t), say_bucket(&response, index, tz.get_untracked())));
+    };
+    let hide_tip = move |_| {
+        if let Some(chart) = instance.get_value() {
+            chart.dispatch_action(&echarts::to_js(&serde_json::json!({"type": "hideTip"})));
+        }
+    };
 
     Effect::new(move |_| {
         let Some(response) = data.get() else { return };
         let tz = tz.get();
         let stack = stack.get();
         let Some(div) = element.get() else { return };
+        if width.get_untracked() == 0 {
+            width.set(div.client_width());
+        }
+        let rows = legend_rows.get();
+        // A new answer: a new range, values the live region no longer says.
+        asked.set_value(None);
+        said.set((None, String::new()));
         let chart = instance.get_value().unwrap_or_else(|| {
             let chart = echarts::init(&div);
             let for_handler = chart.clone();
@@ -68,12 +147,12 @@ pub fn SeriesChart(
             chart.on("datazoom", handler.as_ref().unchecked_ref());
             // The chart lives as long as the page.
             handler.forget();
-            follow_size(&div, chart.clone());
+            follow_size(&div, chart.clone(), width);
             leave_the_wheel_to_the_page(&div);
             instance.set_value(Some(chart.clone()));
             chart
         });
-        chart.set_option(&echarts::to_js(&option(&response, tz, stack)), true);
+        chart.set_option(&echarts::to_js(&option(&response, tz, stack, rows)), true);
         if let Some(performance) = window().performance()
             && performance.get_entries_by_name(DRAWN_MARK).length() == 0
         {
@@ -98,9 +177,23 @@ pub fn SeriesChart(
             class="chart"
             class:hidden=move || data.with(Option::is_none)
             node_ref=element
-            role="img"
+            // Keys of its own (see `on_key`): in focus mode for screen readers.
+            role="application"
+            tabindex="0"
             aria-label=move || data.with(|response| response.as_ref().map(|r| describe(r, tz.get())))
+            aria-describedby="chart-keys"
+            // Taller by the legend's extra rows, so the plot keeps its height.
+            style:--legend-extra=move || format!("{}px", (legend_rows.get() - 1) * LEGEND_ROW)
+            on:keydown=on_key
+            on:blur=hide_tip
         ></div>
+        <p class="hint" id="chart-keys" class:hidden=move || data.with(Option::is_none)>
+            "On the focused chart: Left and Right arrows, Home and End step through the buckets; \
+             + and - zoom in and out around the bucket; Escape hides its values."
+        </p>
+        <p class="visually-hidden" id="chart-said" role="status" data-t=move || said.with(|s| s.0)>
+            {move || said.with(|s| s.1.clone())}
+        </p>
         {move || data.with(|response| response.as_ref().map(|r| marks(r, tz.get())))}
         // The values drawn, for readers who cannot see the chart or use its
         // mouse-only tooltip: built only while open.
@@ -212,10 +305,14 @@ fn leave_the_wheel_to_the_page(element: &web_sys::HtmlElement) {
 /// whole chart again, so it is asked only when the size differs from the
 /// chart's: the observer's first report, at the size the chart was made
 /// with, costs nothing.
-fn follow_size(element: &web_sys::HtmlElement, chart: Instance) {
+/// Its width goes to `width` too, which the legend's rows follow.
+fn follow_size(element: &web_sys::HtmlElement, chart: Instance, width_signal: RwSignal<i32>) {
     let observed = element.clone();
     let resize = Closure::<dyn Fn()>::new(move || {
         let (width, height) = (observed.client_width(), observed.client_height());
+        if width_signal.get_untracked() != width {
+            width_signal.set(width);
+        }
         if f64::from(width) != chart.width() || f64::from(height) != chart.height() {
             chart.resize();
         }
@@ -234,7 +331,7 @@ fn follow_size(element: &web_sys::HtmlElement, chart: Instance) {
 /// serializers cost 13 KB of the `.wasm` (brotli) to write the twenty-odd
 /// settings the dashboard uses, and the page's weight is budgeted
 /// (docs/benchmarks.md). ECharts' option reference documents every key.
-fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::Value {
+fn option(response: &SeriesResponse, tz: TimeZone, stack: bool, legend_rows: i32) -> serde_json::Value {
     use serde_json::json;
     let stat = response.series.first().map_or(Statistic::Sum, |s| s.stat).to_string();
     let first_partial =
@@ -267,9 +364,11 @@ fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::V
     // The page's furniture, the same for every view. Dragging on the plot
     // zooms through the (hidden) toolbox's data-zoom feature.
     let mut option = json!({
-        "grid": {"left": 56, "right": 24, "top": 56, "bottom": 72},
+        "grid": {"left": 56, "right": 24, "top": grid_top(legend_rows), "bottom": GRID_BOTTOM},
         "tooltip": tooltip,
-        "legend": {"type": "scroll", "top": 8},
+        // Every name in sight, on as many rows as it takes: a scrolling
+        // legend pages with arrows only a mouse reaches.
+        "legend": {"top": 8, "left": LEGEND_SIDE, "right": LEGEND_SIDE},
         "toolbox": {"show": false, "feature": {"dataZoom": {"yAxisIndex": "none"}}},
         // The wheel scrolls the page; with Ctrl held, it zooms.
         "dataZoom": [
@@ -309,6 +408,77 @@ fn option(response: &SeriesResponse, tz: TimeZone, stack: bool) -> serde_json::V
     option["useUTC"] = serde_json::Value::Bool(tz == TimeZone::Utc);
     option["animation"] = serde_json::Value::Bool(false);
     option
+}
+
+/// The plot's margin below it, for the time axis and the slider.
+const GRID_BOTTOM: i32 = 72;
+/// The legend's margin on either side.
+const LEGEND_SIDE: i32 = 12;
+/// How far apart the legend's rows are: ECharts' 12 px text and 8 px
+/// between rows, rounded up.
+const LEGEND_ROW: i32 = 20;
+
+/// Where the plot starts: below the legend, and the axis names above it.
+fn grid_top(legend_rows: i32) -> i32 {
+    36 + LEGEND_ROW * legend_rows
+}
+
+/// How many rows the legend takes at `width` pixels, counted as ECharts
+/// lays it out (a 25 px symbol, 5 px to the name, 8 px to the next item),
+/// with 6.6 px per character of 12 px text, a little wider than most.
+fn rows_of_legend<'a>(names: impl Iterator<Item = &'a str>, width: i32) -> i32 {
+    // Before the element is laid out, a desktop's width.
+    let room = f64::from(if width > 0 { width } else { 1_000 } - 2 * LEGEND_SIDE - 10);
+    let (mut rows, mut used) = (1, 0.0);
+    for name in names {
+        let item = 39.0 + 6.6 * name.chars().count() as f64;
+        if used > 0.0 && used + item > room {
+            rows += 1;
+            used = 0.0;
+        }
+        used += item;
+    }
+    rows
+}
+
+/// A zoom of `range` (epoch ms) by `factor` around `centre`: never shorter
+/// than `shortest`, nor past `now` unless the range already was.
+fn zoomed(range: (f64, f64), centre: f64, factor: f64, shortest: f64, now: f64) -> (f64, f64) {
+    let half = ((range.1 - range.0) * factor).max(shortest) / 2.0;
+    let latest = now.max(range.1);
+    let to = (centre + half).min(latest);
+    (to - 2.0 * half, to)
+}
+
+/// What the live region says of the `index`th bucket: its time, each line's
+/// value, and the marks on it, with their series.
+fn say_bucket(response: &SeriesResponse, index: usize, tz: TimeZone) -> String {
+    use tlswatch_shared::annotate::AnnotationKind;
+    let Some(t) = response.series.first().and_then(|s| s.timestamps.get(index).copied()) else {
+        return String::new();
+    };
+    let label =
+        |id: &str| response.series.iter().find(|s| s.id == id).map_or_else(|| id.to_string(), |s| s.label.clone());
+    let mut parts: Vec<String> = response
+        .series
+        .iter()
+        .map(|s| match s.values.get(index).copied().flatten() {
+            Some(value) => format!("{} {value}", s.label),
+            None => format!("{} no data", s.label),
+        })
+        .collect();
+    parts.extend(response.annotations.iter().filter_map(|a| match (a.kind, a.t_end) {
+        (AnnotationKind::Onset, _) if a.t == t => Some(format!("errors started in {}", label(&a.series))),
+        (AnnotationKind::Spike, end) if a.t <= t && t <= end.unwrap_or(a.t) => {
+            Some(format!("spike in {}", label(&a.series)))
+        }
+        (AnnotationKind::Alarm, Some(end)) if a.t <= t && t < end => Some(format!("{} in ALARM", label(&a.series))),
+        _ => None,
+    }));
+    if response.partial_from.is_some_and(|from| t >= from) {
+        parts.push(STILL_FILLING.to_string());
+    }
+    format!("{}: {}.", time_fmt::show(t, tz), parts.join("; "))
 }
 
 /// Line colours, each at least 3:1 against the page's white (WCAG's
@@ -395,7 +565,9 @@ fn partial_tail(series: &Series, line: &serde_json::Value, first_partial: usize)
 }
 
 /// Draws onsets as dashed lines, alarm thresholds as dotted ones and spikes
-/// as shaded spans on their series.
+/// as shaded spans on their series. A shade is too light to stand out from
+/// the page by itself: its edges are drawn at over 3:1 (WCAG's contrast for
+/// graphics), solid for spikes, dashed for time in ALARM.
 /// Labels are plain strings: no formatter functions, which the page's
 /// Content-Security-Policy would refuse.
 fn mark_annotations(option: &mut serde_json::Value, response: &SeriesResponse) {
@@ -421,7 +593,8 @@ fn mark_annotations(option: &mut serde_json::Value, response: &SeriesResponse) {
         // Periods an alarm spent in ALARM, shaded in the alarm's colour.
         spikes.extend(mine().filter(|a| a.kind == AnnotationKind::Alarm && a.t_end.is_some()).map(|a| {
             json!([
-                {"xAxis": a.t * 1_000, "name": "in ALARM", "itemStyle": {"color": "rgba(176, 96, 0, 0.10)"}},
+                {"xAxis": a.t * 1_000, "name": "in ALARM",
+                 "itemStyle": {"color": "rgba(176, 96, 0, 0.10)", "borderColor": "#b06000", "borderType": "dashed"}},
                 {"xAxis": a.t_end.unwrap_or(a.t) * 1_000}
             ])
         }));
@@ -438,7 +611,7 @@ fn mark_annotations(option: &mut serde_json::Value, response: &SeriesResponse) {
         if !spikes.is_empty() {
             target["markArea"] = json!({
                 "silent": true,
-                "itemStyle": {"color": "rgba(164, 38, 44, 0.12)"},
+                "itemStyle": {"color": "rgba(164, 38, 44, 0.12)", "borderColor": "#a4262c", "borderWidth": 1},
                 "label": {"show": false},
                 "data": spikes,
             });
