@@ -47,6 +47,12 @@ pub fn to_js(value: &serde_json::Value) -> JsValue {
     js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
 }
 
+/// A JSON text as a JavaScript value: for options and actions of a few
+/// fixed keys, cheaper in the `.wasm` than building them as JSON values.
+pub fn parse(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
+}
+
 /// The value range of the first data zoom, in epoch milliseconds.
 pub fn zoomed_range(instance: &Instance) -> Option<(f64, f64)> {
     let option = instance.get_option();

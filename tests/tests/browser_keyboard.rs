@@ -232,7 +232,8 @@ async fn the_legend_shows_every_line_without_paging_and_above_the_plot() {
                         const box = view.group.getBoundingRect();
                         const names = new Set(chart.getOption().series.map(s => s.name));
                         return [view.type, view.getContentGroup().childCount(), names.size,
-                            view.group.y + box.y + box.height, chart.getOption().grid[0].top];
+                            view.group.y + box.y + box.height, chart.getOption().grid[0].top,
+                            chart.getHeight() - chart.getOption().grid[0].top - chart.getOption().grid[0].bottom];
                     }})({CHART})"
                 ),
             )
@@ -241,6 +242,13 @@ async fn the_legend_shows_every_line_without_paging_and_above_the_plot() {
             assert_eq!(legend[1], legend[2], "every line in the legend: {legend}");
             let (bottom, top) = (legend[3].as_f64().unwrap(), legend[4].as_f64().unwrap());
             assert!(bottom + 16.0 <= top, "the legend ends at {bottom}, the plot starts at {top}");
+            // The chart grows by the legend's rows: the plot keeps the
+            // height it has under a one-row legend (340 px less 56 and 72).
+            let plot = legend[5].as_f64().unwrap();
+            assert!(plot >= 212.0, "a plot {plot} px high: {legend}");
+            if width == 390 {
+                assert!(top > 56.0, "several rows at {width} px: {legend}");
+            }
         }
     })
     .await;

@@ -36,17 +36,11 @@ pub fn SeriesChart(
     let instance = StoredValue::new_local(None::<Instance>);
     let zoom_generation = StoredValue::new(0u64);
     let table_open = RwSignal::new(false);
-    // The bucket the keyboard is on (its start), what the live region says
-    // of it, and the range the last zoom asked for, until its data comes.
+    // The bucket the keyboard is on (its start), the range the last zoom
+    // asked for (until its data comes), and the rows the legend takes.
     let bucket = StoredValue::new(None::<i64>);
-    let said = RwSignal::new((None::<i64>, String::new()));
     let asked = StoredValue::new(None::<(f64, f64)>);
-    // The element's width, for the legend's rows, which set the plot's top.
-    let width = RwSignal::new(0);
-    let legend_rows = Memo::new(move |_| {
-        let width = width.get();
-        data.with(|r| r.as_ref().map_or(1, |r| rows_of_legend(r.series.iter().map(|s| s.label.as_str()), width)))
-    });
+    let legend_rows = StoredValue::new(1);
 
     // Writes a zoomed range to the URL once the zoom rests.
     let write_range = move |start_ms: f64, end_ms: f64| {
@@ -76,6 +70,11 @@ pub fn SeriesChart(
         }
     };
 
+    let hide_tip = move || {
+        if let Some(chart) = instance.get_value() {
+            chart.dispatch_action(&echarts::parse(r#"{"type": "hideTip"}"#));
+        }
+    };
     // The keyboard's way through the chart: a bucket at a time, and zooming
     // around the bucket it is on.
     let on_key = move |ev: web_sys::KeyboardEvent| {
@@ -91,10 +90,7 @@ pub fn SeriesChart(
             "ArrowLeft" => at.map_or(last, |i| i.saturating_sub(1)),
             "Home" => 0,
             "End" => last,
-            "Escape" => {
-                chart.dispatch_action(&echarts::to_js(&serde_json::json!({"type": "hideTip"})));
-                return;
-            }
+            "Escape" => return hide_tip(),
             key @ ("+" | "=" | "-" | "_") => {
                 ev.prevent_default();
                 let factor = if matches!(key, "+" | "=") { 0.5 } else { 2.0 };
@@ -104,9 +100,10 @@ pub fn SeriesChart(
                 if from >= response.start as f64 * 1e3 && to <= response.end as f64 * 1e3 {
                     // Within the data: the chart zooms now, and its zoom
                     // event writes the range, as the slider's does.
-                    chart.dispatch_action(&echarts::to_js(&serde_json::json!({
-                        "type": "dataZoom", "dataZoomIndex": 0, "startValue": from, "endValue": to
-                    })));
+                    let zoom = format!(
+                        r#"{{"type": "dataZoom", "dataZoomIndex": 0, "startValue": {from}, "endValue": {to}}}"#
+                    );
+                    chart.dispatch_action(&echarts::parse(&zoom));
                 } else {
                     write_range(from, to);
                 }
@@ -117,15 +114,10 @@ pub fn SeriesChart(
         ev.prevent_default();
         let t = times[index];
         bucket.set_value(Some(t));
-        let x = chart.convert_to_pixel(&echarts::to_js(&serde_json::json!({"xAxisIndex": 0})), t as f64 * 1e3);
-        let y = (grid_top(legend_rows.get_untracked()) as f64 + chart.height() - GRID_BOTTOM as f64) / 2.0;
-        chart.dispatch_action(&echarts::to_js(&serde_json::json!({"type": "showTip", "x": x, "y": y})));
-        said.set((Some(t), say_bucket(&response, index, tz.get_untracked())));
-    };
-    let hide_tip = move |_| {
-        if let Some(chart) = instance.get_value() {
-            chart.dispatch_action(&echarts::to_js(&serde_json::json!({"type": "hideTip"})));
-        }
+        let x = chart.convert_to_pixel(&echarts::parse(r#"{"xAxisIndex": 0}"#), t as f64 * 1e3);
+        let y = (grid_top(legend_rows.get_value()) as f64 + chart.height() - GRID_BOTTOM as f64) / 2.0;
+        chart.dispatch_action(&echarts::parse(&format!(r#"{{"type": "showTip", "x": {x}, "y": {y}}}"#)));
+        say(Some(t), &say_bucket(&response, index, tz.get_untracked()));
     };
 
     Effect::new(move |_| {
@@ -133,13 +125,10 @@ pub fn SeriesChart(
         let tz = tz.get();
         let stack = stack.get();
         let Some(div) = element.get() else { return };
-        if width.get_untracked() == 0 {
-            width.set(div.client_width());
-        }
-        let rows = legend_rows.get();
+        let rows = fit_legend(&div, &response, legend_rows);
         // A new answer: a new range, values the live region no longer says.
         asked.set_value(None);
-        said.set((None, String::new()));
+        say(None, "");
         let chart = instance.get_value().unwrap_or_else(|| {
             let chart = echarts::init(&div);
             let for_handler = chart.clone();
@@ -147,7 +136,18 @@ pub fn SeriesChart(
             chart.on("datazoom", handler.as_ref().unchecked_ref());
             // The chart lives as long as the page.
             handler.forget();
-            follow_size(&div, chart.clone(), width);
+            let (for_legend, legend_div) = (chart.clone(), div.clone());
+            // A legend with more or fewer rows at the new width moves the plot.
+            let on_width = move || {
+                let Some(response) = data.get_untracked() else { return };
+                let before = legend_rows.get_value();
+                let rows = fit_legend(&legend_div, &response, legend_rows);
+                if rows != before {
+                    let grid = format!(r#"{{"grid": {{"top": {}}}}}"#, grid_top(rows));
+                    for_legend.set_option(&echarts::parse(&grid), false);
+                }
+            };
+            follow_size(&div, chart.clone(), on_width);
             leave_the_wheel_to_the_page(&div);
             instance.set_value(Some(chart.clone()));
             chart
@@ -182,18 +182,15 @@ pub fn SeriesChart(
             tabindex="0"
             aria-label=move || data.with(|response| response.as_ref().map(|r| describe(r, tz.get())))
             aria-describedby="chart-keys"
-            // Taller by the legend's extra rows, so the plot keeps its height.
-            style:--legend-extra=move || format!("{}px", (legend_rows.get() - 1) * LEGEND_ROW)
             on:keydown=on_key
-            on:blur=hide_tip
+            on:blur=move |_| hide_tip()
         ></div>
         <p class="hint" id="chart-keys" class:hidden=move || data.with(Option::is_none)>
             "On the focused chart: Left and Right arrows, Home and End step through the buckets; \
              + and - zoom in and out around the bucket; Escape hides its values."
         </p>
-        <p class="visually-hidden" id="chart-said" role="status" data-t=move || said.with(|s| s.0)>
-            {move || said.with(|s| s.1.clone())}
-        </p>
+        // Written by `say`, not by leptos, as the keys move.
+        <p class="visually-hidden" id="chart-said" role="status"></p>
         {move || data.with(|response| response.as_ref().map(|r| marks(r, tz.get())))}
         // The values drawn, for readers who cannot see the chart or use its
         // mouse-only tooltip: built only while open.
@@ -305,13 +302,13 @@ fn leave_the_wheel_to_the_page(element: &web_sys::HtmlElement) {
 /// whole chart again, so it is asked only when the size differs from the
 /// chart's: the observer's first report, at the size the chart was made
 /// with, costs nothing.
-/// Its width goes to `width` too, which the legend's rows follow.
-fn follow_size(element: &web_sys::HtmlElement, chart: Instance, width_signal: RwSignal<i32>) {
+/// A new width goes to `on_width` first, which the legend's rows follow.
+fn follow_size(element: &web_sys::HtmlElement, chart: Instance, on_width: impl Fn() + 'static) {
     let observed = element.clone();
     let resize = Closure::<dyn Fn()>::new(move || {
         let (width, height) = (observed.client_width(), observed.client_height());
-        if width_signal.get_untracked() != width {
-            width_signal.set(width);
+        if f64::from(width) != chart.width() {
+            on_width();
         }
         if f64::from(width) != chart.width() || f64::from(height) != chart.height() {
             chart.resize();
@@ -421,6 +418,28 @@ const LEGEND_ROW: i32 = 20;
 /// Where the plot starts: below the legend, and the axis names above it.
 fn grid_top(legend_rows: i32) -> i32 {
     36 + LEGEND_ROW * legend_rows
+}
+
+/// Counts the rows the legend takes at the element's width into `rows`,
+/// and makes the element taller by the rows past the first, so the plot
+/// keeps its height. Returns the rows.
+fn fit_legend(element: &web_sys::HtmlElement, response: &SeriesResponse, rows: StoredValue<i32>) -> i32 {
+    let count = rows_of_legend(response.series.iter().map(|s| s.label.as_str()), element.client_width());
+    rows.set_value(count);
+    // Through the CSS object model, which the page's Content-Security-Policy allows.
+    let _ = element.style().set_property("--legend-extra", &format!("{}px", (count - 1) * LEGEND_ROW));
+    count
+}
+
+/// What the live region says (and the bucket it speaks of, for tests).
+fn say(t: Option<i64>, text: &str) {
+    if let Some(said) = document().get_element_by_id("chart-said") {
+        said.set_text_content(Some(text));
+        let _ = match t {
+            Some(t) => said.set_attribute("data-t", &t.to_string()),
+            None => said.remove_attribute("data-t"),
+        };
+    }
 }
 
 /// How many rows the legend takes at `width` pixels, counted as ECharts
