@@ -460,3 +460,33 @@ async fn the_data_table_holds_the_values_of_the_api_answer() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_borders_of_the_controls_have_at_least_3_to_1_contrast() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?from=now-3h", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        wait_until(&client, "document.querySelector('input[name=lb]')").await;
+        // Every enabled text field, select and button in sight, with its
+        // border colour (as #rrggbb) and the background it sits on.
+        let borders = eval(
+            &client,
+            "(hex => [...document.querySelectorAll('select, input:not([type=checkbox]):not([type=radio]), button, a.button')]
+                .filter(el => !el.disabled && el.getClientRects().length > 0)
+                .map(el => [el.id || el.name || el.textContent, hex(getComputedStyle(el).borderTopColor),
+                    hex(getComputedStyle(el.parentElement.closest('.controls, .results, body')).backgroundColor)]))
+                (c => (m => m.length === 4 && m[3] === '0' ? '#ffffff'
+                    : '#' + m.slice(0, 3).map(n => Number(n).toString(16).padStart(2, '0')).join(''))
+                    (c.match(/[\\d.]+/g)))",
+        )
+        .await;
+        let borders = borders.as_array().unwrap();
+        assert!(borders.len() >= 8, "{borders:?}");
+        for control in borders {
+            let (border, background) = (control[1].as_str().unwrap(), control[2].as_str().unwrap());
+            assert!(contrast(border, background) >= 3.0, "{control}: {}", contrast(border, background));
+        }
+    })
+    .await;
+}
