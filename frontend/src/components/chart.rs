@@ -192,8 +192,8 @@ pub fn SeriesChart(
         // Written by `say`, not by leptos, as the keys move.
         <p class="visually-hidden" id="chart-said" role="status"></p>
         {move || data.with(|response| response.as_ref().map(|r| marks(r, tz.get())))}
-        // The values drawn, for readers who cannot see the chart or use its
-        // mouse-only tooltip: built only while open.
+        // The values drawn, for readers who cannot see the chart, all at
+        // once rather than a bucket at a time: built only while open.
         <details class="data" id="data-table" class:hidden=move || data.with(Option::is_none)
             on:toggle=move |_| table_open.update(|open| *open = !*open)>
             <summary>"The chart's data as a table"</summary>
