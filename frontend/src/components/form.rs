@@ -38,7 +38,10 @@ fn Controls(catalog: CatalogResponse, state: ViewState) -> impl IntoView {
     let accounts: Vec<Choice> = catalog
         .accounts
         .iter()
-        .map(|a| Choice { value: a.name.clone(), label: a.account_id.as_ref().map_or(a.name.clone(), |id| format!("{} ({id})", a.name)) })
+        .map(|a| Choice {
+            value: a.name.clone(),
+            label: a.account_id.as_ref().map_or(a.name.clone(), |id| format!("{} ({id})", a.name)),
+        })
         .collect();
     let default_account = catalog.default_account.clone();
     // The regions of the view's account: the first is its default.
