@@ -350,3 +350,21 @@ async fn the_overview_page_ranks_the_fleet_and_shows_the_failing_scope() {
     })
     .await;
 }
+
+#[test]
+fn bad_account_configuration_is_refused_at_start_with_what_was_wrong() {
+    let missing = std::env::temp_dir().join("tlswatch-no-such-accounts.toml");
+    let unknown_key = temp_file("typo.toml", "[[account]]\nname = \"payments\"\nrole = \"arn\"\n");
+    let payments = format!("payments={PAYMENTS_ROLE}");
+    let cases: [(Vec<&str>, &str); 4] = [
+        (vec!["--accounts", missing.to_str().unwrap()], "--accounts: cannot read"),
+        (vec!["--accounts", unknown_key.to_str().unwrap()], "unknown field `role`"),
+        (vec!["--account", "payments=arn:aws:iam::1:role/x"], "is not a role ARN"),
+        (vec!["--source", "demo", "--account", &payments], "need --source cloudwatch"),
+    ];
+    for (args, expected) in cases {
+        let (ok, stderr) = tlswatch_tests::run_to_exit(&args);
+        assert!(!ok, "{args:?} must not start");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
