@@ -158,6 +158,8 @@ async fn pin_time_turns_a_relative_range_into_absolute_times() {
         assert_eq!(to - from, 3 * 3_600, "{search}");
         assert!((tlswatch_tests::now() - to).abs() < 300, "pinned at about now: {search}");
         assert_eq!(eval(&client, "document.getElementById('pin-time').disabled").await, Value::Bool(true));
+        let why = eval(&client, "document.getElementById(document.getElementById('pin-time').getAttribute('aria-describedby'))?.textContent").await;
+        assert_eq!(why, "The range is already pinned to fixed times.", "the disabled button says why");
         wait_for_data(&client).await;
     })
     .await;

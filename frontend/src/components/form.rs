@@ -447,9 +447,13 @@ fn ShareButtons() -> impl IntoView {
                 "Download CSV"
             </a>
             <button type="button" id="pin-time" on:click=pin disabled=move || pinned.get() || invalid()
+                aria-describedby=move || pinned.get().then_some("pin-time-why")
                 title="Turn the relative range into absolute times, so the link shows the same data later">
                 "Pin time"
             </button>
+            {move || pinned.get().then(|| view! {
+                <p class="hint" id="pin-time-why">"The range is already pinned to fixed times."</p>
+            })}
             <p class="share-note" role="status" aria-live="polite">{move || note.get()}</p>
         </div>
     }
