@@ -7,7 +7,7 @@ import { LineChart } from "echarts/charts";
 import {
   DataZoomComponent,
   GridComponent,
-  LegendComponent,
+  LegendPlainComponent,
   MarkAreaComponent,
   MarkLineComponent,
   ToolboxComponent,
@@ -19,7 +19,8 @@ echarts.use([
   LineChart,
   GridComponent,
   TooltipComponent,
-  LegendComponent,
+  // The plain legend, which wraps: the chart has no paged legend.
+  LegendPlainComponent,
   // Inside (wheel, pinch) and slider zooming.
   DataZoomComponent,
   // Its data-zoom feature is what turns a drag on the plot into a zoom.
