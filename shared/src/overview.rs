@@ -13,9 +13,10 @@ use crate::api::NamedValue;
 use crate::catalog::{Metric, period_multiple_for_age};
 use crate::dims::{LoadBalancer, Region};
 use crate::error::{ErrorCode, ViewError, quote_key};
+use crate::grid::fill_grid;
 use crate::plan::{Plan, auto_period_within};
 use crate::query;
-use crate::stat::Statistic;
+use crate::stat::{Fill, Statistic};
 use crate::time::TimeSpec;
 use crate::view::{DEFAULT_FROM, Period, View};
 
@@ -244,7 +245,7 @@ pub struct RowSource<'a> {
 /// The row of one load balancer, on the plan's grid; `final_points`
 /// buckets from the first are final (only those can show an onset).
 pub fn row(query: &OverviewQuery, plan: &Plan, final_points: usize, source: RowSource<'_>) -> OverviewRow {
-    let values = on_grid(query.stat, plan, source.datapoints);
+    let values = fill_grid(plan, source.datapoints.iter().copied(), Fill::default_for(query.stat));
     let times: Vec<i64> = plan.timestamps().collect();
     let mut total = 0.0;
     let mut buckets_with_errors = 0;
@@ -275,19 +276,6 @@ pub fn row(query: &OverviewQuery, plan: &Plan, final_points: usize, source: RowS
         spark: spark(query.stat, plan, &values),
         view: query.view_of(source.account, source.region, lb).to_query(),
     }
-}
-
-/// The statistic's value in each bucket of the plan: missing buckets are
-/// zero where that is what no datapoint means, else `None`.
-fn on_grid(stat: Statistic, plan: &Plan, datapoints: &[(i64, f64)]) -> Vec<Option<f64>> {
-    let fill = stat.missing_means_zero().then_some(0.0);
-    let mut values = vec![fill; plan.points()];
-    for &(t, value) in datapoints {
-        if t >= plan.start && t < plan.end && (t - plan.start) % i64::from(plan.period) == 0 {
-            values[((t - plan.start) / i64::from(plan.period)) as usize] = Some(value);
-        }
-    }
-    values
 }
 
 /// `values` in at most [`MAX_SPARK_POINTS`] points: runs of whole buckets

@@ -317,8 +317,19 @@ impl Tlswatch {
 
     /// GETs `path_and_query` and returns the status and the JSON body.
     pub async fn get(&self, path_and_query: &str) -> (u16, serde_json::Value) {
+        self.get_as(path_and_query, &[]).await
+    }
+
+    /// GETs `path_and_query` with `headers` (a user's credentials, say);
+    /// its status and JSON body.
+    pub async fn get_as(&self, path_and_query: &str, headers: &[(&str, String)]) -> (u16, serde_json::Value) {
         let shown: String = path_and_query.chars().take(120).collect();
-        let response = reqwest::get(format!("{}{path_and_query}", self.url))
+        let mut request = reqwest::Client::new().get(format!("{}{path_and_query}", self.url));
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request
+            .send()
             .await
             .map_err(reqwest::Error::without_url)
             .unwrap_or_else(|err| panic!("{shown}: tlswatch does not answer: {err}"));

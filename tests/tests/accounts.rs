@@ -53,16 +53,6 @@ async fn two_accounts(moto: &Moto, start: i64) {
     put_errors(moto, Some(PAYMENTS_ROLE), OTHER_REGION, PAY_LB, start, &[12.0, 8.0, 0.0]).await;
 }
 
-async fn get(tlswatch: &Tlswatch, path: &str, headers: &[(&str, String)]) -> (u16, Value) {
-    let mut request = reqwest::Client::new().get(format!("{}{path}", tlswatch.url));
-    for (name, value) in headers {
-        request = request.header(*name, value);
-    }
-    let response = request.send().await.expect("tlswatch answers");
-    let status = response.status().as_u16();
-    (status, response.json().await.expect("a JSON body"))
-}
-
 /// `(account, region, load balancer name, total)` of each overview row, in order.
 fn ranking(overview: &Value) -> Vec<(String, String, String, f64)> {
     overview["rows"]
@@ -99,7 +89,7 @@ async fn every_account_and_region_is_ranked_and_kept_apart() {
     let payments = format!("payments={PAYMENTS_ROLE}");
     let tlswatch = Tlswatch::on_endpoint(&moto.endpoint, &["--region", &regions, "--account", &payments]);
 
-    let (status, overview) = get(&tlswatch, &format!("/api/v1/overview?{range}"), &[]).await;
+    let (status, overview) = tlswatch.get(&format!("/api/v1/overview?{range}")).await;
     assert_eq!(status, 200, "{overview}");
     assert_eq!(
         ranking(&overview),
@@ -120,14 +110,14 @@ async fn every_account_and_region_is_ranked_and_kept_apart() {
     // Each row links to its load balancer's view in its account and region.
     let link = top["view"].as_str().unwrap();
     assert!(link.ends_with("&account=payments&region=us-east-1"), "{link}");
-    let (status, linked) = get(&tlswatch, &format!("/api/v1/series?{link}"), &[]).await;
+    let (status, linked) = tlswatch.get(&format!("/api/v1/series?{link}")).await;
     assert_eq!((status, series_total(&linked)), (200, 50.0), "{linked}");
 
     // Filters: one account; one region.
-    let (_, payments_only) = get(&tlswatch, &format!("/api/v1/overview?{range}&account=payments"), &[]).await;
+    let (_, payments_only) = tlswatch.get(&format!("/api/v1/overview?{range}&account=payments")).await;
     assert!(ranking(&payments_only).iter().all(|(account, ..)| account == "payments"));
     assert_eq!(ranking(&payments_only).len(), 2);
-    let (_, europe) = get(&tlswatch, &format!("/api/v1/overview?{range}&region={OTHER_REGION}"), &[]).await;
+    let (_, europe) = tlswatch.get(&format!("/api/v1/overview?{range}&region={OTHER_REGION}")).await;
     assert_eq!(
         ranking(&europe),
         [row("payments", "eu-west-1", "pay-alb", 20.0), row("default", "eu-west-1", "eu-alb", 1.0)]
@@ -137,12 +127,12 @@ async fn every_account_and_region_is_ranked_and_kept_apart() {
     // the cache, and each account keeps its own.
     let view = format!("/api/v1/series?lb={SHARED_LB}&{range}");
     for _ in 0..2 {
-        let (status, own) = get(&tlswatch, &view, &[]).await;
+        let (status, own) = tlswatch.get(&view).await;
         assert_eq!((status, series_total(&own)), (200, 7.0), "{own}");
-        let (status, assumed) = get(&tlswatch, &format!("{view}&account=payments"), &[]).await;
+        let (status, assumed) = tlswatch.get(&format!("{view}&account=payments")).await;
         assert_eq!((status, series_total(&assumed)), (200, 50.0), "{assumed}");
     }
-    let (_, listed) = get(&tlswatch, "/api/v1/dimensions?account=payments", &[]).await;
+    let (_, listed) = tlswatch.get("/api/v1/dimensions?account=payments").await;
     let names: Vec<&str> =
         listed["load_balancers"].as_array().unwrap().iter().map(|lb| lb["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["shared-alb"], "payments has only shared-alb in us-east-1");
@@ -150,7 +140,7 @@ async fn every_account_and_region_is_ranked_and_kept_apart() {
     // The catalog: both accounts, their IDs (the own one once STS answered).
     let mut catalog = Value::Null;
     for _ in 0..50 {
-        catalog = get(&tlswatch, "/api/v1/catalog", &[]).await.1;
+        catalog = tlswatch.get("/api/v1/catalog").await.1;
         if catalog["accounts"][0]["account_id"].is_string() {
             break;
         }
@@ -163,7 +153,7 @@ async fn every_account_and_region_is_ranked_and_kept_apart() {
     assert_eq!(catalog["accounts"][1]["regions"], serde_json::json!(["us-east-1", "eu-west-1"]));
 
     // An account that is not configured is refused, naming `account`.
-    let (status, refused) = get(&tlswatch, &format!("{view}&account=nope"), &[]).await;
+    let (status, refused) = tlswatch.get(&format!("{view}&account=nope")).await;
     assert_eq!((status, refused["error"]["param"].as_str()), (403, Some("account")), "{refused}");
 }
 
@@ -177,12 +167,12 @@ async fn seen_by(tlswatch: &Tlswatch, headers: &[(&str, String)]) -> (Vec<String
         names.dedup();
         names
     };
-    let (_, catalog) = get(tlswatch, "/api/v1/catalog", headers).await;
-    let (_, overview) = get(tlswatch, &format!("/api/v1/overview?{range}"), headers).await;
+    let (_, catalog) = tlswatch.get_as("/api/v1/catalog", headers).await;
+    let (_, overview) = tlswatch.get_as(&format!("/api/v1/overview?{range}"), headers).await;
     let mut statuses = Vec::new();
     for account in ["default", "payments"] {
         let (status, body) =
-            get(tlswatch, &format!("/api/v1/series?lb={SHARED_LB}&{range}&account={account}"), headers).await;
+            tlswatch.get_as(&format!("/api/v1/series?lb={SHARED_LB}&{range}&account={account}"), headers).await;
         if status == 403 {
             assert_eq!(body["error"]["param"], "account", "{body}");
         }
@@ -219,7 +209,7 @@ async fn a_reader_of_one_account_never_sees_the_other_in_either_authentication_m
     let as_user = |user: &str| [("authorization", basic(user, "secret"))];
     assert_eq!(seen_by(&with_passwords, &as_user("ana")).await, payments_only);
     assert_eq!(seen_by(&with_passwords, &as_user("ben")).await, default_only);
-    let (catalog_status, nobody) = get(&with_passwords, "/api/v1/catalog", &as_user("cy")).await;
+    let (catalog_status, nobody) = with_passwords.get_as("/api/v1/catalog", &as_user("cy")).await;
     assert_eq!((catalog_status, nobody["accounts"].as_array().map(Vec::len)), (200, Some(0)), "{nobody}");
 
     let behind_proxy = Tlswatch::on_endpoint(
@@ -232,7 +222,7 @@ async fn a_reader_of_one_account_never_sees_the_other_in_either_authentication_m
     assert_eq!(seen_by(&behind_proxy, &as_member("eve", "platform, payments-sre")).await, both);
     assert_eq!(seen_by(&behind_proxy, &as_member("ana", "")).await, payments_only, "users count in this mode too");
     let (status, refused) =
-        get(&behind_proxy, "/api/v1/overview?account=payments", &as_member("fay", "platform")).await;
+        behind_proxy.get_as("/api/v1/overview?account=payments", &as_member("fay", "platform")).await;
     assert_eq!((status, refused["error"]["param"].as_str()), (403, Some("account")), "{refused}");
 }
 
@@ -250,7 +240,7 @@ async fn a_refused_role_and_a_throttled_account_are_error_scopes_beside_the_rest
         &["--account", &payments, "--account", &legacy, "--upstream-attempts", "1"],
     );
 
-    let (status, overview) = get(&tlswatch, &format!("/api/v1/overview?{range}"), &[]).await;
+    let (status, overview) = tlswatch.get(&format!("/api/v1/overview?{range}")).await;
     assert_eq!(status, 200, "{overview}");
     assert_eq!(
         ranking(&overview),
@@ -275,7 +265,7 @@ async fn a_refused_role_and_a_throttled_account_are_error_scopes_beside_the_rest
     assert!(message.contains(LEGACY_ROLE) && message.contains("AccessDenied"), "{message}");
 
     // A view of the refused account says why, and never leaks credentials.
-    let (status, body) = get(&tlswatch, &format!("/api/v1/series?lb={SHARED_LB}&{range}&account=legacy"), &[]).await;
+    let (status, body) = tlswatch.get(&format!("/api/v1/series?lb={SHARED_LB}&{range}&account=legacy")).await;
     assert_eq!(status, 502, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains(LEGACY_ROLE), "{body}");
     assert!(!body.to_string().contains("testing"), "no secret in {body}");
@@ -296,7 +286,7 @@ async fn the_overview_page_ranks_the_fleet_and_shows_the_failing_scope() {
         &upstream.endpoint,
         &["--account", &payments, "--account", &legacy, "--upstream-attempts", "1", "--dist", &dist.to_string_lossy()],
     );
-    let (_, answer) = get(&tlswatch, &format!("/api/v1/overview?{range}"), &[]).await;
+    let (_, answer) = tlswatch.get(&format!("/api/v1/overview?{range}")).await;
     let expected: Vec<String> =
         ranking(&answer).into_iter().map(|(account, _, name, _)| format!("{name} {account}")).collect();
     assert_eq!(expected, ["shared-alb payments", "shared-alb default", "edge-alb default"]);

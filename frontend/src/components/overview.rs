@@ -13,6 +13,7 @@ use tlswatch_shared::overview::{OverviewQuery, OverviewResponse, OverviewRow, Sc
 use tlswatch_shared::{AccountName, Region, Statistic, TimeSpec, TimeZone};
 
 use crate::api;
+use crate::components::summary::format_number;
 use crate::echarts;
 use crate::time_fmt;
 
@@ -260,14 +261,14 @@ fn OverviewAnswer(answer: OverviewResponse) -> impl IntoView {
 #[component]
 fn FleetRow(rank: usize, row: OverviewRow) -> impl IntoView {
     let utc = |t: i64| time_fmt::show(t, TimeZone::Utc);
-    let worst = row.worst.map_or_else(|| "none".to_string(), |w| format!("{} at {}", number(w.value), utc(w.t)));
+    let worst = row.worst.map_or_else(|| "none".to_string(), |w| format!("{} at {}", format_number(w.value), utc(w.t)));
     let last = row.last_error.map_or_else(|| "none".to_string(), utc);
     let onset = row.onset.map(|t| format!("; failing since {}", utc(t)));
     let trend = format!(
         "Trend of {}: {} points, highest {}",
         row.load_balancer.name,
         row.spark.values.len(),
-        number(row.spark.values.iter().flatten().copied().fold(0.0, f64::max))
+        format_number(row.spark.values.iter().flatten().copied().fold(0.0, f64::max))
     );
     view! {
         <tr>
@@ -275,7 +276,7 @@ fn FleetRow(rank: usize, row: OverviewRow) -> impl IntoView {
             <th scope="row"><a href=format!("/?{}", row.view) rel="external" title=row.load_balancer.value.clone()>{row.load_balancer.name.clone()}</a></th>
             <td>{row.account.clone()}</td>
             <td>{row.region.clone()}</td>
-            <td class="number" data-value=row.total>{number(row.total)}</td>
+            <td class="number" data-value=row.total>{format_number(row.total)}</td>
             <td class="number">{row.buckets_with_errors}</td>
             <td>{worst}</td>
             <td>{last}{onset}</td>
@@ -300,8 +301,4 @@ fn Sparkline(values: Vec<Option<f64>>, label: String) -> impl IntoView {
         echarts::init(&div).set_option(&echarts::to_js(&option), true);
     });
     view! { <div class="spark" node_ref=node role="img" aria-label=label></div> }
-}
-
-fn number(value: f64) -> String {
-    ((value * 100.0).round() / 100.0).to_string()
 }

@@ -87,7 +87,7 @@ fn still_filling(buckets: i64, from: &str) -> String {
 }
 
 /// Whole numbers without decimals, others with up to two (2.5, not 2.50).
-fn format_number(value: f64) -> String {
+pub fn format_number(value: f64) -> String {
     ((value * 100.0).round() / 100.0).to_string()
 }
 

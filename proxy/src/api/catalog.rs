@@ -17,8 +17,8 @@ pub async fn catalog(
     Extension(caller): Extension<Caller>,
 ) -> Json<CatalogResponse> {
     let accounts: Vec<&Account> = state.accounts.readable_by(&caller).collect();
-    // The default view's account: the first the caller may read.
-    let first = accounts.first().copied().unwrap_or(state.accounts.default_account());
+    // The account of views that name none, for this caller.
+    let first = state.accounts.readable(None, &caller).unwrap_or(state.accounts.default_account());
     let regions = first.regions.allowed.iter().map(Region::to_string).collect();
     let mut catalog = CatalogResponse::new(state.upstream.kind(), regions, first.regions.default.to_string());
     catalog.default_account = first.name.to_string();
