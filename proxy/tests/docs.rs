@@ -5,8 +5,9 @@
 use std::collections::BTreeSet;
 
 use tlswatch::app::{PUBLIC_ROUTE, protected_routes};
-use tlswatch_shared::catalog::{self, Metric};
+use tlswatch_shared::catalog::Metric;
 use tlswatch_shared::display::Format;
+use tlswatch_shared::menus;
 use tlswatch_shared::view::PARAMETERS;
 use tlswatch_shared::{Fill, View};
 
@@ -80,11 +81,11 @@ fn each_closed_parameter_lists_exactly_the_values_the_code_offers() {
     let on_off = || vec!["on".to_string(), "off".to_string()];
     let offered: Vec<(&str, Vec<String>)> = vec![
         ("metric", Metric::ALL.iter().map(|m| m.as_str().to_string()).collect()),
-        ("by", values(catalog::breakdown_choices())),
-        ("stat", values(catalog::statistic_choices())),
+        ("by", values(menus::breakdown_choices())),
+        ("stat", values(menus::statistic_choices())),
         ("fill", [Fill::Zero, Fill::None].iter().map(|f| f.as_str().to_string()).collect()),
-        ("tz", values(catalog::time_zone_choices())),
-        ("refresh", values(catalog::refresh_choices())),
+        ("tz", values(menus::time_zone_choices())),
+        ("refresh", values(menus::refresh_choices())),
         ("rate", on_off()),
         ("stack", on_off()),
         ("format", [Format::Json, Format::Csv].iter().map(|f| f.as_str().to_string()).collect()),
@@ -101,6 +102,6 @@ fn each_closed_parameter_lists_exactly_the_values_the_code_offers() {
     }
 }
 
-fn values(choices: Vec<catalog::Choice>) -> Vec<String> {
+fn values(choices: Vec<tlswatch_shared::catalog::Choice>) -> Vec<String> {
     choices.into_iter().map(|choice| choice.value).collect()
 }

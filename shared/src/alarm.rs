@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::annotate::{Annotation, AnnotationKind};
+use crate::api::{Annotation, AnnotationKind};
 use crate::view::View;
 
 /// Views with more error series than this do not show alarms: the proxy

@@ -19,9 +19,7 @@
 //! buckets. A stray error hours earlier barely changes the fit, so it does
 //! not move the onset.
 
-use serde::{Deserialize, Serialize};
-
-use crate::api::Series;
+use crate::api::{Annotation, AnnotationKind, Series};
 
 /// Buckets of history a spike is judged against.
 pub const SPIKE_WINDOW: usize = 24;
@@ -39,30 +37,6 @@ pub const ONSET_RATIO: f64 = 4.0;
 pub const ONSET_MIN_SHARE: f64 = 0.6;
 /// The failing stretch lasts at least this many buckets.
 pub const ONSET_MIN_BUCKETS: usize = 3;
-
-/// What an annotation marks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AnnotationKind {
-    Onset,
-    Spike,
-    Alarm,
-}
-
-/// A mark on the chart, as the API returns it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Annotation {
-    pub kind: AnnotationKind,
-    /// The id of the series it belongs to.
-    pub series: String,
-    /// Start, epoch seconds.
-    pub t: i64,
-    /// End (exclusive), epoch seconds, for marks that span buckets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub t_end: Option<i64>,
-    pub value: f64,
-    pub text: String,
-}
 
 /// A run of spike buckets: `start..end` indexes and the highest value.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -169,8 +143,8 @@ pub fn annotate(
         // The first buckets of a new failing level stand out from the quiet
         // history before them: that is the onset, not a spike.
         let is_onset = |run: &SpikeRun| found.is_some_and(|(index, _)| (run.start..=run.end).contains(&index));
-        let settled = &one.values[..final_points.min(one.values.len())];
-        for run in spikes(settled).into_iter().filter(|run| !is_onset(run)) {
+        let final_values = &one.values[..final_points.min(one.values.len())];
+        for run in spikes(final_values).into_iter().filter(|run| !is_onset(run)) {
             annotations.push(Annotation {
                 kind: AnnotationKind::Spike,
                 series: one.id.clone(),

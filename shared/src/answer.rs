@@ -6,61 +6,22 @@
 
 use std::collections::HashMap;
 
-use crate::annotate::{Annotation, annotate, onset};
-use crate::api::{Series, SeriesResponse};
+use crate::annotate::{annotate, onset};
+use crate::api::{Annotation, Series, SeriesResponse};
 use crate::breakdown::keep_top;
 use crate::catalog::Metric;
-use crate::dims::Dimensions;
 use crate::grid::{blank_outside, fill_grid};
 use crate::plan::Plan;
+use crate::queries::{Query, series_id};
 use crate::rates::rate_series;
 use crate::stat::Fill;
 use crate::summary::summarize;
 use crate::view::View;
 
-/// One series asked of a source: a metric with one dimension combination.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Query {
-    pub metric: Metric,
-    pub dims: Dimensions,
-}
-
-impl Query {
-    /// Its label on the chart: the readable names of its dimension values,
-    /// after the side (`target ·`, `client ·`) when a view shows both metrics.
-    pub fn label(&self, with_side: bool) -> String {
-        if with_side { format!("{} · {}", self.metric.side(), self.dims.label()) } else { self.dims.label() }
-    }
-}
-
-/// The id of error series `index` in a response: `m0`, `m1`, … (its rate
-/// series is `r<index>`).
-pub fn series_id(index: usize) -> String {
-    format!("m{index}")
-}
-
-/// The index of an error series from its id, if it is one.
-pub fn series_index(id: &str) -> Option<usize> {
-    id.strip_prefix('m')?.parse().ok()
-}
-
-/// Every series a view asks of the source, in one request (so one
-/// GetMetricData call): its error series, then, for rates, the denominator
-/// of each error series that has one, in the same order.
-pub fn with_denominators(rate: bool, errors: &[Query]) -> Vec<Query> {
-    let mut queries = errors.to_vec();
-    if rate {
-        queries.extend(
-            errors.iter().filter_map(|q| Some(Query { metric: q.metric.denominator()?, dims: q.dims.clone() })),
-        );
-    }
-    queries
-}
-
 /// What the source answered, and what the proxy learnt around it.
 #[derive(Debug, Clone, Default)]
 pub struct Answered<'a> {
-    /// The datapoints of every series of [`with_denominators`], in its order.
+    /// The datapoints of every series of [`crate::queries::with_denominators`], in its order.
     pub datapoints: &'a [Vec<(i64, f64)>],
     /// For an older answer served in place of a failed one: the range it
     /// covers (buckets outside it are unknown, so `null`).
@@ -153,8 +114,10 @@ pub fn assemble(view: &View, plan: &Plan, now: i64, errors: &[Query], answered: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::annotate::AnnotationKind;
-    use crate::plan::SETTLE_SECONDS;
+    use crate::api::AnnotationKind;
+    use crate::dims::Dimensions;
+    use crate::plan::FINAL_AFTER_SECONDS;
+    use crate::queries::with_denominators;
 
     /// 2026-11-28T12:00:00Z.
     const NOW: i64 = 1_795_867_200;
@@ -178,7 +141,7 @@ mod tests {
     fn the_buckets_that_may_still_change_are_marked_partial() {
         let relative = answer("from=now-2h&period=300", NOW, |_| 1.0);
         // Ten minutes before 12:00 is 11:50: the buckets 11:50 and 11:55 may still change.
-        assert_eq!(relative.partial_from, Some(NOW - SETTLE_SECONDS));
+        assert_eq!(relative.partial_from, Some(NOW - FINAL_AFTER_SECONDS));
         assert_eq!(relative.end - relative.partial_from.unwrap(), 600);
         let past = answer("from=now-2h&to=now-1h&period=300", NOW, |_| 1.0);
         assert_eq!(past.partial_from, None, "every bucket ended over ten minutes ago");
@@ -240,14 +203,5 @@ mod tests {
         assert_eq!(response.series[2].id, "r0");
         assert!(response.series[2].values.iter().all(|v| *v == Some(1_000.0)));
         assert!(response.warnings.iter().any(|w| w.contains("approximation")));
-    }
-
-    #[test]
-    fn ids_and_indexes_are_one_mapping() {
-        for index in [0, 7, 499, 500, 1_999] {
-            assert_eq!(series_index(&series_id(index)), Some(index));
-        }
-        assert_eq!(series_index("others"), None);
-        assert_eq!(series_index("r3"), None);
     }
 }

@@ -7,13 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::annotate::Annotation;
-use crate::catalog::{self, Choice, Metric, MetricInfo, RetentionRule};
+use crate::catalog::{Choice, Metric, MetricInfo, RetentionRule};
 use crate::dims::Dimensions;
 use crate::error::{ErrorCode, ViewError};
 use crate::review::LoadBalancerReview;
 use crate::stat::Statistic;
-use crate::summary::{Summary, Worst};
 
 /// `GET /api/v1/series`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,6 +108,59 @@ impl From<&ViewError> for ErrorBody {
     fn from(err: &ViewError) -> Self {
         Self { error: ErrorDetail { code: err.code, message: err.message.clone(), param: Some(err.param.clone()) } }
     }
+}
+
+/// Summary figures of a view's series over its whole range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The sum of every value of every series: the number of errors when the
+    /// statistic is Sum.
+    pub total: f64,
+    /// Buckets in the range.
+    pub buckets: usize,
+    /// Buckets in which at least one series is above zero.
+    pub buckets_with_errors: usize,
+    /// The highest value of any series, the first one if several tie.
+    pub worst: Option<Worst>,
+    /// Start of the last bucket in which any series is above zero.
+    pub last_error: Option<i64>,
+    /// The earliest onset of any series: when errors started, if they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onset: Option<i64>,
+}
+
+/// Where the highest value is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Worst {
+    /// Start of the bucket, epoch seconds.
+    pub t: i64,
+    pub value: f64,
+    /// The label of the series it belongs to.
+    pub series: String,
+}
+
+/// What an annotation marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnnotationKind {
+    Onset,
+    Spike,
+    Alarm,
+}
+
+/// A mark on the chart, as the API returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Annotation {
+    pub kind: AnnotationKind,
+    /// The id of the series it belongs to.
+    pub series: String,
+    /// Start, epoch seconds.
+    pub t: i64,
+    /// End (exclusive), epoch seconds, for marks that span buckets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t_end: Option<i64>,
+    pub value: f64,
+    pub text: String,
 }
 
 /// `GET /api/v1/dimensions`: what reported the metric, from CloudWatch's list.
@@ -219,37 +270,6 @@ pub struct Limits {
     pub max_range_seconds: i64,
     pub max_future_seconds: i64,
     pub max_value_chars: usize,
-}
-
-impl CatalogResponse {
-    pub fn new(source: &str, regions: Vec<String>, default_region: String) -> Self {
-        Self {
-            source: source.to_string(),
-            regions,
-            default_region,
-            metrics: Metric::ALL.iter().map(|metric| metric.info()).collect(),
-            statistics: catalog::statistic_choices(),
-            periods: catalog::period_choices(),
-            time_presets: catalog::time_presets(),
-            breakdowns: catalog::breakdown_choices(),
-            tops: catalog::top_choices(),
-            time_zones: catalog::time_zone_choices(),
-            refresh: catalog::refresh_choices(),
-            retention: catalog::RETENTION.to_vec(),
-            limits: Limits {
-                max_load_balancers: catalog::MAX_LOAD_BALANCERS,
-                max_target_groups: catalog::MAX_TARGET_GROUPS,
-                max_availability_zones: catalog::MAX_ZONES,
-                max_series: catalog::MAX_SERIES,
-                max_points_per_series: catalog::MAX_POINTS_PER_SERIES,
-                max_range_seconds: catalog::MAX_RANGE,
-                max_future_seconds: catalog::MAX_FUTURE,
-                max_value_chars: catalog::MAX_VALUE_CHARS,
-            },
-            accounts: Vec::new(),
-            default_account: crate::account::DEFAULT_ACCOUNT.to_string(),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ViewError;
+use crate::time::DAY;
 
 /// CloudWatch namespace of every metric in the catalog.
 pub const NAMESPACE: &str = "AWS/ApplicationELB";
@@ -147,9 +148,6 @@ impl Metric {
     }
 }
 
-/// Seconds in a day.
-pub const DAY: i64 = 86_400;
-
 /// Most load balancers (`lb`) in one view.
 pub const MAX_LOAD_BALANCERS: usize = 20;
 /// Most target groups (`tg`) in one view.
@@ -199,76 +197,6 @@ pub struct Choice {
     /// The value as written in a view's query string.
     pub value: String,
     pub label: String,
-}
-
-fn choice(value: &str, label: &str) -> Choice {
-    Choice { value: value.to_string(), label: label.to_string() }
-}
-
-/// The period menu.
-pub fn period_choices() -> Vec<Choice> {
-    vec![
-        choice("60", "1 minute"),
-        choice("300", "5 minutes"),
-        choice("900", "15 minutes"),
-        choice("3600", "1 hour"),
-        choice("21600", "6 hours"),
-        choice("86400", "1 day"),
-        choice("auto", "Automatic"),
-    ]
-}
-
-/// The relative time range presets, as values of `from` (with `to=now`).
-pub fn time_presets() -> Vec<Choice> {
-    vec![
-        choice("now-1h", "Last 1 hour"),
-        choice("now-3h", "Last 3 hours"),
-        choice("now-12h", "Last 12 hours"),
-        choice("now-24h", "Last 24 hours"),
-        choice("now-7d", "Last 7 days"),
-        choice("now-30d", "Last 30 days"),
-        choice("now-90d", "Last 90 days"),
-    ]
-}
-
-/// The breakdown menu (`by`); no breakdown is its absence.
-pub fn breakdown_choices() -> Vec<Choice> {
-    use crate::view::Breakdown;
-    vec![choice(Breakdown::TargetGroup.as_str(), "Target group"), choice(Breakdown::Zone.as_str(), "Availability zone")]
-}
-
-/// The menu of how many lines a breakdown draws (`top`); any value from 1
-/// to [`crate::view::MAX_TOP`] is accepted.
-pub fn top_choices() -> Vec<Choice> {
-    [5, crate::view::DEFAULT_TOP, 20, 50].iter().map(|n| choice(&n.to_string(), &n.to_string())).collect()
-}
-
-/// How times are shown (`tz`).
-pub fn time_zone_choices() -> Vec<Choice> {
-    use crate::display::TimeZone;
-    vec![choice(TimeZone::Utc.as_str(), "UTC"), choice(TimeZone::Local.as_str(), "Local time")]
-}
-
-/// How often a relative view reloads (`refresh`).
-pub fn refresh_choices() -> Vec<Choice> {
-    use crate::display::Refresh;
-    let label = |refresh: Refresh| match refresh {
-        Refresh::Off => "Off",
-        Refresh::OneMinute => "Every minute",
-        Refresh::FiveMinutes => "Every 5 minutes",
-    };
-    Refresh::ALL.into_iter().map(|refresh| choice(refresh.as_str(), label(refresh))).collect()
-}
-
-/// The statistic menu; percentiles (`p99`, `p99.9`) are accepted besides these.
-pub fn statistic_choices() -> Vec<Choice> {
-    vec![
-        choice("Sum", "Sum"),
-        choice("Average", "Average"),
-        choice("Minimum", "Minimum"),
-        choice("Maximum", "Maximum"),
-        choice("SampleCount", "Sample count"),
-    ]
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use crate::catalog::{
     AUTO_MAX_POINTS, AUTO_PERIODS, MAX_FUTURE, MAX_POINTS_PER_SERIES, MAX_RANGE, period_multiple_for_age,
 };
 use crate::error::{ErrorCode, ViewError};
+use crate::time::DAY;
 use crate::view::{Period, View};
 
 /// The resolved range and period of a view at a given moment.
@@ -49,8 +50,8 @@ impl Plan {
                 "from",
                 format!(
                     "the range is {} days long; it may be at most {} days (CloudWatch keeps data for 15 months)",
-                    (to - from) / 86_400,
-                    MAX_RANGE / 86_400
+                    (to - from) / DAY,
+                    MAX_RANGE / DAY
                 ),
             ));
         }
@@ -65,7 +66,7 @@ impl Plan {
                     warnings.push(format!(
                         "period raised from {asked} to {allowed} seconds: CloudWatch keeps data that starts {} days \
                          ago only at multiples of {multiple} seconds",
-                        (now - from) / 86_400
+                        (now - from) / DAY
                     ));
                 }
                 allowed
@@ -121,13 +122,13 @@ impl Plan {
 /// ALB metrics arrive within a few minutes; ten leaves room for late ones.
 /// Before that a bucket is *partial*: drawn as such, left out of detection,
 /// and not kept as final by the proxy's cache.
-pub const SETTLE_SECONDS: i64 = 600;
+pub const FINAL_AFTER_SECONDS: i64 = 600;
 
 /// The end of the last bucket of `period` that is final at `now`: every
 /// bucket ending at or before it is final, every later one partial.
 pub fn final_boundary(now: i64, period: u32) -> i64 {
     let period = i64::from(period);
-    (now - SETTLE_SECONDS).div_euclid(period) * period
+    (now - FINAL_AFTER_SECONDS).div_euclid(period) * period
 }
 
 /// `from` rounded down and `to` rounded up to multiples of `period` (epoch-based).
@@ -176,7 +177,6 @@ fn smallest_fitting_period(from: i64, to: i64, multiple: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::DAY;
 
     /// A fixed "now": 2026-11-28T12:07:30Z.
     const NOW: i64 = 1_795_867_650;

@@ -1,9 +1,9 @@
 //! Rates: errors per 1,000 of the traffic they belong to, so a busy load
 //! balancer and a quiet one can be compared.
 
-use crate::answer::{Query, series_index};
 use crate::api::Series;
 use crate::catalog::Metric;
+use crate::queries::{Query, rate_id, series_index};
 
 /// Errors per 1,000 of a denominator, bucket by bucket: `null` where the
 /// denominator is missing or zero.
@@ -29,7 +29,7 @@ pub fn rate_series(drawn: &[Series], errors: &[Query], denominator: impl Fn(usiz
             let of = errors.get(index)?.metric.denominator()?;
             let what = if of == Metric::RequestCount { "requests" } else { "new connections" };
             Some(Series {
-                id: format!("r{index}"),
+                id: rate_id(index),
                 label: format!("{} per 1,000 {what}", one.label),
                 values: per_thousand(&one.values, &denominator(index)),
                 per_thousand: Some(of),

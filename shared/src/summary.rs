@@ -1,38 +1,7 @@
 //! The figures beside the chart: how many errors, the worst bucket, how many
 //! buckets had errors and when the last one happened.
 
-use serde::{Deserialize, Serialize};
-
-use crate::api::Series;
-
-/// Summary figures of a view's series over its whole range.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    /// The sum of every value of every series: the number of errors when the
-    /// statistic is Sum.
-    pub total: f64,
-    /// Buckets in the range.
-    pub buckets: usize,
-    /// Buckets in which at least one series is above zero.
-    pub buckets_with_errors: usize,
-    /// The highest value of any series, the first one if several tie.
-    pub worst: Option<Worst>,
-    /// Start of the last bucket in which any series is above zero.
-    pub last_error: Option<i64>,
-    /// The earliest onset of any series: when errors started, if they did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub onset: Option<i64>,
-}
-
-/// Where the highest value is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Worst {
-    /// Start of the bucket, epoch seconds.
-    pub t: i64,
-    pub value: f64,
-    /// The label of the series it belongs to.
-    pub series: String,
-}
+use crate::api::{Series, Summary, Worst};
 
 /// Summarises series that share one grid (as every series of a response
 /// does). The onset is left to the caller, who finds it once per series

@@ -7,6 +7,13 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::error::ViewError;
 
+/// Seconds in a minute, an hour, a day and a week: the one definition of
+/// each, for time specs, periods and retention alike.
+pub const MINUTE: i64 = 60;
+pub const HOUR: i64 = 60 * MINUTE;
+pub const DAY: i64 = 24 * HOUR;
+pub const WEEK: i64 = 7 * DAY;
+
 /// A point in time, absolute or relative to the moment the view is looked at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TimeSpec {
@@ -32,10 +39,10 @@ pub enum TimeUnit {
 impl TimeUnit {
     pub const fn seconds(self) -> i64 {
         match self {
-            Self::Minutes => 60,
-            Self::Hours => 3_600,
-            Self::Days => 86_400,
-            Self::Weeks => 604_800,
+            Self::Minutes => MINUTE,
+            Self::Hours => HOUR,
+            Self::Days => DAY,
+            Self::Weeks => WEEK,
         }
     }
 

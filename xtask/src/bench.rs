@@ -6,8 +6,9 @@
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use crate::process::{cargo, project_root, run_command, target_dir};
 use crate::setup;
-use crate::tasks::{NATIVE_PACKAGES, cargo, project_root, run_command, target_dir, trunk_build};
+use crate::tasks::{NATIVE_PACKAGES, trunk_build};
 
 pub fn run(sections: &[String]) -> Result<(), String> {
     setup::build_tools()?;

@@ -6,7 +6,9 @@
 //! Nothing is downloaded from outside the package registries.
 
 mod bench;
+mod circles;
 mod compress;
+mod process;
 mod setup;
 mod tasks;
 
@@ -37,7 +39,7 @@ enum Command {
     /// write docs/benchmarks.md (sections: overhead, load, economy,
     /// response, page; all when none is named).
     Bench { sections: Vec<String> },
-    /// Check formatting, clippy (native and wasm) and docs.
+    /// Check formatting, module circles, clippy (native and wasm) and docs.
     Lint,
     /// Redo docs/screenshot.png: the dashboard on demo data in headless Chromium.
     Screenshot,

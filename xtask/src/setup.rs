@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::tasks::{cargo, project_root, run_command};
+use crate::process::{cargo, project_root, run_command};
 
 /// Trunk 0.22 needs a newer Rust than the project's toolchain.
 const TRUNK_VERSION: &str = "0.21.14";

@@ -1,32 +1,9 @@
 //! The commands themselves.
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use crate::{compress, setup};
-
-/// The workspace root (xtask lives one level below it).
-///
-/// Read from the environment `cargo run` sets, not from the path baked in at
-/// compile time: with a target directory shared between checkouts, the
-/// binary cargo runs may have been built from another checkout.
-pub fn project_root() -> PathBuf {
-    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
-    PathBuf::from(manifest_dir).parent().expect("xtask/ has a parent").to_path_buf()
-}
-
-/// `cargo`, as the one running xtask.
-pub fn cargo() -> Command {
-    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    command.current_dir(project_root());
-    command
-}
-
-/// Runs a command to completion, failing if it fails.
-pub fn run_command(command: &mut Command) -> Result<(), String> {
-    let status = command.status().map_err(|err| format!("cannot run {command:?}: {err}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{command:?} failed ({status})")) }
-}
+use crate::process::{cargo, project_root, run_command, target_dir};
+use crate::{circles, compress, setup};
 
 pub fn trunk_build(release: bool) -> Result<(), String> {
     let mut trunk = Command::new("trunk");
@@ -51,11 +28,6 @@ pub fn trunk_build(release: bool) -> Result<(), String> {
 /// feature unification the same for `run`, `test` and `lint`, so the AWS SDK
 /// is compiled once rather than once per selection.
 pub const NATIVE_PACKAGES: [&str; 3] = ["--workspace", "--exclude", "tlswatch-frontend"];
-
-/// The target directory cargo builds into.
-pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| project_root().join("target"))
-}
 
 pub fn run(args: &[String]) -> Result<(), String> {
     setup::build_tools()?;
@@ -100,9 +72,11 @@ pub fn lint() -> Result<(), String> {
     check_style()
 }
 
-/// rustfmt, clippy (native and wasm) and rustdoc, all warnings as errors.
+/// rustfmt, module circles, clippy (native and wasm) and rustdoc, all
+/// warnings as errors.
 fn check_style() -> Result<(), String> {
     run_command(cargo().args(["fmt", "--all", "--check"]))?;
+    circles::check()?;
     run_command(cargo().arg("clippy").args(NATIVE_PACKAGES).args(["--all-targets", "--", "-D", "warnings"]))?;
     run_command(cargo().args([
         "clippy",

@@ -248,7 +248,7 @@ fn describe(response: &SeriesResponse, tz: TimeZone) -> String {
 
 /// The marks drawn on the chart as text: each with its series and times.
 fn marks(response: &SeriesResponse, tz: TimeZone) -> Option<impl IntoView + use<>> {
-    use tlswatch_shared::annotate::AnnotationKind;
+    use tlswatch_shared::api::AnnotationKind;
     if response.annotations.is_empty() {
         return None;
     }
@@ -472,7 +472,7 @@ fn zoomed(range: (f64, f64), centre: f64, factor: f64, shortest: f64, now: f64) 
 /// What the live region says of the `index`th bucket: its time, each line's
 /// value, and the marks on it, with their series.
 fn say_bucket(response: &SeriesResponse, index: usize, tz: TimeZone) -> String {
-    use tlswatch_shared::annotate::AnnotationKind;
+    use tlswatch_shared::api::AnnotationKind;
     let Some(t) = response.series.first().and_then(|s| s.timestamps.get(index).copied()) else {
         return String::new();
     };
@@ -591,7 +591,7 @@ fn partial_tail(series: &Series, line: &serde_json::Value, first_partial: usize)
 /// Content-Security-Policy would refuse.
 fn mark_annotations(option: &mut serde_json::Value, response: &SeriesResponse) {
     use serde_json::json;
-    use tlswatch_shared::annotate::AnnotationKind;
+    use tlswatch_shared::api::AnnotationKind;
     for (index, series) in response.series.iter().enumerate() {
         let mine = || response.annotations.iter().filter(|a| a.series == series.id);
         let mut lines: Vec<_> = mine()

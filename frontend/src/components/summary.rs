@@ -53,7 +53,7 @@ pub fn SummaryFigures(data: Signal<Option<Arc<SeriesResponse>>>, tz: Signal<Time
                     let series = response
                         .annotations
                         .iter()
-                        .find(|a| a.kind == tlswatch_shared::annotate::AnnotationKind::Onset && a.t == t)
+                        .find(|a| a.kind == tlswatch_shared::api::AnnotationKind::Onset && a.t == t)
                         .and_then(|a| response.series.iter().find(|s| s.id == a.series))
                         .map(|s| format!(" ({})", s.label))
                         .unwrap_or_default();

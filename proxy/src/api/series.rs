@@ -9,10 +9,11 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tlswatch_shared::alarm::{alarm_shading, shows_alarms, threshold_mark};
-use tlswatch_shared::annotate::Annotation;
-use tlswatch_shared::answer::{Answered, assemble, series_id, with_denominators};
+use tlswatch_shared::answer::{Answered, assemble};
+use tlswatch_shared::api::Annotation;
 use tlswatch_shared::api::SeriesResponse;
 use tlswatch_shared::display::Format;
+use tlswatch_shared::queries::{series_id, with_denominators};
 use tlswatch_shared::{Dimensions, Metric, Plan, Query, TimeSpec, View};
 
 use crate::app::AppState;

@@ -79,7 +79,7 @@ pub fn extend(
 
 #[cfg(test)]
 mod tests {
-    use tlswatch_shared::plan::SETTLE_SECONDS;
+    use tlswatch_shared::plan::FINAL_AFTER_SECONDS;
     use tlswatch_shared::{Dimensions, Metric, Query, Statistic};
 
     use super::*;
@@ -102,7 +102,7 @@ mod tests {
         let now = 100 * 60 + 30;
         let kept = extend(None, &request(0, 101 * 60), &minutes(0, 101 * 60), now).unwrap();
         let boundary = final_boundary(now, PERIOD);
-        assert_eq!(boundary, now - 30 - SETTLE_SECONDS);
+        assert_eq!(boundary, now - 30 - FINAL_AFTER_SECONDS);
         assert_eq!((kept.start, kept.end), (0, boundary));
         assert_eq!(kept.datapoints[0].last().unwrap().0, boundary - 60);
     }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use moka::Expiry;
 use moka::future::Cache;
-use tlswatch_shared::plan::SETTLE_SECONDS;
+use tlswatch_shared::plan::FINAL_AFTER_SECONDS;
 use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
 use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Statistic};
 
@@ -184,7 +184,7 @@ pub async fn get_or_load<T>(
 pub fn lifetime(key: &Key, now: i64, fresh_ttl: Duration) -> Duration {
     match key {
         // Short while the newest bucket may still change.
-        Key::Answer(key) if key.request.end + SETTLE_SECONDS <= now => FINAL_TTL.max(fresh_ttl),
+        Key::Answer(key) if key.request.end + FINAL_AFTER_SECONDS <= now => FINAL_TTL.max(fresh_ttl),
         Key::Answer(_) => fresh_ttl,
         Key::LastGood(_) => STALE_TTL,
         Key::Settled(_) => FINAL_TTL,

@@ -16,6 +16,7 @@ use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use aws_smithy_types::DateTime;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use tlswatch_shared::catalog::{MAX_QUERIES_PER_CALL, NAMESPACE};
+use tlswatch_shared::queries::{series_id, series_index};
 use tlswatch_shared::{Dimensions, Metric};
 
 use super::{
@@ -125,7 +126,7 @@ impl MetricSource for CloudWatchSource {
                 let page = page.map_err(|err| classify("GetMetricData", err))?;
                 fetched.metrics_requested += batch.len() as u64;
                 for result in page.metric_data_results() {
-                    let Some(index) = result.id().and_then(query_index).filter(|&i| i < fetched.datapoints.len())
+                    let Some(index) = result.id().and_then(series_index).filter(|&i| i < fetched.datapoints.len())
                     else {
                         continue;
                     };
@@ -225,15 +226,6 @@ fn state_change(summary: &str) -> Option<(&str, &str)> {
     Some((from.trim(), to.trim()))
 }
 
-/// The GetMetricData query id of series `index`; ids must start with a lowercase letter.
-fn query_id(index: usize) -> String {
-    format!("m{index}")
-}
-
-fn query_index(id: &str) -> Option<usize> {
-    id.strip_prefix('m')?.parse().ok()
-}
-
 /// Dimensions as CloudWatch takes them, in their one canonical order.
 fn to_cloudwatch(dims: &Dimensions) -> Vec<cw::Dimension> {
     dims.pairs()
@@ -255,7 +247,7 @@ fn metric_query(request: &FetchRequest, index: usize, query: &Query) -> cw::Metr
         .build();
     let stat =
         cw::MetricStat::builder().metric(metric).period(request.period as i32).stat(request.stat.to_string()).build();
-    cw::MetricDataQuery::builder().id(query_id(index)).metric_stat(stat).return_data(true).build()
+    cw::MetricDataQuery::builder().id(series_id(index)).metric_stat(stat).return_data(true).build()
 }
 
 fn status_warning(status: Option<&StatusCode>, dims: &Dimensions) -> Option<String> {
@@ -357,13 +349,6 @@ mod tests {
         assert_eq!(state_change("Alarm updated from OK to ALARM"), Some(("OK", "ALARM")));
         assert_eq!(state_change("Alarm updated from ALARM to INSUFFICIENT_DATA"), Some(("ALARM", "INSUFFICIENT_DATA")));
         assert_eq!(state_change("Alarm \"x\" created"), None);
-    }
-
-    #[test]
-    fn query_ids_round_trip() {
-        assert_eq!(query_index(&query_id(0)), Some(0));
-        assert_eq!(query_index(&query_id(1_999)), Some(1_999));
-        assert_eq!(query_index("x1"), None);
     }
 
     #[test]
