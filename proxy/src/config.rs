@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use tlswatch_shared::{ErrorCode, Region, ViewError};
+use tlswatch_shared::Region;
 
-use crate::accounts::Accounts;
+use crate::accounts::{Accounts, Regions};
 use crate::auth::Auth;
 use crate::cache::{CacheConfig, FRESH_TTL, SharedCacheConfig};
 use crate::limits::Limits;
@@ -59,49 +59,6 @@ impl Default for Config {
             auth: Auth::open(),
             clock: system_clock,
         }
-    }
-}
-
-/// The regions the proxy answers for; the first is the default.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Regions {
-    pub default: Region,
-    pub allowed: Vec<Region>,
-}
-
-impl Regions {
-    /// Only `region`.
-    pub fn single(region: Region) -> Self {
-        Self { default: region.clone(), allowed: vec![region] }
-    }
-
-    /// The regions named, without repeats; the first is the default.
-    pub fn parse(names: &[String]) -> Result<Self, String> {
-        let mut allowed: Vec<Region> = Vec::new();
-        for name in names {
-            let region = Region::parse(name.trim()).map_err(|err| err.message)?;
-            if !allowed.contains(&region) {
-                allowed.push(region);
-            }
-        }
-        let default = allowed.first().cloned().ok_or("no region given")?;
-        Ok(Self { default, allowed })
-    }
-
-    /// The region a request asks for, if the proxy is configured for it.
-    pub fn resolve(&self, asked: Option<&Region>) -> Result<Region, ViewError> {
-        let Some(asked) = asked else {
-            return Ok(self.default.clone());
-        };
-        if self.allowed.contains(asked) {
-            return Ok(asked.clone());
-        }
-        let allowed: Vec<&str> = self.allowed.iter().map(Region::as_str).collect();
-        Err(ViewError::new(
-            ErrorCode::InvalidParameter,
-            "region",
-            format!("`region`: {asked} is not served by this proxy; configured regions: {}", allowed.join(", ")),
-        ))
     }
 }
 

@@ -9,8 +9,8 @@ use tlswatch_shared::Region;
 use tlswatch_shared::api::{AccountInfo, CatalogResponse};
 
 use crate::accounts::Account;
-use crate::app::AppState;
 use crate::auth::Caller;
+use crate::state::AppState;
 
 pub async fn catalog(
     State(state): State<Arc<AppState>>,

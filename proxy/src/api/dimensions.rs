@@ -8,9 +8,9 @@ use axum::{Extension, Json};
 use tlswatch_shared::api::DimensionsResponse;
 use tlswatch_shared::view::DimensionsQuery;
 
-use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 pub async fn dimensions(
     State(state): State<Arc<AppState>>,

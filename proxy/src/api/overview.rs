@@ -17,11 +17,11 @@ use tlswatch_shared::overview::{
 use tlswatch_shared::{Dimensions, ErrorCode, LoadBalancer, Plan, Query, Region, ViewError};
 
 use crate::accounts::Scope;
-use crate::app::AppState;
 use crate::auth::Caller;
 use crate::cache::Answer;
 use crate::error::ApiError;
 use crate::source::{FetchRequest, SourceError};
+use crate::state::AppState;
 
 pub async fn overview(
     State(state): State<Arc<AppState>>,

@@ -13,10 +13,10 @@ use tlswatch_shared::api::ReviewResponse;
 use tlswatch_shared::review::{ErrorsInRange, LoadBalancerConfig, SslPolicy, backend_policy, review};
 use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Plan, Query, Statistic, View};
 
-use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::source::{FetchRequest, Scope, SourceError};
+use crate::state::AppState;
 
 /// The permissions the review needs (docs/deploy.md's IAM policy has them).
 const DESCRIBE_ACTIONS: &str = "elasticloadbalancing:DescribeLoadBalancers, DescribeListeners, DescribeRules, \

@@ -15,11 +15,11 @@ use tlswatch_shared::api::SeriesResponse;
 use tlswatch_shared::display::Format;
 use tlswatch_shared::{Dimensions, Metric, Plan, Query, TimeSpec, View};
 
-use crate::app::AppState;
 use crate::auth::Caller;
 use crate::cache::{Answer, RenderedKey};
 use crate::error::ApiError;
 use crate::source::{FetchRequest, Fetched, Scope};
+use crate::state::AppState;
 
 /// Marks an answer served from the last good one because the source failed.
 pub const STALE_HEADER: &str = "stale";
