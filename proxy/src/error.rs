@@ -48,6 +48,7 @@ impl ApiError {
                 let status = match code {
                     ErrorCode::UpstreamThrottled => StatusCode::SERVICE_UNAVAILABLE,
                     ErrorCode::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+                    ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
                     _ => StatusCode::BAD_GATEWAY,
                 };
                 (status, code)

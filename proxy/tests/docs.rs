@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use tlswatch::app::{PUBLIC_ROUTE, protected_routes};
+use tlswatch::{PUBLIC_ROUTE, protected_routes};
 use tlswatch_shared::catalog::{self, Metric};
 use tlswatch_shared::display::Format;
 use tlswatch_shared::view::PARAMETERS;

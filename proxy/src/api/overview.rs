@@ -18,7 +18,6 @@ use tlswatch_shared::{Dimensions, ErrorCode, LoadBalancer, Plan, Query, Region, 
 
 use crate::accounts::Scope;
 use crate::auth::Caller;
-use crate::cache::Answer;
 use crate::error::ApiError;
 use crate::source::{FetchRequest, SourceError};
 use crate::state::AppState;
@@ -107,7 +106,7 @@ async fn scope_rows(
     now: i64,
     scope: &Scope,
 ) -> Result<ScopeRows, SourceError> {
-    let listed = state.upstream.list(scope, query.metric).await?;
+    let listed = state.cache.list(scope, query.metric).await?;
     let load_balancers: BTreeSet<&LoadBalancer> = listed.iter().map(|dims| &dims.load_balancer).collect();
     let series: Vec<Query> = load_balancers
         .iter()
@@ -126,12 +125,9 @@ async fn scope_rows(
         end: plan.end,
         series: series.clone(),
     };
-    let (fetched, stale) = match state.upstream.fetch(scope, request).await? {
-        Answer::Fresh(fetched) => (fetched, None),
-        Answer::Stale { answer, failure } => {
-            (answer.fetched.clone(), Some(format!("{failure}; showing the figures read before")))
-        }
-    };
+    let answer = state.cache.fetch(scope, request).await?;
+    let stale = answer.stale().map(|(failure, _)| format!("{failure}; showing the figures read before"));
+    let fetched = answer.fetched();
     let final_points = plan.final_points(now);
     let rows = series
         .iter()

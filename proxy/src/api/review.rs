@@ -31,7 +31,7 @@ pub async fn review_route(
     let scope = state.accounts.scope(view.account.as_ref(), view.region.as_ref(), &caller)?;
     let plan = Plan::new(&view, (state.clock)())?;
     let warnings = plan.warnings.clone();
-    let reported = state.upstream.list(&scope, Metric::TargetTlsNegotiationErrorCount).await?;
+    let reported = state.cache.list(&scope, Metric::TargetTlsNegotiationErrorCount).await?;
     let wanted = if view.load_balancers.is_empty() {
         let mut all: Vec<LoadBalancer> = reported.iter().map(|dims| dims.load_balancer.clone()).collect();
         all.dedup();
@@ -57,7 +57,7 @@ pub async fn review_route(
             BTreeMap::new()
         }
     };
-    let configs = match state.upstream.load_balancers(&scope, &wanted).await {
+    let configs = match state.cache.load_balancers(&scope, &wanted).await {
         Ok(configs) => configs,
         Err(err) => {
             response.warnings.push(configuration_warning(&err));
@@ -99,10 +99,8 @@ async fn group_errors(
         return Ok(BTreeMap::new());
     }
     let request = FetchRequest { stat: Statistic::Sum, period: plan.period, start: plan.start, end: plan.end, series };
-    let fetched = match state.upstream.fetch(scope, request.clone()).await? {
-        crate::cache::Answer::Fresh(fetched) => fetched,
-        crate::cache::Answer::Stale { answer, .. } => answer.fetched.clone(),
-    };
+    let answer = state.cache.fetch(scope, request.clone()).await?;
+    let fetched = answer.fetched();
     let mut errors = BTreeMap::new();
     for (query, points) in request.series.iter().zip(&fetched.datapoints) {
         let Some(group) = &query.dims.target_group else { continue };
@@ -130,26 +128,16 @@ async fn policies_in_use(
         listener_policies.flat_map(|name| [name.to_string(), backend_policy(name, &[]).to_string()]).collect();
     names.sort();
     names.dedup();
-    Ok(state.upstream.ssl_policies(scope, &names).await?.as_ref().clone())
+    Ok(state.cache.ssl_policies(scope, &names).await?.as_ref().clone())
 }
 
 /// A failed configuration read, worded for the page.
 fn configuration_warning(err: &SourceError) -> String {
-    let detail = err.detail();
     match err {
-        SourceError::AccessDenied(_) => format!(
+        SourceError::AccessDenied(_, detail) => format!(
             "load balancer configuration not shown: the proxy's AWS identity may not read it ({detail}); it needs \
              {DESCRIBE_ACTIONS} (see docs/deploy.md)"
         ),
-        SourceError::RoleRefused(_) => format!("load balancer configuration not shown: {err}"),
-        SourceError::Throttled(_) => {
-            format!("load balancer configuration not shown: Elastic Load Balancing throttled the request ({detail})")
-        }
-        SourceError::Timeout(_) => {
-            format!("load balancer configuration not shown: Elastic Load Balancing did not answer in time ({detail})")
-        }
-        SourceError::Unreachable(_) | SourceError::Upstream(_) => {
-            format!("load balancer configuration not shown: Elastic Load Balancing failed ({detail})")
-        }
+        _ => format!("load balancer configuration not shown: {err}"),
     }
 }

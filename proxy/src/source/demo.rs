@@ -82,10 +82,6 @@ impl DemoSource {
         Self { onset, clock }
     }
 
-    pub fn onset(&self) -> i64 {
-        self.onset
-    }
-
     fn leaves(region: &Region) -> Vec<Leaf> {
         let mut leaves = Vec::new();
         for (lb_index, (lb, target_groups)) in TOPOLOGY.iter().enumerate() {
@@ -346,7 +342,7 @@ mod tests {
     #[tokio::test]
     async fn the_onset_target_group_fails_every_minute_after_the_onset_only() {
         let demo = demo();
-        let onset = demo.onset();
+        let onset = demo.onset;
         let checkout = Some("targetgroup/checkout-tls/4b1e8d2c9f0a7365");
         let after = demo
             .fetch(&region(), &request(TOPOLOGY[1].0, checkout, Statistic::SampleCount, onset, onset + 3_600, 60))
