@@ -51,7 +51,7 @@ impl Default for Config {
                 lifetimes: Lifetimes {
                     // ALB metrics arrive once a minute.
                     fresh: Duration::from_secs(60),
-                    settled: Duration::from_secs(3_600),
+                    final_buckets: Duration::from_secs(3_600),
                     list: Duration::from_secs(300),
                     load_balancer: Duration::from_secs(300),
                     policy: DAY,

@@ -14,12 +14,12 @@ use futures_util::future::join_all;
 use tlswatch_shared::overview::{
     OverviewQuery, OverviewResponse, OverviewRow, RowSource, ScopeState, ScopeStatus, rank, row,
 };
-use tlswatch_shared::{Dimensions, ErrorCode, LoadBalancer, Plan, Query, Region, ViewError};
+use tlswatch_shared::{Dimensions, ErrorCode, Plan, Query, Region, ViewError};
 
 use crate::accounts::Scope;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::source::{FetchRequest, SourceError};
+use crate::source::{FetchRequest, SourceError, listed_load_balancers};
 use crate::state::AppState;
 
 pub async fn overview(
@@ -107,10 +107,9 @@ async fn scope_rows(
     scope: &Scope,
 ) -> Result<ScopeRows, SourceError> {
     let listed = state.cache.list(scope, query.metric).await?;
-    let load_balancers: BTreeSet<&LoadBalancer> = listed.iter().map(|dims| &dims.load_balancer).collect();
-    let series: Vec<Query> = load_balancers
-        .iter()
-        .map(|&lb| Query {
+    let series: Vec<Query> = listed_load_balancers(&listed)
+        .into_iter()
+        .map(|lb| Query {
             metric: query.metric,
             dims: Dimensions { load_balancer: lb.clone(), target_group: None, availability_zone: None },
         })

@@ -15,7 +15,7 @@ use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Plan, Query, Statistic, 
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::source::{FetchRequest, Scope, SourceError};
+use crate::source::{FetchRequest, Scope, SourceError, listed_load_balancers};
 use crate::state::AppState;
 
 /// The permissions the review needs (docs/deploy.md's IAM policy has them).
@@ -33,9 +33,7 @@ pub async fn review_route(
     let warnings = plan.warnings.clone();
     let reported = state.cache.list(&scope, Metric::TargetTlsNegotiationErrorCount).await?;
     let wanted = if view.load_balancers.is_empty() {
-        let mut all: Vec<LoadBalancer> = reported.iter().map(|dims| dims.load_balancer.clone()).collect();
-        all.dedup();
-        all
+        listed_load_balancers(&reported).into_iter().cloned().collect()
     } else {
         view.load_balancers.clone()
     };

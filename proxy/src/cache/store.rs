@@ -21,9 +21,9 @@ use crate::source::{Alarm, FetchRequest, Fetched, Query, Scope, Transition};
 pub struct Lifetimes {
     /// An answer whose newest bucket may still change.
     pub fresh: Duration,
-    /// An answer whose buckets all ended well in the past, and final buckets
-    /// (while a view of them is in use).
-    pub settled: Duration,
+    /// An answer whose buckets are all final, and final buckets (while a
+    /// view of them is in use).
+    pub final_buckets: Duration,
     /// The list of reporting load balancers: ListMetrics changes only when
     /// a load balancer starts or stops reporting.
     pub list: Duration,
@@ -173,10 +173,10 @@ impl Lifetimes {
     pub fn of(&self, key: &Key, now: i64) -> Duration {
         match key {
             // Short while the newest bucket may still change.
-            Key::Fetched(key) if key.request.end + SETTLE_SECONDS <= now => self.settled.max(self.fresh),
+            Key::Fetched(key) if key.request.end + SETTLE_SECONDS <= now => self.final_buckets.max(self.fresh),
             Key::Fetched(_) => self.fresh,
             Key::LastGood(_) => self.last_good,
-            Key::FinalBuckets(_) => self.settled,
+            Key::FinalBuckets(_) => self.final_buckets,
             Key::List(..) => self.list,
             // Alarm states change, and a body is only as fresh as its answer.
             Key::Alarms(..) | Key::AlarmHistory { .. } | Key::Body(_) => self.fresh,
@@ -206,7 +206,7 @@ impl moka::Expiry<Key, Value> for Expiry {
         _: Instant,
     ) -> Option<Duration> {
         // Final buckets are kept while a view of them is in use.
-        if matches!(key, Key::FinalBuckets(_)) { Some(self.lifetimes.settled) } else { remaining }
+        if matches!(key, Key::FinalBuckets(_)) { Some(self.lifetimes.final_buckets) } else { remaining }
     }
 }
 

@@ -212,11 +212,11 @@ mod tests {
         Query { metric: Metric::TargetTlsNegotiationErrorCount, dims }
     }
 
-    fn answer_key(region: &str, start: i64, lbs: &[&str]) -> FetchKey {
-        answer_key_in("default", region, start, lbs)
+    fn fetch_key(region: &str, start: i64, lbs: &[&str]) -> FetchKey {
+        fetch_key_in("default", region, start, lbs)
     }
 
-    fn answer_key_in(account: &str, region: &str, start: i64, lbs: &[&str]) -> FetchKey {
+    fn fetch_key_in(account: &str, region: &str, start: i64, lbs: &[&str]) -> FetchKey {
         let series = lbs.iter().map(|lb| query(lb)).collect();
         let request = FetchRequest { stat: Statistic::Sum, period: 60, start, end: start + 3_600, series };
         let scope = Scope { account: AccountName::parse(account).unwrap(), region: Region::parse(region).unwrap() };
@@ -226,19 +226,19 @@ mod tests {
     #[test]
     fn keys_carry_the_version_and_every_part_of_the_key() {
         let (a, b) = ("app/edge-alb/50dc6c495c0c9188", "app/payments-alb/3e9c1f0a7b2d4c68");
-        let base = key(&Key::Fetched(answer_key("us-east-1", 0, &[a, b]))).unwrap();
+        let base = key(&Key::Fetched(fetch_key("us-east-1", 0, &[a, b]))).unwrap();
         assert!(base.starts_with("tlswatch:v2:answer:default/us-east-1:"), "{base}");
         for other in [
-            answer_key_in("payments", "us-east-1", 0, &[a, b]),
-            answer_key("eu-west-1", 0, &[a, b]),
-            answer_key("us-east-1", 60, &[a, b]),
-            answer_key("us-east-1", 0, &[b, a]),
-            answer_key("us-east-1", 0, &[a]),
+            fetch_key_in("payments", "us-east-1", 0, &[a, b]),
+            fetch_key("eu-west-1", 0, &[a, b]),
+            fetch_key("us-east-1", 60, &[a, b]),
+            fetch_key("us-east-1", 0, &[b, a]),
+            fetch_key("us-east-1", 0, &[a]),
         ] {
             assert_ne!(key(&Key::Fetched(other)).unwrap(), base);
         }
-        let settled = key(&Key::FinalBuckets(SeriesKey::from(&answer_key("us-east-1", 0, &[a, b])))).unwrap();
-        let later = key(&Key::FinalBuckets(SeriesKey::from(&answer_key("us-east-1", 600, &[a, b])))).unwrap();
+        let settled = key(&Key::FinalBuckets(SeriesKey::from(&fetch_key("us-east-1", 0, &[a, b])))).unwrap();
+        let later = key(&Key::FinalBuckets(SeriesKey::from(&fetch_key("us-east-1", 600, &[a, b])))).unwrap();
         assert_eq!(settled, later, "final buckets are kept whatever the range");
         assert!(settled.starts_with("tlswatch:v2:settled:"));
     }

@@ -54,6 +54,7 @@ impl MetricSource for CloudWatchSource {
                 listed.extend(from_cloudwatch(listed_metric.dimensions()));
             }
         }
+        // Sorted and each once, as the trait promises (pages may repeat a combination).
         listed.sort();
         listed.dedup();
         Ok(listed)

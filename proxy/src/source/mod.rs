@@ -58,7 +58,8 @@ pub trait MetricSource: Send + Sync {
     fn kind(&self) -> &'static str;
 
     /// Every dimension combination that reported `metric` (CloudWatch lists
-    /// those with data in the last two weeks).
+    /// those with data in the last two weeks), sorted and each once: a load
+    /// balancer's combinations follow each other, its own first.
     async fn list(&self, scope: &Scope, metric: Metric) -> Result<Vec<Dimensions>, SourceError>;
 
     /// The datapoints of every series of `request`.
@@ -81,6 +82,13 @@ pub trait MetricSource: Send + Sync {
         start: i64,
         end: i64,
     ) -> Result<Vec<Transition>, SourceError>;
+}
+
+/// The load balancers of a [`MetricSource::list`], each once, in its order.
+pub fn listed_load_balancers(listed: &[Dimensions]) -> Vec<&LoadBalancer> {
+    let mut load_balancers: Vec<&LoadBalancer> = listed.iter().map(|dims| &dims.load_balancer).collect();
+    load_balancers.dedup();
+    load_balancers
 }
 
 /// A source of load balancer configuration, for the review.
