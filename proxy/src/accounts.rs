@@ -13,7 +13,15 @@ use serde::Deserialize;
 use tlswatch_shared::account::{DEFAULT_ACCOUNT, account_id_of_role};
 use tlswatch_shared::{AccountName, ErrorCode, Region, ViewError};
 
-use crate::auth::Caller;
+/// Who made a request: set by authentication (`auth.rs`) for the
+/// handlers, which check it against each account's allowed users and groups.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Caller {
+    /// `None` when nobody logs in (a loopback address without authentication).
+    pub user: Option<String>,
+    /// Groups from the trusted groups header; none with htpasswd.
+    pub groups: Vec<String>,
+}
 
 /// One account and region: what every source call and cache entry is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

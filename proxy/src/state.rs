@@ -38,13 +38,14 @@ impl AppState {
         let metrics = Arc::new(Metrics::default());
         let lease = config.call_policy.call_timeout;
         let shared = config.shared_cache.as_ref().map(|shared| SharedCache::new(shared, lease, metrics.clone()));
-        let upstream = Upstream::new(&sources, config.cache.max_upstream_calls, metrics.clone(), &config.accounts);
+        let (source_kind, own_account_id) = (sources.kind(), sources.own_account_id.clone());
+        let upstream = Upstream::new(sources, config.cache.max_upstream_calls, metrics.clone(), &config.accounts);
         let cache = Cache::new(upstream, config.cache, metrics.clone(), config.clock, shared);
         Self {
             series_bodies: cache.bodies(),
             cache,
-            source_kind: sources.kind(),
-            own_account_id: sources.own_account_id.clone(),
+            source_kind,
+            own_account_id,
             accounts: config.accounts,
             frontend: config.frontend,
             clock: config.clock,

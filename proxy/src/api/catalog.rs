@@ -9,7 +9,7 @@ use tlswatch_shared::Region;
 use tlswatch_shared::api::{AccountInfo, CatalogResponse};
 
 use crate::accounts::Account;
-use crate::auth::Caller;
+use crate::accounts::Caller;
 use crate::state::AppState;
 
 pub async fn catalog(

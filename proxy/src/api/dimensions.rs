@@ -8,7 +8,7 @@ use axum::{Extension, Json};
 use tlswatch_shared::api::DimensionsResponse;
 use tlswatch_shared::view::DimensionsQuery;
 
-use crate::auth::Caller;
+use crate::accounts::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 

@@ -16,8 +16,8 @@ use tlswatch_shared::overview::{
 };
 use tlswatch_shared::{Dimensions, ErrorCode, Plan, Query, Region, ViewError};
 
+use crate::accounts::Caller;
 use crate::accounts::Scope;
-use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::source::{FetchRequest, SourceError, listed_load_balancers};
 use crate::state::AppState;

@@ -13,7 +13,7 @@ use tlswatch_shared::api::ReviewResponse;
 use tlswatch_shared::review::{ErrorsInRange, LoadBalancerConfig, SslPolicy, backend_policy, review};
 use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Plan, Query, Statistic, View};
 
-use crate::auth::Caller;
+use crate::accounts::Caller;
 use crate::error::ApiError;
 use crate::source::{FetchRequest, Scope, SourceError, listed_load_balancers};
 use crate::state::AppState;

@@ -15,7 +15,7 @@ use tlswatch_shared::api::SeriesResponse;
 use tlswatch_shared::display::Format;
 use tlswatch_shared::{Dimensions, Metric, Plan, Query, TimeSpec, View};
 
-use crate::auth::Caller;
+use crate::accounts::Caller;
 use crate::cache::{Answer, BodyKey};
 use crate::error::ApiError;
 use crate::source::{FetchRequest, Fetched, Scope};

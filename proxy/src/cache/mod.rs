@@ -116,7 +116,9 @@ impl Cache {
         scope: &Scope,
         wanted: &[LoadBalancer],
     ) -> Result<Arc<Vec<LoadBalancerConfig>>, SourceError> {
-        let call = async { self.upstream.load_balancers(scope, wanted).await.map(Arc::new) };
+        let call = self.upstream.call(scope, "DescribeLoadBalancerConfiguration", |sources| {
+            sources.load_balancers.load_balancers(scope, wanted)
+        });
         let key = Key::LoadBalancers(scope.clone(), wanted.to_vec());
         self.load(key, wire::decode_load_balancers, wire::encode_load_balancers, call).await.0
     }
@@ -127,7 +129,9 @@ impl Cache {
         scope: &Scope,
         names: &[String],
     ) -> Result<Arc<BTreeMap<String, SslPolicy>>, SourceError> {
-        let call = async { self.upstream.ssl_policies(scope, names).await.map(Arc::new) };
+        let call = self
+            .upstream
+            .call(scope, "DescribeSSLPolicies", |sources| sources.load_balancers.ssl_policies(scope, names));
         let key = Key::Policies(scope.clone(), names.to_vec());
         self.load(key, wire::decode_policies, wire::encode_policies, call).await.0
     }
@@ -135,7 +139,7 @@ impl Cache {
     /// The dimension combinations that reported `metric`, sorted and each
     /// once, cached briefly and coalesced.
     pub async fn list(&self, scope: &Scope, metric: Metric) -> Result<Arc<Vec<Dimensions>>, SourceError> {
-        let call = async { self.upstream.list(scope, metric).await.map(Arc::new) };
+        let call = self.upstream.call(scope, "ListMetrics", |sources| sources.metrics.list(scope, metric));
         self.load(Key::List(scope.clone(), metric), wire::decode_list, wire::encode_list, call).await.0
     }
 
@@ -146,7 +150,9 @@ impl Cache {
         metric: Metric,
         series: &[Dimensions],
     ) -> Result<Arc<Vec<Vec<Alarm>>>, SourceError> {
-        let call = async { self.upstream.alarms(scope, metric, series).await.map(Arc::new) };
+        let call = self
+            .upstream
+            .call(scope, "DescribeAlarmsForMetric", |sources| sources.metrics.alarms(scope, metric, series));
         let key = Key::Alarms(scope.clone(), metric, series.to_vec());
         let decode = |bytes: &[u8]| wire::decode_alarms(bytes, series.len());
         self.load(key, decode, wire::encode_alarms, call).await.0
@@ -160,7 +166,9 @@ impl Cache {
         start: i64,
         end: i64,
     ) -> Result<Arc<Vec<Transition>>, SourceError> {
-        let call = async { self.upstream.alarm_history(scope, name, start, end).await.map(Arc::new) };
+        let call = self
+            .upstream
+            .call(scope, "DescribeAlarmHistory", |sources| sources.metrics.alarm_history(scope, name, start, end));
         let key = Key::AlarmHistory { scope: scope.clone(), name: name.to_string(), start, end };
         self.load(key, wire::decode_history, wire::encode_history, call).await.0
     }
@@ -179,7 +187,7 @@ impl Cache {
         }
         let series = key.request.series.len();
         let decode = |bytes: &[u8]| wire::decode_fetched(bytes, series);
-        let call = async { self.fetch_after_final_buckets(&key).await.map(Arc::new) };
+        let call = self.fetch_after_final_buckets(&key);
         let (loaded, ran) = self.load(fetched_key, decode, wire::encode_fetched, call).await;
         if !self.caching {
             return loaded.map(Answer::Fresh);
@@ -259,8 +267,9 @@ impl Cache {
         key: Key,
         decode: impl Fn(&[u8]) -> Option<Arc<T>>,
         encode: impl Fn(&Arc<T>) -> Vec<u8>,
-        call: impl Future<Output = Result<Arc<T>, SourceError>>,
+        call: impl Future<Output = Result<T, SourceError>>,
     ) -> (Result<Arc<T>, SourceError>, bool) {
+        let call = async { call.await.map(Arc::new) };
         let shared_or_call = async {
             match (&self.shared, wire::key(&key)) {
                 (Some(shared), Some(name)) => shared.load(&name, self.lifetime(&key), decode, encode, call).await,
