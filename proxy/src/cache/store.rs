@@ -252,7 +252,7 @@ fn value_weight(value: &Value) -> usize {
     match value {
         Value::Fetched(fetched) => fetched_weight(fetched),
         Value::LastGood(stale) => fetched_weight(&stale.fetched),
-        Value::FinalBuckets(settled) => points_weight(&settled.datapoints),
+        Value::FinalBuckets(buckets) => points_weight(&buckets.datapoints),
         Value::List(list) => list.len() * DIMENSIONS_BYTES,
         Value::Alarms(alarms) => alarms.iter().map(|of_series| SERIES_BYTES + of_series.len() * ALARM_BYTES).sum(),
         Value::AlarmHistory(history) => history.len() * POINT_BYTES,

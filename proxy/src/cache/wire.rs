@@ -25,6 +25,7 @@ pub fn key(key: &Key) -> Option<String> {
             let series = digest(r.series.iter().map(query_text));
             format!("answer:{}:{}:{}:{}:{}:{series}", scope_text(&key.scope), r.stat, r.period, r.start, r.end)
         }
+        // `settled`: the name replicas already share for final buckets.
         Key::FinalBuckets(key) => {
             let series = digest(key.series.iter().map(query_text));
             format!("settled:{}:{}:{}:{series}", scope_text(&key.scope), key.stat, key.period)
@@ -100,8 +101,8 @@ struct FinalBucketsWire {
     datapoints: Vec<Vec<(i64, f64)>>,
 }
 
-pub fn encode_final_buckets(settled: &FinalBuckets) -> Vec<u8> {
-    let wire = FinalBucketsWire { start: settled.start, end: settled.end, datapoints: settled.datapoints.clone() };
+pub fn encode_final_buckets(buckets: &FinalBuckets) -> Vec<u8> {
+    let wire = FinalBucketsWire { start: buckets.start, end: buckets.end, datapoints: buckets.datapoints.clone() };
     serde_json::to_vec(&wire).unwrap_or_default()
 }
 
@@ -237,10 +238,10 @@ mod tests {
         ] {
             assert_ne!(key(&Key::Fetched(other)).unwrap(), base);
         }
-        let settled = key(&Key::FinalBuckets(SeriesKey::from(&fetch_key("us-east-1", 0, &[a, b])))).unwrap();
+        let kept = key(&Key::FinalBuckets(SeriesKey::from(&fetch_key("us-east-1", 0, &[a, b])))).unwrap();
         let later = key(&Key::FinalBuckets(SeriesKey::from(&fetch_key("us-east-1", 600, &[a, b])))).unwrap();
-        assert_eq!(settled, later, "final buckets are kept whatever the range");
-        assert!(settled.starts_with("tlswatch:v2:settled:"));
+        assert_eq!(kept, later, "final buckets are kept whatever the range");
+        assert!(kept.starts_with("tlswatch:v2:settled:"));
     }
 
     #[test]
@@ -259,9 +260,9 @@ mod tests {
         assert!(decode_fetched(&bytes, 3).is_none(), "another number of series");
         assert!(decode_fetched(b"\x00garbage", 2).is_none());
 
-        let settled = FinalBuckets { start: 0, end: 120, datapoints: vec![vec![(0, 1.0), (60, 2.0)]] };
-        assert_eq!(decode_final_buckets(&encode_final_buckets(&settled), 1), Some(settled.clone()));
-        let outside = FinalBuckets { end: 60, ..settled };
+        let kept = FinalBuckets { start: 0, end: 120, datapoints: vec![vec![(0, 1.0), (60, 2.0)]] };
+        assert_eq!(decode_final_buckets(&encode_final_buckets(&kept), 1), Some(kept.clone()));
+        let outside = FinalBuckets { end: 60, ..kept };
         assert!(decode_final_buckets(&encode_final_buckets(&outside), 1).is_none(), "a point after the final buckets");
 
         let list = Arc::new(vec![query("app/edge-alb/50dc6c495c0c9188").dims]);
