@@ -11,10 +11,17 @@ use std::path::Path;
 
 use serde::Deserialize;
 use tlswatch_shared::account::{DEFAULT_ACCOUNT, account_id_of_role};
-use tlswatch_shared::{AccountName, Region, ViewError};
+use tlswatch_shared::{AccountName, ErrorCode, Region, ViewError};
 
-use crate::auth::Caller;
-use crate::config::Regions;
+/// Who made a request: set by authentication (`auth.rs`) for the
+/// handlers, which check it against each account's allowed users and groups.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Caller {
+    /// `None` when nobody logs in (a loopback address without authentication).
+    pub user: Option<String>,
+    /// Groups from the trusted groups header; none with htpasswd.
+    pub groups: Vec<String>,
+}
 
 /// One account and region: what every source call and cache entry is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -171,6 +178,49 @@ impl Accounts {
     }
 }
 
+/// The regions the proxy answers for; the first is the default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Regions {
+    pub default: Region,
+    pub allowed: Vec<Region>,
+}
+
+impl Regions {
+    /// Only `region`.
+    pub fn single(region: Region) -> Self {
+        Self { default: region.clone(), allowed: vec![region] }
+    }
+
+    /// The regions named, without repeats; the first is the default.
+    pub fn parse(names: &[String]) -> Result<Self, String> {
+        let mut allowed: Vec<Region> = Vec::new();
+        for name in names {
+            let region = Region::parse(name.trim()).map_err(|err| err.message)?;
+            if !allowed.contains(&region) {
+                allowed.push(region);
+            }
+        }
+        let default = allowed.first().cloned().ok_or("no region given")?;
+        Ok(Self { default, allowed })
+    }
+
+    /// The region a request asks for, if the proxy is configured for it.
+    pub fn resolve(&self, asked: Option<&Region>) -> Result<Region, ViewError> {
+        let Some(asked) = asked else {
+            return Ok(self.default.clone());
+        };
+        if self.allowed.contains(asked) {
+            return Ok(asked.clone());
+        }
+        let allowed: Vec<&str> = self.allowed.iter().map(Region::as_str).collect();
+        Err(ViewError::new(
+            ErrorCode::InvalidParameter,
+            "region",
+            format!("`region`: {asked} is not served by this proxy; configured regions: {}", allowed.join(", ")),
+        ))
+    }
+}
+
 /// A view of an account the caller may not read, or that is not configured.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -268,15 +318,6 @@ fn role(name: &AccountName, arn: String, external_id: Option<String>) -> Result<
         ));
     }
     Ok(Role { arn, external_id })
-}
-
-impl From<ScopeError> for crate::error::ApiError {
-    fn from(err: ScopeError) -> Self {
-        match err {
-            ScopeError::Account(refused) => Self::AccountRefused(refused),
-            ScopeError::Region(err) => Self::View(err),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -124,7 +124,7 @@ async fn limit_request_size(State(state): State<Arc<AppState>>, request: Request
 
 /// `GET /metrics`: Prometheus text.
 async fn prometheus(State(state): State<Arc<AppState>>) -> Response {
-    let cached = i64::try_from(state.upstream.cached_bytes().await).unwrap_or(i64::MAX);
+    let cached = i64::try_from(state.cache.cached_bytes().await).unwrap_or(i64::MAX);
     state.metrics.cache_bytes.set(cached);
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     ([(header::CONTENT_TYPE, content_type)], state.metrics.render()).into_response()

@@ -17,6 +17,8 @@ use ipnet::IpNet;
 use moka::future::Cache;
 use sha2::{Digest, Sha256};
 
+use crate::accounts::Caller;
+
 /// How long a verified Basic credential is remembered (as a SHA-256 of the
 /// header), so each request does not pay for a password hash.
 const VERIFIED_TTL: Duration = Duration::from_secs(300);
@@ -33,16 +35,6 @@ enum Mode {
     Open,
     Htpasswd(Htpasswd),
     TrustedHeader { user: HeaderName, groups: HeaderName, proxies: Vec<IpNet> },
-}
-
-/// Who made a request: set by authentication for the handlers, which
-/// check it against each account's allowed users and groups.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Caller {
-    /// `None` when nobody logs in (a loopback address without authentication).
-    pub user: Option<String>,
-    /// Groups from the trusted groups header; none with htpasswd.
-    pub groups: Vec<String>,
 }
 
 /// Why a request is refused.

@@ -3,14 +3,15 @@
 //! its defaults, and so do the tests and the bench.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use tlswatch_shared::{ErrorCode, Region, ViewError};
+use tlswatch_shared::Region;
 
-use crate::accounts::Accounts;
+use crate::accounts::{Accounts, Regions};
 use crate::auth::Auth;
-use crate::cache::{CacheConfig, FRESH_TTL, SharedCacheConfig};
+use crate::cache::{CacheSettings, Lifetimes, SharedCacheAddress};
 use crate::limits::Limits;
-use crate::source::cloudwatch::CallPolicy;
+use crate::source::aws::CallPolicy;
 
 /// Everything but the metric source, which is built from it.
 pub struct Config {
@@ -18,92 +19,68 @@ pub struct Config {
     pub accounts: Accounts,
     /// The built frontend (`dist/`), if there is one.
     pub frontend: Option<PathBuf>,
-    pub cache: CacheConfig,
+    pub cache: CacheSettings,
     /// The cache shared by replicas (`--cache-url`), second behind this
     /// process's; `None`: this process's cache only.
-    pub shared_cache: Option<SharedCacheConfig>,
+    pub shared_cache: Option<SharedCacheAddress>,
     pub limits: Limits,
     /// Requests per minute per client address; 0 turns the limit off.
     pub rate_limit_per_minute: u32,
-    /// Timeouts and retries of CloudWatch calls.
+    /// Timeouts and retries of AWS calls.
     pub call_policy: CallPolicy,
     pub auth: Auth,
     /// The current time in epoch seconds; a function so tests can set it.
     pub clock: fn() -> i64,
 }
 
-/// Cached answers get 64 MiB unless told otherwise: about a thousand
-/// day-long views of ten series at one-minute buckets.
-pub const DEFAULT_CACHE_MIB: u64 = 64;
-/// Concurrent CloudWatch calls: CloudWatch's own limits are per second and
-/// generous, and eight keeps a burst of cold views from queueing long.
-pub const DEFAULT_MAX_UPSTREAM_CALLS: usize = 8;
-/// Requests a minute per client: a dashboard refreshing every minute with
-/// its pickers makes a handful; 600 leaves room for scripts.
-pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 600;
+/// The region served when neither `--region` nor the AWS environment
+/// names one.
+pub const DEFAULT_REGION: &str = "us-east-1";
 
 impl Default for Config {
     fn default() -> Self {
         Self {
-            accounts: Accounts::own(Regions::single(Region::parse("us-east-1").expect("a valid region"))),
+            accounts: Accounts::own(Regions::single(Region::parse(DEFAULT_REGION).expect("a valid region"))),
             frontend: None,
-            cache: CacheConfig {
-                max_bytes: DEFAULT_CACHE_MIB << 20,
-                max_upstream_calls: DEFAULT_MAX_UPSTREAM_CALLS,
-                fresh_ttl: FRESH_TTL,
+            cache: CacheSettings {
+                // About a thousand day-long views of ten series at one-minute buckets.
+                max_bytes: 64 << 20,
+                // CloudWatch's own limits are per second and generous; this
+                // keeps a burst of cold views from queueing long.
+                max_upstream_calls: 8,
+                lifetimes: Lifetimes {
+                    // ALB metrics arrive once a minute.
+                    fresh: Duration::from_secs(60),
+                    final_buckets: Duration::from_secs(3_600),
+                    list: Duration::from_secs(300),
+                    load_balancer: Duration::from_secs(300),
+                    policy: DAY,
+                    last_good: DAY,
+                },
             },
             shared_cache: None,
-            limits: Limits::default(),
-            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
-            call_policy: CallPolicy::default(),
+            limits: Limits {
+                max_url_bytes: 8_192,
+                max_header_bytes: 16_384,
+                max_series: tlswatch_shared::catalog::MAX_SERIES,
+                max_points: 2_000_000,
+            },
+            // A dashboard refreshing every minute with its pickers makes a
+            // handful a minute; this leaves room for scripts.
+            rate_limit_per_minute: 600,
+            call_policy: CallPolicy {
+                connect_timeout: Duration::from_secs(3),
+                attempt_timeout: Duration::from_secs(10),
+                call_timeout: Duration::from_secs(25),
+                max_attempts: 3,
+            },
             auth: Auth::open(),
             clock: system_clock,
         }
     }
 }
 
-/// The regions the proxy answers for; the first is the default.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Regions {
-    pub default: Region,
-    pub allowed: Vec<Region>,
-}
-
-impl Regions {
-    /// Only `region`.
-    pub fn single(region: Region) -> Self {
-        Self { default: region.clone(), allowed: vec![region] }
-    }
-
-    /// The regions named, without repeats; the first is the default.
-    pub fn parse(names: &[String]) -> Result<Self, String> {
-        let mut allowed: Vec<Region> = Vec::new();
-        for name in names {
-            let region = Region::parse(name.trim()).map_err(|err| err.message)?;
-            if !allowed.contains(&region) {
-                allowed.push(region);
-            }
-        }
-        let default = allowed.first().cloned().ok_or("no region given")?;
-        Ok(Self { default, allowed })
-    }
-
-    /// The region a request asks for, if the proxy is configured for it.
-    pub fn resolve(&self, asked: Option<&Region>) -> Result<Region, ViewError> {
-        let Some(asked) = asked else {
-            return Ok(self.default.clone());
-        };
-        if self.allowed.contains(asked) {
-            return Ok(asked.clone());
-        }
-        let allowed: Vec<&str> = self.allowed.iter().map(Region::as_str).collect();
-        Err(ViewError::new(
-            ErrorCode::InvalidParameter,
-            "region",
-            format!("`region`: {asked} is not served by this proxy; configured regions: {}", allowed.join(", ")),
-        ))
-    }
-}
+const DAY: Duration = Duration::from_secs(24 * 3_600);
 
 /// The current time from the system clock, in epoch seconds.
 pub fn system_clock() -> i64 {

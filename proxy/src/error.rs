@@ -7,7 +7,7 @@ use tlswatch_shared::ErrorCode;
 use tlswatch_shared::ViewError;
 use tlswatch_shared::api::{ErrorBody, ErrorDetail};
 
-use crate::accounts::AccountRefused;
+use crate::accounts::{AccountRefused, ScopeError};
 use crate::auth::AuthError;
 use crate::source::SourceError;
 
@@ -48,6 +48,7 @@ impl ApiError {
                 let status = match code {
                     ErrorCode::UpstreamThrottled => StatusCode::SERVICE_UNAVAILABLE,
                     ErrorCode::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+                    ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
                     _ => StatusCode::BAD_GATEWAY,
                 };
                 (status, code)
@@ -63,6 +64,15 @@ impl ApiError {
             Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
             Self::FrontendMissing => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::FrontendMissing),
+        }
+    }
+}
+
+impl From<ScopeError> for ApiError {
+    fn from(err: ScopeError) -> Self {
+        match err {
+            ScopeError::Account(refused) => Self::AccountRefused(refused),
+            ScopeError::Region(err) => Self::View(err),
         }
     }
 }

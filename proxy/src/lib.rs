@@ -2,19 +2,32 @@
 //! signs every CloudWatch call server-side (no browser ever holds AWS
 //! credentials), and serves the dashboard.
 //!
-//! `main.rs` reads the command line and starts this; [`app::router`] is the
+//! `main.rs` reads the command line and starts this; [`router`] is the
 //! whole application, which tests call in-process.
 
-pub mod accounts;
-pub mod api;
-pub mod app;
-pub mod auth;
-pub mod cache;
-pub mod config;
-pub mod error;
-pub mod limits;
-pub mod metrics;
-pub mod security;
-pub mod source;
-pub mod state;
-pub mod web;
+mod accounts;
+mod api;
+mod app;
+mod auth;
+mod cache;
+mod config;
+mod error;
+mod limits;
+mod metrics;
+mod security;
+mod source;
+mod state;
+mod upstream;
+mod web;
+
+// What the binary, the tests and the bench use; nothing else is public.
+pub use accounts::{Accounts, Regions};
+pub use app::{PUBLIC_ROUTE, protected_routes, router};
+pub use auth::Auth;
+pub use cache::{CacheSettings, Lifetimes, SharedCacheAddress};
+pub use config::{Config, DEFAULT_REGION, system_clock};
+pub use limits::Limits;
+pub use source::Sources;
+pub use source::aws::CallPolicy;
+pub use source::elbv2::OPERATIONS as ELB_OPERATIONS;
+pub use state::AppState;

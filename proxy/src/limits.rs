@@ -11,7 +11,7 @@ use tlswatch_shared::{ErrorCode, ViewError};
 
 use crate::source::FetchRequest;
 
-/// The configured limits.
+/// The configured limits (the defaults are in `config.rs`).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_url_bytes: usize,
@@ -19,17 +19,6 @@ pub struct Limits {
     pub max_series: usize,
     /// Series times buckets.
     pub max_points: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_url_bytes: 8_192,
-            max_header_bytes: 16_384,
-            max_series: tlswatch_shared::catalog::MAX_SERIES,
-            max_points: 2_000_000,
-        }
-    }
 }
 
 impl Limits {
@@ -91,7 +80,7 @@ mod tests {
 
     #[test]
     fn refuses_views_over_the_limits() {
-        let limits = Limits { max_series: 10, max_points: 1_000, ..Limits::default() };
+        let limits = Limits { max_series: 10, max_points: 1_000, ..crate::config::Config::default().limits };
         limits.check(&request(10, 100)).unwrap();
         assert_eq!(limits.check(&request(11, 1)).unwrap_err().code, ErrorCode::TooManySeries);
         assert_eq!(limits.check(&request(10, 101)).unwrap_err().code, ErrorCode::TooManyPoints);

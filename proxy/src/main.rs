@@ -7,14 +7,10 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use ipnet::IpNet;
-use tlswatch::accounts::Accounts;
-use tlswatch::app::{self, AppState};
-use tlswatch::auth::Auth;
-use tlswatch::cache::{CacheConfig, FRESH_TTL, SharedCacheConfig};
-use tlswatch::config::{self, Config, Regions, system_clock};
-use tlswatch::limits::Limits;
-use tlswatch::source::Sources;
-use tlswatch::source::cloudwatch::CallPolicy;
+use tlswatch::{
+    Accounts, AppState, Auth, CacheSettings, CallPolicy, Config, DEFAULT_REGION, Lifetimes, Limits, Regions,
+    SharedCacheAddress, Sources, router, system_clock,
+};
 use tlswatch_shared::Region;
 use tracing_subscriber::EnvFilter;
 
@@ -99,35 +95,35 @@ struct Cli {
     allow_unauthenticated: bool,
 
     /// Requests per minute per client address; 0 turns the limit off.
-    #[arg(long, env = "TLSWATCH_RATE_LIMIT", default_value_t = config::DEFAULT_RATE_LIMIT_PER_MINUTE)]
+    #[arg(long, env = "TLSWATCH_RATE_LIMIT", default_value_t = Config::default().rate_limit_per_minute)]
     rate_limit: u32,
 
-    /// Most CloudWatch calls in flight at once.
-    #[arg(long, env = "TLSWATCH_MAX_UPSTREAM_CALLS", default_value_t = config::DEFAULT_MAX_UPSTREAM_CALLS)]
+    /// Most AWS calls in flight at once.
+    #[arg(long, env = "TLSWATCH_MAX_UPSTREAM_CALLS", default_value_t = Config::default().cache.max_upstream_calls)]
     max_upstream_calls: usize,
 
     /// Seconds one CloudWatch call may take, retries included.
-    #[arg(long, env = "TLSWATCH_UPSTREAM_TIMEOUT", default_value_t = CallPolicy::default().call_timeout.as_secs_f64())]
+    #[arg(long, env = "TLSWATCH_UPSTREAM_TIMEOUT", default_value_t = Config::default().call_policy.call_timeout.as_secs_f64())]
     upstream_timeout: f64,
 
     /// Seconds one attempt of a CloudWatch call may take.
-    #[arg(long, env = "TLSWATCH_UPSTREAM_ATTEMPT_TIMEOUT", default_value_t = CallPolicy::default().attempt_timeout.as_secs_f64())]
+    #[arg(long, env = "TLSWATCH_UPSTREAM_ATTEMPT_TIMEOUT", default_value_t = Config::default().call_policy.attempt_timeout.as_secs_f64())]
     upstream_attempt_timeout: f64,
 
     /// Attempts per CloudWatch call, the first included.
-    #[arg(long, env = "TLSWATCH_UPSTREAM_ATTEMPTS", default_value_t = CallPolicy::default().max_attempts)]
+    #[arg(long, env = "TLSWATCH_UPSTREAM_ATTEMPTS", default_value_t = Config::default().call_policy.max_attempts)]
     upstream_attempts: u32,
 
     /// Seconds an answer whose newest bucket may still change is cached
     /// (answers whose buckets all ended over 10 minutes ago: an hour).
-    #[arg(long, env = "TLSWATCH_CACHE_TTL", default_value_t = FRESH_TTL.as_secs_f64())]
+    #[arg(long, env = "TLSWATCH_CACHE_TTL", default_value_t = Config::default().cache.lifetimes.fresh.as_secs_f64())]
     cache_ttl: f64,
 
     /// Memory for everything cached (answers, last good answers, final
     /// buckets, lists, alarms, built responses), in MiB; 0 turns caching
     /// (and the sharing of identical concurrent calls) off, for measurements
     /// (with --cache-url: the shared cache alone).
-    #[arg(long, env = "TLSWATCH_CACHE_MIB", default_value_t = config::DEFAULT_CACHE_MIB)]
+    #[arg(long, env = "TLSWATCH_CACHE_MIB", default_value_t = Config::default().cache.max_bytes >> 20)]
     cache_mib: u64,
 
     /// A cache shared by replicas, second behind each one's memory:
@@ -138,19 +134,19 @@ struct Cli {
     cache_url: Option<String>,
 
     /// Longest request URL, in bytes.
-    #[arg(long, env = "TLSWATCH_MAX_URL_BYTES", default_value_t = Limits::default().max_url_bytes)]
+    #[arg(long, env = "TLSWATCH_MAX_URL_BYTES", default_value_t = Config::default().limits.max_url_bytes)]
     max_url_bytes: usize,
 
     /// Largest request header section, in bytes.
-    #[arg(long, env = "TLSWATCH_MAX_HEADER_BYTES", default_value_t = Limits::default().max_header_bytes)]
+    #[arg(long, env = "TLSWATCH_MAX_HEADER_BYTES", default_value_t = Config::default().limits.max_header_bytes)]
     max_header_bytes: usize,
 
     /// Most series in one view.
-    #[arg(long, env = "TLSWATCH_MAX_SERIES", default_value_t = Limits::default().max_series)]
+    #[arg(long, env = "TLSWATCH_MAX_SERIES", default_value_t = Config::default().limits.max_series)]
     max_series: usize,
 
     /// Most points (series times buckets) in one view.
-    #[arg(long, env = "TLSWATCH_MAX_POINTS", default_value_t = Limits::default().max_points)]
+    #[arg(long, env = "TLSWATCH_MAX_POINTS", default_value_t = Config::default().limits.max_points)]
     max_points: usize,
 }
 
@@ -201,12 +197,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         tracing::warn!(listen = %cli.listen, "serving without authentication (--allow-unauthenticated)");
     }
+    let defaults = Config::default();
     let config = Config {
         frontend: cli.dist.join("index.html").is_file().then(|| cli.dist.clone()),
-        cache: CacheConfig {
+        cache: CacheSettings {
             max_bytes: cli.cache_mib.saturating_mul(1 << 20),
             max_upstream_calls: cli.max_upstream_calls,
-            fresh_ttl: seconds(cli.cache_ttl, "--cache-ttl")?,
+            lifetimes: Lifetimes { fresh: seconds(cli.cache_ttl, "--cache-ttl")?, ..defaults.cache.lifetimes },
         },
         limits: Limits {
             max_url_bytes: cli.max_url_bytes,
@@ -217,7 +214,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         shared_cache: cli
             .cache_url
             .as_deref()
-            .map(SharedCacheConfig::from_url)
+            .map(SharedCacheAddress::from_url)
             .transpose()
             .map_err(|err| format!("--cache-url: {err}"))?,
         rate_limit_per_minute: cli.rate_limit,
@@ -225,10 +222,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             attempt_timeout: seconds(cli.upstream_attempt_timeout, "--upstream-attempt-timeout")?,
             call_timeout: seconds(cli.upstream_timeout, "--upstream-timeout")?,
             max_attempts: cli.upstream_attempts,
+            ..defaults.call_policy
         },
         accounts,
         auth,
-        ..Config::default()
+        ..defaults
     };
     if config.frontend.is_none() {
         tracing::warn!(dist = %cli.dist.display(), "no built frontend there; the API works, the page does not (run `cargo xtask dist`)");
@@ -246,16 +244,16 @@ async fn run(cli: Cli) -> Result<(), String> {
     let allowed: Vec<&str> = default_regions.iter().map(Region::as_str).collect();
     let accounts: Vec<&str> = config.accounts.all().iter().map(|account| account.name.as_str()).collect();
     tracing::info!(
-        source = sources.metrics.kind(),
+        source = sources.kind(),
         accounts = %accounts.join(","),
         regions = %allowed.join(","),
         endpoint = cli.endpoint_url.as_deref().unwrap_or("AWS"),
         auth = config.auth.describe(),
-        shared_cache = config.shared_cache.as_ref().map_or("none", SharedCacheConfig::shown),
+        shared_cache = config.shared_cache.as_ref().map_or("none", SharedCacheAddress::shown),
         "listening on http://{address}"
     );
     let state = AppState::new(config, sources);
-    axum::serve(listener, app::router(state).into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|err| format!("server failed: {err}"))?;
@@ -299,7 +297,7 @@ fn seconds(value: f64, flag: &str) -> Result<Duration, String> {
 fn regions(flags: &[String]) -> Result<Regions, String> {
     let names: Vec<String> = if flags.is_empty() {
         let from_env = std::env::var("AWS_REGION").or_else(|_| std::env::var("AWS_DEFAULT_REGION"));
-        vec![from_env.unwrap_or_else(|_| "us-east-1".to_string())]
+        vec![from_env.unwrap_or_else(|_| DEFAULT_REGION.to_string())]
     } else {
         flags.to_vec()
     };

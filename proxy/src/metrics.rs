@@ -37,7 +37,7 @@ pub struct UpstreamLabels {
 pub struct UpstreamErrorLabels {
     pub operation: &'static str,
     /// The API error code: `upstream_throttled`, `upstream_timeout`, ...
-    pub kind: String,
+    pub kind: &'static str,
     /// The configured account the call was for: which account fails.
     pub account: String,
 }

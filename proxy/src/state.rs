@@ -5,15 +5,20 @@ use std::sync::{Arc, OnceLock};
 
 use crate::accounts::Accounts;
 use crate::auth::Auth;
-use crate::cache::{SharedCache, Upstream};
+use crate::cache::{BodyCache, Cache, SharedCache};
 use crate::config::Config;
 use crate::limits::{Limits, RateLimit};
 use crate::metrics::Metrics;
 use crate::source::Sources;
+use crate::upstream::Upstream;
 
 /// The state shared by every handler and middleware.
 pub struct AppState {
-    pub upstream: Upstream,
+    pub cache: Cache,
+    /// The series route's built bodies.
+    pub series_bodies: BodyCache,
+    /// `cloudwatch` or `demo`, as the catalog reports it.
+    pub source_kind: &'static str,
     pub accounts: Accounts,
     /// The built frontend (`dist/`), if there is one.
     pub frontend: Option<PathBuf>,
@@ -33,9 +38,14 @@ impl AppState {
         let metrics = Arc::new(Metrics::default());
         let lease = config.call_policy.call_timeout;
         let shared = config.shared_cache.as_ref().map(|shared| SharedCache::new(shared, lease, metrics.clone()));
+        let (source_kind, own_account_id) = (sources.kind(), sources.own_account_id.clone());
+        let upstream = Upstream::new(sources, config.cache.max_upstream_calls, metrics.clone(), &config.accounts);
+        let cache = Cache::new(upstream, config.cache, metrics.clone(), config.clock, shared);
         Self {
-            own_account_id: sources.own_account_id.clone(),
-            upstream: Upstream::new(sources, config.cache, metrics.clone(), config.clock, shared, &config.accounts),
+            series_bodies: cache.bodies(),
+            cache,
+            source_kind,
+            own_account_id,
             accounts: config.accounts,
             frontend: config.frontend,
             clock: config.clock,

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use tlswatch::app::{PUBLIC_ROUTE, protected_routes};
-use tlswatch_shared::catalog::Metric;
-use tlswatch_shared::display::Format;
+use tlswatch::{PUBLIC_ROUTE, protected_routes};
+use tlswatch_shared::catalog::{Choice, Metric};
 use tlswatch_shared::menus;
+use tlswatch_shared::display::Format;
 use tlswatch_shared::view::PARAMETERS;
 use tlswatch_shared::{Fill, View};
 
@@ -102,6 +102,6 @@ fn each_closed_parameter_lists_exactly_the_values_the_code_offers() {
     }
 }
 
-fn values(choices: Vec<tlswatch_shared::catalog::Choice>) -> Vec<String> {
+fn values(choices: Vec<Choice>) -> Vec<String> {
     choices.into_iter().map(|choice| choice.value).collect()
 }

@@ -6,10 +6,7 @@ use std::path::PathBuf;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use tlswatch::app::{AppState, router};
-use tlswatch::auth::Auth;
-use tlswatch::config::Config;
-use tlswatch::source::Sources;
+use tlswatch::{AppState, Auth, Config, Sources, router};
 use tower::ServiceExt;
 
 /// 2026-11-28T12:00:00Z.
@@ -215,10 +212,8 @@ fn request_from(uri: &str, peer: &str, headers: &[(&str, &str)]) -> Request<Body
 /// Every path the router serves: each protected route (with a sample for
 /// catch-alls), the frontend fallback and the public health check.
 fn every_path() -> Vec<String> {
-    let mut paths: Vec<String> = tlswatch::app::protected_routes()
-        .into_iter()
-        .map(|(path, _)| path.replace("{*rest}", "anything/below"))
-        .collect();
+    let mut paths: Vec<String> =
+        tlswatch::protected_routes().into_iter().map(|(path, _)| path.replace("{*rest}", "anything/below")).collect();
     paths.extend(["/".to_string(), "/index.html".to_string(), "/some/page?stat=Sum".to_string()]);
     paths
 }

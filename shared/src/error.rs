@@ -48,6 +48,34 @@ pub enum ErrorCode {
     Internal,
 }
 
+impl ErrorCode {
+    /// The code as the API writes it (`error.code`), e.g. for a metrics label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidParameter => "invalid_parameter",
+            Self::UnknownParameter => "unknown_parameter",
+            Self::RepeatedParameter => "repeated_parameter",
+            Self::InvalidRange => "invalid_range",
+            Self::TooManyPoints => "too_many_points",
+            Self::TooManySeries => "too_many_series",
+            Self::UriTooLong => "uri_too_long",
+            Self::HeadersTooLarge => "headers_too_large",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::RateLimited => "rate_limited",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::UpstreamThrottled => "upstream_throttled",
+            Self::UpstreamAccessDenied => "upstream_access_denied",
+            Self::UpstreamUnreachable => "upstream_unreachable",
+            Self::UpstreamTimeout => "upstream_timeout",
+            Self::UpstreamError => "upstream_error",
+            Self::FrontendMissing => "frontend_missing",
+            Self::Internal => "internal",
+        }
+    }
+}
+
 /// Why a query string is not a valid view, worded for the person who wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -101,6 +129,30 @@ pub fn quote_key(key: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Every code (a new one is added here too).
+    const EVERY_CODE: [ErrorCode; 20] = [
+        ErrorCode::InvalidParameter,
+        ErrorCode::UnknownParameter,
+        ErrorCode::RepeatedParameter,
+        ErrorCode::InvalidRange,
+        ErrorCode::TooManyPoints,
+        ErrorCode::TooManySeries,
+        ErrorCode::UriTooLong,
+        ErrorCode::HeadersTooLarge,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::RateLimited,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::UpstreamThrottled,
+        ErrorCode::UpstreamAccessDenied,
+        ErrorCode::UpstreamUnreachable,
+        ErrorCode::UpstreamTimeout,
+        ErrorCode::UpstreamError,
+        ErrorCode::FrontendMissing,
+        ErrorCode::Internal,
+    ];
+
     #[test]
     fn quoting_shortens_long_values_and_escapes_control_characters() {
         let long = "x".repeat(100_000);
@@ -108,5 +160,12 @@ mod tests {
         assert!(quoted.len() < 120, "{quoted}");
         assert!(quoted.contains("100000 characters"));
         assert_eq!(quote("a\u{1}b"), "\"a\\u{1}b\"");
+    }
+
+    #[test]
+    fn every_code_is_named_as_json_writes_it() {
+        for code in EVERY_CODE {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str(), "{code:?}");
+        }
     }
 }

@@ -8,11 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use http_body_util::BodyExt;
-use tlswatch::accounts::Accounts;
-use tlswatch::app::{AppState, router};
-use tlswatch::config::{Config, Regions};
-use tlswatch::source::Sources;
-use tlswatch::source::cloudwatch::CallPolicy;
+use tlswatch::{Accounts, AppState, Config, Regions, Sources, router};
 use tlswatch_shared::Region;
 use tower::ServiceExt;
 
@@ -36,9 +32,9 @@ impl InProcess {
     /// credentials come from the environment ([`test_credentials`]).
     pub async fn on_endpoint(endpoint: &str) -> Self {
         let accounts = Accounts::own(Regions::single(Region::parse(REGION).expect("a region")));
-        let sources = Sources::aws(&accounts, Some(endpoint), CallPolicy::default()).await;
         let mut config = Config { accounts, clock: simulated_clock, ..Config::default() };
-        config.cache.fresh_ttl = Duration::from_millis(1);
+        config.cache.lifetimes.fresh = Duration::from_millis(1);
+        let sources = Sources::aws(&config.accounts, Some(endpoint), config.call_policy).await;
         Self { app: router(AppState::new(config, sources)) }
     }
 

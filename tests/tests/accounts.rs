@@ -252,7 +252,7 @@ async fn a_refused_role_and_a_throttled_account_are_error_scopes_beside_the_rest
     assert_eq!(scope("default")["status"], "ok");
     let throttled = scope("payments");
     assert_eq!(throttled["status"], "error");
-    assert!(throttled["message"].as_str().unwrap().contains("throttled"), "{throttled}");
+    assert!(throttled["message"].as_str().unwrap().contains("CloudWatch throttled"), "{throttled}");
     let throttled_calls = [("operation", "GetMetricData"), ("kind", "upstream_throttled"), ("account", "payments")];
     assert_eq!(
         tlswatch.metric("tlswatch_upstream_errors_total", &throttled_calls).await,

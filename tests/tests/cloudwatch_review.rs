@@ -151,8 +151,8 @@ async fn a_failing_configuration_read_leaves_charts_working_and_warns() {
     let series = format!("/api/v1/series?lb={}&tg={}&from=now-6h", created.shop, created.skips_tls);
     for (behaviour, says) in [
         (Behaviour::AccessDenied, "elasticloadbalancing:DescribeLoadBalancers"),
-        (Behaviour::Throttle, "throttled"),
-        (Behaviour::Hang, "did not answer in time"),
+        (Behaviour::Throttle, "Elastic Load Balancing throttled"),
+        (Behaviour::Hang, "Elastic Load Balancing did not answer in time"),
     ] {
         upstream.behave_on("DescribeLoadBalancers", behaviour);
         let (status, body) = tlswatch.get(&review).await;

@@ -174,7 +174,7 @@ async fn a_failing_upstream_gets_the_last_good_answer_marked_stale() {
     let stale: serde_json::Value = response.json().await.unwrap();
     assert_eq!(stale["summary"]["total"], fresh["summary"]["total"], "the last good data");
     let warning = stale["warnings"].as_array().unwrap().iter().filter_map(|w| w.as_str()).collect::<Vec<_>>().join(" ");
-    assert!(warning.contains("throttled") && warning.contains("showing the answer from"), "{warning}");
+    assert!(warning.contains("CloudWatch throttled") && warning.contains("showing the answer from"), "{warning}");
     assert_eq!(upstream.get_metric_data_calls(), 2, "the upstream was asked again, once");
 }
 
@@ -227,7 +227,7 @@ async fn access_denied_is_a_502_naming_the_permission_and_is_never_served_stale(
     assert_eq!(throttled.headers()["stale"], "true");
     let throttled: serde_json::Value = throttled.json().await.unwrap();
     assert_eq!(throttled["summary"]["total"], fresh["summary"]["total"], "the last good data");
-    assert!(warnings(&throttled).contains("throttled"), "{throttled}");
+    assert!(warnings(&throttled).contains("CloudWatch throttled"), "{throttled}");
     assert_eq!(upstream.get_metric_data_calls(), 4, "every request after expiry asked the upstream");
     assert_eq!(upstream_errors(&tlswatch, "upstream_access_denied").await, 2.0, "/metrics counts failures by kind");
     assert_eq!(upstream_errors(&tlswatch, "upstream_throttled").await, 1.0);

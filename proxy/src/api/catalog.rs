@@ -9,8 +9,8 @@ use tlswatch_shared::Region;
 use tlswatch_shared::api::{AccountInfo, CatalogResponse};
 
 use crate::accounts::Account;
-use crate::app::AppState;
-use crate::auth::Caller;
+use crate::accounts::Caller;
+use crate::state::AppState;
 
 pub async fn catalog(
     State(state): State<Arc<AppState>>,
@@ -20,7 +20,7 @@ pub async fn catalog(
     // The account of views that name none, for this caller.
     let first = state.accounts.readable(None, &caller).unwrap_or(state.accounts.default_account());
     let regions = first.regions.allowed.iter().map(Region::to_string).collect();
-    let mut catalog = CatalogResponse::new(state.upstream.kind(), regions, first.regions.default.to_string());
+    let mut catalog = CatalogResponse::new(state.source_kind, regions, first.regions.default.to_string());
     catalog.default_account = first.name.to_string();
     catalog.accounts = accounts
         .into_iter()

@@ -8,9 +8,9 @@ use axum::{Extension, Json};
 use tlswatch_shared::api::DimensionsResponse;
 use tlswatch_shared::view::DimensionsQuery;
 
-use crate::app::AppState;
-use crate::auth::Caller;
+use crate::accounts::Caller;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 pub async fn dimensions(
     State(state): State<Arc<AppState>>,
@@ -19,6 +19,6 @@ pub async fn dimensions(
 ) -> Result<Json<DimensionsResponse>, ApiError> {
     let query = DimensionsQuery::from_query(query.as_deref().unwrap_or(""))?;
     let scope = state.accounts.scope(query.account.as_ref(), query.region.as_ref(), &caller)?;
-    let listed = state.upstream.list(&scope, query.metric).await?;
+    let listed = state.cache.list(&scope, query.metric).await?;
     Ok(Json(DimensionsResponse::from_listed(query.metric, scope.region.to_string(), &listed)))
 }

@@ -14,14 +14,13 @@ use futures_util::future::join_all;
 use tlswatch_shared::overview::{
     OverviewQuery, OverviewResponse, OverviewRow, RowSource, ScopeState, ScopeStatus, rank, row,
 };
-use tlswatch_shared::{Dimensions, ErrorCode, LoadBalancer, Plan, Query, Region, ViewError};
+use tlswatch_shared::{Dimensions, ErrorCode, Plan, Query, Region, ViewError};
 
+use crate::accounts::Caller;
 use crate::accounts::Scope;
-use crate::app::AppState;
-use crate::auth::Caller;
-use crate::cache::Answer;
 use crate::error::ApiError;
-use crate::source::{FetchRequest, SourceError};
+use crate::source::{FetchRequest, SourceError, listed_load_balancers};
+use crate::state::AppState;
 
 pub async fn overview(
     State(state): State<Arc<AppState>>,
@@ -107,11 +106,10 @@ async fn scope_rows(
     now: i64,
     scope: &Scope,
 ) -> Result<ScopeRows, SourceError> {
-    let listed = state.upstream.list(scope, query.metric).await?;
-    let load_balancers: BTreeSet<&LoadBalancer> = listed.iter().map(|dims| &dims.load_balancer).collect();
-    let series: Vec<Query> = load_balancers
-        .iter()
-        .map(|&lb| Query {
+    let listed = state.cache.list(scope, query.metric).await?;
+    let series: Vec<Query> = listed_load_balancers(&listed)
+        .into_iter()
+        .map(|lb| Query {
             metric: query.metric,
             dims: Dimensions { load_balancer: lb.clone(), target_group: None, availability_zone: None },
         })
@@ -126,12 +124,9 @@ async fn scope_rows(
         end: plan.end,
         series: series.clone(),
     };
-    let (fetched, stale) = match state.upstream.fetch(scope, request).await? {
-        Answer::Fresh(fetched) => (fetched, None),
-        Answer::Stale { answer, failure } => {
-            (answer.fetched.clone(), Some(format!("{failure}; showing the figures read before")))
-        }
-    };
+    let answer = state.cache.fetch(scope, request).await?;
+    let stale = answer.stale().map(|(failure, _)| format!("{failure}; showing the figures read before"));
+    let fetched = answer.fetched();
     let final_points = plan.final_points(now);
     let rows = series
         .iter()

@@ -13,10 +13,10 @@ use tlswatch_shared::api::ReviewResponse;
 use tlswatch_shared::review::{ErrorsInRange, LoadBalancerConfig, SslPolicy, backend_policy, review};
 use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Plan, Query, Statistic, View};
 
-use crate::app::AppState;
-use crate::auth::Caller;
+use crate::accounts::Caller;
 use crate::error::ApiError;
-use crate::source::{FetchRequest, Scope, SourceError};
+use crate::source::{FetchRequest, Scope, SourceError, listed_load_balancers};
+use crate::state::AppState;
 
 /// The permissions the review needs (docs/deploy.md's IAM policy has them).
 const DESCRIBE_ACTIONS: &str = "elasticloadbalancing:DescribeLoadBalancers, DescribeListeners, DescribeRules, \
@@ -31,11 +31,9 @@ pub async fn review_route(
     let scope = state.accounts.scope(view.account.as_ref(), view.region.as_ref(), &caller)?;
     let plan = Plan::new(&view, (state.clock)())?;
     let warnings = plan.warnings.clone();
-    let reported = state.upstream.list(&scope, Metric::TargetTlsNegotiationErrorCount).await?;
+    let reported = state.cache.list(&scope, Metric::TargetTlsNegotiationErrorCount).await?;
     let wanted = if view.load_balancers.is_empty() {
-        let mut all: Vec<LoadBalancer> = reported.iter().map(|dims| dims.load_balancer.clone()).collect();
-        all.dedup();
-        all
+        listed_load_balancers(&reported).into_iter().cloned().collect()
     } else {
         view.load_balancers.clone()
     };
@@ -57,7 +55,7 @@ pub async fn review_route(
             BTreeMap::new()
         }
     };
-    let configs = match state.upstream.load_balancers(&scope, &wanted).await {
+    let configs = match state.cache.load_balancers(&scope, &wanted).await {
         Ok(configs) => configs,
         Err(err) => {
             response.warnings.push(configuration_warning(&err));
@@ -99,10 +97,8 @@ async fn group_errors(
         return Ok(BTreeMap::new());
     }
     let request = FetchRequest { stat: Statistic::Sum, period: plan.period, start: plan.start, end: plan.end, series };
-    let fetched = match state.upstream.fetch(scope, request.clone()).await? {
-        crate::cache::Answer::Fresh(fetched) => fetched,
-        crate::cache::Answer::Stale { answer, .. } => answer.fetched.clone(),
-    };
+    let answer = state.cache.fetch(scope, request.clone()).await?;
+    let fetched = answer.fetched();
     let mut errors = BTreeMap::new();
     for (query, points) in request.series.iter().zip(&fetched.datapoints) {
         let Some(group) = &query.dims.target_group else { continue };
@@ -130,26 +126,16 @@ async fn policies_in_use(
         listener_policies.flat_map(|name| [name.to_string(), backend_policy(name, &[]).to_string()]).collect();
     names.sort();
     names.dedup();
-    Ok(state.upstream.ssl_policies(scope, &names).await?.as_ref().clone())
+    Ok(state.cache.ssl_policies(scope, &names).await?.as_ref().clone())
 }
 
 /// A failed configuration read, worded for the page.
 fn configuration_warning(err: &SourceError) -> String {
-    let detail = err.detail();
     match err {
-        SourceError::AccessDenied(_) => format!(
+        SourceError::AccessDenied(_, detail) => format!(
             "load balancer configuration not shown: the proxy's AWS identity may not read it ({detail}); it needs \
              {DESCRIBE_ACTIONS} (see docs/deploy.md)"
         ),
-        SourceError::RoleRefused(_) => format!("load balancer configuration not shown: {err}"),
-        SourceError::Throttled(_) => {
-            format!("load balancer configuration not shown: Elastic Load Balancing throttled the request ({detail})")
-        }
-        SourceError::Timeout(_) => {
-            format!("load balancer configuration not shown: Elastic Load Balancing did not answer in time ({detail})")
-        }
-        SourceError::Unreachable(_) | SourceError::Upstream(_) => {
-            format!("load balancer configuration not shown: Elastic Load Balancing failed ({detail})")
-        }
+        _ => format!("load balancer configuration not shown: {err}"),
     }
 }

@@ -16,11 +16,11 @@ use tlswatch_shared::display::Format;
 use tlswatch_shared::queries::{series_id, with_denominators};
 use tlswatch_shared::{Dimensions, Metric, Plan, Query, TimeSpec, View};
 
-use crate::app::AppState;
-use crate::auth::Caller;
-use crate::cache::{Answer, RenderedKey};
+use crate::accounts::Caller;
+use crate::cache::{Answer, BodyKey};
 use crate::error::ApiError;
 use crate::source::{FetchRequest, Fetched, Scope};
+use crate::state::AppState;
 
 /// Marks an answer served from the last good one because the source failed.
 pub const STALE_HEADER: &str = "stale";
@@ -39,8 +39,7 @@ pub async fn series(
     // all in one request, so in one GetMetricData call.
     let mut errors = Vec::new();
     for &metric in &view.metrics {
-        let discovered =
-            if view.needs_discovery() { state.upstream.list(&scope, metric).await? } else { Arc::default() };
+        let discovered = if view.needs_discovery() { state.cache.list(&scope, metric).await? } else { Arc::default() };
         errors.extend(view.series(&discovered)?.into_iter().map(|dims| Query { metric, dims }));
     }
     let request = FetchRequest {
@@ -54,35 +53,32 @@ pub async fn series(
     let answer = if request.series.is_empty() {
         Answer::Fresh(Arc::new(Fetched::default()))
     } else {
-        state.upstream.fetch(&scope, request).await?
+        state.cache.fetch(&scope, request).await?
     };
 
     // A view answered before from this very answer is sent as it was built.
-    let rendered = match (&answer, view.format) {
-        (Answer::Fresh(fetched), Format::Json) => {
+    let body_key = match (&answer, view.format) {
+        (Answer::Fresh(_), Format::Json) => {
             let (start, end, period, partial_from) = (plan.start, plan.end, plan.period, plan.partial_from(now));
-            let key = RenderedKey { scope: scope.clone(), view: view.to_query(), start, end, period, partial_from };
-            Some((key, fetched.clone()))
+            Some(BodyKey { scope: scope.clone(), view: view.to_query(), start, end, period, partial_from })
         }
         _ => None,
     };
-    if let Some((key, fetched)) = &rendered
-        && let Some(body) = state.upstream.rendered(key, fetched).await
+    let fetched = answer.fetched();
+    if let Some(key) = &body_key
+        && let Some(body) = state.series_bodies.get(key, fetched).await
     {
         return Ok(json_response(body));
     }
 
     let mut warnings = plan.warnings.clone();
-    let (fetched, covered) = match &answer {
-        Answer::Fresh(fetched) => (fetched.clone(), None),
-        Answer::Stale { answer, failure } => {
-            warnings.push(format!(
-                "{failure}; showing the answer from {} (buckets it does not cover are empty)",
-                TimeSpec::At(answer.fetched_at)
-            ));
-            (answer.fetched.clone(), Some((answer.start, answer.end)))
-        }
-    };
+    let covered = answer.stale().map(|(failure, last_good)| {
+        warnings.push(format!(
+            "{failure}; showing the answer from {} (buckets it does not cover are empty)",
+            TimeSpec::At(last_good.fetched_at)
+        ));
+        (last_good.start, last_good.end)
+    });
     warnings.extend(fetched.warnings.iter().cloned());
     let alarms = if shows_alarms(&view, errors.len()) {
         alarm_marks(&state, &scope, view.metric(), &errors, &plan, &mut warnings).await
@@ -92,10 +88,10 @@ pub async fn series(
     let answered = Answered { datapoints: &fetched.datapoints, covered, alarms, warnings };
     let body = assemble(&view, &plan, now, &errors, answered);
 
-    let mut response = match (rendered, view.format) {
-        (Some((key, fetched)), _) => {
+    let mut response = match (body_key, view.format) {
+        (Some(key), _) => {
             let body = Bytes::from(serde_json::to_vec(&body).map_err(|err| ApiError::Internal(err.to_string()))?);
-            state.upstream.remember_rendered(key, fetched, body.clone()).await;
+            state.series_bodies.keep(key, fetched.clone(), body.clone()).await;
             json_response(body)
         }
         (None, Format::Json) => Json(body).into_response(),
@@ -122,7 +118,7 @@ async fn alarm_marks(
     warnings: &mut Vec<String>,
 ) -> Vec<Annotation> {
     let dims: Vec<Dimensions> = errors.iter().map(|q| q.dims.clone()).collect();
-    let alarms = match state.upstream.alarms(scope, metric, &dims).await {
+    let alarms = match state.cache.alarms(scope, metric, &dims).await {
         Ok(alarms) => alarms,
         Err(err) => {
             warnings.push(format!("alarms not shown: {err}"));
@@ -134,7 +130,7 @@ async fn alarm_marks(
         let id = series_id(index);
         for alarm in alarms {
             marks.push(threshold_mark(&id, alarm));
-            match state.upstream.alarm_history(scope, &alarm.name, plan.start, plan.end).await {
+            match state.cache.alarm_history(scope, &alarm.name, plan.start, plan.end).await {
                 Ok(history) => marks.extend(alarm_shading(&id, alarm, &history, plan.start, plan.end)),
                 Err(err) => warnings.push(format!("ALARM periods of {} not shaded: {err}", alarm.name)),
             }

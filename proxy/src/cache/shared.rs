@@ -38,19 +38,19 @@ const RELEASE: &str =
 
 /// Where the shared cache is: a checked `redis://` or `rediss://` URL.
 #[derive(Clone)]
-pub struct SharedCacheConfig {
+pub struct SharedCacheAddress {
     client: redis::Client,
     /// The URL without its password, for the log.
     shown: String,
 }
 
-impl std::fmt::Debug for SharedCacheConfig {
+impl std::fmt::Debug for SharedCacheAddress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.shown)
     }
 }
 
-impl SharedCacheConfig {
+impl SharedCacheAddress {
     /// Checks `url` (`redis://[USER:PASSWORD@]HOST:PORT[/DB]`, or
     /// `rediss://` for TLS) without connecting.
     pub fn from_url(url: &str) -> Result<Self, String> {
@@ -106,16 +106,16 @@ enum Turn {
 }
 
 impl SharedCache {
-    /// A shared cache at `config` (connected on first use), whose leases
+    /// A shared cache at `address` (connected on first use), whose leases
     /// last `lease` (the upstream timeout). Called within the Tokio runtime,
     /// on which the connection manager runs.
-    pub fn new(config: &SharedCacheConfig, lease: Duration, metrics: Arc<Metrics>) -> Self {
+    pub fn new(address: &SharedCacheAddress, lease: Duration, metrics: Arc<Metrics>) -> Self {
         let manager_config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(COMMAND_TIMEOUT))
             .set_response_timeout(Some(COMMAND_TIMEOUT))
             .set_number_of_retries(1)
             .set_max_delay(RETRY_AFTER);
-        let connection = ConnectionManager::new_lazy_with_config(config.client.clone(), manager_config)
+        let connection = ConnectionManager::new_lazy_with_config(address.client.clone(), manager_config)
             .expect("a lazy connection manager without push messages is always built");
         let replica = u64::from(std::process::id()) << 32 | u64::from(rand_seed());
         Self {
@@ -141,7 +141,7 @@ impl SharedCache {
         encode: impl Fn(&T) -> Vec<u8>,
         fetch: impl Future<Output = Result<T, SourceError>>,
     ) -> Result<T, SourceError> {
-        let turn = match self.look_up(key, &decode).await {
+        let turn = match self.get_decoded(key, &decode).await {
             Ok(Some(value)) => return Ok(value),
             Ok(None) => match self.wait_for_turn(key, &decode).await {
                 Ok(value) => return Ok(value),
@@ -171,7 +171,11 @@ impl SharedCache {
 
     /// The value of `key` if the shared cache holds one that decodes;
     /// counts the lookup.
-    pub async fn look_up<T>(&self, key: &str, decode: impl Fn(&[u8]) -> Option<T>) -> Result<Option<T>, Unavailable> {
+    pub async fn get_decoded<T>(
+        &self,
+        key: &str,
+        decode: impl Fn(&[u8]) -> Option<T>,
+    ) -> Result<Option<T>, Unavailable> {
         let bytes = self.get(key).await?;
         let value = bytes.as_deref().and_then(|bytes| {
             let value = decode(bytes);
@@ -310,11 +314,11 @@ mod tests {
 
     #[test]
     fn urls_are_checked_and_passwords_never_shown() {
-        let config = SharedCacheConfig::from_url("redis://user:secret@cache.internal:6379/2").unwrap();
-        assert_eq!(config.shown(), "redis://***@cache.internal:6379/2");
-        assert!(!format!("{config:?}").contains("secret"));
-        assert!(SharedCacheConfig::from_url("rediss://cache.internal:6380").is_ok());
-        let refused = SharedCacheConfig::from_url("http://:secret@cache.internal").unwrap_err();
+        let address = SharedCacheAddress::from_url("redis://user:secret@cache.internal:6379/2").unwrap();
+        assert_eq!(address.shown(), "redis://***@cache.internal:6379/2");
+        assert!(!format!("{address:?}").contains("secret"));
+        assert!(SharedCacheAddress::from_url("rediss://cache.internal:6380").is_ok());
+        let refused = SharedCacheAddress::from_url("http://:secret@cache.internal").unwrap_err();
         assert!(refused.contains("redis://") && !refused.contains("secret"), "{refused}");
     }
 }

@@ -8,29 +8,35 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use moka::Expiry;
 use moka::future::Cache;
 use tlswatch_shared::plan::FINAL_AFTER_SECONDS;
 use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
 use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Statistic};
 
-use super::settled::Settled;
-use crate::source::{Alarm, FetchRequest, Fetched, Query, Scope, SourceError, Transition};
+use super::final_buckets::FinalBuckets;
+use crate::source::{Alarm, FetchRequest, Fetched, Query, Scope, Transition};
 
-/// How long an answer whose buckets all ended well in the past is kept.
-const FINAL_TTL: Duration = Duration::from_secs(3_600);
-/// How long the list of reporting load balancers is kept: ListMetrics
-/// changes only when a load balancer starts or stops reporting.
-const LIST_TTL: Duration = Duration::from_secs(300);
-/// How long a load balancer configuration is kept: it changes with deploys,
-/// and a review five minutes old still explains the errors.
-const CONFIG_TTL: Duration = Duration::from_secs(300);
-/// How long what a security policy offers is kept: AWS's predefined
-/// policies do not change once published.
-const POLICY_TTL: Duration = Duration::from_secs(24 * 3_600);
-/// How long a last good answer stays available to serve stale: a day
-/// covers an outage of CloudWatch or of the proxy's credentials.
-const STALE_TTL: Duration = Duration::from_secs(24 * 3_600);
+/// How long each kind of entry is kept (the defaults are in `config.rs`).
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    /// An answer whose newest bucket may still change.
+    pub fresh: Duration,
+    /// An answer whose buckets are all final, and final buckets (while a
+    /// view of them is in use).
+    pub final_buckets: Duration,
+    /// The list of reporting load balancers: ListMetrics changes only when
+    /// a load balancer starts or stops reporting.
+    pub list: Duration,
+    /// A load balancer's configuration: it changes with deploys, and a
+    /// review a few minutes old still explains the errors.
+    pub load_balancer: Duration,
+    /// What a security policy offers: AWS's predefined policies do not
+    /// change once published.
+    pub policy: Duration,
+    /// A last good answer, available to serve stale: long enough to cover
+    /// an outage of CloudWatch or of the proxy's credentials.
+    pub last_good: Duration,
+}
 
 /// What a view was asked of an account and region.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -59,7 +65,7 @@ impl From<&FetchKey> for SeriesKey {
 /// A view as answered: its account and region, canonical query, resolved range and
 /// where its partial buckets start.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RenderedKey {
+pub struct BodyKey {
     pub scope: Scope,
     pub view: String,
     pub start: i64,
@@ -71,14 +77,15 @@ pub struct RenderedKey {
 /// The JSON body built for a view from one cached answer: served again as
 /// long as that answer is still the cached one.
 #[derive(Debug)]
-pub struct Rendered {
-    pub fetched: Arc<Fetched>,
-    pub body: Bytes,
+pub struct BuiltBody {
+    /// The answer it was built from.
+    pub from: Arc<Fetched>,
+    pub bytes: Bytes,
 }
 
 /// A last good answer and the range it covers.
 #[derive(Debug)]
-pub struct StaleAnswer {
+pub struct LastGood {
     pub fetched: Arc<Fetched>,
     pub start: i64,
     pub end: i64,
@@ -89,13 +96,13 @@ pub struct StaleAnswer {
 /// Every kind of entry, by key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Key {
-    Answer(FetchKey),
+    Fetched(FetchKey),
     LastGood(SeriesKey),
-    Settled(SeriesKey),
+    FinalBuckets(SeriesKey),
     List(Scope, Metric),
     Alarms(Scope, Metric, Vec<Dimensions>),
     AlarmHistory { scope: Scope, name: String, start: i64, end: i64 },
-    Rendered(RenderedKey),
+    Body(BodyKey),
     LoadBalancers(Scope, Vec<LoadBalancer>),
     Policies(Scope, Vec<String>),
 }
@@ -103,19 +110,19 @@ pub enum Key {
 /// Every kind of entry, by value; cheap to clone.
 #[derive(Debug, Clone)]
 pub enum Value {
-    Answer(Arc<Fetched>),
-    LastGood(Arc<StaleAnswer>),
-    Settled(Arc<Settled>),
+    Fetched(Arc<Fetched>),
+    LastGood(Arc<LastGood>),
+    FinalBuckets(Arc<FinalBuckets>),
     List(Arc<Vec<Dimensions>>),
     Alarms(Arc<Vec<Vec<Alarm>>>),
     AlarmHistory(Arc<Vec<Transition>>),
-    Rendered(Arc<Rendered>),
+    Body(Arc<BuiltBody>),
     LoadBalancers(Arc<Vec<LoadBalancerConfig>>),
     Policies(Arc<BTreeMap<String, SslPolicy>>),
 }
 
-/// A kind of value the store keeps under a variant of its own, for the
-/// loads that all go the same way (see `Upstream::load_entry`).
+/// A kind of value the store keeps under a variant of its own, so that
+/// every load goes the same way (see `Cache::load`).
 pub trait Entry: Sized {
     fn wrap(value: Arc<Self>) -> Value;
     fn unwrap(value: Value) -> Option<Arc<Self>>;
@@ -139,6 +146,7 @@ macro_rules! entries {
 }
 
 entries!(
+    Fetched(Fetched),
     List(Vec<Dimensions>),
     Alarms(Vec<Vec<Alarm>>),
     AlarmHistory(Vec<Transition>),
@@ -150,61 +158,43 @@ entries!(
 /// lifetimes.
 pub type Store = Cache<Key, Value>;
 
-/// A store of `max_bytes` whose answers still filling live `fresh_ttl`.
-pub fn store(max_bytes: u64, fresh_ttl: Duration, clock: fn() -> i64) -> Store {
+/// A store of `max_bytes` whose entries live as `lifetimes` says.
+pub fn store(max_bytes: u64, lifetimes: Lifetimes, clock: fn() -> i64) -> Store {
     Cache::builder()
         .max_capacity(max_bytes)
         .weigher(|key: &Key, value: &Value| u32::try_from(weight(key, value)).unwrap_or(u32::MAX))
-        .expire_after(Lifetime { clock, fresh_ttl })
+        .expire_after(Expiry { clock, lifetimes })
         .build()
 }
 
-/// Loads `key` through the store: a cached value, the result of a load
-/// already in flight for it (coalesced), or `load` run once. Returns the
-/// value and whether this call ran `load`.
-pub async fn get_or_load<T>(
-    store: &Store,
-    key: Key,
-    load: impl Future<Output = Result<T, SourceError>>,
-    wrap: fn(T) -> Value,
-) -> (Result<Value, SourceError>, bool) {
-    let mut ran = false;
-    let loaded = store
-        .try_get_with(key, async {
-            ran = true;
-            load.await.map(wrap)
-        })
-        .await
-        .map_err(|err| (*err).clone());
-    (loaded, ran)
-}
-
-/// How long the entry of `key` is kept when made at `now`, in this
-/// replica's store and in the shared cache alike.
-pub fn lifetime(key: &Key, now: i64, fresh_ttl: Duration) -> Duration {
-    match key {
-        // Short while the newest bucket may still change.
-        Key::Answer(key) if key.request.end + FINAL_AFTER_SECONDS <= now => FINAL_TTL.max(fresh_ttl),
-        Key::Answer(_) => fresh_ttl,
-        Key::LastGood(_) => STALE_TTL,
-        Key::Settled(_) => FINAL_TTL,
-        Key::List(..) => LIST_TTL,
-        // Alarm states change, and a body is only as fresh as its answer.
-        Key::Alarms(..) | Key::AlarmHistory { .. } | Key::Rendered(_) => fresh_ttl,
-        Key::LoadBalancers(..) => CONFIG_TTL,
-        Key::Policies(..) => POLICY_TTL,
+impl Lifetimes {
+    /// How long the entry of `key` is kept when made at `now`, in this
+    /// replica's store and in the shared cache alike.
+    pub fn of(&self, key: &Key, now: i64) -> Duration {
+        match key {
+            // Short while the newest bucket may still change.
+            Key::Fetched(key) if key.request.end + FINAL_AFTER_SECONDS <= now => self.final_buckets.max(self.fresh),
+            Key::Fetched(_) => self.fresh,
+            Key::LastGood(_) => self.last_good,
+            Key::FinalBuckets(_) => self.final_buckets,
+            Key::List(..) => self.list,
+            // Alarm states change, and a body is only as fresh as its answer.
+            Key::Alarms(..) | Key::AlarmHistory { .. } | Key::Body(_) => self.fresh,
+            Key::LoadBalancers(..) => self.load_balancer,
+            Key::Policies(..) => self.policy,
+        }
     }
 }
 
-/// Per-entry lifetimes.
-struct Lifetime {
+/// Per-entry lifetimes, for moka.
+struct Expiry {
     clock: fn() -> i64,
-    fresh_ttl: Duration,
+    lifetimes: Lifetimes,
 }
 
-impl Expiry<Key, Value> for Lifetime {
+impl moka::Expiry<Key, Value> for Expiry {
     fn expire_after_create(&self, key: &Key, _: &Value, _: Instant) -> Option<Duration> {
-        Some(lifetime(key, (self.clock)(), self.fresh_ttl))
+        Some(self.lifetimes.of(key, (self.clock)()))
     }
 
     fn expire_after_read(
@@ -216,7 +206,7 @@ impl Expiry<Key, Value> for Lifetime {
         _: Instant,
     ) -> Option<Duration> {
         // Final buckets are kept while a view of them is in use.
-        if matches!(key, Key::Settled(_)) { Some(FINAL_TTL) } else { remaining }
+        if matches!(key, Key::FinalBuckets(_)) { Some(self.lifetimes.final_buckets) } else { remaining }
     }
 }
 
@@ -228,6 +218,16 @@ const SERIES_BYTES: usize = 32;
 const ENTRY_BYTES: usize = 128;
 /// Estimated bytes of one dimension combination (three short strings).
 const DIMENSIONS_BYTES: usize = 160;
+/// Estimated bytes of an alarm (its name, threshold, comparison and state).
+const ALARM_BYTES: usize = 128;
+/// Estimated bytes of one protocol or cipher name of a security policy.
+const POLICY_ITEM_BYTES: usize = 32;
+/// Estimated bytes of a load balancer's configuration before its listeners
+/// and target groups, of a listener, and of a target group (a few short
+/// strings each).
+const LOAD_BALANCER_BYTES: usize = 256;
+const LISTENER_BYTES: usize = 256;
+const TARGET_GROUP_BYTES: usize = 512;
 
 /// Estimated bytes held by an entry, key and value.
 fn weight(key: &Key, value: &Value) -> usize {
@@ -237,12 +237,12 @@ fn weight(key: &Key, value: &Value) -> usize {
 fn key_weight(key: &Key) -> usize {
     let series = |series: &[Query]| series.len() * DIMENSIONS_BYTES;
     match key {
-        Key::Answer(key) => series(&key.request.series),
-        Key::LastGood(key) | Key::Settled(key) => series(&key.series),
+        Key::Fetched(key) => series(&key.request.series),
+        Key::LastGood(key) | Key::FinalBuckets(key) => series(&key.series),
         Key::List(..) => 0,
         Key::Alarms(_, _, dims) => dims.len() * DIMENSIONS_BYTES,
         Key::AlarmHistory { name, .. } => name.len(),
-        Key::Rendered(key) => key.view.len(),
+        Key::Body(key) => key.view.len(),
         Key::LoadBalancers(_, wanted) => wanted.len() * DIMENSIONS_BYTES,
         Key::Policies(_, names) => names.iter().map(String::len).sum(),
     }
@@ -250,25 +250,24 @@ fn key_weight(key: &Key) -> usize {
 
 fn value_weight(value: &Value) -> usize {
     match value {
-        Value::Answer(fetched) => fetched_weight(fetched),
+        Value::Fetched(fetched) => fetched_weight(fetched),
         Value::LastGood(stale) => fetched_weight(&stale.fetched),
-        Value::Settled(settled) => points_weight(&settled.datapoints),
+        Value::FinalBuckets(buckets) => points_weight(&buckets.datapoints),
         Value::List(list) => list.len() * DIMENSIONS_BYTES,
-        Value::Alarms(alarms) => alarms.iter().map(|of_series| SERIES_BYTES + of_series.len() * 128).sum(),
+        Value::Alarms(alarms) => alarms.iter().map(|of_series| SERIES_BYTES + of_series.len() * ALARM_BYTES).sum(),
         Value::AlarmHistory(history) => history.len() * POINT_BYTES,
         // The answer it was built from is counted under its own key.
-        Value::Rendered(rendered) => rendered.body.len(),
-        Value::LoadBalancers(configs) => configs.iter().map(config_weight).sum(),
-        Value::Policies(policies) => {
-            policies.iter().map(|(name, p)| name.len() + (p.protocols.len() + p.ciphers.len()) * 32).sum()
-        }
+        Value::Body(body) => body.bytes.len(),
+        Value::LoadBalancers(configs) => configs.iter().map(load_balancer_weight).sum(),
+        Value::Policies(policies) => policies
+            .iter()
+            .map(|(name, p)| name.len() + (p.protocols.len() + p.ciphers.len()) * POLICY_ITEM_BYTES)
+            .sum(),
     }
 }
 
-/// Estimated bytes of a load balancer's configuration: a few short strings
-/// per listener and target group.
-fn config_weight(config: &LoadBalancerConfig) -> usize {
-    256 + config.listeners.len() * 256 + config.target_groups.len() * 512
+fn load_balancer_weight(config: &LoadBalancerConfig) -> usize {
+    LOAD_BALANCER_BYTES + config.listeners.len() * LISTENER_BYTES + config.target_groups.len() * TARGET_GROUP_BYTES
 }
 
 fn fetched_weight(fetched: &Fetched) -> usize {

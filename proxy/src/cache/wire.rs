@@ -11,7 +11,7 @@ use tlswatch_shared::Dimensions;
 use tlswatch_shared::alarm::AlarmState;
 use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
 
-use super::settled::Settled;
+use super::final_buckets::FinalBuckets;
 use super::shared::KEY_PREFIX;
 use super::store::Key;
 use crate::source::{Alarm, Fetched, Query, Scope, Transition};
@@ -20,12 +20,13 @@ use crate::source::{Alarm, Fetched, Query, Scope, Transition};
 /// (last good answers and built bodies).
 pub fn key(key: &Key) -> Option<String> {
     let name = match key {
-        Key::Answer(key) => {
+        Key::Fetched(key) => {
             let r = &key.request;
             let series = digest(r.series.iter().map(query_text));
             format!("answer:{}:{}:{}:{}:{}:{series}", scope_text(&key.scope), r.stat, r.period, r.start, r.end)
         }
-        Key::Settled(key) => {
+        // `settled`: the name replicas already share for final buckets.
+        Key::FinalBuckets(key) => {
             let series = digest(key.series.iter().map(query_text));
             format!("settled:{}:{}:{}:{series}", scope_text(&key.scope), key.stat, key.period)
         }
@@ -42,7 +43,7 @@ pub fn key(key: &Key) -> Option<String> {
             let wanted = digest(wanted.iter().map(|lb| lb.as_str().to_string()));
             format!("load-balancers:{}:{wanted}", scope_text(scope))
         }
-        Key::LastGood(_) | Key::Rendered(_) => return None,
+        Key::LastGood(_) | Key::Body(_) => return None,
     };
     Some(format!("{KEY_PREFIX}{name}"))
 }
@@ -94,22 +95,22 @@ pub fn decode_fetched(bytes: &[u8], series: usize) -> Option<Arc<Fetched>> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct SettledWire {
+struct FinalBucketsWire {
     start: i64,
     end: i64,
     datapoints: Vec<Vec<(i64, f64)>>,
 }
 
-pub fn encode_settled(settled: &Settled) -> Vec<u8> {
-    let wire = SettledWire { start: settled.start, end: settled.end, datapoints: settled.datapoints.clone() };
+pub fn encode_final_buckets(buckets: &FinalBuckets) -> Vec<u8> {
+    let wire = FinalBucketsWire { start: buckets.start, end: buckets.end, datapoints: buckets.datapoints.clone() };
     serde_json::to_vec(&wire).unwrap_or_default()
 }
 
 /// Final buckets of `series` series, each point inside their range.
-pub fn decode_settled(bytes: &[u8], series: usize) -> Option<Settled> {
-    let wire: SettledWire = serde_json::from_slice(bytes).ok()?;
+pub fn decode_final_buckets(bytes: &[u8], series: usize) -> Option<FinalBuckets> {
+    let wire: FinalBucketsWire = serde_json::from_slice(bytes).ok()?;
     let inside = wire.datapoints.iter().flatten().all(|&(t, _)| wire.start <= t && t < wire.end);
-    (wire.datapoints.len() == series && wire.start < wire.end && inside).then_some(Settled {
+    (wire.datapoints.len() == series && wire.start < wire.end && inside).then_some(FinalBuckets {
         start: wire.start,
         end: wire.end,
         datapoints: wire.datapoints,
@@ -212,11 +213,11 @@ mod tests {
         Query { metric: Metric::TargetTlsNegotiationErrorCount, dims }
     }
 
-    fn answer_key(region: &str, start: i64, lbs: &[&str]) -> FetchKey {
-        answer_key_in("default", region, start, lbs)
+    fn fetch_key(region: &str, start: i64, lbs: &[&str]) -> FetchKey {
+        fetch_key_in("default", region, start, lbs)
     }
 
-    fn answer_key_in(account: &str, region: &str, start: i64, lbs: &[&str]) -> FetchKey {
+    fn fetch_key_in(account: &str, region: &str, start: i64, lbs: &[&str]) -> FetchKey {
         let series = lbs.iter().map(|lb| query(lb)).collect();
         let request = FetchRequest { stat: Statistic::Sum, period: 60, start, end: start + 3_600, series };
         let scope = Scope { account: AccountName::parse(account).unwrap(), region: Region::parse(region).unwrap() };
@@ -226,21 +227,21 @@ mod tests {
     #[test]
     fn keys_carry_the_version_and_every_part_of_the_key() {
         let (a, b) = ("app/edge-alb/50dc6c495c0c9188", "app/payments-alb/3e9c1f0a7b2d4c68");
-        let base = key(&Key::Answer(answer_key("us-east-1", 0, &[a, b]))).unwrap();
+        let base = key(&Key::Fetched(fetch_key("us-east-1", 0, &[a, b]))).unwrap();
         assert!(base.starts_with("tlswatch:v2:answer:default/us-east-1:"), "{base}");
         for other in [
-            answer_key_in("payments", "us-east-1", 0, &[a, b]),
-            answer_key("eu-west-1", 0, &[a, b]),
-            answer_key("us-east-1", 60, &[a, b]),
-            answer_key("us-east-1", 0, &[b, a]),
-            answer_key("us-east-1", 0, &[a]),
+            fetch_key_in("payments", "us-east-1", 0, &[a, b]),
+            fetch_key("eu-west-1", 0, &[a, b]),
+            fetch_key("us-east-1", 60, &[a, b]),
+            fetch_key("us-east-1", 0, &[b, a]),
+            fetch_key("us-east-1", 0, &[a]),
         ] {
-            assert_ne!(key(&Key::Answer(other)).unwrap(), base);
+            assert_ne!(key(&Key::Fetched(other)).unwrap(), base);
         }
-        let settled = key(&Key::Settled(SeriesKey::from(&answer_key("us-east-1", 0, &[a, b])))).unwrap();
-        let later = key(&Key::Settled(SeriesKey::from(&answer_key("us-east-1", 600, &[a, b])))).unwrap();
-        assert_eq!(settled, later, "final buckets are kept whatever the range");
-        assert!(settled.starts_with("tlswatch:v2:settled:"));
+        let kept = key(&Key::FinalBuckets(SeriesKey::from(&fetch_key("us-east-1", 0, &[a, b])))).unwrap();
+        let later = key(&Key::FinalBuckets(SeriesKey::from(&fetch_key("us-east-1", 600, &[a, b])))).unwrap();
+        assert_eq!(kept, later, "final buckets are kept whatever the range");
+        assert!(kept.starts_with("tlswatch:v2:settled:"));
     }
 
     #[test]
@@ -259,10 +260,10 @@ mod tests {
         assert!(decode_fetched(&bytes, 3).is_none(), "another number of series");
         assert!(decode_fetched(b"\x00garbage", 2).is_none());
 
-        let settled = Settled { start: 0, end: 120, datapoints: vec![vec![(0, 1.0), (60, 2.0)]] };
-        assert_eq!(decode_settled(&encode_settled(&settled), 1), Some(settled.clone()));
-        let outside = Settled { end: 60, ..settled };
-        assert!(decode_settled(&encode_settled(&outside), 1).is_none(), "a point after the final buckets");
+        let kept = FinalBuckets { start: 0, end: 120, datapoints: vec![vec![(0, 1.0), (60, 2.0)]] };
+        assert_eq!(decode_final_buckets(&encode_final_buckets(&kept), 1), Some(kept.clone()));
+        let outside = FinalBuckets { end: 60, ..kept };
+        assert!(decode_final_buckets(&encode_final_buckets(&outside), 1).is_none(), "a point after the final buckets");
 
         let list = Arc::new(vec![query("app/edge-alb/50dc6c495c0c9188").dims]);
         assert_eq!(decode_list(&encode_list(&list)), Some(list));

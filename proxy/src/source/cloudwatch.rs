@@ -2,66 +2,19 @@
 //! proxy's own credentials (the standard chain: environment, profile, SSO,
 //! container or instance role).
 
-use std::time::Duration;
-
 use async_trait::async_trait;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_cloudwatch::Client;
-use aws_sdk_cloudwatch::config::http::HttpResponse;
-use aws_sdk_cloudwatch::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatch::types::{self as cw, ScanBy, StatusCode};
-use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use aws_smithy_types::DateTime;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use tlswatch_shared::catalog::{MAX_QUERIES_PER_CALL, NAMESPACE};
 use tlswatch_shared::queries::{series_id, series_index};
 use tlswatch_shared::{Dimensions, Metric};
 
-use super::{
-    AccountConfigs, Alarm, AlarmState, FetchRequest, Fetched, MetricSource, PerScope, Query, Scope, SourceError,
-    Transition,
-};
+use super::aws::{AccountSdkConfigs, PerScope, classify};
+use super::{Alarm, AlarmState, FetchRequest, Fetched, MetricSource, Query, Scope, Service, SourceError, Transition};
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// Timeouts and retries of CloudWatch calls.
-#[derive(Debug, Clone, Copy)]
-pub struct CallPolicy {
-    /// How long one attempt may take.
-    pub attempt_timeout: Duration,
-    /// How long a call may take with its retries.
-    pub call_timeout: Duration,
-    /// Attempts per call, the first included; the SDK backs off between them
-    /// (with more patience for throttling).
-    pub max_attempts: u32,
-}
-
-impl Default for CallPolicy {
-    fn default() -> Self {
-        Self { attempt_timeout: Duration::from_secs(10), call_timeout: Duration::from_secs(25), max_attempts: 3 }
-    }
-}
-
-/// The AWS configuration every client of the proxy is built from: the
-/// standard credential chain, `policy`'s timeouts and retries, and
-/// `endpoint_url` for a compatible server (tests point it at moto).
-pub async fn sdk_config(endpoint_url: Option<&str>, policy: CallPolicy) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT.min(policy.attempt_timeout))
-                .operation_attempt_timeout(policy.attempt_timeout)
-                .operation_timeout(policy.call_timeout)
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(policy.max_attempts.max(1)));
-    if let Some(url) = endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    loader.load().await
-}
+/// The service every call of this source goes to, named in its errors.
+const SERVICE: Service = Service::CloudWatch;
 
 /// CloudWatch clients, one per account and region.
 pub struct CloudWatchSource {
@@ -70,7 +23,7 @@ pub struct CloudWatchSource {
 
 impl CloudWatchSource {
     /// A client for each account and region of `configs`.
-    pub(crate) fn new(configs: &AccountConfigs) -> Self {
+    pub(crate) fn new(configs: &AccountSdkConfigs) -> Self {
         let clients = PerScope::build(configs, |config, region| {
             Client::from_conf(aws_sdk_cloudwatch::config::Builder::from(config).region(region).build())
         });
@@ -95,13 +48,14 @@ impl MetricSource for CloudWatchSource {
             .send();
         let mut listed = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|err| classify("ListMetrics", err))?;
+            let page = page.map_err(|err| classify(SERVICE, "ListMetrics", err))?;
             for listed_metric in page.metrics() {
                 // Combinations that are not ALB series (other dimension names,
                 // malformed values) cannot be asked for, so they are not offered.
                 listed.extend(from_cloudwatch(listed_metric.dimensions()));
             }
         }
+        // Sorted and each once, as the trait promises (pages may repeat a combination).
         listed.sort();
         listed.dedup();
         Ok(listed)
@@ -123,7 +77,7 @@ impl MetricSource for CloudWatchSource {
                 .into_paginator()
                 .send();
             while let Some(page) = pages.next().await {
-                let page = page.map_err(|err| classify("GetMetricData", err))?;
+                let page = page.map_err(|err| classify(SERVICE, "GetMetricData", err))?;
                 fetched.metrics_requested += batch.len() as u64;
                 for result in page.metric_data_results() {
                     let Some(index) = result.id().and_then(series_index).filter(|&i| i < fetched.datapoints.len())
@@ -161,7 +115,7 @@ impl MetricSource for CloudWatchSource {
             .send();
         let mut transitions = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|err| classify("DescribeAlarmHistory", err))?;
+            let page = page.map_err(|err| classify(SERVICE, "DescribeAlarmHistory", err))?;
             for item in page.alarm_history_items() {
                 let (Some(t), Some(summary)) = (item.timestamp(), item.history_summary()) else { continue };
                 if let Some((from, to)) = state_change(summary) {
@@ -202,7 +156,7 @@ impl CloudWatchSource {
             .set_dimensions(Some(to_cloudwatch(dims)))
             .send()
             .await
-            .map_err(|err| classify("DescribeAlarmsForMetric", err))?;
+            .map_err(|err| classify(SERVICE, "DescribeAlarmsForMetric", err))?;
         Ok(output
             .metric_alarms()
             .iter()
@@ -260,86 +214,6 @@ fn status_warning(status: Option<&StatusCode>, dims: &Dimensions) -> Option<Stri
     }
 }
 
-/// Sorts an SDK failure (of any AWS service the proxy calls) into what the
-/// user is told. The full error goes to the log only.
-pub(crate) fn classify<E>(operation: &str, err: SdkError<E, HttpResponse>) -> SourceError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    tracing::warn!(operation, error = %DisplayErrorContext(&err), "AWS call failed");
-    if let Some(refused) = role_refusal(&err) {
-        return refused;
-    }
-    match &err {
-        SdkError::TimeoutError(_) => SourceError::Timeout(format!("{operation} timed out")),
-        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
-            SourceError::Timeout(format!("{operation} timed out"))
-        }
-        SdkError::DispatchFailure(failure) if failure.is_io() => {
-            SourceError::Unreachable(format!("{operation} could not connect"))
-        }
-        SdkError::DispatchFailure(_) => SourceError::Unreachable(format!(
-            "{operation} could not be sent (no usable AWS credentials, or no connection)"
-        )),
-        SdkError::ServiceError(service) => {
-            let code = service.err().code().unwrap_or("unknown");
-            let status = service.raw().status().as_u16();
-            classify_service_error(operation, code, status)
-        }
-        SdkError::ResponseError(_) => {
-            SourceError::Upstream(format!("{operation} returned an answer that could not be read"))
-        }
-        _ => SourceError::Upstream(format!("{operation} could not be made; the server log has details")),
-    }
-}
-
-/// The failure to assume an account's role, when that is why a call
-/// failed: the SDK reports it as a failed dispatch whose causes hold STS's
-/// AssumeRole error.
-fn role_refusal(err: &(dyn std::error::Error + 'static)) -> Option<SourceError> {
-    type AssumeRoleFailure = SdkError<AssumeRoleError, HttpResponse>;
-    let mut cause = err.source();
-    while let Some(current) = cause {
-        if let Some(failure) = current.downcast_ref::<AssumeRoleFailure>() {
-            return Some(match failure {
-                SdkError::ServiceError(service) => {
-                    let code = service.err().code().unwrap_or("unknown");
-                    match classify_service_error("AssumeRole", code, service.raw().status().as_u16()) {
-                        SourceError::AccessDenied(detail) => SourceError::RoleRefused(detail),
-                        other => other,
-                    }
-                }
-                SdkError::TimeoutError(_) => SourceError::Timeout("AssumeRole timed out".to_string()),
-                _ => SourceError::Unreachable("AssumeRole (STS) could not be reached".to_string()),
-            });
-        }
-        cause = current.source();
-    }
-    None
-}
-
-/// Sorts a service error by its AWS error code and HTTP status.
-fn classify_service_error(operation: &str, code: &str, status: u16) -> SourceError {
-    let detail = format!("{operation}: {code}");
-    match code {
-        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException" => {
-            SourceError::Throttled(detail)
-        }
-        "AccessDenied"
-        | "AccessDeniedException"
-        | "UnauthorizedOperation"
-        | "InvalidClientTokenId"
-        | "UnrecognizedClientException"
-        | "ExpiredToken"
-        | "ExpiredTokenException"
-        | "SignatureDoesNotMatch"
-        | "IncompleteSignature" => SourceError::AccessDenied(detail),
-        _ if status == 429 => SourceError::Throttled(detail),
-        _ if status == 401 || status == 403 => SourceError::AccessDenied(detail),
-        _ => SourceError::Upstream(detail),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,11 +225,4 @@ mod tests {
         assert_eq!(state_change("Alarm \"x\" created"), None);
     }
 
-    #[test]
-    fn service_errors_are_sorted_by_code_then_status() {
-        assert!(matches!(classify_service_error("op", "Throttling", 400), SourceError::Throttled(_)));
-        assert!(matches!(classify_service_error("op", "AccessDenied", 403), SourceError::AccessDenied(_)));
-        assert!(matches!(classify_service_error("op", "Weird", 429), SourceError::Throttled(_)));
-        assert!(matches!(classify_service_error("op", "InternalFailure", 500), SourceError::Upstream(_)));
-    }
 }

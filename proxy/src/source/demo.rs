@@ -68,10 +68,10 @@ pub struct DemoSource {
 }
 
 /// One target group in one zone: the unit the demo generates data for.
-struct Leaf {
+struct FinestSeries {
     dims: Dimensions,
     profile: Profile,
-    /// A number unique to the leaf that seeds its random stream.
+    /// A number unique to the series that seeds its random stream.
     seed: u64,
 }
 
@@ -82,17 +82,13 @@ impl DemoSource {
         Self { onset, clock }
     }
 
-    pub fn onset(&self) -> i64 {
-        self.onset
-    }
-
-    fn leaves(region: &Region) -> Vec<Leaf> {
-        let mut leaves = Vec::new();
+    fn finest_series(region: &Region) -> Vec<FinestSeries> {
+        let mut finest_series = Vec::new();
         for (lb_index, (lb, target_groups)) in TOPOLOGY.iter().enumerate() {
             for (tg_index, (tg, profile)) in target_groups.iter().enumerate() {
                 for (az_index, suffix) in ZONE_SUFFIXES.iter().enumerate() {
                     let zone = AvailabilityZone::parse(&format!("{region}{suffix}")).expect("demo zones are valid");
-                    leaves.push(Leaf {
+                    finest_series.push(FinestSeries {
                         dims: Dimensions {
                             load_balancer: LoadBalancer::parse(lb).expect("demo names are valid"),
                             target_group: Some(TargetGroup::parse(tg).expect("demo names are valid")),
@@ -104,27 +100,27 @@ impl DemoSource {
                 }
             }
         }
-        leaves
+        finest_series
     }
 
-    /// Target-side errors of one leaf in the minute starting at `minute` (epoch seconds).
-    fn target_errors(&self, leaf: &Leaf, minute: i64) -> u32 {
-        let roll = unit_random(leaf.seed, minute);
+    /// Target-side errors of one finest series in the minute starting at `minute` (epoch seconds).
+    fn target_errors(&self, finest: &FinestSeries, minute: i64) -> u32 {
+        let roll = unit_random(finest.seed, minute);
         let stray = u32::from(roll < 0.004);
-        match leaf.profile {
+        match finest.profile {
             Profile::Quiet => u32::from(roll < 0.000_5),
             Profile::Plaintext => 0,
             Profile::Sparse => stray,
             Profile::Onset if minute >= self.onset => {
                 // The broken deploy reached two of the three zones.
-                let zone_weight = [6.0, 4.0, 0.0][(leaf.seed & 0xff) as usize];
+                let zone_weight = [6.0, 4.0, 0.0][(finest.seed & 0xff) as usize];
                 (2.0 + roll * zone_weight).floor() as u32 * u32::from(zone_weight > 0.0) + stray
             }
             Profile::Onset => stray,
             Profile::Spiky => {
                 // Bursts hit every zone of the target group in the same minute.
-                let burst = unit_random(leaf.seed >> 8 << 8, minute / 60 * 60 + 7) < 0.015
-                    && unit_random(leaf.seed >> 8 << 8, minute) < 0.25;
+                let burst = unit_random(finest.seed >> 8 << 8, minute / 60 * 60 + 7) < 0.015
+                    && unit_random(finest.seed >> 8 << 8, minute) < 0.25;
                 if burst { 12 + (roll * 30.0) as u32 } else { stray }
             }
         }
@@ -132,36 +128,45 @@ impl DemoSource {
 
     /// Client-side errors of one load balancer and zone: a steady trickle of
     /// clients offering protocols the listener refuses.
-    fn client_errors(&self, leaf: &Leaf, minute: i64) -> u32 {
-        let roll = unit_random(leaf.seed ^ 0xc11e_7700, minute);
+    fn client_errors(&self, finest: &FinestSeries, minute: i64) -> u32 {
+        let roll = unit_random(finest.seed ^ 0xc11e_7700, minute);
         if roll < 0.05 { 1 + (roll * 40.0) as u32 } else { 0 }
     }
 
-    /// The per-minute error counts of a series: the leaves it covers, summed.
-    fn minute_value(&self, metric: Metric, leaves: &[&Leaf], minute: i64) -> u32 {
+    /// The per-minute error counts of a series: the finest_series it covers, summed.
+    fn minute_value(&self, metric: Metric, finest_series: &[&FinestSeries], minute: i64) -> u32 {
         match metric {
-            Metric::TargetTlsNegotiationErrorCount => leaves.iter().map(|leaf| self.target_errors(leaf, minute)).sum(),
+            Metric::TargetTlsNegotiationErrorCount => {
+                finest_series.iter().map(|finest| self.target_errors(finest, minute)).sum()
+            }
             // Client-side errors belong to the load balancer and zone: count
             // them on the first target group of each zone only.
-            Metric::ClientTlsNegotiationErrorCount => leaves
+            Metric::ClientTlsNegotiationErrorCount => finest_series
                 .iter()
-                .filter(|leaf| (leaf.seed >> 8) & 0xff == 0)
-                .map(|leaf| self.client_errors(leaf, minute))
+                .filter(|finest| (finest.seed >> 8) & 0xff == 0)
+                .map(|finest| self.client_errors(finest, minute))
                 .sum(),
             // Traffic: a few hundred requests a minute per target group and
             // zone; new connections counted on the load balancer and zone.
-            Metric::RequestCount => {
-                leaves.iter().map(|leaf| 200 + (unit_random(leaf.seed ^ 0x7e9e_5700, minute) * 300.0) as u32).sum()
-            }
-            Metric::NewConnectionCount => leaves
+            Metric::RequestCount => finest_series
                 .iter()
-                .filter(|leaf| (leaf.seed >> 8) & 0xff == 0)
-                .map(|leaf| 80 + (unit_random(leaf.seed ^ 0xc0ee_c700, minute) * 60.0) as u32)
+                .map(|finest| 200 + (unit_random(finest.seed ^ 0x7e9e_5700, minute) * 300.0) as u32)
+                .sum(),
+            Metric::NewConnectionCount => finest_series
+                .iter()
+                .filter(|finest| (finest.seed >> 8) & 0xff == 0)
+                .map(|finest| 80 + (unit_random(finest.seed ^ 0xc0ee_c700, minute) * 60.0) as u32)
                 .sum(),
         }
     }
 
-    fn series_datapoints(&self, request: &FetchRequest, metric: Metric, leaves: &[&Leaf], now: i64) -> Vec<(i64, f64)> {
+    fn series_datapoints(
+        &self,
+        request: &FetchRequest,
+        metric: Metric,
+        finest_series: &[&FinestSeries],
+        now: i64,
+    ) -> Vec<(i64, f64)> {
         let period = i64::from(request.period);
         let mut datapoints = Vec::new();
         let mut samples = Vec::new();
@@ -172,7 +177,7 @@ impl DemoSource {
             samples.extend(
                 (bucket..last_minute)
                     .step_by(60)
-                    .map(|minute| self.minute_value(metric, leaves, minute))
+                    .map(|minute| self.minute_value(metric, finest_series, minute))
                     .filter(|&count| count > 0)
                     .map(f64::from),
             );
@@ -215,10 +220,10 @@ fn unit_random(seed: u64, minute: i64) -> f64 {
     (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
-fn covers(series: &Dimensions, leaf: &Dimensions) -> bool {
-    series.load_balancer == leaf.load_balancer
-        && series.target_group.as_ref().is_none_or(|tg| leaf.target_group.as_ref() == Some(tg))
-        && series.availability_zone.as_ref().is_none_or(|az| leaf.availability_zone.as_ref() == Some(az))
+fn covers(series: &Dimensions, finest: &Dimensions) -> bool {
+    series.load_balancer == finest.load_balancer
+        && series.target_group.as_ref().is_none_or(|tg| finest.target_group.as_ref() == Some(tg))
+        && series.availability_zone.as_ref().is_none_or(|az| finest.availability_zone.as_ref() == Some(az))
 }
 
 #[async_trait]
@@ -228,10 +233,10 @@ impl MetricSource for DemoSource {
     }
 
     async fn list(&self, scope: &Scope, metric: Metric) -> Result<Vec<Dimensions>, SourceError> {
-        let mut listed: Vec<Dimensions> = Self::leaves(&scope.region)
+        let mut listed: Vec<Dimensions> = Self::finest_series(&scope.region)
             .into_iter()
-            .flat_map(|leaf| {
-                let Dimensions { load_balancer, target_group, availability_zone } = leaf.dims;
+            .flat_map(|finest| {
+                let Dimensions { load_balancer, target_group, availability_zone } = finest.dims;
                 [
                     Dimensions { load_balancer: load_balancer.clone(), target_group: None, availability_zone: None },
                     Dimensions {
@@ -255,13 +260,14 @@ impl MetricSource for DemoSource {
     }
 
     async fn fetch(&self, scope: &Scope, request: &FetchRequest) -> Result<Fetched, SourceError> {
-        let leaves = Self::leaves(&scope.region);
+        let finest_series = Self::finest_series(&scope.region);
         let now = (self.clock)();
         let datapoints = request
             .series
             .iter()
             .map(|query| {
-                let covered: Vec<&Leaf> = leaves.iter().filter(|leaf| covers(&query.dims, &leaf.dims)).collect();
+                let covered: Vec<&FinestSeries> =
+                    finest_series.iter().filter(|finest| covers(&query.dims, &finest.dims)).collect();
                 self.series_datapoints(request, query.metric, &covered, now)
             })
             .collect();
@@ -346,7 +352,7 @@ mod tests {
     #[tokio::test]
     async fn the_onset_target_group_fails_every_minute_after_the_onset_only() {
         let demo = demo();
-        let onset = demo.onset();
+        let onset = demo.onset;
         let checkout = Some("targetgroup/checkout-tls/4b1e8d2c9f0a7365");
         let after = demo
             .fetch(&region(), &request(TOPOLOGY[1].0, checkout, Statistic::SampleCount, onset, onset + 3_600, 60))
@@ -405,5 +411,8 @@ mod tests {
         assert_eq!(listed.len(), 3 * (1 + 3 + 2 + 6));
         let client = demo().list(&region(), Metric::ClientTlsNegotiationErrorCount).await.unwrap();
         assert_eq!(client.len(), 3 * (1 + 3));
+        for listed in [listed, client] {
+            assert!(listed.windows(2).all(|pair| pair[0] < pair[1]), "sorted, each once: {listed:?}");
+        }
     }
 }

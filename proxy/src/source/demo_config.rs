@@ -13,7 +13,7 @@ use tlswatch_shared::review::{
 use tlswatch_shared::{LoadBalancer, TargetGroup};
 
 use super::demo::{DemoSource, TOPOLOGY};
-use super::{ConfigSource, Scope, SourceError};
+use super::{LoadBalancerSource, Scope, SourceError};
 
 /// A demo target group's protocol, health check protocol and targets.
 struct GroupSetup {
@@ -45,7 +45,7 @@ fn group_setup(target_group: &str) -> GroupSetup {
 }
 
 #[async_trait]
-impl ConfigSource for DemoSource {
+impl LoadBalancerSource for DemoSource {
     async fn load_balancers(&self, _: &Scope, wanted: &[LoadBalancer]) -> Result<Vec<LoadBalancerConfig>, SourceError> {
         Ok(TOPOLOGY
             .iter()

@@ -14,8 +14,8 @@ use tlswatch_shared::review::{
     HealthCheck, ListenerConfig, LoadBalancerConfig, SslPolicy, TargetGroupConfig, TargetHealth,
 };
 
-use super::cloudwatch::classify;
-use super::{AccountConfigs, ConfigSource, PerScope, Scope, SourceError};
+use super::aws::{AccountSdkConfigs, PerScope, classify};
+use super::{LoadBalancerSource, Scope, Service, SourceError};
 
 /// Every Elastic Load Balancing operation the review calls (each needs its
 /// `elasticloadbalancing:` permission).
@@ -27,6 +27,9 @@ pub const OPERATIONS: [&str; 6] = [
     "DescribeTargetHealth",
     "DescribeSSLPolicies",
 ];
+
+/// The service every call of this source goes to, named in its errors.
+const SERVICE: Service = Service::ElasticLoadBalancing;
 
 /// DescribeLoadBalancers takes at most this many names per call.
 const NAMES_PER_CALL: usize = 20;
@@ -42,7 +45,7 @@ pub struct ElbSource {
 impl ElbSource {
     /// A client for each account and region, from the configuration the
     /// CloudWatch clients use (credentials, endpoint, timeouts and retries).
-    pub(crate) fn new(configs: &AccountConfigs) -> Self {
+    pub(crate) fn new(configs: &AccountSdkConfigs) -> Self {
         let clients = PerScope::build(configs, |config, region| {
             Client::from_conf(aws_sdk_elasticloadbalancingv2::config::Builder::from(config).region(region).build())
         });
@@ -51,7 +54,7 @@ impl ElbSource {
 }
 
 #[async_trait]
-impl ConfigSource for ElbSource {
+impl LoadBalancerSource for ElbSource {
     async fn load_balancers(
         &self,
         scope: &Scope,
@@ -63,7 +66,7 @@ impl ConfigSource for ElbSource {
             let names = batch.iter().map(|lb| lb.name().to_string()).collect();
             let mut pages = client.describe_load_balancers().set_names(Some(names)).into_paginator().send();
             while let Some(page) = pages.next().await {
-                let page = page.map_err(|err| classify("DescribeLoadBalancers", err))?;
+                let page = page.map_err(|err| classify(SERVICE, "DescribeLoadBalancers", err))?;
                 found.extend(page.load_balancers().iter().cloned());
             }
         }
@@ -101,7 +104,7 @@ impl ConfigSource for ElbSource {
             .set_names(Some(names.to_vec()))
             .send()
             .await
-            .map_err(|err| classify("DescribeSSLPolicies", err))?;
+            .map_err(|err| classify(SERVICE, "DescribeSSLPolicies", err))?;
         Ok(output
             .ssl_policies()
             .iter()
@@ -128,7 +131,7 @@ async fn listeners(client: &Client, load_balancer_arn: &str) -> Result<Vec<Liste
     let mut described = Vec::new();
     let mut pages = client.describe_listeners().load_balancer_arn(load_balancer_arn).into_paginator().send();
     while let Some(page) = pages.next().await {
-        described.extend(page.map_err(|err| classify("DescribeListeners", err))?.listeners().iter().cloned());
+        described.extend(page.map_err(|err| classify(SERVICE, "DescribeListeners", err))?.listeners().iter().cloned());
     }
     let mut listeners = Vec::new();
     for listener in described {
@@ -160,7 +163,7 @@ async fn rule_groups(client: &Client, listener_arn: &str) -> Result<Vec<String>,
             .set_marker(marker.take())
             .send()
             .await
-            .map_err(|err| classify("DescribeRules", err))?;
+            .map_err(|err| classify(SERVICE, "DescribeRules", err))?;
         groups.extend(page.rules().iter().flat_map(|rule| rule.actions().iter().flat_map(forwarded_groups)));
         match page.next_marker() {
             Some(next) if !next.is_empty() => marker = Some(next.to_string()),
@@ -185,7 +188,9 @@ async fn target_groups(client: &Client, load_balancer_arn: &str) -> Result<Vec<T
     let mut described = Vec::new();
     let mut pages = client.describe_target_groups().load_balancer_arn(load_balancer_arn).into_paginator().send();
     while let Some(page) = pages.next().await {
-        described.extend(page.map_err(|err| classify("DescribeTargetGroups", err))?.target_groups().iter().cloned());
+        described.extend(
+            page.map_err(|err| classify(SERVICE, "DescribeTargetGroups", err))?.target_groups().iter().cloned(),
+        );
     }
     let mut groups: Vec<TargetGroupConfig> = stream::iter(described)
         .map(|group| async move {
@@ -221,7 +226,7 @@ async fn target_health(client: &Client, target_group_arn: &str) -> Result<Target
         .target_group_arn(target_group_arn)
         .send()
         .await
-        .map_err(|err| classify("DescribeTargetHealth", err))?;
+        .map_err(|err| classify(SERVICE, "DescribeTargetHealth", err))?;
     let mut health = TargetHealth::default();
     for description in output.target_health_descriptions() {
         let Some(target) = description.target_health() else { continue };

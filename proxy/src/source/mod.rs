@@ -1,26 +1,27 @@
 //! Where data comes from: metrics from CloudWatch, load balancer
 //! configuration from Elastic Load Balancing, or both from the built-in demo.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
+use std::fmt;
+
 use async_trait::async_trait;
-use aws_config::SdkConfig;
-use aws_config::sts::AssumeRoleProvider;
-use aws_sdk_cloudwatch::config::SharedCredentialsProvider;
 pub use tlswatch_shared::Query;
 pub use tlswatch_shared::alarm::{Alarm, AlarmState, Transition};
 
 use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
-use tlswatch_shared::{Dimensions, ErrorCode, LoadBalancer, Metric, Region, Statistic};
+use tlswatch_shared::{Dimensions, ErrorCode, LoadBalancer, Metric, Statistic};
 
+use crate::accounts::Accounts;
 pub use crate::accounts::Scope;
-use crate::accounts::{Account, Accounts, Role};
 
-use self::cloudwatch::{CallPolicy, CloudWatchSource};
+use self::aws::{AccountSdkConfigs, CallPolicy, look_up_own_account_id};
+use self::cloudwatch::CloudWatchSource;
 use self::demo::DemoSource;
 use self::elbv2::ElbSource;
 
+pub mod aws;
 pub mod cloudwatch;
 pub mod demo;
 mod demo_config;
@@ -57,7 +58,8 @@ pub trait MetricSource: Send + Sync {
     fn kind(&self) -> &'static str;
 
     /// Every dimension combination that reported `metric` (CloudWatch lists
-    /// those with data in the last two weeks).
+    /// those with data in the last two weeks), sorted and each once: a load
+    /// balancer's combinations follow each other, its own first.
     async fn list(&self, scope: &Scope, metric: Metric) -> Result<Vec<Dimensions>, SourceError>;
 
     /// The datapoints of every series of `request`.
@@ -82,9 +84,16 @@ pub trait MetricSource: Send + Sync {
     ) -> Result<Vec<Transition>, SourceError>;
 }
 
+/// The load balancers of a [`MetricSource::list`], each once, in its order.
+pub fn listed_load_balancers(listed: &[Dimensions]) -> Vec<&LoadBalancer> {
+    let mut load_balancers: Vec<&LoadBalancer> = listed.iter().map(|dims| &dims.load_balancer).collect();
+    load_balancers.dedup();
+    load_balancers
+}
+
 /// A source of load balancer configuration, for the review.
 #[async_trait]
-pub trait ConfigSource: Send + Sync {
+pub trait LoadBalancerSource: Send + Sync {
     /// The configuration of each of `wanted` that exists (others are left out).
     async fn load_balancers(
         &self,
@@ -96,71 +105,11 @@ pub trait ConfigSource: Send + Sync {
     async fn ssl_policies(&self, scope: &Scope, names: &[String]) -> Result<BTreeMap<String, SslPolicy>, SourceError>;
 }
 
-/// The AWS configuration of each account: its credentials (the proxy's
-/// own, or a role assumed in the account), with the shared timeouts,
-/// retries and endpoint.
-pub(crate) struct AccountConfigs(Vec<(Account, SdkConfig)>);
-
-impl AccountConfigs {
-    /// One configuration per account of `accounts`, from the proxy's own `base`.
-    async fn new(accounts: &Accounts, base: &SdkConfig) -> Self {
-        let mut configs = Vec::new();
-        for account in accounts.all() {
-            let config = match &account.role {
-                None => base.clone(),
-                Some(role) => assumed(base, role, &account.regions.default).await,
-            };
-            configs.push((account.clone(), config));
-        }
-        Self(configs)
-    }
-}
-
-/// `base` with the credentials of `role`, assumed through STS (at the same
-/// endpoint as every other call) as the session `tlswatch`. The SDK's
-/// identity cache keeps them and assumes the role again before they expire.
-async fn assumed(base: &SdkConfig, role: &Role, region: &Region) -> SdkConfig {
-    let mut provider = AssumeRoleProvider::builder(role.arn.clone())
-        .session_name(ASSUMED_SESSION_NAME)
-        .region(aws_config::Region::new(region.to_string()))
-        .configure(base);
-    if let Some(external_id) = &role.external_id {
-        provider = provider.external_id(external_id.clone());
-    }
-    let provider = provider.build().await;
-    base.to_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build()
-}
-
-/// The session name of every role tlswatch assumes: CloudTrail shows it.
-pub const ASSUMED_SESSION_NAME: &str = "tlswatch";
-
-/// One client of an AWS service per account and region, built once.
-pub(crate) struct PerScope<C>(HashMap<Scope, C>);
-
-impl<C> PerScope<C> {
-    /// A client for each account and region of `configs`, made by `client_in`.
-    pub(crate) fn build(configs: &AccountConfigs, client_in: impl Fn(&SdkConfig, aws_config::Region) -> C) -> Self {
-        let mut clients = HashMap::new();
-        for (account, config) in &configs.0 {
-            for scope in account.scopes() {
-                let region = aws_config::Region::new(scope.region.to_string());
-                clients.insert(scope, client_in(config, region));
-            }
-        }
-        Self(clients)
-    }
-
-    /// The client of `scope` (every scope a view may name has one).
-    pub(crate) fn get(&self, scope: &Scope) -> Result<&C, SourceError> {
-        self.0.get(scope).ok_or_else(|| SourceError::Upstream(format!("no client for {scope}")))
-    }
-}
-
 /// Every source the proxy reads from.
 #[derive(Clone)]
 pub struct Sources {
     pub metrics: Arc<dyn MetricSource>,
-    pub config: Arc<dyn ConfigSource>,
+    pub load_balancers: Arc<dyn LoadBalancerSource>,
     /// The account ID of the proxy's own identity, once looked up.
     pub own_account_id: Arc<OnceLock<String>>,
 }
@@ -170,8 +119,8 @@ impl Sources {
     /// region of `accounts`, with one configuration (credentials, timeouts,
     /// retries, endpoint) per account for both.
     pub async fn aws(accounts: &Accounts, endpoint_url: Option<&str>, policy: CallPolicy) -> Self {
-        let base = cloudwatch::sdk_config(endpoint_url, policy).await;
-        let configs = AccountConfigs::new(accounts, &base).await;
+        let base = aws::sdk_config(endpoint_url, policy).await;
+        let configs = AccountSdkConfigs::new(accounts, &base).await;
         let own_account_id = Arc::new(OnceLock::new());
         // Looked up in the background: start-up never waits for STS, and the
         // catalog shows the ID once it is known.
@@ -179,87 +128,108 @@ impl Sources {
         tokio::spawn(look_up_own_account_id(base, region, own_account_id.clone()));
         Self {
             metrics: Arc::new(CloudWatchSource::new(&configs)),
-            config: Arc::new(ElbSource::new(&configs)),
+            load_balancers: Arc::new(ElbSource::new(&configs)),
             own_account_id,
         }
+    }
+
+    /// `cloudwatch` or `demo`, as the catalog reports it.
+    pub fn kind(&self) -> &'static str {
+        self.metrics.kind()
     }
 
     /// The built-in demo, started at `started`, reading `clock` for "now".
     pub fn demo(started: i64, clock: fn() -> i64) -> Self {
         let demo = Arc::new(DemoSource::new(started, clock));
-        Self { metrics: demo.clone(), config: demo, own_account_id: Arc::default() }
+        Self { metrics: demo.clone(), load_balancers: demo, own_account_id: Arc::default() }
     }
 }
 
-/// The account ID of the identity `base` holds (STS GetCallerIdentity in
-/// `region`, which needs no permission), kept in `found`; a failure is
-/// logged only.
-async fn look_up_own_account_id(base: SdkConfig, region: aws_config::Region, found: Arc<OnceLock<String>>) {
-    let client = aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(&base).region(region).build());
-    match client.get_caller_identity().send().await {
-        Ok(identity) => {
-            if let Some(account) = identity.account() {
-                let _ = found.set(account.to_string());
-            }
+/// An AWS service the proxy calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    CloudWatch,
+    ElasticLoadBalancing,
+    Sts,
+}
+
+impl Service {
+    /// The prefix of the service's IAM actions.
+    fn iam_prefix(self) -> &'static str {
+        match self {
+            Self::CloudWatch => "cloudwatch",
+            Self::ElasticLoadBalancing => "elasticloadbalancing",
+            Self::Sts => "sts",
         }
-        Err(err) => tracing::warn!(
-            error = %aws_smithy_types::error::display::DisplayErrorContext(&err),
-            "could not look up the account ID of the proxy's own identity"
-        ),
     }
 }
 
-/// Why a source could not answer, worded for the user.
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::CloudWatch => "CloudWatch",
+            Self::ElasticLoadBalancing => "Elastic Load Balancing",
+            Self::Sts => "STS",
+        })
+    }
+}
+
+/// Why a source could not answer, worded for the user: each failure of AWS
+/// names the service that failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SourceError {
-    #[error("CloudWatch throttled the request ({0}); try again in a moment")]
-    Throttled(String),
-    #[error("AWS denied access ({0}): the proxy's AWS identity needs {perm} (see docs/deploy.md)", perm = permission_for(.0))]
-    AccessDenied(String),
+    #[error("{0} throttled the request ({1}); try again in a moment")]
+    Throttled(Service, String),
+    #[error("AWS denied access ({1}): the proxy's AWS identity needs {perm} (see docs/deploy.md)", perm = permission_for(*.0, .1))]
+    AccessDenied(Service, String),
     #[error(
         "AWS refused to let the proxy assume the account's role ({0}): the role's trust policy must allow the \
          proxy's identity sts:AssumeRole, with the external ID if one is configured (see docs/deploy.md)"
     )]
     RoleRefused(String),
-    #[error("CloudWatch is unreachable: {0}")]
-    Unreachable(String),
-    #[error("CloudWatch did not answer in time: {0}")]
-    Timeout(String),
-    #[error("CloudWatch failed: {0}")]
-    Upstream(String),
+    #[error("{0} is unreachable: {1}")]
+    Unreachable(Service, String),
+    #[error("{0} did not answer in time: {1}")]
+    Timeout(Service, String),
+    #[error("{0} failed: {1}")]
+    Failed(Service, String),
+    /// A fault of the proxy itself (a bug), not of AWS.
+    #[error("tlswatch failed internally ({0}); the server log has details")]
+    Internal(String),
 }
 
-/// The IAM permission a denied call needed, from its detail
-/// (`Operation: ErrorCode`, as the sources write it).
-fn permission_for(detail: &str) -> String {
-    let operation = detail.split(':').next().unwrap_or_default().trim();
-    match operation {
-        "" => "cloudwatch:GetMetricData and cloudwatch:ListMetrics".to_string(),
-        _ if elbv2::OPERATIONS.contains(&operation) => format!("elasticloadbalancing:{operation}"),
-        _ => format!("cloudwatch:{operation}"),
+/// The IAM permission a call denied by `service` needed, from its detail
+/// (`Operation: ErrorCode`, as [`aws::classify`] writes it).
+fn permission_for(service: Service, detail: &str) -> String {
+    let prefix = service.iam_prefix();
+    match detail.split(':').next().unwrap_or_default().trim() {
+        "" => format!("{prefix}:GetMetricData and {prefix}:ListMetrics"),
+        operation => format!("{prefix}:{operation}"),
     }
 }
 
 impl SourceError {
-    /// What failed, without the words that name CloudWatch.
+    /// What failed, without the words that name the service.
     pub fn detail(&self) -> &str {
         match self {
-            Self::Throttled(detail)
-            | Self::AccessDenied(detail)
+            Self::Throttled(_, detail)
+            | Self::AccessDenied(_, detail)
             | Self::RoleRefused(detail)
-            | Self::Unreachable(detail)
-            | Self::Timeout(detail)
-            | Self::Upstream(detail) => detail,
+            | Self::Unreachable(_, detail)
+            | Self::Timeout(_, detail)
+            | Self::Failed(_, detail)
+            | Self::Internal(detail) => detail,
         }
     }
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Throttled(_) => ErrorCode::UpstreamThrottled,
-            Self::AccessDenied(_) | Self::RoleRefused(_) => ErrorCode::UpstreamAccessDenied,
-            Self::Unreachable(_) => ErrorCode::UpstreamUnreachable,
-            Self::Timeout(_) => ErrorCode::UpstreamTimeout,
-            Self::Upstream(_) => ErrorCode::UpstreamError,
+            Self::Throttled(..) => ErrorCode::UpstreamThrottled,
+            Self::AccessDenied(..) | Self::RoleRefused(_) => ErrorCode::UpstreamAccessDenied,
+            Self::Unreachable(..) => ErrorCode::UpstreamUnreachable,
+            Self::Timeout(..) => ErrorCode::UpstreamTimeout,
+            Self::Failed(..) => ErrorCode::UpstreamError,
+            Self::Internal(_) => ErrorCode::Internal,
         }
     }
 }
@@ -270,11 +240,24 @@ mod tests {
 
     #[test]
     fn a_denied_call_names_the_permission_it_needed() {
-        let denied = |detail: &str| SourceError::AccessDenied(detail.to_string()).to_string();
-        assert!(denied("GetMetricData: AccessDenied").contains("needs cloudwatch:GetMetricData "));
-        assert!(denied("DescribeAlarmsForMetric: AccessDenied").contains("needs cloudwatch:DescribeAlarmsForMetric "));
+        let denied = |service, detail: &str| SourceError::AccessDenied(service, detail.to_string()).to_string();
+        let cloudwatch = |detail| denied(Service::CloudWatch, detail);
+        assert!(cloudwatch("GetMetricData: AccessDenied").contains("needs cloudwatch:GetMetricData "));
         assert!(
-            denied("DescribeTargetHealth: AccessDenied").contains("needs elasticloadbalancing:DescribeTargetHealth ")
+            cloudwatch("DescribeAlarmsForMetric: AccessDenied").contains("needs cloudwatch:DescribeAlarmsForMetric ")
         );
+        let elb = denied(Service::ElasticLoadBalancing, "DescribeTargetHealth: AccessDenied");
+        assert!(elb.contains("needs elasticloadbalancing:DescribeTargetHealth "), "{elb}");
+    }
+
+    #[test]
+    fn a_failure_names_its_service_and_an_internal_fault_names_none() {
+        let timeout = SourceError::Timeout(Service::Sts, "AssumeRole timed out".to_string());
+        assert_eq!(timeout.to_string(), "STS did not answer in time: AssumeRole timed out");
+        let unreachable = SourceError::Unreachable(Service::ElasticLoadBalancing, "x".to_string()).to_string();
+        assert!(unreachable.starts_with("Elastic Load Balancing is unreachable"), "{unreachable}");
+        let internal = SourceError::Internal("internal cache error".to_string());
+        assert!(!internal.to_string().contains("CloudWatch"), "{internal}");
+        assert_eq!(internal.code(), ErrorCode::Internal);
     }
 }

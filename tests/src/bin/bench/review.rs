@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use tlswatch::source::elbv2::OPERATIONS;
+use tlswatch::ELB_OPERATIONS as OPERATIONS;
 use tlswatch_tests::upstream::TestUpstream;
 use tlswatch_tests::{Moto, Tlswatch};
 

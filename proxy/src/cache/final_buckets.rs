@@ -13,13 +13,13 @@ use crate::source::FetchRequest;
 /// The final buckets of a series set, `[start, end)`, with the datapoints
 /// of each series (in request order) in that range.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Settled {
+pub struct FinalBuckets {
     pub start: i64,
     pub end: i64,
     pub datapoints: Vec<Vec<(i64, f64)>>,
 }
 
-impl Settled {
+impl FinalBuckets {
     /// Whether these final buckets are of use to `request`: it starts
     /// inside them, so only what comes after them is left to fetch.
     pub fn covers_start_of(&self, request: &FetchRequest) -> bool {
@@ -35,7 +35,7 @@ impl Settled {
 /// The answer to `request`: the known final datapoints before `fetch_from`,
 /// then the `fetched` ones (from `fetch_from` on), series by series.
 pub fn merge(
-    known: &Settled,
+    known: &FinalBuckets,
     request: &FetchRequest,
     fetch_from: i64,
     fetched: Vec<Vec<(i64, f64)>>,
@@ -54,11 +54,11 @@ pub fn merge(
 /// `known` grown by the buckets that are final now, or `None` when nothing
 /// new became final (so there is nothing to store).
 pub fn extend(
-    known: Option<&Settled>,
+    known: Option<&FinalBuckets>,
     request: &FetchRequest,
     datapoints: &[Vec<(i64, f64)>],
     now: i64,
-) -> Option<Settled> {
+) -> Option<FinalBuckets> {
     let end = final_boundary(now, request.period).min(request.end);
     let from = known.map_or(request.start, |known| known.end);
     if end <= from {
@@ -74,7 +74,7 @@ pub fn extend(
             older.iter().chain(newer).copied().collect()
         })
         .collect();
-    Some(Settled { start, end, datapoints })
+    Some(FinalBuckets { start, end, datapoints })
 }
 
 #[cfg(test)]
