@@ -241,6 +241,7 @@ pub struct Tlswatch {
     _child: Reaped,
     /// `http://127.0.0.1:PORT`
     pub url: String,
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Tlswatch {
@@ -258,10 +259,16 @@ impl Tlswatch {
     /// Starts `tlswatch` listening on `listen` with `args` and the
     /// environment variables `env` besides the test's own.
     pub fn start_with_env(listen: &str, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Self {
-        let mut child = command()
-            .envs(env.iter().copied())
-            .args(["--listen", listen])
-            .args(args)
+        let mut all = vec!["--listen", listen];
+        all.extend_from_slice(args);
+        Self::spawn(&all, env)
+    }
+
+    /// Starts `tlswatch` with exactly `args` and `env` (which must name
+    /// where it listens, see [`containment`]) and waits until it says where
+    /// it listens.
+    pub fn spawn(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Self {
+        let mut child = contained_command(args, env)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -270,10 +277,21 @@ impl Tlswatch {
         let stdout = child.stdout.take().expect("stdout is piped");
         let child = Reaped(child);
         let (sender, receiver) = mpsc::channel();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = log.clone();
         // Keep reading the log for the life of the process so it never blocks on a full pipe.
-        read_lines_for_address(stdout, sender, "listening on ");
+        forward_lines(stdout, sender, move |line| {
+            kept.lock().expect("not poisoned").push(line.to_string());
+            let rest = line.split("listening on ").nth(1)?;
+            Some(rest.split_whitespace().next().unwrap_or_default().to_string())
+        });
         let url = receiver.recv_timeout(START_TIMEOUT).expect("tlswatch did not report its address");
-        Self { _child: child, url }
+        Self { _child: child, url, log }
+    }
+
+    /// The lines tlswatch has logged so far (its log goes to stdout).
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().expect("not poisoned").clone()
     }
 
     /// Starts `tlswatch` on the demo source with the built frontend, for browser tests.
@@ -296,9 +314,18 @@ impl Tlswatch {
 
     /// Sends SIGTERM, as a service manager stopping it would.
     pub fn terminate(&self) {
+        self.signal("TERM");
+    }
+
+    /// Sends SIGINT, as Ctrl-C in a terminal would.
+    pub fn interrupt(&self) {
+        self.signal("INT");
+    }
+
+    fn signal(&self, name: &str) {
         let pid = self._child.0.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
-        assert!(sent.success(), "SIGTERM delivered");
+        let sent = Command::new("kill").args([&format!("-{name}"), &pid]).status().expect("kill runs");
+        assert!(sent.success(), "SIG{name} delivered");
     }
 
     /// Waits for the process to exit; its status, or `None` after `timeout`.
@@ -356,7 +383,86 @@ impl Tlswatch {
     }
 }
 
+/// Requests written whole on their own connections, their answers not yet read.
+pub struct Sent {
+    streams: Vec<tokio::net::TcpStream>,
+}
+
+impl Sent {
+    /// Waits until tlswatch has read every request: the kernel's table of
+    /// TCP sockets (Linux's `/proc/net/tcp`) lists tlswatch's end of each of
+    /// these connections as established with an empty receive queue. A sign
+    /// that the requests arrived that no timing on a busy machine can fake.
+    pub async fn until_read(&self) {
+        let ours: std::collections::HashSet<(u16, u16)> = self
+            .streams
+            .iter()
+            .map(|stream| {
+                let (client, server) = (stream.local_addr().expect("an address"), stream.peer_addr().expect("a peer"));
+                (server.port(), client.port())
+            })
+            .collect();
+        let port = |address: &str| address.rsplit(':').next().and_then(|hex| u16::from_str_radix(hex, 16).ok());
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let table = std::fs::read_to_string("/proc/net/tcp").expect("/proc/net/tcp (Linux) is readable");
+            let read = table
+                .lines()
+                .skip(1)
+                .filter(|line| {
+                    let fields: Vec<&str> = line.split_whitespace().collect();
+                    let (Some(local), Some(remote), Some(state), Some(queues)) =
+                        (fields.get(1), fields.get(2), fields.get(3), fields.get(4))
+                    else {
+                        return false;
+                    };
+                    let unread = queues.split(':').nth(1).and_then(|rx| u64::from_str_radix(rx, 16).ok());
+                    let ends = port(local).zip(port(remote));
+                    *state == "01" && unread == Some(0) && ends.is_some_and(|ends| ours.contains(&ends))
+                })
+                .count();
+            if read == ours.len() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "tlswatch read {read} of {} requests in {START_TIMEOUT:?}", ours.len());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The status and JSON body of each answer, in the order sent.
+    pub async fn answers(self) -> Vec<(u16, serde_json::Value)> {
+        use tokio::io::AsyncReadExt;
+        let reads = self.streams.into_iter().map(|mut stream| async move {
+            let mut response = Vec::new();
+            let read = tokio::time::timeout(START_TIMEOUT, stream.read_to_end(&mut response)).await;
+            assert!(matches!(read, Ok(Ok(_))), "tlswatch answered within {START_TIMEOUT:?}");
+            let response = String::from_utf8_lossy(&response).into_owned();
+            let status = response.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+            let body = response.split_once("\r\n\r\n").map(|(_, body)| body).unwrap_or_default();
+            let json = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body:.300}"));
+            (status, json)
+        });
+        futures::future::join_all(reads).await
+    }
+}
+
 impl Tlswatch {
+    /// Sends `GET path_and_query` on `count` connections of their own and
+    /// returns once every request is written whole (on loopback: in
+    /// tlswatch's receive queue), without waiting for the answers.
+    pub async fn send_together(&self, path_and_query: &str, count: usize) -> Sent {
+        use tokio::io::AsyncWriteExt;
+        let address = self.url.trim_start_matches("http://").to_string();
+        let mut streams = Vec::with_capacity(count);
+        for _ in 0..count {
+            let mut stream = tokio::net::TcpStream::connect(&address).await.expect("tlswatch accepts connections");
+            let request = format!("GET {path_and_query} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+            stream.write_all(request.as_bytes()).await.expect("request sent");
+            streams.push(stream);
+        }
+        Sent { streams }
+    }
+
     /// GETs `path_and_query` and returns the whole response, for its headers.
     pub async fn response(&self, path_and_query: &str) -> reqwest::Response {
         reqwest::get(format!("{}{path_and_query}", self.url))
@@ -373,6 +479,31 @@ impl Tlswatch {
         let text = response.text().await.expect("a body");
         metric_value(&text, name, labels).unwrap_or(0.0)
     }
+
+    /// Every sample of `name` in `/metrics` (see [`samples_of`]).
+    pub async fn samples(&self, name: &str) -> std::collections::BTreeMap<String, f64> {
+        let response = self.response("/metrics").await;
+        assert_eq!(response.status(), 200, "/metrics answers");
+        samples_of(&response.text().await.expect("a body"), name)
+    }
+}
+
+/// Every sample of `name` in Prometheus text, by its labels written
+/// `key=value` (quotes dropped), sorted and joined with commas: for
+/// asserting a whole family, so that a missing sample is not read as 0.
+pub fn samples_of(text: &str, name: &str) -> std::collections::BTreeMap<String, f64> {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let (sample, value) = line.rsplit_once(' ')?;
+            let (sample_name, labels) = match sample.split_once('{') {
+                Some((sample_name, rest)) => (sample_name, split_labels(rest.strip_suffix('}')?)),
+                None => (sample, Vec::new()),
+            };
+            let labels: Vec<String> = labels.iter().map(|pair| pair.replace('"', "")).collect();
+            (sample_name == name).then(|| Some((labels.join(","), value.parse().ok()?))).flatten()
+        })
+        .collect()
 }
 
 /// The value of the sample `name{labels}` in Prometheus text (labels in
@@ -401,8 +532,13 @@ fn split_labels(labels: &str) -> Vec<String> {
 /// Runs `tlswatch` with `args` until it exits (for start-up refusals) and
 /// returns whether it succeeded and what it wrote to stderr.
 pub fn run_to_exit(args: &[&str]) -> (bool, String) {
-    let mut child = command()
-        .args(args)
+    run_to_exit_with_env(args, &[])
+}
+
+/// Runs `tlswatch` with `args` and the environment variables `env` until it
+/// exits; whether it succeeded and what it wrote to stderr.
+pub fn run_to_exit_with_env(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> (bool, String) {
+    let mut child = contained_command(args, env)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -422,6 +558,78 @@ pub fn run_to_exit(args: &[&str]) -> (bool, String) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The built binary with `args`, `env`, a clean environment and test
+/// credentials, once [`containment`] has found that it can reach nothing
+/// but loopback.
+fn contained_command(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Command {
+    if let Err(why) = containment(args, env) {
+        panic!("tlswatch {args:?} must not start: {why}");
+    }
+    let mut command = command();
+    command.envs(env.iter().copied()).args(args);
+    command
+}
+
+/// Whether tlswatch started with `args` and `env` stays off the network:
+/// its data comes from the demo or from a loopback `--endpoint-url`, never
+/// from AWS (a start-up refusal that regressed would otherwise call STS and
+/// CloudWatch), and it listens on a port of its choosing (port 0), not on a
+/// fixed one another test or service may hold. A fixed port is accepted
+/// only while something already holds it (a test of the bind failure), an
+/// address that does not parse only because tlswatch refuses it.
+pub fn containment(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<(), String> {
+    if args.iter().any(|arg| matches!(*arg, "--help" | "-h" | "--version" | "-V")) {
+        return Ok(());
+    }
+    let setting = |flag: &str, variable: &str| -> Option<String> {
+        let mut given = args.iter().enumerate().filter_map(|(index, arg)| match arg.strip_prefix(flag) {
+            Some("") => args.get(index + 1).map(|value| value.to_string()),
+            Some(rest) => rest.strip_prefix('=').map(str::to_string),
+            None => None,
+        });
+        given.next_back().or_else(|| {
+            let value = env.iter().rev().find(|(name, _)| *name == variable)?.1;
+            Some(value.to_string_lossy().into_owned())
+        })
+    };
+    if setting("--source", "TLSWATCH_SOURCE").as_deref() != Some("demo") {
+        let endpoint = setting("--endpoint-url", "TLSWATCH_ENDPOINT_URL").ok_or(
+            "it would read AWS itself: pass --source demo or a loopback --endpoint-url (moto, closed_endpoint())",
+        )?;
+        let host = url::Url::parse(&endpoint).ok().and_then(|url| url.host_str().map(str::to_string));
+        let loopback = host.as_deref().is_some_and(|host| {
+            host == "localhost"
+                || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        });
+        if !loopback {
+            return Err(format!("--endpoint-url {endpoint} is not on loopback"));
+        }
+    }
+    let listen = setting("--listen", "TLSWATCH_LISTEN")
+        .ok_or("it would listen on the fixed default 127.0.0.1:8080: pass --listen 127.0.0.1:0")?;
+    match listen.parse::<SocketAddr>() {
+        Ok(address) if address.port() != 0 && std::net::TcpListener::bind(address).is_ok() => {
+            Err(format!("--listen {listen} is a fixed port: pass port 0"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A loopback endpoint nothing listens on: for tests that start tlswatch on
+/// CloudWatch but expect it to refuse before any call (or to fail the calls).
+pub fn closed_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = listener.local_addr().expect("an address").port();
+    format!("http://127.0.0.1:{port}")
+}
+
+/// What `tlswatch --help` prints: every flag, its variable and its default.
+pub fn help() -> String {
+    let output = contained_command(&["--help"], &[]).stdin(Stdio::null()).output().expect("tlswatch --help runs");
+    assert!(output.status.success(), "tlswatch --help succeeds");
+    String::from_utf8(output.stdout).expect("UTF-8 help")
 }
 
 /// The built binary with a clean environment and test credentials.
@@ -461,7 +669,46 @@ pub fn now() -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::metric_value;
+    use super::{containment, metric_value};
+
+    #[test]
+    fn the_guard_refuses_a_child_that_could_reach_aws_or_a_fixed_port() {
+        let closed = super::closed_endpoint();
+        let local = ["--listen", "127.0.0.1:0"];
+        let refused: [&[&str]; 6] = [
+            &["--listen", "127.0.0.1:0", "--account", "payments=arn:aws:iam::111111111111:role/x"],
+            &[
+                "--listen",
+                "127.0.0.1:0",
+                "--source",
+                "cloudwatch",
+                "--endpoint-url",
+                "https://monitoring.amazonaws.com",
+            ],
+            &["--listen", "127.0.0.1:0", "--source", "demo", "--source", "cloudwatch"],
+            &["--source", "demo"],
+            &["--source", "demo", "--listen", "127.0.0.1:8080"],
+            &["--source=demo", "--listen=0.0.0.0:8080"],
+        ];
+        for args in refused {
+            assert!(containment(args, &[]).is_err(), "{args:?} must be refused");
+        }
+        let env_endpoint = [("TLSWATCH_ENDPOINT_URL", std::ffi::OsStr::new(&closed))];
+        assert!(containment(&local, &env_endpoint).is_ok(), "an endpoint from the environment counts");
+        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let held = held.local_addr().unwrap().to_string();
+        let accepted: [&[&str]; 6] = [
+            &["--listen", "127.0.0.1:0", "--source", "demo"],
+            &["--source=demo", "--listen=[::ffff:127.0.0.1]:0"],
+            &["--listen", "127.0.0.1:0", "--endpoint-url", &closed],
+            &["--listen", "127.0.0.1:0", "--endpoint-url", "http://localhost:4566"],
+            &["--source", "demo", "--listen", &held],
+            &["--help"],
+        ];
+        for args in accepted {
+            assert_eq!(containment(args, &[]), Ok(()), "{args:?}");
+        }
+    }
 
     #[test]
     fn reads_a_sample_by_name_and_exact_labels() {
@@ -477,5 +724,9 @@ mod tests {
         assert_eq!(metric_value(text, "tlswatch_http_requests_total", &labels[..1]), None, "labels must all match");
         assert_eq!(metric_value(text, "tlswatch_cloudwatch_metrics_requested_total", &[]), Some(520.0));
         assert_eq!(metric_value(text, "tlswatch_cloudwatch_metrics_requested", &[]), None, "names match whole");
+        let lookups = super::samples_of(text, "tlswatch_cache_lookups_total");
+        assert_eq!(lookups, [("outcome=miss".to_string(), 1.0), ("outcome=coalesced".to_string(), 39.0)].into());
+        let requests = super::samples_of(text, "tlswatch_http_requests_total");
+        assert_eq!(requests, [("route=/metrics,status=200".to_string(), 2.0)].into());
     }
 }

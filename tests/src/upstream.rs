@@ -22,6 +22,9 @@ pub enum Behaviour {
     Forward,
     /// Forward to moto after this many milliseconds, so that calls overlap.
     Delay(u64),
+    /// Forward to moto once the test calls [`TestUpstream::release`]: calls
+    /// overlap for as long as the test needs, however busy the machine.
+    Hold,
     /// Answer CloudWatch's throttling error.
     Throttle,
     /// Answer CloudWatch's AccessDenied error (HTTP 403).
@@ -52,8 +55,13 @@ impl DataCall {
     }
 }
 
+/// Writes the answer to a call from the call's form parameters.
+pub type Responder = Arc<dyn Fn(&[(String, String)]) -> String + Send + Sync>;
+
 #[derive(Default)]
 struct Record {
+    /// Canned answers by operation, before any behaviour.
+    canned: HashMap<String, Responder>,
     /// Behaviour by operation; unlisted operations are forwarded.
     behaviours: HashMap<String, Behaviour>,
     /// Behaviour by operation and AWS account, before `behaviours`.
@@ -62,6 +70,11 @@ struct Record {
     key_accounts: HashMap<String, String>,
     /// Calls that reached the upstream, by operation.
     calls: HashMap<String, usize>,
+    /// The form parameters of each call, by operation, in order.
+    forms: HashMap<String, Vec<Vec<(String, String)>>>,
+    /// Calls being answered now, and the most at once, by operation.
+    in_flight: HashMap<String, usize>,
+    most_in_flight: HashMap<String, usize>,
     data_calls: Vec<DataCall>,
 }
 
@@ -69,6 +82,8 @@ struct Shared {
     moto: String,
     record: Mutex<Record>,
     client: reqwest::Client,
+    /// Whether held calls may go on.
+    released: tokio::sync::watch::Sender<bool>,
 }
 
 impl Shared {
@@ -87,8 +102,12 @@ pub struct TestUpstream {
 impl TestUpstream {
     /// Starts in front of the moto server at `moto`.
     pub async fn start(moto: &str) -> Self {
-        let shared =
-            Arc::new(Shared { moto: moto.to_string(), record: Mutex::default(), client: reqwest::Client::new() });
+        let shared = Arc::new(Shared {
+            moto: moto.to_string(),
+            record: Mutex::default(),
+            client: reqwest::Client::new(),
+            released: tokio::sync::watch::Sender::new(false),
+        });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let endpoint = format!("http://{}", listener.local_addr().expect("an address"));
         let app = axum::Router::new().fallback(handle).with_state(shared.clone());
@@ -117,6 +136,27 @@ impl TestUpstream {
         self.shared.record().account_behaviours.insert((operation.to_string(), account_id.to_string()), behaviour);
     }
 
+    /// Answers calls of `operation` with the document `respond` writes from
+    /// each call's form parameters (HTTP 200, `text/xml`) instead of
+    /// forwarding: for what moto does not answer as CloudWatch would.
+    pub fn answer_on(&self, operation: &str, respond: impl Fn(&[(String, String)]) -> String + Send + Sync + 'static) {
+        self.shared.record().canned.insert(operation.to_string(), Arc::new(respond));
+    }
+
+    /// Lets calls held by [`Behaviour::Hold`] go on, and any later ones.
+    pub fn release(&self) {
+        self.shared.released.send_replace(true);
+    }
+
+    /// Waits until `operation` has been called `count` times.
+    pub async fn until_called(&self, operation: &str, count: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while self.calls(operation) < count {
+            assert!(tokio::time::Instant::now() < deadline, "{operation} was not called {count} times within 30 s");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// GetMetricData calls that reached this upstream.
     pub fn get_metric_data_calls(&self) -> usize {
         self.calls(GET_METRIC_DATA)
@@ -125,6 +165,16 @@ impl TestUpstream {
     /// Calls of `operation` that reached this upstream.
     pub fn calls(&self, operation: &str) -> usize {
         self.shared.record().calls.get(operation).copied().unwrap_or(0)
+    }
+
+    /// The form parameters (awsQuery body) of every call of `operation`, in order.
+    pub fn forms(&self, operation: &str) -> Vec<Vec<(String, String)>> {
+        self.shared.record().forms.get(operation).cloned().unwrap_or_default()
+    }
+
+    /// The most calls of `operation` this upstream was answering at once.
+    pub fn most_in_flight(&self, operation: &str) -> usize {
+        self.shared.record().most_in_flight.get(operation).copied().unwrap_or(0)
     }
 
     /// The GetMetricData calls that reached this upstream, in order.
@@ -151,6 +201,13 @@ async fn handle(
     let behaviour = {
         let mut record = shared.record();
         *record.calls.entry(operation.clone()).or_default() += 1;
+        let form: Vec<(String, String)> = url::form_urlencoded::parse(&body[..]).into_owned().collect();
+        record.forms.entry(operation.clone()).or_default().push(form.clone());
+        let in_flight = record.in_flight.entry(operation.clone()).or_default();
+        *in_flight += 1;
+        let now = *in_flight;
+        let most = record.most_in_flight.entry(operation.clone()).or_default();
+        *most = (*most).max(now);
         if operation == GET_METRIC_DATA
             && let Some(call) = data_call(&body)
         {
@@ -160,9 +217,15 @@ async fn handle(
             let key = access_key(&headers).unwrap_or_default();
             record.key_accounts.get(&key).cloned().unwrap_or_else(|| crate::DEFAULT_ACCOUNT_ID.to_string())
         });
+        if let Some(respond) = record.canned.get(&operation).cloned() {
+            drop(record);
+            let _answering = Answering { shared: shared.clone(), operation: operation.clone() };
+            return (StatusCode::OK, [("content-type", "text/xml")], respond(&form)).into_response();
+        }
         let for_account = record.account_behaviours.get(&(operation.clone(), account)).copied();
         for_account.or_else(|| record.behaviours.get(&operation).copied()).unwrap_or(Behaviour::Forward)
     };
+    let _answering = Answering { shared: shared.clone(), operation: operation.clone() };
     match behaviour {
         Behaviour::Forward if role_account.is_some() => {
             let response = forward(&shared, method, uri, headers, body).await;
@@ -173,7 +236,25 @@ async fn handle(
             tokio::time::sleep(Duration::from_millis(milliseconds)).await;
             forward(&shared, method, uri, headers, body).await
         }
+        Behaviour::Hold => {
+            let _ = shared.released.subscribe().wait_for(|released| *released).await;
+            forward(&shared, method, uri, headers, body).await
+        }
         misbehaviour => misbehave(misbehaviour).await,
+    }
+}
+
+/// A call being answered, until dropped (answered, or given up by the caller).
+struct Answering {
+    shared: Arc<Shared>,
+    operation: String,
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        if let Some(count) = self.shared.record().in_flight.get_mut(&self.operation) {
+            *count = count.saturating_sub(1);
+        }
     }
 }
 
@@ -277,6 +358,6 @@ async fn misbehave(behaviour: Behaviour) -> Response {
             tokio::time::sleep(Duration::from_secs(3_600)).await;
             StatusCode::GATEWAY_TIMEOUT.into_response()
         }
-        Behaviour::Forward | Behaviour::Delay(_) => unreachable!("{behaviour:?} forwards"),
+        Behaviour::Forward | Behaviour::Delay(_) | Behaviour::Hold => unreachable!("{behaviour:?} forwards"),
     }
 }

@@ -29,18 +29,34 @@ async fn allow_unauthenticated_starts_on_a_shared_address() {
     // Loopback written as an IPv4-mapped IPv6 address: tlswatch counts it as
     // a shared address, yet only this machine can reach it.
     let address = "[::ffff:127.0.0.1]:0";
-    let (ok, _) = run_to_exit(&["--listen", address, "--source", "demo"]);
+    let (ok, stderr) = run_to_exit(&["--listen", address, "--source", "demo"]);
     assert!(!ok, "{address} counts as shared: refused without the flag");
+    assert!(stderr.contains("refusing to serve") && stderr.contains("without authentication"), "says why: {stderr}");
+    assert!(stderr.contains("--allow-unauthenticated"), "names the flag that overrides it: {stderr}");
     let tlswatch = Tlswatch::start_listening(address, &["--source", "demo", "--allow-unauthenticated"]);
     let port = tlswatch.url.rsplit(':').next().unwrap();
     let (code, _) = status(&format!("http://127.0.0.1:{port}/api/v1/catalog"), &[]).await;
     assert_eq!(code, 200);
+    // The warning is logged before "listening on", so it is in the log by now.
+    let warned: Vec<String> = tlswatch.log().into_iter().filter(|line| line.contains("WARN")).collect();
+    assert!(
+        warned.iter().any(|line| line.contains("serving without authentication (--allow-unauthenticated)")),
+        "the start is logged as a warning: {warned:?}"
+    );
+}
+
+#[tokio::test]
+async fn on_loopback_no_warning_is_logged() {
+    let tlswatch = Tlswatch::start(&["--source", "demo", "--allow-unauthenticated", "--dist", "/nonexistent"]);
+    let log = tlswatch.log();
+    assert!(!log.iter().any(|line| line.contains("without authentication")), "loopback is not shared: {log:?}");
 }
 
 #[test]
 fn weak_htpasswd_hashes_are_refused_at_start_up() {
     let file = temp_file("weak", "ana:$apr1$hTl2cXzA$ZnDqB1fWyChD5oT3Y6fJu/\n");
-    let (ok, stderr) = run_to_exit(&["--source", "demo", "--htpasswd", file.to_str().unwrap()]);
+    let (ok, stderr) =
+        run_to_exit(&["--listen", "127.0.0.1:0", "--source", "demo", "--htpasswd", file.to_str().unwrap()]);
     assert!(!ok);
     assert!(stderr.contains("bcrypt") && stderr.contains("ana"), "{stderr}");
 }

@@ -346,11 +346,15 @@ fn bad_account_configuration_is_refused_at_start_with_what_was_wrong() {
     let missing = std::env::temp_dir().join("tlswatch-no-such-accounts.toml");
     let unknown_key = temp_file("typo.toml", "[[account]]\nname = \"payments\"\nrole = \"arn\"\n");
     let payments = format!("payments={PAYMENTS_ROLE}");
+    // On CloudWatch at a loopback port nobody listens on: a refusal that
+    // regressed would fail its calls there, not reach AWS.
+    let closed = tlswatch_tests::closed_endpoint();
+    let on_cloudwatch = ["--listen", "127.0.0.1:0", "--source", "cloudwatch", "--endpoint-url", &closed];
     let cases: [(Vec<&str>, &str); 4] = [
-        (vec!["--accounts", missing.to_str().unwrap()], "--accounts: cannot read"),
-        (vec!["--accounts", unknown_key.to_str().unwrap()], "unknown field `role`"),
-        (vec!["--account", "payments=arn:aws:iam::1:role/x"], "is not a role ARN"),
-        (vec!["--source", "demo", "--account", &payments], "need --source cloudwatch"),
+        ([&on_cloudwatch[..], &["--accounts", missing.to_str().unwrap()]].concat(), "--accounts: cannot read"),
+        ([&on_cloudwatch[..], &["--accounts", unknown_key.to_str().unwrap()]].concat(), "unknown field `role`"),
+        ([&on_cloudwatch[..], &["--account", "payments=arn:aws:iam::1:role/x"]].concat(), "is not a role ARN"),
+        (vec!["--listen", "127.0.0.1:0", "--source", "demo", "--account", &payments], "need --source cloudwatch"),
     ];
     for (args, expected) in cases {
         let (ok, stderr) = tlswatch_tests::run_to_exit(&args);

@@ -14,7 +14,8 @@ fn temp_file(name: &str, contents: &str) -> PathBuf {
 }
 
 /// Runs tlswatch on the demo source and a loopback port of its choosing
-/// (unless `args` say otherwise), and asserts that it refuses to start and
+/// (unless `args` say otherwise; another source gets a closed loopback
+/// endpoint), and asserts that it refuses to start and
 /// names `flag`.
 fn assert_refused(args: &[&str], flag: &str) {
     let mut all = Vec::new();
@@ -24,6 +25,9 @@ fn assert_refused(args: &[&str], flag: &str) {
     if !args.contains(&"--listen") {
         all.extend(["--listen", "127.0.0.1:0"]);
     }
+    // Where a case names another source, CloudWatch is a loopback port nobody listens on.
+    let closed = tlswatch_tests::closed_endpoint();
+    all.extend(["--endpoint-url", &closed]);
     all.extend_from_slice(args);
     let (ok, stderr) = run_to_exit(&all);
     assert!(!ok, "{args:?}: tlswatch must not start");
