@@ -12,6 +12,7 @@ const STARTED_MARK: &str = "tlswatch:wasm-started";
 
 mod api;
 mod app;
+mod chart_option;
 mod components;
 mod echarts;
 mod preload;

@@ -9,10 +9,11 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
 use tlswatch_shared::api::CatalogResponse;
-use tlswatch_shared::overview::{OverviewQuery, OverviewResponse, OverviewRow, ScopeState, ScopeStatus};
+use tlswatch_shared::overview::{OverviewQuery, OverviewResponse, OverviewRow, ScopeState, ScopeStatus, Spark};
 use tlswatch_shared::{AccountName, Region, Statistic, TimeSpec, TimeZone};
 
 use crate::api;
+use crate::chart_option;
 use crate::components::summary::format_number;
 use crate::echarts;
 use crate::time_fmt;
@@ -280,25 +281,18 @@ fn FleetRow(rank: usize, row: OverviewRow) -> impl IntoView {
             <td class="number">{row.buckets_with_errors}</td>
             <td>{worst}</td>
             <td>{last}{onset}</td>
-            <td><Sparkline values=row.spark.values label=trend/></td>
+            <td><Sparkline spark=row.spark label=trend/></td>
         </tr>
     }
 }
 
-/// A row's trend, drawn by ECharts like the dashboard's chart, without axes.
+/// A row's trend, drawn by the dashboard's series builder, without axes.
 #[component]
-fn Sparkline(values: Vec<Option<f64>>, label: String) -> impl IntoView {
+fn Sparkline(spark: Spark, label: String) -> impl IntoView {
     let node = NodeRef::<html::Div>::new();
-    node.on_load(move |div| {
-        let option = serde_json::json!({
-            "animation": false,
-            "grid": {"left": 1, "right": 1, "top": 2, "bottom": 2},
-            "xAxis": {"type": "category", "show": false, "data": (0..values.len()).collect::<Vec<_>>()},
-            "yAxis": {"type": "value", "show": false, "min": 0},
-            "series": [{"type": "line", "data": values, "symbol": "none", "lineStyle": {"width": 1.5, "color": "#b3261e"},
-                        "areaStyle": {"opacity": 0.15, "color": "#b3261e"}}],
-        });
-        echarts::init(&div).set_option(&echarts::to_js(&option), true);
+    node.on_load(move |div| match chart_option::sparkline(&spark) {
+        Ok(option) => echarts::init(&div).set(&option, true),
+        Err(err) => leptos::logging::error!("{err}"),
     });
     view! { <div class="spark" node_ref=node role="img" aria-label=label></div> }
 }
