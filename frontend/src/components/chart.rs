@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use serde_json::json;
 use tlswatch_shared::api::SeriesResponse;
 use tlswatch_shared::time::{minute_ceil, minute_floor};
-use tlswatch_shared::{Statistic, TimeSpec, TimeZone};
+use tlswatch_shared::{Statistic, TimeZone};
 use wasm_bindgen::prelude::*;
 
 use crate::chart_option::{self, GRID_BOTTOM, LEGEND_ROW, LEGEND_SIDE, STILL_FILLING, grid_top};
@@ -57,10 +57,7 @@ pub fn SeriesChart(
                 let from = minute_floor((start_ms / 1_000.0) as i64);
                 let to = minute_ceil((end_ms / 1_000.0).ceil() as i64);
                 if to > from {
-                    state.update(|view| {
-                        view.from = TimeSpec::At(from);
-                        view.to = TimeSpec::At(to);
-                    });
+                    state.update(|view| view.set_absolute_range(from, to));
                 }
             },
             ZOOM_SETTLE,

@@ -1,8 +1,7 @@
 //! The fleet overview (`/overview`): every load balancer of every account
 //! and region the user may read, most errors first, each a link to its
 //! view. Like the dashboard, the URL is the view: the filters write it, and
-//! everything shown is derived from it. Links between the two pages load
-//! the other page (`rel="external"`): each page starts from its own URL.
+//! everything shown is derived from it.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -12,15 +11,13 @@ use tlswatch_shared::api::CatalogResponse;
 use tlswatch_shared::overview::{OverviewQuery, OverviewResponse, OverviewRow, ScopeState, ScopeStatus, Spark};
 use tlswatch_shared::{AccountName, Region, Statistic, TimeSpec, TimeZone};
 
-use crate::api;
+use crate::api::{self, DASHBOARD_PATH, OVERVIEW_PATH, dashboard_url, overview_url};
 use crate::chart_option;
 use crate::components::summary::format_number;
 use crate::echarts;
 use crate::time_fmt;
 
-/// The overview page's path.
-pub const OVERVIEW_PATH: &str = "/overview";
-
+/// The fleet overview, as the address bar names it.
 #[component]
 pub fn Overview() -> impl IntoView {
     let location = use_location();
@@ -28,9 +25,7 @@ pub fn Overview() -> impl IntoView {
     let parsed = Memo::new(move |_| OverviewQuery::from_query(&location.search.get()));
     let query = Memo::new(move |_| parsed.get().unwrap_or_default());
     let set_query = Callback::new(move |next: OverviewQuery| {
-        let text = next.to_query();
-        let url = if text.is_empty() { OVERVIEW_PATH.to_string() } else { format!("{OVERVIEW_PATH}?{text}") };
-        navigate(&url, NavigateOptions { scroll: false, ..Default::default() });
+        navigate(&overview_url(&next.to_query()), NavigateOptions { scroll: false, ..Default::default() });
     });
 
     let catalog = LocalResource::new(api::catalog);
@@ -52,7 +47,7 @@ pub fn Overview() -> impl IntoView {
                 <h1>"tlswatch"</h1>
                 <p class="tagline">"Every load balancer you may read, most TLS negotiation errors first"</p>
             </div>
-            <nav aria-label="Pages"><a href="/" rel="external">"Dashboard"</a></nav>
+            <nav aria-label="Pages"><a href=DASHBOARD_PATH rel="external">"Dashboard"</a></nav>
         </header>
         <main class="overview">
             <Suspense fallback=|| ()>
@@ -274,7 +269,7 @@ fn FleetRow(rank: usize, row: OverviewRow) -> impl IntoView {
     view! {
         <tr>
             <td>{rank + 1}</td>
-            <th scope="row"><a href=format!("/?{}", row.view) rel="external" title=row.load_balancer.value.clone()>{row.load_balancer.name.clone()}</a></th>
+            <th scope="row"><a href=dashboard_url(&row.view) rel="external" title=row.load_balancer.value.clone()>{row.load_balancer.name.clone()}</a></th>
             <td>{row.account.clone()}</td>
             <td>{row.region.clone()}</td>
             <td class="number" data-value=row.total>{format_number(row.total)}</td>
