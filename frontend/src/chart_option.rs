@@ -62,6 +62,9 @@ pub fn series_chart(response: &SeriesResponse, tz: TimeZone, stack: bool, legend
     if response.series.iter().any(|s| s.per_thousand.is_some()) {
         chart = chart.y_axis(Axis::new().type_(AxisType::Value).name("per 1,000").position("right"));
     }
+    // Every series' line first, then their tails and bridges, drawn over
+    // the lines: the series' first line is at the series' index.
+    let mut continuations = Vec::new();
     for (index, series) in response.series.iter().enumerate() {
         let first_partial = series.timestamps.partition_point(|t| response.partial_from.is_none_or(|from| *t < from));
         let marks: Vec<&Annotation> = response.annotations.iter().filter(|a| a.series == series.id).collect();
@@ -76,9 +79,12 @@ pub fn series_chart(response: &SeriesResponse, tz: TimeZone, stack: bool, legend
             stack,
             marks: &marks,
         };
-        for line in series_lines(&spec, &mut untyped) {
-            chart = chart.series(line);
-        }
+        let drawn = series_lines(&spec, &mut untyped);
+        chart = chart.series(drawn.line);
+        continuations.extend(drawn.continuation);
+    }
+    for line in continuations {
+        chart = chart.series(line);
     }
     untyped.option("", "useUTC", Value::Bool(tz == TimeZone::Utc));
     // Drawn on the canvas: HTML tooltips carry inline `style` attributes,
@@ -112,7 +118,8 @@ pub fn sparkline(spark: &Spark) -> Result<Value, String> {
         .grid(Grid::new().left(1).right(1).top(2).bottom(2))
         .x_axis(Axis::new().type_(AxisType::Time).show(false))
         .y_axis(Axis::new().type_(AxisType::Value).show(false).min(0));
-    for line in series_lines(&spec, &mut untyped) {
+    let drawn = series_lines(&spec, &mut untyped);
+    for line in std::iter::once(drawn.line).chain(drawn.continuation) {
         chart = chart.series(line);
     }
     serialise(&chart, untyped)
@@ -166,6 +173,13 @@ struct LineSpec<'a> {
     marks: &'a [&'a Annotation],
 }
 
+/// A series as drawn: its line, and what continues it over the buckets
+/// still filling (its partial tail and the bridge to it).
+struct Drawn {
+    line: Line,
+    continuation: Vec<Line>,
+}
+
 /// The id of a series' partial tail is the series' id with this suffix.
 const PARTIAL_ID_SUFFIX: &str = "-partial";
 /// The id of the dashed bridge from a series' last final bucket to its tail.
@@ -177,7 +191,7 @@ const BRIDGE_ID_SUFFIX: &str = "-bridge";
 /// them from the last final bucket. All three have the series' name, so
 /// the legend shows and hides them together; the bridge has no tooltip,
 /// so the tooltip lists each bucket once.
-fn series_lines(spec: &LineSpec, untyped: &mut Untyped) -> Vec<Line> {
+fn series_lines(spec: &LineSpec, untyped: &mut Untyped) -> Drawn {
     let colour = spec.look.colour;
     let y_axis = if spec.rate { 1.0 } else { 0.0 };
     let mut style = LineStyle::new().color(colour);
@@ -215,11 +229,11 @@ fn series_lines(spec: &LineSpec, untyped: &mut Untyped) -> Vec<Line> {
     if let Some(mark_area) = mark_area(spec, untyped) {
         line = line.mark_area(mark_area);
     }
-    let mut lines = vec![stacked(line, "total")];
+    let mut drawn = Drawn { line: stacked(line, "total"), continuation: Vec::new() };
 
     let len = spec.timestamps.len();
     if spec.first_partial >= len {
-        return lines;
+        return drawn;
     }
     let dash = if spec.rate { LineStyleType::Dotted } else { LineStyleType::Dashed };
     let tail_id = format!("{}{PARTIAL_ID_SUFFIX}", spec.id);
@@ -234,13 +248,17 @@ fn series_lines(spec: &LineSpec, untyped: &mut Untyped) -> Vec<Line> {
         .data(
             (spec.first_partial..len)
                 .map(|i| {
-                    DataPoint::Value(CompositeValue::Array(vec![time(spec, i), value(spec, i), STILL_FILLING.into()]))
+                    DataPoint::Value(CompositeValue::Array(vec![
+                        bucket_time(spec, i),
+                        bucket_value(spec, i),
+                        STILL_FILLING.into(),
+                    ]))
                 })
                 .collect(),
         );
     // Unnamed, so the tooltip shows the note on the value's line.
     untyped.series(&tail_id, "", "dimensions", json!([null, null, {"type": "ordinal"}]));
-    lines.push(stacked(tail, "partial"));
+    drawn.continuation.push(stacked(tail, "partial"));
     if let Some(last_final) = spec.first_partial.checked_sub(1) {
         let bridge_id = format!("{}{BRIDGE_ID_SUFFIX}", spec.id);
         let bridge = Line::new()
@@ -254,19 +272,19 @@ fn series_lines(spec: &LineSpec, untyped: &mut Untyped) -> Vec<Line> {
             .tooltip(Tooltip::new())
             .data(vec![point(spec, last_final), point(spec, spec.first_partial)]);
         untyped.series(&bridge_id, "/tooltip", "show", Value::Bool(false));
-        lines.push(stacked(bridge, "bridge"));
+        drawn.continuation.push(stacked(bridge, "bridge"));
     }
-    lines
+    drawn
 }
 
 /// The `i`th bucket's start, epoch ms.
-fn time(spec: &LineSpec, i: usize) -> CompositeValue {
+fn bucket_time(spec: &LineSpec, i: usize) -> CompositeValue {
     CompositeValue::Number(NumericValue::Integer(spec.timestamps[i] * 1_000))
 }
 
 /// The `i`th bucket's value; `'-'`, ECharts' empty value, where it has
 /// none: a gap in the line.
-fn value(spec: &LineSpec, i: usize) -> CompositeValue {
+fn bucket_value(spec: &LineSpec, i: usize) -> CompositeValue {
     match spec.values.get(i).copied().flatten() {
         Some(value) => CompositeValue::Number(NumericValue::Float(value)),
         None => CompositeValue::String("-".into()),
@@ -275,7 +293,7 @@ fn value(spec: &LineSpec, i: usize) -> CompositeValue {
 
 /// The `i`th bucket as `[epoch ms, value]`.
 fn point(spec: &LineSpec, i: usize) -> DataPoint {
-    DataPoint::Value(CompositeValue::Array(vec![time(spec, i), value(spec, i)]))
+    DataPoint::Value(CompositeValue::Array(vec![bucket_time(spec, i), bucket_value(spec, i)]))
 }
 
 /// The final buckets. A value with no value on either side would be a
@@ -292,7 +310,10 @@ fn points(spec: &LineSpec, untyped: &mut Untyped) -> Vec<DataPoint> {
             let at = format!("/data/{i}");
             untyped.series(spec.id, &at, "symbol", json!("circle"));
             untyped.series(spec.id, &at, "symbolSize", json!(6));
-            DataPoint::Item(DataPointItem::new(CompositeValue::Array(vec![time(spec, i), value(spec, i)])))
+            DataPoint::Item(DataPointItem::new(CompositeValue::Array(vec![
+                bucket_time(spec, i),
+                bucket_value(spec, i),
+            ])))
         })
         .collect()
 }

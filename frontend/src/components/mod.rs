@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod form;
 pub mod help;
+pub mod masthead;
 pub mod pickers;
 pub mod review;
 pub mod status;

@@ -13,6 +13,7 @@ use crate::api::{self, ApiFailure, OVERVIEW_PATH};
 use crate::components::chart::SeriesChart;
 use crate::components::form::ViewForm;
 use crate::components::help::HelpPanel;
+use crate::components::masthead::Masthead;
 use crate::components::review::ReviewSection;
 use crate::components::status::{DemoBadge, ErrorNotice, LoadingNote, Warnings};
 use crate::components::summary::{RankingTable, SummaryFigures};
@@ -82,16 +83,12 @@ pub fn Dashboard() -> impl IntoView {
                 let _ = controls.focus();
             }
         }>"Skip to the view's controls"</a>
-        <header class="masthead">
-            <div>
-                <h1>"tlswatch"</h1>
-                <p class="tagline">"TLS negotiation errors between your load balancers and their targets"</p>
-            </div>
-            <nav aria-label="Pages"><a href=OVERVIEW_PATH rel="external">"Fleet overview"</a></nav>
+        <Masthead tagline="TLS negotiation errors between your load balancers and their targets"
+            link=(OVERVIEW_PATH, "Fleet overview")>
             <Suspense fallback=|| ()>
                 {move || catalog.get().and_then(Result::ok).map(|catalog| view! { <DemoBadge source=catalog.source/> })}
             </Suspense>
-        </header>
+        </Masthead>
         // The results come first: on a phone they are shown first, so the
         // keyboard reaches them first too (the grid puts the controls left on
         // wider screens).

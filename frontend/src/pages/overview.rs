@@ -13,6 +13,7 @@ use tlswatch_shared::{AccountName, Region, Statistic, TimeSpec, TimeZone};
 
 use crate::api::{self, DASHBOARD_PATH, OVERVIEW_PATH, dashboard_url, overview_url};
 use crate::chart_option;
+use crate::components::masthead::Masthead;
 use crate::components::summary::format_number;
 use crate::echarts;
 use crate::time_fmt;
@@ -42,13 +43,8 @@ pub fn Overview() -> impl IntoView {
     Effect::new(move |_| document().set_title("Fleet overview · tlswatch"));
 
     view! {
-        <header class="masthead">
-            <div>
-                <h1>"tlswatch"</h1>
-                <p class="tagline">"Every load balancer you may read, most TLS negotiation errors first"</p>
-            </div>
-            <nav aria-label="Pages"><a href=DASHBOARD_PATH rel="external">"Dashboard"</a></nav>
-        </header>
+        <Masthead tagline="Every load balancer you may read, most TLS negotiation errors first"
+            link=(DASHBOARD_PATH, "Dashboard")/>
         <main class="overview">
             <Suspense fallback=|| ()>
                 {move || catalog.get().and_then(Result::ok).map(|catalog| view! {
