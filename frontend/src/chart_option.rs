@@ -8,7 +8,6 @@
 //! builders collect those as [`Untyped`] settings beside the typed option,
 //! and [`serialise`] adds them to the serialised value.
 
-use charming::Chart;
 use charming::component::{Axis, DataZoom, DataZoomType, Feature, FilterMode, Grid, Legend, Toolbox, ToolboxDataZoom};
 use charming::datatype::{CompositeValue, DataPoint, DataPointItem, NumericValue};
 use charming::element::{
@@ -16,6 +15,7 @@ use charming::element::{
     MarkAreaData, MarkLine, MarkLineData, MarkLineVariant, Sampling, Symbol, Tooltip, Trigger,
 };
 use charming::series::Line;
+use serde::Serialize;
 use serde_json::{Value, json};
 use tlswatch_shared::annotate::{Annotation, AnnotationKind};
 use tlswatch_shared::api::SeriesResponse;
@@ -44,23 +44,27 @@ pub fn grid_top(legend_rows: i32) -> i32 {
 pub fn series_chart(response: &SeriesResponse, tz: TimeZone, stack: bool, legend_rows: i32) -> Result<Value, String> {
     let mut untyped = Untyped::default();
     let stat = response.series.first().map_or(Statistic::Sum, |s| s.stat).to_string();
-    let mut chart = Chart::new()
-        .animation(false)
-        .grid(Grid::new().left(56).right(24).top(grid_top(legend_rows)).bottom(GRID_BOTTOM))
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+    let mut chart = LineChart {
+        animation: false,
+        grid: Grid::new().left(56).right(24).top(grid_top(legend_rows)).bottom(GRID_BOTTOM),
+        tooltip: Some(Tooltip::new().trigger(Trigger::Axis)),
         // Every name in sight, on as many rows as it takes: a scrolling
         // legend pages with arrows only a mouse reaches.
-        .legend(Legend::new().top(8).left(LEGEND_SIDE).right(LEGEND_SIDE))
+        legend: Some(Legend::new().top(8).left(LEGEND_SIDE).right(LEGEND_SIDE)),
         // Dragging on the plot zooms through the (hidden) toolbox's data-zoom feature.
-        .toolbox(
+        toolbox: Some(
             Toolbox::new().show(false).feature(Feature::new().data_zoom(ToolboxDataZoom::new().y_axis_index("none"))),
-        )
-        .data_zoom(DataZoom::new().type_(DataZoomType::Inside).filter_mode(FilterMode::None))
-        .data_zoom(DataZoom::new().type_(DataZoomType::Slider).filter_mode(FilterMode::None).bottom(16))
-        .x_axis(Axis::new().type_(AxisType::Time).min(response.start * 1_000).max(response.end * 1_000))
-        .y_axis(Axis::new().type_(AxisType::Value).name(stat).min_interval(1.0));
+        ),
+        data_zoom: vec![
+            DataZoom::new().type_(DataZoomType::Inside).filter_mode(FilterMode::None),
+            DataZoom::new().type_(DataZoomType::Slider).filter_mode(FilterMode::None).bottom(16),
+        ],
+        x_axis: Axis::new().type_(AxisType::Time).min(response.start * 1_000).max(response.end * 1_000),
+        y_axis: vec![Axis::new().type_(AxisType::Value).name(stat).min_interval(1.0)],
+        series: Vec::new(),
+    };
     if response.series.iter().any(|s| s.per_thousand.is_some()) {
-        chart = chart.y_axis(Axis::new().type_(AxisType::Value).name("per 1,000").position("right"));
+        chart.y_axis.push(Axis::new().type_(AxisType::Value).name("per 1,000").position("right"));
     }
     // Every series' line first, then their tails and bridges, drawn over
     // the lines: the series' first line is at the series' index.
@@ -80,12 +84,10 @@ pub fn series_chart(response: &SeriesResponse, tz: TimeZone, stack: bool, legend
             marks: &marks,
         };
         let drawn = series_lines(&spec, &mut untyped);
-        chart = chart.series(drawn.line);
+        chart.series.push(drawn.line);
         continuations.extend(drawn.continuation);
     }
-    for line in continuations {
-        chart = chart.series(line);
-    }
+    chart.series.extend(continuations);
     untyped.option("", "useUTC", Value::Bool(tz == TimeZone::Utc));
     // Drawn on the canvas: HTML tooltips carry inline `style` attributes,
     // which the page's Content-Security-Policy refuses.
@@ -113,16 +115,42 @@ pub fn sparkline(spark: &Spark) -> Result<Value, String> {
         stack: false,
         marks: &[],
     };
-    let mut chart = Chart::new()
-        .animation(false)
-        .grid(Grid::new().left(1).right(1).top(2).bottom(2))
-        .x_axis(Axis::new().type_(AxisType::Time).show(false))
-        .y_axis(Axis::new().type_(AxisType::Value).show(false).min(0));
     let drawn = series_lines(&spec, &mut untyped);
-    for line in std::iter::once(drawn.line).chain(drawn.continuation) {
-        chart = chart.series(line);
-    }
+    let chart = LineChart {
+        animation: false,
+        grid: Grid::new().left(1).right(1).top(2).bottom(2),
+        tooltip: None,
+        legend: None,
+        toolbox: None,
+        data_zoom: Vec::new(),
+        x_axis: Axis::new().type_(AxisType::Time).show(false),
+        y_axis: vec![Axis::new().type_(AxisType::Value).show(false).min(0)],
+        series: std::iter::once(drawn.line).chain(drawn.continuation).collect(),
+    };
     serialise(&chart, untyped)
+}
+
+/// The top level of an option of line charts, of charming's parts.
+/// Not charming's `Chart`: serialising that writes every chart type and
+/// component charming knows (two dozen series types, 3D axes, maps), which
+/// costs the `.wasm` tens of KiB for charts that are only ever lines.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LineChart {
+    /// Off: charts of the view asked, drawn at once.
+    animation: bool,
+    grid: Grid,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tooltip: Option<Tooltip>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    legend: Option<Legend>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    toolbox: Option<Toolbox>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    data_zoom: Vec<DataZoom>,
+    x_axis: Axis,
+    y_axis: Vec<Axis>,
+    series: Vec<Line>,
 }
 
 /// How a line is drawn.
@@ -419,7 +447,7 @@ impl Untyped {
 /// untyped setting added where it names. A setting whose place the option
 /// lacks (an object charming did not write, such as an empty tooltip) is
 /// an error, not a setting silently dropped.
-fn serialise(chart: &Chart, untyped: Untyped) -> Result<Value, String> {
+fn serialise(chart: &LineChart, untyped: Untyped) -> Result<Value, String> {
     let mut option =
         serde_json::to_value(chart).map_err(|err| format!("the chart's option cannot be written: {err}"))?;
     for setting in untyped.0 {

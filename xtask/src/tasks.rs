@@ -50,7 +50,7 @@ pub fn trunk_build(release: bool) -> Result<(), String> {
             project_root().join("frontend/build/pages").join(output.trim_end_matches(".html"))
         };
         let mut trunk = Command::new("trunk");
-        trunk.current_dir(project_root()).env("PATH", &path).args(["build", "--offline", page]);
+        trunk.current_dir(project_root()).env("PATH", &path).args(["build", page, "--offline"]);
         trunk.arg("--dist").arg(&page_dist).args(["--html-output", output]);
         if release {
             trunk.arg("--release");

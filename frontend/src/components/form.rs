@@ -99,7 +99,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState) -> impl IntoView {
         {(accounts.len() > 1).then(|| view! {
             <ParamSelect id="account" label="Account" choices=accounts
                 read={move |view: View| view.account.map_or(default_account.clone(), |a| a.to_string())}
-                parse={|value| AccountName::parse(value).ok()} apply=View::set_account/>
+                apply={|view: &mut View, value: &str| if let Ok(account) = AccountName::parse(value) { view.set_account(account) }}/>
         })}
         {move || {
             let regions = account_regions(state.current().account);
@@ -108,32 +108,32 @@ fn Controls(catalog: CatalogResponse, state: ViewState) -> impl IntoView {
             (choices.len() > 1).then(|| view! {
                 <ParamSelect id="region" label="Region" choices
                     read={move |view: View| view.region.map_or(default_region.clone(), |r| r.to_string())}
-                    parse={|value| Region::parse(value).ok()} apply={|view: &mut View, region| view.region = Some(region)}/>
+                    apply={|view: &mut View, value: &str| if let Ok(region) = Region::parse(value) { view.region = Some(region) }}/>
             })
         }}
         <DimensionPickers/>
         // "none" is no breakdown: `Breakdown::parse` refuses it.
         <ParamSelect id="by" label="Break down by" choices=breakdowns
             read={|view: View| view.by.map_or(NO_BREAKDOWN, |by| by.as_str()).to_string()}
-            parse={|value| Some(Breakdown::parse(value).ok())} apply={|view: &mut View, by| view.by = by}/>
+            apply={|view: &mut View, value: &str| view.by = Breakdown::parse(value).ok()}/>
         <ParamSelect id="top" label="Lines drawn (the rest summed as others)" choices=catalog.tops.clone()
             read={|view: View| view.top.to_string()}
-            parse={|value| value.parse::<u32>().ok()} apply={|view: &mut View, top| view.top = top}
+            apply={|view: &mut View, value: &str| if let Ok(top) = value.parse::<u32>() { view.top = top }}
             disabled=Signal::derive(move || state.current().by.is_none())
             why_disabled="Lines drawn applies to a breakdown: choose one above."/>
         <ParamSelect id="stat" label="Statistic" choices=catalog.statistics.clone()
             read={|view: View| view.stat.to_string()}
-            parse={|value| Statistic::parse(value).ok()} apply=View::set_stat/>
+            apply={|view: &mut View, value: &str| if let Ok(stat) = Statistic::parse(value) { view.set_stat(stat) }}/>
         <ParamSelect id="period" label="Period" choices=catalog.periods.clone()
             read={|view: View| view.period.to_string()}
-            parse={|value| Period::parse(value).ok()} apply={|view: &mut View, period| view.period = period}/>
+            apply={|view: &mut View, value: &str| if let Ok(period) = Period::parse(value) { view.period = period }}/>
         <TimeRange presets/>
         <ParamSelect id="tz" label="Times in" choices=catalog.time_zones.clone()
             read={|view: View| view.tz.as_str().to_string()}
-            parse={|value| TimeZone::parse(value).ok()} apply={|view: &mut View, tz| view.tz = tz}/>
+            apply={|view: &mut View, value: &str| if let Ok(tz) = TimeZone::parse(value) { view.tz = tz }}/>
         <ParamSelect id="refresh" label="Auto-refresh" choices=catalog.refresh.clone()
             read={|view: View| view.refresh.as_str().to_string()}
-            parse={|value| Refresh::parse(value).ok()} apply={|view: &mut View, refresh| view.refresh = refresh}
+            apply={|view: &mut View, value: &str| if let Ok(refresh) = Refresh::parse(value) { view.refresh = refresh }}
             disabled=Signal::derive(move || state.current().is_pinned())
             why_disabled="Only a range that ends now refreshes: this one is pinned to fixed times."/>
         <Toggle
@@ -166,16 +166,16 @@ fn choice(value: &str, label: &str) -> Choice {
 const PICK_SETTLE: Duration = Duration::from_millis(350);
 
 /// A select of one view parameter: it shows what `read` says of the
-/// view, and a pick that `parse` reads is applied to the view by `apply`
-/// (a `View` rule where the change touches other parameters).
+/// view, and a pick is applied to the view by `apply` (which reads the
+/// menu's value, and calls a `View` rule where the change touches other
+/// parameters). A pick that changes nothing writes no history entry.
 #[component]
-fn ParamSelect<T: 'static>(
+fn ParamSelect(
     id: &'static str,
     label: &'static str,
     choices: Vec<Choice>,
     #[prop(into)] read: Callback<View, String>,
-    parse: fn(&str) -> Option<T>,
-    apply: fn(&mut View, T),
+    apply: fn(&mut View, &str),
     #[prop(optional, into)] disabled: Signal<bool>,
     /// Says why the select is disabled, while it is.
     #[prop(optional)]
@@ -184,8 +184,10 @@ fn ParamSelect<T: 'static>(
     let state = use_view_state();
     let current = Signal::derive(move || read.run(state.current()));
     let on_pick = Callback::new(move |value: String| {
-        if let Some(value) = parse(&value) {
-            state.update(|view| apply(view, value));
+        let (view, mut next) = (state.current(), state.current());
+        apply(&mut next, &value);
+        if next != view {
+            state.set_view.run(next);
         }
     });
     view! { <Select id label choices current on_pick disabled why_disabled/> }
