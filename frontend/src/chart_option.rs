@@ -8,7 +8,7 @@
 //! builders collect those as [`Untyped`] settings beside the typed option,
 //! and [`serialise`] adds them to the serialised value.
 
-use charming::component::{Axis, DataZoom, DataZoomType, Feature, FilterMode, Grid, Legend, Toolbox, ToolboxDataZoom};
+use charming::component::{Axis, DataZoom, DataZoomType, FilterMode, Grid, Legend};
 use charming::datatype::{CompositeValue, DataPoint, DataPointItem, NumericValue};
 use charming::element::{
     AreaStyle, AxisType, DimensionEncode, ItemStyle, Label, LabelPosition, LineStyle, LineStyleType, MarkArea,
@@ -21,6 +21,9 @@ use tlswatch_shared::annotate::{Annotation, AnnotationKind};
 use tlswatch_shared::api::SeriesResponse;
 use tlswatch_shared::overview::Spark;
 use tlswatch_shared::{Statistic, TimeZone};
+use wasm_bindgen::JsValue;
+
+use crate::echarts;
 
 /// What the tooltip says of a bucket CloudWatch may still add to.
 pub const STILL_FILLING: &str = "still filling";
@@ -41,7 +44,7 @@ pub fn grid_top(legend_rows: i32) -> i32 {
 /// axis (rates on a right-hand axis), each with its partial tail and
 /// marks, under a legend of every name, with zooming by the slider, a
 /// dragged box or the wheel with Ctrl held.
-pub fn series_chart(response: &SeriesResponse, tz: TimeZone, stack: bool, legend_rows: i32) -> Result<Value, String> {
+pub fn series_chart(response: &SeriesResponse, tz: TimeZone, stack: bool, legend_rows: i32) -> Result<JsValue, String> {
     let mut untyped = Untyped::default();
     let stat = response.series.first().map_or(Statistic::Sum, |s| s.stat).to_string();
     let mut chart = LineChart {
@@ -51,10 +54,6 @@ pub fn series_chart(response: &SeriesResponse, tz: TimeZone, stack: bool, legend
         // Every name in sight, on as many rows as it takes: a scrolling
         // legend pages with arrows only a mouse reaches.
         legend: Some(Legend::new().top(8).left(LEGEND_SIDE).right(LEGEND_SIDE)),
-        // Dragging on the plot zooms through the (hidden) toolbox's data-zoom feature.
-        toolbox: Some(
-            Toolbox::new().show(false).feature(Feature::new().data_zoom(ToolboxDataZoom::new().y_axis_index("none"))),
-        ),
         data_zoom: vec![
             DataZoom::new().type_(DataZoomType::Inside).filter_mode(FilterMode::None),
             DataZoom::new().type_(DataZoomType::Slider).filter_mode(FilterMode::None).bottom(16),
@@ -88,6 +87,11 @@ pub fn series_chart(response: &SeriesResponse, tz: TimeZone, stack: bool, legend
         continuations.extend(drawn.continuation);
     }
     chart.series.extend(continuations);
+    // Dragging on the plot zooms through the hidden toolbox's data-zoom
+    // feature. Written as JSON: charming's `Toolbox` brings the writers of
+    // every toolbox feature (saving images, data views, brushes), a KiB of
+    // the `.wasm` for one setting of a toolbox that is never shown.
+    untyped.option("", "toolbox", json!({"show": false, "feature": {"dataZoom": {"yAxisIndex": "none"}}}));
     untyped.option("", "useUTC", Value::Bool(tz == TimeZone::Utc));
     // Drawn on the canvas: HTML tooltips carry inline `style` attributes,
     // which the page's Content-Security-Policy refuses.
@@ -100,7 +104,7 @@ pub fn series_chart(response: &SeriesResponse, tz: TimeZone, stack: bool, legend
 
 /// The option of an overview row's trend: its line alone, without axes,
 /// drawn by the dashboard's series builder.
-pub fn sparkline(spark: &Spark) -> Result<Value, String> {
+pub fn sparkline(spark: &Spark) -> Result<JsValue, String> {
     let mut untyped = Untyped::default();
     let timestamps: Vec<i64> =
         (0..spark.values.len()).map(|i| spark.start + i as i64 * i64::from(spark.period)).collect();
@@ -121,7 +125,6 @@ pub fn sparkline(spark: &Spark) -> Result<Value, String> {
         grid: Grid::new().left(1).right(1).top(2).bottom(2),
         tooltip: None,
         legend: None,
-        toolbox: None,
         data_zoom: Vec::new(),
         x_axis: Axis::new().type_(AxisType::Time).show(false),
         y_axis: vec![Axis::new().type_(AxisType::Value).show(false).min(0)],
@@ -144,8 +147,6 @@ struct LineChart {
     tooltip: Option<Tooltip>,
     #[serde(skip_serializing_if = "Option::is_none")]
     legend: Option<Legend>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    toolbox: Option<Toolbox>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     data_zoom: Vec<DataZoom>,
     x_axis: Axis,
@@ -443,26 +444,32 @@ impl Untyped {
     }
 }
 
-/// The option as ECharts reads it: `chart` serialised once, then each
-/// untyped setting added where it names. A setting whose place the option
-/// lacks (an object charming did not write, such as an empty tooltip) is
-/// an error, not a setting silently dropped.
-fn serialise(chart: &LineChart, untyped: Untyped) -> Result<Value, String> {
-    let mut option =
-        serde_json::to_value(chart).map_err(|err| format!("the chart's option cannot be written: {err}"))?;
+/// The option as ECharts reads it: `chart` serialised once (straight to
+/// text and through `JSON.parse`, the fastest way into JavaScript for
+/// thousands of points), then each untyped setting added where it names.
+/// A setting whose place the option lacks (an object charming did not
+/// write) is an error, not a setting silently dropped.
+fn serialise(chart: &LineChart, untyped: Untyped) -> Result<JsValue, String> {
+    let text = serde_json::to_string(chart).map_err(|err| format!("the chart's option cannot be written: {err}"))?;
+    let option = js_sys::JSON::parse(&text).map_err(|err| format!("the chart's option cannot be read: {err:?}"))?;
+    let get = |object: &JsValue, key: &str| js_sys::Reflect::get(object, &JsValue::from_str(key)).ok();
     for setting in untyped.0 {
+        let missing = || format!("the chart's option has no object at {} to set {} in", setting.at, setting.key);
         let root = match &setting.series {
-            None => &mut option,
-            Some(id) => option["series"]
-                .as_array_mut()
-                .and_then(|all| all.iter_mut().find(|series| series["id"] == id.as_str()))
-                .ok_or_else(|| format!("the chart has no series {id} to set {} in", setting.key))?,
+            None => Some(option.clone()),
+            Some(id) => get(&option, "series").map(|all| js_sys::Array::from(&all)).and_then(|all| {
+                all.iter().find(|series| get(series, "id").and_then(|id| id.as_string()).as_ref() == Some(id))
+            }),
         };
-        let place = match root.pointer_mut(&setting.at) {
-            Some(Value::Object(place)) => place,
-            _ => return Err(format!("the chart's option has no object at {} to set {} in", setting.at, setting.key)),
-        };
-        place.insert(setting.key.to_string(), setting.value);
+        // A JSON pointer's steps: keys, and indices (an array's keys too).
+        let place = setting
+            .at
+            .split('/')
+            .skip(1)
+            .try_fold(root.ok_or_else(missing)?, |place, step| get(&place, step).filter(JsValue::is_object))
+            .ok_or_else(missing)?;
+        js_sys::Reflect::set(&place, &JsValue::from_str(setting.key), &echarts::to_js(&setting.value)?)
+            .map_err(|_| missing())?;
     }
     Ok(option)
 }

@@ -42,10 +42,10 @@ extern "C" {
 }
 
 impl Instance {
-    /// Sets an option (see `chart_option`); one the page cannot hand to
-    /// ECharts is reported on the console and not drawn.
-    pub fn set(&self, option: &serde_json::Value, not_merge: bool) {
-        match to_js(option) {
+    /// Sets an option: a chart's (built by `chart_option`), or a change to
+    /// it; one that could not be made is reported on the console.
+    pub fn set(&self, option: Result<JsValue, String>, not_merge: bool) {
+        match option {
             Ok(option) => self.set_option(&option, not_merge),
             Err(err) => leptos::logging::error!("the chart's option was not set: {err}"),
         }
@@ -61,9 +61,8 @@ impl Instance {
     }
 }
 
-/// A JSON value as a JavaScript value, through `JSON.parse`: one parse of
-/// one text, faster for an option of thousands of points than building it
-/// value by value across the boundary.
+/// A JSON value (an action, a change to an option, a setting charming has
+/// no field for) as a JavaScript value, through `JSON.parse`.
 pub fn to_js(value: &serde_json::Value) -> Result<JsValue, String> {
     js_sys::JSON::parse(&value.to_string()).map_err(|err| format!("{err:?}"))
 }

@@ -141,7 +141,7 @@ pub fn SeriesChart(
                 let before = legend_rows.get_value();
                 let rows = fit_legend(&legend_div, &response, legend_rows);
                 if rows != before {
-                    for_legend.set(&json!({"grid": {"top": grid_top(rows)}}), false);
+                    for_legend.set(echarts::to_js(&json!({"grid": {"top": grid_top(rows)}})), false);
                 }
             };
             follow_size(&div, chart.clone(), on_width);
@@ -149,10 +149,7 @@ pub fn SeriesChart(
             instance.set_value(Some(chart.clone()));
             chart
         });
-        match chart_option::series_chart(&response, tz, stack, rows) {
-            Ok(option) => chart.set(&option, true),
-            Err(err) => leptos::logging::error!("{err}"),
-        }
+        chart.set(chart_option::series_chart(&response, tz, stack, rows), true);
         if let Some(performance) = window().performance()
             && performance.get_entries_by_name(DRAWN_MARK).length() == 0
         {

@@ -281,9 +281,6 @@ fn FleetRow(rank: usize, row: OverviewRow) -> impl IntoView {
 #[component]
 fn Sparkline(spark: Spark, label: String) -> impl IntoView {
     let node = NodeRef::<html::Div>::new();
-    node.on_load(move |div| match chart_option::sparkline(&spark) {
-        Ok(option) => echarts::init(&div).set(&option, true),
-        Err(err) => leptos::logging::error!("{err}"),
-    });
+    node.on_load(move |div| echarts::init(&div).set(chart_option::sparkline(&spark), true));
     view! { <div class="spark" node_ref=node role="img" aria-label=label></div> }
 }
