@@ -24,6 +24,16 @@ use crate::error::ApiError;
 /// Where the fleet overview's page (overview.html) is served.
 const OVERVIEW_PATH: &str = "/overview";
 
+/// The pages of the frontend, each its own app, in dist/.
+const PAGES: [&str; 2] = ["index.html", "overview.html"];
+
+/// The text of every page the frontend has: what the
+/// Content-Security-Policy hashes the inline scripts of.
+pub fn pages_html(dist: &Path) -> Option<String> {
+    let pages: Vec<String> = PAGES.iter().filter_map(|page| std::fs::read_to_string(dist.join(page)).ok()).collect();
+    (!pages.is_empty()).then(|| pages.join("\n"))
+}
+
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
@@ -105,6 +115,8 @@ mod tests {
             let body = axum::body::to_bytes(response.into_body(), 1_024).await.unwrap();
             assert_eq!(body, page, "{path}");
         }
+        let pages = pages_html(&dir).unwrap();
+        assert!(pages.contains("the dashboard") && pages.contains("the overview"), "{pages}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
