@@ -1,12 +1,12 @@
 //! The ECharts options of the page's charts, built from charming's typed
-//! option types and serialised once ([`serialise`]). ECharts' option
+//! option types and serialised once (`serialise`). ECharts' option
 //! reference documents every key.
 //!
 //! charming 0.6 has no field for a few settings the charts need (dash
 //! arrays, a point's own symbol, `useUTC`, the tooltip's `renderMode`, the
 //! wheel's keys, per-item styles of marks, numeric times of mark areas); the
-//! builders collect those as [`Untyped`] settings beside the typed option,
-//! and [`serialise`] adds them to the serialised value.
+//! builders collect those as `Untyped` settings beside the typed option,
+//! and `serialise` adds them to the serialised value.
 
 use charming::component::{Axis, DataZoom, DataZoomType, FilterMode, Grid, Legend};
 use charming::datatype::{CompositeValue, DataPoint, DataPointItem, NumericValue};
