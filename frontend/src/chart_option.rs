@@ -4,9 +4,11 @@
 //!
 //! charming 0.6 has no field for a few settings the charts need (dash
 //! arrays, a point's own symbol, `useUTC`, the tooltip's `renderMode`, the
-//! wheel's keys, per-item styles of marks, numeric times of mark areas); the
-//! builders collect those as `Untyped` settings beside the typed option,
-//! and `serialise` adds them to the serialised value.
+//! wheel's keys, per-item styles of marks, numeric times of mark areas);
+//! the builders collect those as `Untyped` settings beside the typed
+//! option, and `serialise` adds them to the serialised value. The hidden
+//! toolbox goes the same way: charming's type for it brings the writers of
+//! every toolbox feature.
 
 use charming::component::{Axis, DataZoom, DataZoomType, FilterMode, Grid, Legend};
 use charming::datatype::{CompositeValue, DataPoint, DataPointItem, NumericValue};
