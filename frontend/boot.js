@@ -6,7 +6,7 @@
 // inline script: cached with the page's other hashed files, and allowed by
 // the Content-Security-Policy's 'self' without a hash to keep in step.
 "use strict";
-// Links to views are `/?<view>`; other paths (the overview) draw no series.
+// Loaded by the dashboard only (index.html): its links are `/?<view>`.
 if (location.pathname === "/") {
   const search = location.search;
   // Read to the end here, while the rest loads: the app then starts

@@ -1,10 +1,49 @@
-//! Calls to the proxy's API.
+//! Every URL the pages use, and the calls to the proxy's API.
 
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 use tlswatch_shared::api::{CatalogResponse, DimensionsResponse, ErrorBody, ReviewResponse, SeriesResponse};
+use tlswatch_shared::display::Format;
 use tlswatch_shared::overview::OverviewResponse;
-use tlswatch_shared::{AccountName, Metric, Region};
+use tlswatch_shared::query::write_pairs;
+use tlswatch_shared::{AccountName, Metric, Region, View};
+
+/// The overview page's path (the proxy serves overview.html there).
+pub const OVERVIEW_PATH: &str = "/overview";
+/// The dashboard's path: a view is `/?<view>`.
+pub const DASHBOARD_PATH: &str = "/";
+
+/// The dashboard's address of a view's query string.
+pub fn dashboard_url(query: &str) -> String {
+    page_url(DASHBOARD_PATH, query)
+}
+
+/// The overview's address of an overview query string.
+pub fn overview_url(query: &str) -> String {
+    page_url(OVERVIEW_PATH, query)
+}
+
+fn page_url(path: &str, query: &str) -> String {
+    if query.is_empty() { path.to_string() } else { format!("{path}?{query}") }
+}
+
+/// `/api/v1/series?<query>`: a view's series.
+fn series_url(query: &str) -> String {
+    format!("/api/v1/series?{query}")
+}
+
+/// The link that downloads a view's series as CSV.
+pub fn csv_url(view: &View) -> String {
+    series_url(&View { format: Format::Csv, ..view.data_only() }.to_query())
+}
+
+/// `/api/v1/dimensions?metric=...[&account=...][&region=...]`.
+fn dimensions_url(metric: Metric, account: Option<AccountName>, region: Option<Region>) -> String {
+    let mut pairs = vec![("metric", metric.as_str().to_string())];
+    pairs.extend(account.map(|account| ("account", account.to_string())));
+    pairs.extend(region.map(|region| ("region", region.to_string())));
+    format!("/api/v1/dimensions?{}", write_pairs(pairs))
+}
 
 /// A failed call, as shown to the user.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,7 +58,7 @@ pub struct ApiFailure {
 pub async fn series(query: &str) -> Result<SeriesResponse, ApiFailure> {
     let body = match crate::preload::take(query).await {
         Some(answer) => body_or_failure(answer.status, answer.body)?,
-        None => get_body(&format!("/api/v1/series?{query}")).await?,
+        None => get_body(&series_url(query)).await?,
     };
     parse(&body)
 }
@@ -45,14 +84,7 @@ pub async fn dimensions(
     account: Option<AccountName>,
     region: Option<Region>,
 ) -> Result<DimensionsResponse, ApiFailure> {
-    let mut url = format!("/api/v1/dimensions?metric={}", metric.as_str());
-    if let Some(account) = account {
-        url.push_str(&format!("&account={account}"));
-    }
-    if let Some(region) = region {
-        url.push_str(&format!("&region={region}"));
-    }
-    get_json(&url).await
+    get_json(&dimensions_url(metric, account, region)).await
 }
 
 async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {

@@ -1,5 +1,5 @@
-//! The few ECharts calls the chart needs: options (JSON, see
-//! `components::chart`) are set, read back and listened to here.
+//! The few ECharts calls the charts need: options (built with charming,
+//! see `chart_option`) and actions are set, read back and listened to here.
 //! ECharts is the global `echarts` that index.html loads from `dist/`.
 
 use wasm_bindgen::prelude::*;
@@ -41,16 +41,30 @@ extern "C" {
     pub fn height(this: &Instance) -> f64;
 }
 
-/// A JSON value as a JavaScript value (through `JSON.parse`, which keeps
-/// `null` as `null`: a gap in a line).
-pub fn to_js(value: &serde_json::Value) -> JsValue {
-    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
+impl Instance {
+    /// Sets an option: a chart's (built by `chart_option`), or a change to
+    /// it; one that could not be made is reported on the console.
+    pub fn set(&self, option: Result<JsValue, String>, not_merge: bool) {
+        match option {
+            Ok(option) => self.set_option(&option, not_merge),
+            Err(err) => leptos::logging::error!("the chart's option was not set: {err}"),
+        }
+    }
+
+    /// Dispatches an action (`{"type": ..., ...}`), reporting one the page
+    /// cannot hand to ECharts on the console.
+    pub fn dispatch(&self, action: &serde_json::Value) {
+        match to_js(action) {
+            Ok(action) => self.dispatch_action(&action),
+            Err(err) => leptos::logging::error!("the chart's action was not sent: {err}"),
+        }
+    }
 }
 
-/// A JSON text as a JavaScript value: for options and actions of a few
-/// fixed keys, cheaper in the `.wasm` than building them as JSON values.
-pub fn parse(text: &str) -> JsValue {
-    js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
+/// A JSON value (an action, a change to an option, a setting charming has
+/// no field for) as a JavaScript value, through `JSON.parse`.
+pub fn to_js(value: &serde_json::Value) -> Result<JsValue, String> {
+    js_sys::JSON::parse(&value.to_string()).map_err(|err| format!("{err:?}"))
 }
 
 /// The value range of the first data zoom, in epoch milliseconds.

@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use tlswatch_shared::api::{CatalogResponse, DimensionsResponse};
 use tlswatch_shared::{View, ViewError};
 
-use crate::api::{self, ApiFailure};
+use crate::api::{self, ApiFailure, dashboard_url};
 
 /// The view the address bar names, and how to write another one to it.
 #[derive(Clone, Copy)]
@@ -34,9 +34,7 @@ impl ViewState {
         let view = Memo::new(move |_| parsed.with(|(view, _)| view.clone()));
         let error = Memo::new(move |_| parsed.with(|(_, errors)| errors.first().cloned()));
         let set_view = Callback::new(move |next: View| {
-            let query = next.to_query();
-            let url = if query.is_empty() { "/".to_string() } else { format!("/?{query}") };
-            navigate(&url, NavigateOptions { scroll: false, ..Default::default() });
+            navigate(&dashboard_url(&next.to_query()), NavigateOptions { scroll: false, ..Default::default() });
         });
         Self { view, error, set_view }
     }

@@ -40,8 +40,9 @@ pub fn protected_routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let index = state.frontend.as_ref().and_then(|dir| std::fs::read_to_string(dir.join("index.html")).ok());
-    let csp = security::content_security_policy(index.as_deref());
+    // Every page's inline script, each page being its own app.
+    let pages = state.frontend.as_deref().and_then(web::pages_html);
+    let csp = security::content_security_policy(pages.as_deref());
     let state = Arc::new(state);
     let protected = protected_routes()
         .into_iter()

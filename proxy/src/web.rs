@@ -1,4 +1,5 @@
-//! The built frontend: static files, and the index page for every other path
+//! The built frontend: static files, the fleet overview's page at
+//! `/overview`, and the dashboard's page (index.html) for every other path
 //! so that a shared link (`/?lb=...`) opens the app with its query intact.
 //!
 //! Trunk names every asset with a content hash, so those are cached for a
@@ -15,10 +16,23 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any_service};
-use tower::service_fn;
+use tower::{ServiceExt, service_fn};
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::error::ApiError;
+
+/// Where the fleet overview's page (overview.html) is served.
+const OVERVIEW_PATH: &str = "/overview";
+
+/// The pages of the frontend, each its own app, in dist/.
+const PAGES: [&str; 2] = ["index.html", "overview.html"];
+
+/// The text of every page the frontend has: what the
+/// Content-Security-Policy hashes the inline scripts of.
+pub fn pages_html(dist: &Path) -> Option<String> {
+    let pages: Vec<String> = PAGES.iter().filter_map(|page| std::fs::read_to_string(dist.join(page)).ok()).collect();
+    (!pages.is_empty()).then(|| pages.join("\n"))
+}
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
@@ -26,9 +40,20 @@ const REVALIDATE: &str = "no-cache";
 pub fn frontend<S: Clone + Send + Sync + 'static>(dist: Option<&Path>) -> MethodRouter<S> {
     match dist.filter(|dir| dir.join("index.html").is_file()) {
         Some(dir) => {
-            let index = ServeFile::new(dir.join("index.html")).precompressed_br().precompressed_gzip();
-            let files = ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(index);
-            any_service(files).layer(middleware::from_fn(cache_control))
+            let page = |name: &str| ServeFile::new(dir.join(name)).precompressed_br().precompressed_gzip();
+            let overview = page("overview.html");
+            let files = ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(page("index.html"));
+            let pages = service_fn(move |request: Request| {
+                let (files, overview) = (files.clone(), overview.clone());
+                async move {
+                    if request.uri().path() == OVERVIEW_PATH {
+                        overview.oneshot(request).await
+                    } else {
+                        files.oneshot(request).await
+                    }
+                }
+            });
+            any_service(pages).layer(middleware::from_fn(cache_control))
         }
         None => any_service(service_fn(|_request| async {
             Ok::<Response, Infallible>(ApiError::FrontendMissing.into_response())
@@ -63,12 +88,35 @@ mod tests {
 
     #[test]
     fn recognises_trunk_content_hashes() {
-        assert!(is_content_hashed("/tlswatch-frontend-cf631e1cfbce85e8.js"));
-        assert!(is_content_hashed("/tlswatch-frontend-cf631e1cfbce85e8_bg.wasm"));
+        assert!(is_content_hashed("/dashboard-cf631e1cfbce85e8.js"));
+        assert!(is_content_hashed("/overview-cf631e1cfbce85e8_bg.wasm"));
         assert!(is_content_hashed("/echarts.min-1f84290721b47fa3.js"));
         assert!(!is_content_hashed("/index.html"));
         assert!(!is_content_hashed("/"));
         assert!(!is_content_hashed("/some/page"));
         assert!(!is_content_hashed("/app-notahashatall00.js"));
+    }
+
+    #[tokio::test]
+    async fn serves_each_page_at_its_path_and_the_dashboard_elsewhere() {
+        use axum::body::Body;
+        let dir = std::env::temp_dir().join(format!("tlswatch-web-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("index.html"), "the dashboard").unwrap();
+        std::fs::write(dir.join("overview.html"), "the overview").unwrap();
+        let router: axum::Router = axum::Router::new().fallback_service(frontend(Some(&dir)));
+        for (path, page) in
+            [("/overview?stat=Maximum", "the overview"), ("/?lb=x", "the dashboard"), ("/any", "the dashboard")]
+        {
+            let request = axum::http::Request::get(path).body(Body::empty()).unwrap();
+            let response = router.clone().oneshot(request).await.unwrap();
+            assert!(response.status().is_success(), "{path}: {}", response.status());
+            assert_eq!(response.headers()[header::CACHE_CONTROL], REVALIDATE, "{path}");
+            let body = axum::body::to_bytes(response.into_body(), 1_024).await.unwrap();
+            assert_eq!(body, page, "{path}");
+        }
+        let pages = pages_html(&dir).unwrap();
+        assert!(pages.contains("the dashboard") && pages.contains("the overview"), "{pages}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -14,7 +14,7 @@ use crate::display::{Format, Refresh, TimeZone};
 use crate::error::{ErrorCode, ViewError, quote, quote_key};
 use crate::query;
 use crate::stat::{Fill, Statistic};
-use crate::time::{TimeSpec, TimeUnit};
+use crate::time::{TimeSpec, TimeUnit, minute_floor};
 
 /// The parameters a view is made of, in the canonical order of its query string.
 pub const PARAMETERS: [&str; 18] = [
@@ -430,6 +430,95 @@ impl View {
     }
 }
 
+/// What a change of one parameter does to the rest of a view: the rules
+/// the page's controls follow, here so that both ends and the tests read
+/// one definition.
+impl View {
+    /// The view without what only changes how the page shows it (time
+    /// zone, refresh, stacking, format): what the API is asked.
+    pub fn data_only(&self) -> View {
+        View {
+            tz: TimeZone::default(),
+            refresh: Refresh::default(),
+            stack: false,
+            format: Format::default(),
+            ..self.clone()
+        }
+    }
+
+    /// Adds or removes a metric, keeping at least one and the catalog's
+    /// order. A metric not published per target group takes the target
+    /// groups (and a breakdown by them) with it.
+    pub fn set_metric(&mut self, metric: Metric, on: bool) {
+        let mut chosen: Vec<Metric> =
+            Metric::ALL.into_iter().filter(|m| if *m == metric { on } else { self.metrics.contains(m) }).collect();
+        if chosen.is_empty() {
+            chosen.push(metric);
+        }
+        self.metrics = chosen;
+        if !self.metrics.iter().all(|m| m.has_dimension_set(&self.dimension_names())) {
+            self.target_groups.clear();
+            if self.by == Some(Breakdown::TargetGroup) {
+                self.by = None;
+            }
+        }
+    }
+
+    /// Moves the view to another account: its region, load balancers,
+    /// target groups and zones belong to the account left.
+    pub fn set_account(&mut self, account: AccountName) {
+        if self.account.as_ref() == Some(&account) {
+            return;
+        }
+        self.account = Some(account);
+        self.region = None;
+        self.load_balancers.clear();
+        self.target_groups.clear();
+        self.zones.clear();
+    }
+
+    /// Sets the statistic, with the fill that suits it (no datapoint is a
+    /// zero for a sum, not for a maximum).
+    pub fn set_stat(&mut self, stat: Statistic) {
+        self.stat = stat;
+        self.fill = Fill::default_for(stat);
+    }
+
+    /// Turns rates on or off; rates are of error counts, so on sets the
+    /// statistic to Sum.
+    pub fn set_rate(&mut self, on: bool) {
+        self.rate = on;
+        if on {
+            self.set_stat(Statistic::Sum);
+        }
+    }
+
+    /// A range that ends now, starting at `from`.
+    pub fn set_relative_range(&mut self, from: TimeSpec) {
+        self.from = from;
+        self.to = TimeSpec::Now;
+    }
+
+    /// The range between two absolute times.
+    pub fn set_absolute_range(&mut self, from: i64, to: i64) {
+        self.from = TimeSpec::At(from);
+        self.to = TimeSpec::At(to);
+    }
+
+    /// Pins a relative range to the times it stands for `now`, in whole
+    /// minutes (a short link, aligned buckets); a pinned view does not
+    /// refresh.
+    pub fn pin_time(&mut self, now: i64) {
+        self.set_absolute_range(minute_floor(self.from.resolve(now)), minute_floor(self.to.resolve(now)));
+        self.refresh = Refresh::Off;
+    }
+
+    /// Whether the range is pinned to fixed times (neither end moves with now).
+    pub fn is_pinned(&self) -> bool {
+        !self.from.is_relative() && !self.to.is_relative()
+    }
+}
+
 fn on_off(param: &str, value: &str) -> Result<bool, ViewError> {
     match value {
         "on" => Ok(true),
@@ -478,6 +567,73 @@ fn too_many_series(count: usize) -> ViewError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_data_view_drops_only_what_the_page_shows_differently() {
+        let mut view = View::from_query(&format!("lb={LB_A}&stat=Maximum")).unwrap();
+        let data = view.clone();
+        view.tz = TimeZone::Local;
+        view.refresh = Refresh::OneMinute;
+        view.stack = true;
+        view.format = Format::Csv;
+        assert_ne!(view, data);
+        assert_eq!(view.data_only(), data);
+    }
+
+    #[test]
+    fn a_metric_change_keeps_one_metric_and_drops_what_the_new_set_lacks() {
+        let mut view = View::default();
+        view.set_metric(Metric::TargetTlsNegotiationErrorCount, false);
+        assert_eq!(view.metrics, [Metric::TargetTlsNegotiationErrorCount], "at least one metric");
+        let mut view = View::from_query(&format!("tg={TG}&by=tg")).unwrap();
+        view.set_metric(Metric::ClientTlsNegotiationErrorCount, true);
+        assert_eq!(view.metrics, Metric::ALL, "in the catalog's order");
+        assert!(view.target_groups.is_empty() && view.by.is_none(), "the client side has no target groups");
+        let mut view = View::from_query(&format!("tg={TG}")).unwrap();
+        view.set_metric(Metric::TargetTlsNegotiationErrorCount, true);
+        assert_eq!(view.target_groups.len(), 1, "the target side keeps them");
+    }
+
+    #[test]
+    fn another_account_clears_what_belonged_to_the_last() {
+        let mut view = View::from_query(&format!("lb={LB_A}&tg={TG}&az=us-east-1a&region=eu-west-1&by=tg")).unwrap();
+        let same = view.clone();
+        view.set_account(AccountName::parse("prod").unwrap());
+        assert_eq!(view.account, Some(AccountName::parse("prod").unwrap()));
+        assert!(view.region.is_none() && view.load_balancers.is_empty());
+        assert!(view.target_groups.is_empty() && view.zones.is_empty());
+        assert_eq!(view.by, same.by, "the breakdown is no account's");
+        let mut again = view.clone();
+        again.set_account(AccountName::parse("prod").unwrap());
+        assert_eq!(again, view, "the same account changes nothing");
+    }
+
+    #[test]
+    fn statistics_bring_their_fill_and_rates_need_sums() {
+        let mut view = View::default();
+        view.set_stat(Statistic::Maximum);
+        assert_eq!(view.fill, Fill::default_for(Statistic::Maximum));
+        view.set_rate(true);
+        assert!(view.rate);
+        assert_eq!((view.stat, view.fill), (Statistic::Sum, Fill::default_for(Statistic::Sum)));
+        view.set_stat(Statistic::Average);
+        view.set_rate(false);
+        assert_eq!(view.stat, Statistic::Average, "turning rates off keeps the statistic");
+    }
+
+    #[test]
+    fn ranges_and_pinning() {
+        let mut view = View::from_query("from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z&refresh=1m").unwrap();
+        view.set_relative_range(DEFAULT_FROM);
+        assert_eq!((view.from, view.to), (DEFAULT_FROM, TimeSpec::Now));
+        assert!(!view.is_pinned());
+        view.refresh = Refresh::OneMinute;
+        // 1_800_000_000 is a whole minute.
+        view.pin_time(1_800_000_059);
+        assert!(view.is_pinned());
+        assert_eq!((view.from, view.to), (TimeSpec::At(1_800_000_000 - 86_400), TimeSpec::At(1_800_000_000)));
+        assert_eq!(view.refresh, Refresh::Off);
+    }
 
     const LB_A: &str = "app/edge-alb/50dc6c495c0c9188";
     const LB_B: &str = "app/payments/0a1b2c3d4e5f6071";

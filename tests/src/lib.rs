@@ -658,7 +658,9 @@ fn default_binary() -> PathBuf {
 /// The built frontend: `dist/`, or `TLSWATCH_DIST`.
 pub fn built_frontend() -> PathBuf {
     let dist = std::env::var_os("TLSWATCH_DIST").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("dist"));
-    assert!(dist.join("index.html").is_file(), "{} has no built frontend: run `cargo xtask test`", dist.display());
+    for page in ["index.html", "overview.html"] {
+        assert!(dist.join(page).is_file(), "{} has no {page}: run `cargo xtask test`", dist.display());
+    }
     dist
 }
 

@@ -5,21 +5,53 @@ use std::process::Command;
 use crate::process::{cargo, project_root, run_command, target_dir};
 use crate::{circles, compress, setup};
 
+/// The pages Trunk builds, one app each: the HTML file under frontend/ and
+/// its name in dist/. The first is Trunk.toml's target, built into dist/
+/// itself (Trunk empties its dist directory first); each other page is
+/// built beside it and moved in.
+const PAGES: [(&str, &str); 2] = [("frontend/index.html", "index.html"), ("frontend/overview.html", "overview.html")];
+
+/// Builds every page into dist/ (and, for release, its compressed copies).
 pub fn trunk_build(release: bool) -> Result<(), String> {
-    let mut trunk = Command::new("trunk");
     // Trunk finds wasm-opt (npm's binaryen, Trunk.toml's [tools]) on PATH.
     let npm_bin = project_root().join("frontend/node_modules/.bin");
     let path = std::env::join_paths(
         std::iter::once(npm_bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
     )
     .map_err(|err| format!("cannot extend PATH: {err}"))?;
-    trunk.current_dir(project_root()).env("PATH", path).args(["build", "--offline"]);
-    if release {
-        trunk.arg("--release");
+    let dist = project_root().join("dist");
+    for (index, (page, output)) in PAGES.into_iter().enumerate() {
+        let page_dist = if index == 0 {
+            dist.clone()
+        } else {
+            project_root().join("frontend/build/pages").join(output.trim_end_matches(".html"))
+        };
+        let mut trunk = Command::new("trunk");
+        trunk.current_dir(project_root()).env("PATH", &path).args(["build", page, "--offline"]);
+        trunk.arg("--dist").arg(&page_dist).args(["--html-output", output]);
+        if release {
+            trunk.arg("--release");
+        }
+        run_command(&mut trunk)?;
+        if index > 0 {
+            move_files(&page_dist, &dist)?;
+        }
     }
-    run_command(&mut trunk)?;
     if release {
-        compress::precompress(&project_root().join("dist"))?;
+        compress::precompress(&dist)?;
+    }
+    Ok(())
+}
+
+/// Moves every file of `from` into `to`. Files both pages load (the
+/// stylesheet, ECharts) carry the same content hash: one copy is kept.
+fn move_files(from: &std::path::Path, to: &std::path::Path) -> Result<(), String> {
+    let entries = std::fs::read_dir(from).map_err(|err| format!("cannot list {}: {err}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|err| format!("cannot list {}: {err}", from.display()))?;
+        let target = to.join(entry.file_name());
+        std::fs::rename(entry.path(), &target)
+            .map_err(|err| format!("cannot move {} to {}: {err}", entry.path().display(), target.display()))?;
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! The time-series chart: an ECharts option written as JSON, drawn by ECharts.
+//! The time-series chart: its option built by `chart_option`, drawn by ECharts.
 //! Zooming (drag a box on the plot, the slider, the wheel with Ctrl held, or
 //! the plus and minus keys on the focused chart) writes the zoomed range to
 //! the URL as absolute times, so a zoom is a view too. The focused chart
@@ -10,11 +10,13 @@ use std::time::Duration;
 
 use leptos::html::Div;
 use leptos::prelude::*;
-use tlswatch_shared::api::{Series, SeriesResponse};
+use serde_json::json;
+use tlswatch_shared::api::SeriesResponse;
 use tlswatch_shared::time::{minute_ceil, minute_floor};
-use tlswatch_shared::{Statistic, TimeSpec, TimeZone};
+use tlswatch_shared::{Statistic, TimeZone};
 use wasm_bindgen::prelude::*;
 
+use crate::chart_option::{self, GRID_BOTTOM, LEGEND_ROW, LEGEND_SIDE, STILL_FILLING, grid_top};
 use crate::echarts::{self, Instance};
 use crate::state::{use_first_view_settled, use_view_state};
 use crate::time_fmt;
@@ -55,10 +57,7 @@ pub fn SeriesChart(
                 let from = minute_floor((start_ms / 1_000.0) as i64);
                 let to = minute_ceil((end_ms / 1_000.0).ceil() as i64);
                 if to > from {
-                    state.update(|view| {
-                        view.from = TimeSpec::At(from);
-                        view.to = TimeSpec::At(to);
-                    });
+                    state.update(|view| view.set_absolute_range(from, to));
                 }
             },
             ZOOM_SETTLE,
@@ -72,7 +71,7 @@ pub fn SeriesChart(
 
     let hide_tip = move || {
         if let Some(chart) = instance.get_value() {
-            chart.dispatch_action(&echarts::parse(r#"{"type": "hideTip"}"#));
+            chart.dispatch(&json!({"type": "hideTip"}));
         }
     };
     // The keyboard's way through the chart: a bucket at a time, and zooming
@@ -100,10 +99,8 @@ pub fn SeriesChart(
                 if from >= response.start as f64 * 1e3 && to <= response.end as f64 * 1e3 {
                     // Within the data: the chart zooms now, and its zoom
                     // event writes the range, as the slider's does.
-                    let zoom = format!(
-                        r#"{{"type": "dataZoom", "dataZoomIndex": 0, "startValue": {from}, "endValue": {to}}}"#
-                    );
-                    chart.dispatch_action(&echarts::parse(&zoom));
+                    chart
+                        .dispatch(&json!({"type": "dataZoom", "dataZoomIndex": 0, "startValue": from, "endValue": to}));
                 } else {
                     write_range(from, to);
                 }
@@ -114,9 +111,10 @@ pub fn SeriesChart(
         ev.prevent_default();
         let t = times[index];
         bucket.set_value(Some(t));
-        let x = chart.convert_to_pixel(&echarts::parse(r#"{"xAxisIndex": 0}"#), t as f64 * 1e3);
+        let Ok(finder) = echarts::to_js(&json!({"xAxisIndex": 0})) else { return };
+        let x = chart.convert_to_pixel(&finder, t as f64 * 1e3);
         let y = (grid_top(legend_rows.get_value()) as f64 + chart.height() - GRID_BOTTOM as f64) / 2.0;
-        chart.dispatch_action(&echarts::parse(&format!(r#"{{"type": "showTip", "x": {x}, "y": {y}}}"#)));
+        chart.dispatch(&json!({"type": "showTip", "x": x, "y": y}));
         say(Some(t), &say_bucket(&response, index, tz.get_untracked()));
     };
 
@@ -143,8 +141,7 @@ pub fn SeriesChart(
                 let before = legend_rows.get_value();
                 let rows = fit_legend(&legend_div, &response, legend_rows);
                 if rows != before {
-                    let grid = format!(r#"{{"grid": {{"top": {}}}}}"#, grid_top(rows));
-                    for_legend.set_option(&echarts::parse(&grid), false);
+                    for_legend.set(echarts::to_js(&json!({"grid": {"top": grid_top(rows)}})), false);
                 }
             };
             follow_size(&div, chart.clone(), on_width);
@@ -152,7 +149,7 @@ pub fn SeriesChart(
             instance.set_value(Some(chart.clone()));
             chart
         });
-        chart.set_option(&echarts::to_js(&option(&response, tz, stack, rows)), true);
+        chart.set(chart_option::series_chart(&response, tz, stack, rows), true);
         if let Some(performance) = window().performance()
             && performance.get_entries_by_name(DRAWN_MARK).length() == 0
         {
@@ -163,9 +160,9 @@ pub fn SeriesChart(
         // see the chart: armed right after it is drawn, not before.
         set_timeout(
             move || {
-                chart.dispatch_action(&echarts::to_js(&serde_json::json!({
+                chart.dispatch(&json!({
                     "type": "takeGlobalCursor", "key": "dataZoomSelect", "dataZoomSelectActive": true
-                })))
+                }))
             },
             Duration::ZERO,
         );
@@ -321,105 +318,6 @@ fn follow_size(element: &web_sys::HtmlElement, chart: Instance, on_width: impl F
     resize.forget();
 }
 
-/// The ECharts option of a response: one line per series on a time axis,
-/// plus a dashed tail per series over the buckets that are still filling.
-///
-/// Written as JSON rather than built with charming's types: their
-/// serializers cost 13 KB of the `.wasm` (brotli) to write the twenty-odd
-/// settings the dashboard uses, and the page's weight is budgeted
-/// (docs/benchmarks.md). ECharts' option reference documents every key.
-fn option(response: &SeriesResponse, tz: TimeZone, stack: bool, legend_rows: i32) -> serde_json::Value {
-    use serde_json::json;
-    let stat = response.series.first().map_or(Statistic::Sum, |s| s.stat).to_string();
-    let first_partial =
-        |series: &Series| series.timestamps.partition_point(|t| response.partial_from.is_none_or(|from| *t < from));
-    let lines: Vec<_> = response
-        .series
-        .iter()
-        .enumerate()
-        .map(|(index, series)| {
-            let (colour, dash) = look(index);
-            json!({
-                "type": "line",
-                "id": series.id,
-                "name": series.label,
-                "itemStyle": {"color": colour},
-                "lineStyle": {"color": colour, "type": dash},
-                // Only values with no neighbour get a symbol (see `points`).
-                "symbol": "none",
-                // More buckets than pixels across (a week at 1 min): ECharts
-                // keeps the points that shape the line, spikes included.
-                "sampling": "lttb",
-                "data": points(series, 0..first_partial(series)),
-            })
-        })
-        .collect();
-    let mut tooltip = json!({"trigger": "axis"});
-    // Drawn on the canvas: HTML tooltips carry inline `style` attributes,
-    // which the page's Content-Security-Policy refuses.
-    tooltip["renderMode"] = json!("richText");
-    // The page's furniture, the same for every view. Dragging on the plot
-    // zooms through the (hidden) toolbox's data-zoom feature.
-    let mut option = json!({
-        "grid": {"left": 56, "right": 24, "top": grid_top(legend_rows), "bottom": GRID_BOTTOM},
-        "tooltip": tooltip,
-        // Every name in sight, on as many rows as it takes: a scrolling
-        // legend pages with arrows only a mouse reaches.
-        "legend": {"top": 8, "left": LEGEND_SIDE, "right": LEGEND_SIDE},
-        "toolbox": {"show": false, "feature": {"dataZoom": {"yAxisIndex": "none"}}},
-        // The wheel scrolls the page; with Ctrl held, it zooms.
-        "dataZoom": [
-            {"type": "inside", "filterMode": "none", "zoomOnMouseWheel": "ctrl", "moveOnMouseWheel": false},
-            {"type": "slider", "filterMode": "none", "bottom": 16}
-        ],
-        "xAxis": {"type": "time", "min": response.start * 1_000, "max": response.end * 1_000},
-        "yAxis": [{"type": "value", "name": stat, "minInterval": 1}],
-        "series": lines,
-    });
-    mark_annotations(&mut option, response);
-    put_rates_on_their_own_axis(&mut option, response);
-    let Some(lines) = option["series"].as_array_mut() else { return option };
-    let tails: Vec<_> = response
-        .series
-        .iter()
-        .zip(lines.iter())
-        .flat_map(|(series, line)| partial_tail(series, line, first_partial(series)))
-        .collect();
-    lines.extend(tails);
-    if stack {
-        for line in lines {
-            // Tails and bridges each stack among themselves: they start
-            // where the lines end, so their sums meet the lines' sums.
-            let id = line["id"].as_str().unwrap_or_default();
-            let stack = if id.ends_with(PARTIAL_ID_SUFFIX) {
-                "partial"
-            } else if id.ends_with(BRIDGE_ID_SUFFIX) {
-                "bridge"
-            } else {
-                "total"
-            };
-            line["stack"] = json!(stack);
-            line["areaStyle"] = json!({"opacity": 0.35});
-        }
-    }
-    option["useUTC"] = serde_json::Value::Bool(tz == TimeZone::Utc);
-    option["animation"] = serde_json::Value::Bool(false);
-    option
-}
-
-/// The plot's margin below it, for the time axis and the slider.
-const GRID_BOTTOM: i32 = 72;
-/// The legend's margin on either side.
-const LEGEND_SIDE: i32 = 12;
-/// How far apart the legend's rows are: ECharts' 12 px text and 8 px
-/// between rows, rounded up.
-const LEGEND_ROW: i32 = 20;
-
-/// Where the plot starts: below the legend, and the axis names above it.
-fn grid_top(legend_rows: i32) -> i32 {
-    36 + LEGEND_ROW * legend_rows
-}
-
 /// Counts the rows the legend takes at the element's width into `rows`,
 /// and makes the element taller by the rows past the first, so the plot
 /// keeps its height. Returns the rows.
@@ -498,160 +396,4 @@ fn say_bucket(response: &SeriesResponse, index: usize, tz: TimeZone) -> String {
         parts.push(STILL_FILLING.to_string());
     }
     format!("{}: {}.", time_fmt::show(t, tz), parts.join("; "))
-}
-
-/// Line colours, each at least 3:1 against the page's white (WCAG's
-/// contrast for graphics), none the red of the marks.
-const PALETTE: [&str; 8] = ["#2451b3", "#b35900", "#1e7b3c", "#c2185b", "#7b3fb0", "#00798c", "#9c7a00", "#4d5766"];
-/// Dash patterns (on, off, ... in pixels; empty is solid), so lines are
-/// told apart without colour.
-const DASHES: [&[u8]; 8] = [&[], &[8, 4], &[2, 3], &[12, 3, 3, 3], &[5, 5], &[16, 4], &[2, 7], &[8, 3, 2, 3]];
-
-/// The colour and dash of the `index`th line: every line of the first 64
-/// differs from every other in colour, dash or both, and the first eight
-/// in both.
-fn look(index: usize) -> (&'static str, serde_json::Value) {
-    let colour = PALETTE[index % PALETTE.len()];
-    let dash = DASHES[(index + index / PALETTE.len()) % DASHES.len()];
-    (colour, if dash.is_empty() { serde_json::json!("solid") } else { serde_json::json!(dash) })
-}
-
-/// What the tooltip says of a bucket CloudWatch may still add to.
-const STILL_FILLING: &str = "still filling";
-/// The id of a series' partial tail is the series' id with this suffix.
-const PARTIAL_ID_SUFFIX: &str = "-partial";
-/// The id of the dashed bridge from a series' last final bucket to its tail.
-const BRIDGE_ID_SUFFIX: &str = "-bridge";
-
-/// The buckets in `range` as `[epoch ms, value]`. A value with no value on
-/// either side would be a line of zero length, invisible without a symbol:
-/// those, and only those, get one, so dense lines stay clean.
-fn points(series: &Series, range: std::ops::Range<usize>) -> Vec<serde_json::Value> {
-    let has_value = |i: usize| series.values.get(i).is_some_and(Option::is_some);
-    range
-        .map(|i| {
-            let point = serde_json::json!([series.timestamps[i] * 1_000, series.values[i]]);
-            let alone = has_value(i) && !(i > 0 && has_value(i - 1)) && !has_value(i + 1);
-            if alone { serde_json::json!({"value": point, "symbol": "circle", "symbolSize": 6}) } else { point }
-        })
-        .collect()
-}
-
-/// The buckets from `first_partial` on, which CloudWatch may still add to:
-/// hollow points on a dashed line, whose tooltip says they are still
-/// filling, and a dashed bridge to them from the last final bucket. Both
-/// have the line's name, so the legend shows and hides them with it; the
-/// bridge has no tooltip, so the tooltip lists each bucket once.
-fn partial_tail(series: &Series, line: &serde_json::Value, first_partial: usize) -> Vec<serde_json::Value> {
-    use serde_json::json;
-    let len = series.timestamps.len();
-    if first_partial >= len {
-        return Vec::new();
-    }
-    let y_axis = line.get("yAxisIndex").cloned().unwrap_or(json!(0));
-    let colour = line["lineStyle"]["color"].clone();
-    let dash = if series.per_thousand.is_some() { "dotted" } else { "dashed" };
-    let point = |i: usize| json!([series.timestamps[i] * 1_000, series.values[i]]);
-    let tail = json!({
-        "type": "line",
-        "id": format!("{}{PARTIAL_ID_SUFFIX}", series.id),
-        "name": series.label,
-        "yAxisIndex": y_axis,
-        "symbol": "emptyCircle",
-        "itemStyle": {"color": colour},
-        "lineStyle": {"type": dash, "color": colour},
-        // Unnamed, so the tooltip shows the note on the value's line.
-        "dimensions": [null, null, {"type": "ordinal"}],
-        "encode": {"x": 0, "y": 1, "tooltip": [1, 2]},
-        "data": (first_partial..len)
-            .map(|i| json!([series.timestamps[i] * 1_000, series.values[i], STILL_FILLING]))
-            .collect::<Vec<_>>(),
-    });
-    let bridge = first_partial.checked_sub(1).map(|last_final| {
-        json!({
-            "type": "line",
-            "id": format!("{}{BRIDGE_ID_SUFFIX}", series.id),
-            "name": series.label,
-            "yAxisIndex": y_axis,
-            "symbol": "none",
-            "lineStyle": {"type": dash, "color": colour},
-            "tooltip": {"show": false},
-            "silent": true,
-            "data": [point(last_final), point(first_partial)],
-        })
-    });
-    std::iter::once(tail).chain(bridge).collect()
-}
-
-/// Draws onsets as dashed lines, alarm thresholds as dotted ones and spikes
-/// as shaded spans on their series. A shade is too light to stand out from
-/// the page by itself: its edges are drawn at over 3:1 (WCAG's contrast for
-/// graphics), solid for spikes, dashed for time in ALARM.
-/// Labels are plain strings: no formatter functions, which the page's
-/// Content-Security-Policy would refuse.
-fn mark_annotations(option: &mut serde_json::Value, response: &SeriesResponse) {
-    use serde_json::json;
-    use tlswatch_shared::api::AnnotationKind;
-    for (index, series) in response.series.iter().enumerate() {
-        let mine = || response.annotations.iter().filter(|a| a.series == series.id);
-        let mut lines: Vec<_> = mine()
-            .filter(|a| a.kind == AnnotationKind::Onset)
-            .map(|a| json!({"xAxis": a.t * 1_000, "name": a.text, "label": {"formatter": "errors started"}}))
-            .collect();
-        lines.extend(mine().filter(|a| a.kind == AnnotationKind::Alarm && a.t_end.is_none()).map(|a| {
-            json!({"yAxis": a.value, "name": a.text, "label": {"formatter": "alarm", "position": "insideStartTop"},
-                   "lineStyle": {"type": "dotted", "color": "#b06000"}})
-        }));
-        let mut spikes: Vec<_> = mine()
-            .filter(|a| a.kind == AnnotationKind::Spike)
-            .map(|a| {
-                let name = format!("spike in {}", series.label);
-                json!([{"xAxis": a.t * 1_000, "name": name}, {"xAxis": a.t_end.unwrap_or(a.t) * 1_000}])
-            })
-            .collect();
-        // Periods an alarm spent in ALARM, shaded in the alarm's colour.
-        spikes.extend(mine().filter(|a| a.kind == AnnotationKind::Alarm && a.t_end.is_some()).map(|a| {
-            json!([
-                {"xAxis": a.t * 1_000, "name": "in ALARM",
-                 "itemStyle": {"color": "rgba(176, 96, 0, 0.10)", "borderColor": "#b06000", "borderType": "dashed"}},
-                {"xAxis": a.t_end.unwrap_or(a.t) * 1_000}
-            ])
-        }));
-        let Some(target) = option["series"].get_mut(index) else { continue };
-        if !lines.is_empty() {
-            target["markLine"] = json!({
-                "symbol": ["none", "none"],
-                "silent": true,
-                "label": {"position": "insideEndTop"},
-                "lineStyle": {"type": "dashed", "color": "#a4262c"},
-                "data": lines,
-            });
-        }
-        if !spikes.is_empty() {
-            target["markArea"] = json!({
-                "silent": true,
-                "itemStyle": {"color": "rgba(164, 38, 44, 0.12)", "borderColor": "#a4262c", "borderWidth": 1},
-                "label": {"show": false},
-                "data": spikes,
-            });
-        }
-    }
-}
-
-/// Rates (per 1,000) are on another scale than counts: a right-hand axis.
-fn put_rates_on_their_own_axis(option: &mut serde_json::Value, response: &SeriesResponse) {
-    if !response.series.iter().any(|s| s.per_thousand.is_some()) {
-        return;
-    }
-    if let Some(axes) = option["yAxis"].as_array_mut() {
-        axes.push(serde_json::json!({"type": "value", "name": "per 1,000", "position": "right"}));
-    }
-    for (index, series) in response.series.iter().enumerate() {
-        if series.per_thousand.is_some()
-            && let Some(target) = option["series"].get_mut(index)
-        {
-            target["yAxisIndex"] = serde_json::Value::from(1);
-            target["lineStyle"]["type"] = serde_json::json!("dashed");
-        }
-    }
 }

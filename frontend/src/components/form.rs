@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tlswatch_shared::api::CatalogResponse;
 use tlswatch_shared::catalog::Choice;
-use tlswatch_shared::time::minute_floor;
-use tlswatch_shared::{AccountName, Breakdown, Metric, Period, Refresh, Region, Statistic, TimeSpec, TimeZone};
+use tlswatch_shared::{AccountName, Breakdown, Metric, Period, Refresh, Region, Statistic, TimeSpec, TimeZone, View};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::api;
 use crate::components::pickers::DimensionPickers;
 use crate::components::status::{FieldError, names};
 use crate::state::{ViewState, use_catalog, use_view_state};
@@ -86,7 +86,7 @@ fn Controls(catalog: CatalogResponse, state: ViewState) -> impl IntoView {
                                         event_target::<web_sys::HtmlInputElement>(&ev).set_checked(true);
                                         return;
                                     }
-                                    state.update(|view| set_metric(view, metric, on));
+                                    state.update(|view| view.set_metric(metric, on));
                                 }
                             />
                             " "{label}
@@ -97,101 +97,49 @@ fn Controls(catalog: CatalogResponse, state: ViewState) -> impl IntoView {
         </fieldset>
         <FieldError param="metric"/>
         {(accounts.len() > 1).then(|| view! {
-            <Select
-                id="account" label="Account" choices=accounts
-                current=Signal::derive(move || state.current().account.map_or(default_account.clone(), |a| a.to_string()))
-                on_pick=Callback::new(move |value: String| if let Ok(account) = AccountName::parse(&value) {
-                    // Load balancers, target groups, zones and regions belong to the account left.
-                    state.update(|view| {
-                        view.account = Some(account);
-                        view.region = None;
-                        view.load_balancers.clear();
-                        view.target_groups.clear();
-                        view.zones.clear();
-                    });
-                })
-            />
+            <ParamSelect id="account" label="Account" choices=accounts
+                read={move |view: View| view.account.map_or(default_account.clone(), |a| a.to_string())}
+                apply={|view: &mut View, value: &str| if let Ok(account) = AccountName::parse(value) { view.set_account(account) }}/>
         })}
         {move || {
             let regions = account_regions(state.current().account);
             let default_region = regions.first().cloned().unwrap_or_default();
             let choices: Vec<Choice> = regions.iter().map(|r| Choice { value: r.clone(), label: r.clone() }).collect();
             (choices.len() > 1).then(|| view! {
-                <Select
-                    id="region" label="Region" choices
-                    current=Signal::derive(move || state.current().region.map_or(default_region.clone(), |r| r.to_string()))
-                    on_pick=Callback::new(move |value: String| if let Ok(region) = Region::parse(&value) {
-                        state.update(|view| view.region = Some(region));
-                    })
-                />
+                <ParamSelect id="region" label="Region" choices
+                    read={move |view: View| view.region.map_or(default_region.clone(), |r| r.to_string())}
+                    apply={|view: &mut View, value: &str| if let Ok(region) = Region::parse(value) { view.region = Some(region) }}/>
             })
         }}
         <DimensionPickers/>
-        <Select
-            id="by" label="Break down by"
-            choices=breakdowns
-            current=Signal::derive(move || state.current().by.map_or(NO_BREAKDOWN, |by| by.as_str()).to_string())
-            on_pick=Callback::new(move |value: String| {
-                let by = Breakdown::parse(&value).ok();
-                state.update(|view| view.by = by);
-            })
-        />
-        <Select
-            id="top" label="Lines drawn (the rest summed as others)"
-            choices=catalog.tops.clone()
-            current=Signal::derive(move || state.current().top.to_string())
-            on_pick=Callback::new(move |value: String| if let Ok(top) = value.parse::<u32>() {
-                state.update(|view| view.top = top);
-            })
+        // "none" is no breakdown: `Breakdown::parse` refuses it.
+        <ParamSelect id="by" label="Break down by" choices=breakdowns
+            read={|view: View| view.by.map_or(NO_BREAKDOWN, |by| by.as_str()).to_string()}
+            apply={|view: &mut View, value: &str| view.by = Breakdown::parse(value).ok()}/>
+        <ParamSelect id="top" label="Lines drawn (the rest summed as others)" choices=catalog.tops.clone()
+            read={|view: View| view.top.to_string()}
+            apply={|view: &mut View, value: &str| if let Ok(top) = value.parse::<u32>() { view.top = top }}
             disabled=Signal::derive(move || state.current().by.is_none())
-            why_disabled="Lines drawn applies to a breakdown: choose one above."
-        />
-        <Select
-            id="stat" label="Statistic" choices=catalog.statistics.clone()
-            current=Signal::derive(move || state.current().stat.to_string())
-            on_pick=Callback::new(move |value: String| if let Ok(stat) = Statistic::parse(&value) {
-                state.update(|view| {
-                    view.stat = stat;
-                    view.fill = tlswatch_shared::Fill::default_for(stat);
-                });
-            })
-        />
-        <Select
-            id="period" label="Period" choices=catalog.periods.clone()
-            current=Signal::derive(move || state.current().period.to_string())
-            on_pick=Callback::new(move |value: String| if let Ok(period) = Period::parse(&value) {
-                state.update(|view| view.period = period);
-            })
-        />
+            why_disabled="Lines drawn applies to a breakdown: choose one above."/>
+        <ParamSelect id="stat" label="Statistic" choices=catalog.statistics.clone()
+            read={|view: View| view.stat.to_string()}
+            apply={|view: &mut View, value: &str| if let Ok(stat) = Statistic::parse(value) { view.set_stat(stat) }}/>
+        <ParamSelect id="period" label="Period" choices=catalog.periods.clone()
+            read={|view: View| view.period.to_string()}
+            apply={|view: &mut View, value: &str| if let Ok(period) = Period::parse(value) { view.period = period }}/>
         <TimeRange presets/>
-        <Select
-            id="tz" label="Times in" choices=catalog.time_zones.clone()
-            current=Signal::derive(move || state.current().tz.as_str().to_string())
-            on_pick=Callback::new(move |value: String| if let Ok(tz) = TimeZone::parse(&value) {
-                state.update(|view| view.tz = tz);
-            })
-        />
-        <Select
-            id="refresh" label="Auto-refresh"
-            choices=catalog.refresh.clone()
-            current=Signal::derive(move || state.current().refresh.as_str().to_string())
-            on_pick=Callback::new(move |value: String| if let Ok(refresh) = Refresh::parse(&value) {
-                state.update(|view| view.refresh = refresh);
-            })
-            disabled=Signal::derive(move || { let v = state.current(); !v.from.is_relative() && !v.to.is_relative() })
-            why_disabled="Only a range that ends now refreshes: this one is pinned to fixed times."
-        />
+        <ParamSelect id="tz" label="Times in" choices=catalog.time_zones.clone()
+            read={|view: View| view.tz.as_str().to_string()}
+            apply={|view: &mut View, value: &str| if let Ok(tz) = TimeZone::parse(value) { view.tz = tz }}/>
+        <ParamSelect id="refresh" label="Auto-refresh" choices=catalog.refresh.clone()
+            read={|view: View| view.refresh.as_str().to_string()}
+            apply={|view: &mut View, value: &str| if let Ok(refresh) = Refresh::parse(value) { view.refresh = refresh }}
+            disabled=Signal::derive(move || state.current().is_pinned())
+            why_disabled="Only a range that ends now refreshes: this one is pinned to fixed times."/>
         <Toggle
             id="rate" label="Rates: per 1,000 requests (target) or new connections (client)"
             checked=Signal::derive(move || state.current().rate)
-            on_toggle=Callback::new(move |on: bool| state.update(|view| {
-                view.rate = on;
-                // Rates are of error counts.
-                if on {
-                    view.stat = Statistic::Sum;
-                    view.fill = tlswatch_shared::Fill::default_for(Statistic::Sum);
-                }
-            }))
+            on_toggle=Callback::new(move |on: bool| state.update(|view| view.set_rate(on)))
         />
         <p class="hint">"Rates are of error counts: turning them on sets the statistic to Sum."</p>
         <FieldError param="rate"/>
@@ -206,22 +154,6 @@ fn Controls(catalog: CatalogResponse, state: ViewState) -> impl IntoView {
 
 const CUSTOM: &str = "custom";
 
-/// Adds or removes a metric, keeping at least one and the catalog's order.
-fn set_metric(view: &mut tlswatch_shared::View, metric: Metric, on: bool) {
-    let mut chosen: Vec<Metric> =
-        Metric::ALL.into_iter().filter(|m| if *m == metric { on } else { view.metrics.contains(m) }).collect();
-    if chosen.is_empty() {
-        chosen.push(metric);
-    }
-    view.metrics = chosen;
-    // Not every metric is published per target group.
-    if !view.metrics.iter().all(|m| m.has_dimension_set(&view.dimension_names())) {
-        view.target_groups.clear();
-        if view.by == Some(Breakdown::TargetGroup) {
-            view.by = None;
-        }
-    }
-}
 const NO_BREAKDOWN: &str = "none";
 
 fn choice(value: &str, label: &str) -> Choice {
@@ -232,6 +164,34 @@ fn choice(value: &str, label: &str) -> Choice {
 /// keys step through the choices, and only the one they stop on becomes a
 /// view (one history entry, one API call).
 const PICK_SETTLE: Duration = Duration::from_millis(350);
+
+/// A select of one view parameter: it shows what `read` says of the
+/// view, and a pick is applied to the view by `apply` (which reads the
+/// menu's value, and calls a `View` rule where the change touches other
+/// parameters). A pick that changes nothing writes no history entry.
+#[component]
+fn ParamSelect(
+    id: &'static str,
+    label: &'static str,
+    choices: Vec<Choice>,
+    #[prop(into)] read: Callback<View, String>,
+    apply: fn(&mut View, &str),
+    #[prop(optional, into)] disabled: Signal<bool>,
+    /// Says why the select is disabled, while it is.
+    #[prop(optional)]
+    why_disabled: &'static str,
+) -> impl IntoView {
+    let state = use_view_state();
+    let current = Signal::derive(move || read.run(state.current()));
+    let on_pick = Callback::new(move |value: String| {
+        let (view, mut next) = (state.current(), state.current());
+        apply(&mut next, &value);
+        if next != view {
+            state.set_view.run(next);
+        }
+    });
+    view! { <Select id label choices current on_pick disabled why_disabled/> }
+}
 
 /// A labelled select whose value follows `current`, with the failure's
 /// message beside it when the failure names `id`.
@@ -350,10 +310,7 @@ fn TimeRange(presets: Vec<Choice>) -> impl IntoView {
         {
             incomplete.set(false);
             wants_custom.set(false);
-            state.update(|view| {
-                view.from = TimeSpec::At(from);
-                view.to = TimeSpec::At(to);
-            });
+            state.update(|view| view.set_absolute_range(from, to));
         } else {
             incomplete.set(true);
         }
@@ -368,10 +325,7 @@ fn TimeRange(presets: Vec<Choice>) -> impl IntoView {
                     wants_custom.set(true);
                 } else if let Ok(from) = TimeSpec::parse("from", &value) {
                     wants_custom.set(false);
-                    state.update(|view| {
-                        view.from = from;
-                        view.to = TimeSpec::Now;
-                    });
+                    state.update(|view| view.set_relative_range(from));
                 }
             })
         />
@@ -416,12 +370,7 @@ fn ShareButtons() -> impl IntoView {
     let copy_button = NodeRef::<leptos::html::Button>::new();
     let pin = move |_| {
         let now = time_fmt::now();
-        state.update(|view| {
-            // Whole minutes keep the link short and the buckets aligned.
-            view.from = TimeSpec::At(minute_floor(view.from.resolve(now)));
-            view.to = TimeSpec::At(minute_floor(view.to.resolve(now)));
-            view.refresh = Refresh::Off;
-        });
+        state.update(|view| view.pin_time(now));
         note.set("Time pinned: the link now shows this range tomorrow too.".to_string());
         // The pin button is disabled now: keep the keyboard's place on the
         // next thing to do with a pinned view, sharing it.
@@ -431,15 +380,8 @@ fn ShareButtons() -> impl IntoView {
     };
     // While the URL holds an invalid parameter there is no view to share.
     let invalid = move || !state.is_valid();
-    let pinned = Signal::derive(move || {
-        let view = state.current();
-        !view.from.is_relative() && !view.to.is_relative()
-    });
-    let csv_href = move || {
-        let view = crate::app::data_view(state.current());
-        let view = tlswatch_shared::View { format: tlswatch_shared::display::Format::Csv, ..view };
-        (!invalid()).then(|| format!("/api/v1/series?{}", view.to_query()))
-    };
+    let pinned = Signal::derive(move || state.current().is_pinned());
+    let csv_href = move || (!invalid()).then(|| api::csv_url(&state.current()));
     view! {
         <div class="share">
             <button type="button" id="copy-link" node_ref=copy_button on:click=copy disabled=invalid>"Copy link"</button>

@@ -1,9 +1,10 @@
-//! The pieces of the page.
+//! The pieces of the pages: components with typed props, reading the
+//! dashboard's shared state through `state`'s `use_...()` helpers.
 
 pub mod chart;
 pub mod form;
 pub mod help;
-pub mod overview;
+pub mod masthead;
 pub mod pickers;
 pub mod review;
 pub mod status;

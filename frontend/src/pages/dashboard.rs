@@ -1,53 +1,34 @@
-//! The page: the URL is the view. Every control writes a new view to the
-//! address bar (so back and forward walk through views), and everything shown
-//! is derived from the address bar.
+//! The dashboard: the URL is the view. Every control writes a new view to
+//! the address bar (so back and forward walk through views), and everything
+//! shown is derived from the address bar.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
-use leptos_router::components::Router;
-use leptos_router::hooks::use_location;
 use tlswatch_shared::dims::readable_name;
-use tlswatch_shared::{TimeZone, View};
 
-use crate::api::{self, ApiFailure};
+use crate::api::{self, ApiFailure, OVERVIEW_PATH};
 use crate::components::chart::SeriesChart;
 use crate::components::form::ViewForm;
 use crate::components::help::HelpPanel;
-use crate::components::overview::{OVERVIEW_PATH, Overview};
+use crate::components::masthead::Masthead;
 use crate::components::review::ReviewSection;
 use crate::components::status::{DemoBadge, ErrorNotice, LoadingNote, Warnings};
 use crate::components::summary::{RankingTable, SummaryFigures};
 use crate::state::{Failure, ViewState, provide_state, use_first_view_settled};
 
+/// The dashboard: one view of the metrics, as the address bar names it.
 #[component]
-pub fn App() -> impl IntoView {
-    view! {
-        <Router>
-            <Pages/>
-        </Router>
-    }
-}
-
-/// The fleet overview at `/overview`; the dashboard at every other path.
-#[component]
-fn Pages() -> impl IntoView {
-    let location = use_location();
-    let on_overview = Memo::new(move |_| location.pathname.with(|path| path == OVERVIEW_PATH));
-    move || if on_overview.get() { view! { <Overview/> }.into_any() } else { view! { <Dashboard/> }.into_any() }
-}
-
-#[component]
-fn Dashboard() -> impl IntoView {
+pub fn Dashboard() -> impl IntoView {
     let (state, catalog) = provide_state();
 
     // What the API is asked: the canonical data view; nothing while the URL
     // holds an invalid parameter, whose message the page shows instead
     // (the API's own: it reads views with the same parser).
     let api_query = Memo::new(move |_| match state.error.get() {
-        None => Ok(data_view(state.current()).to_query()),
+        None => Ok(state.current().data_only().to_query()),
         Some(err) => Err(ApiFailure { message: err.message, param: Some(err.param) }),
     });
     // The view's series: asked again when the query changes and on refresh.
@@ -102,16 +83,12 @@ fn Dashboard() -> impl IntoView {
                 let _ = controls.focus();
             }
         }>"Skip to the view's controls"</a>
-        <header class="masthead">
-            <div>
-                <h1>"tlswatch"</h1>
-                <p class="tagline">"TLS negotiation errors between your load balancers and their targets"</p>
-            </div>
-            <nav aria-label="Pages"><a href=OVERVIEW_PATH rel="external">"Fleet overview"</a></nav>
+        <Masthead tagline="TLS negotiation errors between your load balancers and their targets"
+            link=(OVERVIEW_PATH, "Fleet overview")>
             <Suspense fallback=|| ()>
                 {move || catalog.get().and_then(Result::ok).map(|catalog| view! { <DemoBadge source=catalog.source/> })}
             </Suspense>
-        </header>
+        </Masthead>
         // The results come first: on a phone they are shown first, so the
         // keyboard reaches them first too (the grid puts the controls left on
         // wider screens).
@@ -135,11 +112,6 @@ fn Dashboard() -> impl IntoView {
             <ViewForm/>
         </main>
     }
-}
-
-/// The view without what only changes how the page shows it: what the API is asked.
-pub fn data_view(view: View) -> View {
-    View { tz: TimeZone::default(), refresh: Default::default(), stack: false, format: Default::default(), ..view }
 }
 
 /// Reloads a view with a relative range every `refresh` period, skipping

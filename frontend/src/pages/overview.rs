@@ -1,25 +1,24 @@
 //! The fleet overview (`/overview`): every load balancer of every account
 //! and region the user may read, most errors first, each a link to its
 //! view. Like the dashboard, the URL is the view: the filters write it, and
-//! everything shown is derived from it. Links between the two pages load
-//! the other page (`rel="external"`): each page starts from its own URL.
+//! everything shown is derived from it.
 
 use leptos::html;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
 use tlswatch_shared::api::CatalogResponse;
-use tlswatch_shared::overview::{OverviewQuery, OverviewResponse, OverviewRow, ScopeState, ScopeStatus};
+use tlswatch_shared::overview::{OverviewQuery, OverviewResponse, OverviewRow, ScopeState, ScopeStatus, Spark};
 use tlswatch_shared::{AccountName, Region, Statistic, TimeSpec, TimeZone};
 
-use crate::api;
+use crate::api::{self, DASHBOARD_PATH, OVERVIEW_PATH, dashboard_url, overview_url};
+use crate::chart_option;
+use crate::components::masthead::Masthead;
 use crate::components::summary::format_number;
 use crate::echarts;
 use crate::time_fmt;
 
-/// The overview page's path.
-pub const OVERVIEW_PATH: &str = "/overview";
-
+/// The fleet overview, as the address bar names it.
 #[component]
 pub fn Overview() -> impl IntoView {
     let location = use_location();
@@ -27,9 +26,7 @@ pub fn Overview() -> impl IntoView {
     let parsed = Memo::new(move |_| OverviewQuery::from_query(&location.search.get()));
     let query = Memo::new(move |_| parsed.get().unwrap_or_default());
     let set_query = Callback::new(move |next: OverviewQuery| {
-        let text = next.to_query();
-        let url = if text.is_empty() { OVERVIEW_PATH.to_string() } else { format!("{OVERVIEW_PATH}?{text}") };
-        navigate(&url, NavigateOptions { scroll: false, ..Default::default() });
+        navigate(&overview_url(&next.to_query()), NavigateOptions { scroll: false, ..Default::default() });
     });
 
     let catalog = LocalResource::new(api::catalog);
@@ -46,13 +43,8 @@ pub fn Overview() -> impl IntoView {
     Effect::new(move |_| document().set_title("Fleet overview · tlswatch"));
 
     view! {
-        <header class="masthead">
-            <div>
-                <h1>"tlswatch"</h1>
-                <p class="tagline">"Every load balancer you may read, most TLS negotiation errors first"</p>
-            </div>
-            <nav aria-label="Pages"><a href="/" rel="external">"Dashboard"</a></nav>
-        </header>
+        <Masthead tagline="Every load balancer you may read, most TLS negotiation errors first"
+            link=(DASHBOARD_PATH, "Dashboard")/>
         <main class="overview">
             <Suspense fallback=|| ()>
                 {move || catalog.get().and_then(Result::ok).map(|catalog| view! {
@@ -273,32 +265,22 @@ fn FleetRow(rank: usize, row: OverviewRow) -> impl IntoView {
     view! {
         <tr>
             <td>{rank + 1}</td>
-            <th scope="row"><a href=format!("/?{}", row.view) rel="external" title=row.load_balancer.value.clone()>{row.load_balancer.name.clone()}</a></th>
+            <th scope="row"><a href=dashboard_url(&row.view) rel="external" title=row.load_balancer.value.clone()>{row.load_balancer.name.clone()}</a></th>
             <td>{row.account.clone()}</td>
             <td>{row.region.clone()}</td>
             <td class="number" data-value=row.total>{format_number(row.total)}</td>
             <td class="number">{row.buckets_with_errors}</td>
             <td>{worst}</td>
             <td>{last}{onset}</td>
-            <td><Sparkline values=row.spark.values label=trend/></td>
+            <td><Sparkline spark=row.spark label=trend/></td>
         </tr>
     }
 }
 
-/// A row's trend, drawn by ECharts like the dashboard's chart, without axes.
+/// A row's trend, drawn by the dashboard's series builder, without axes.
 #[component]
-fn Sparkline(values: Vec<Option<f64>>, label: String) -> impl IntoView {
+fn Sparkline(spark: Spark, label: String) -> impl IntoView {
     let node = NodeRef::<html::Div>::new();
-    node.on_load(move |div| {
-        let option = serde_json::json!({
-            "animation": false,
-            "grid": {"left": 1, "right": 1, "top": 2, "bottom": 2},
-            "xAxis": {"type": "category", "show": false, "data": (0..values.len()).collect::<Vec<_>>()},
-            "yAxis": {"type": "value", "show": false, "min": 0},
-            "series": [{"type": "line", "data": values, "symbol": "none", "lineStyle": {"width": 1.5, "color": "#b3261e"},
-                        "areaStyle": {"opacity": 0.15, "color": "#b3261e"}}],
-        });
-        echarts::init(&div).set_option(&echarts::to_js(&option), true);
-    });
+    node.on_load(move |div| echarts::init(&div).set(chart_option::sparkline(&spark), true));
     view! { <div class="spark" node_ref=node role="img" aria-label=label></div> }
 }
