@@ -117,12 +117,15 @@ async fn the_wheel_over_the_chart_scrolls_the_page_and_zooms_only_with_ctrl() {
         tokio::time::sleep(Duration::from_millis(500)).await;
         // ...and so does the wheel over it, which the chart leaves to the page.
         let before = eval(&client, "window.scrollY").await.as_f64().unwrap();
+        let zoom = format!("{CHART}.getOption().dataZoom.map(z => [z.start, z.end, z.startValue, z.endValue])");
+        let zoom_before = eval(&client, &zoom).await;
         let centre = chart_centre(&client).await;
         assert!(centre.1 > 0 && centre.1 < 700, "the chart is in view: {centre:?}");
         client.perform_actions(wheel_at(centre, 200)).await.unwrap();
+        // The page scrolled: the wheel event has been dispatched, and ECharts
+        // zooms while it is (synchronously), so its zoom would show by now.
         wait_until(&client, &format!("window.scrollY > {before}")).await;
-        // Nothing zoomed: no absolute times written once the zoom would have settled.
-        tokio::time::sleep(Duration::from_millis(1_000)).await;
+        assert_eq!(eval(&client, &zoom).await, zoom_before, "ECharts never saw the wheel: nothing zoomed");
         assert_eq!(eval(&client, "location.search").await, Value::from(format!("?lb={PAYMENTS}&from=now-12h")));
 
         // With Ctrl held, the wheel zooms (and the zoom is a view).
@@ -237,8 +240,18 @@ async fn the_last_metric_cannot_be_unchecked() {
         client.goto(&format!("{}/?from=now-3h", tlswatch.url)).await.unwrap();
         wait_for_data(&client).await;
         let target = "input[name=metric][value=TargetTLSNegotiationErrorCount]";
+        // Counted on window, after the page's own handlers (on the box or delegated).
+        eval(&client, "window.metricChanges = 0, window.addEventListener('change', () => window.metricChanges++)")
+            .await;
         client.find(Locator::Css(target)).await.unwrap().click().await.unwrap();
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        wait_until(&client, "window.metricChanges === 1").await;
+        // Two frames more, for whatever the handler set in motion to render.
+        eval(
+            &client,
+            "window.framed = false, requestAnimationFrame(() => requestAnimationFrame(() => window.framed = true))",
+        )
+        .await;
+        wait_until(&client, "window.framed").await;
         let boxes = eval(&client, "[...document.querySelectorAll('input[name=metric]')].map(b => b.checked)").await;
         assert_eq!(boxes, serde_json::json!([true, false]));
         assert_eq!(eval(&client, "location.search").await, "?from=now-3h");
@@ -260,10 +273,19 @@ async fn quick_arrow_presses_in_a_select_make_one_history_entry_and_one_api_call
         let down = char::from(Key::Down).to_string();
         stat.send_keys(&down.repeat(3)).await.unwrap();
         wait_until(&client, "location.search.includes('stat=')").await;
-        wait_for_data(&client).await;
-        tokio::time::sleep(Duration::from_millis(800)).await;
         let stat_now = control_value(&client, "stat").await;
         assert_ne!(stat_now, "Sum");
+        // The call for the statistic the presses ended on has been answered:
+        // any call for one on the way would have been made before it.
+        wait_until(
+            &client,
+            &format!(
+                "performance.getEntriesByType('resource').some(e => e.name.includes('/api/v1/series') \
+                    && e.name.includes('stat={stat_now}') && e.responseEnd > 0)"
+            ),
+        )
+        .await;
+        wait_for_data(&client).await;
         assert_eq!(eval(&client, "location.search").await, Value::from(format!("?stat={stat_now}&from=now-3h")));
         assert_eq!(eval(&client, "history.length").await.as_u64().unwrap(), before + 1);
         assert_eq!(eval(&client, calls).await.as_u64().unwrap(), calls_before + 1);

@@ -37,10 +37,21 @@ async fn the_review_shows_the_failing_groups_findings_and_links_to_its_view() {
         )
         .await;
         assert_eq!(shown, Value::from(expected_codes.clone()), "the findings that name checkout-tls");
-        let links = eval(&client, "[...document.querySelectorAll('.lb-review .finding a')].map(a => a.href)").await;
+        // Every finding of the load balancer, each with exactly one link: the API's `doc`.
+        let links = eval(
+            &client,
+            &format!(
+                "[...document.querySelectorAll('.lb-review[data-load-balancer=\"{PAYMENTS}\"] .finding')]\
+                    .map(li => [li.dataset.code, [...li.querySelectorAll('a')].map(a => a.getAttribute('href'))])"
+            ),
+        )
+        .await;
+        let findings = api["load_balancers"][0]["findings"].as_array().expect("findings");
+        let expected: Vec<Value> = findings.iter().map(|f| serde_json::json!([f["code"], [f["doc"]]])).collect();
+        assert_eq!(links, Value::from(expected), "one link per finding, to the API's doc");
         let known = [SECURITY_POLICIES_DOC, TARGET_GROUPS_DOC, HEALTH_CHECKS_DOC, METRICS_DOC];
-        for link in links.as_array().expect("links") {
-            assert!(known.contains(&link.as_str().unwrap()), "{link} is one of AWS's pages the review cites");
+        for finding in findings {
+            assert!(known.contains(&finding["doc"].as_str().unwrap()), "{finding} cites one of AWS's pages");
         }
         let high =
             eval(&client, "document.querySelector('.lb-review .finding.severity-high .severity').textContent").await;
