@@ -19,8 +19,8 @@ use charming::element::{
 use charming::series::Line;
 use serde::Serialize;
 use serde_json::{Value, json};
-use tlswatch_shared::api::{Annotation, AnnotationKind};
 use tlswatch_shared::api::SeriesResponse;
+use tlswatch_shared::api::{Annotation, AnnotationKind};
 use tlswatch_shared::overview::Spark;
 use tlswatch_shared::{Statistic, TimeZone};
 use wasm_bindgen::JsValue;

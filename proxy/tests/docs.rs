@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use tlswatch::{PUBLIC_ROUTE, protected_routes};
 use tlswatch_shared::catalog::{Choice, Metric};
-use tlswatch_shared::menus;
 use tlswatch_shared::display::Format;
+use tlswatch_shared::menus;
 use tlswatch_shared::view::PARAMETERS;
 use tlswatch_shared::{Fill, View};
 

@@ -224,5 +224,4 @@ mod tests {
         assert_eq!(state_change("Alarm updated from ALARM to INSUFFICIENT_DATA"), Some(("ALARM", "INSUFFICIENT_DATA")));
         assert_eq!(state_change("Alarm \"x\" created"), None);
     }
-
 }
