@@ -416,8 +416,12 @@ struct Flag {
 fn flags_in_help() -> std::collections::BTreeMap<String, Flag> {
     let mut flags = std::collections::BTreeMap::new();
     let mut current: Option<String> = None;
-    for line in help().lines().map(str::trim) {
-        if line.starts_with('-') {
+    for raw in help().lines() {
+        let line = raw.trim();
+        // Flags are indented less than their descriptions, whose wrapped
+        // lines may start with a flag's name too (`--allow-group`).
+        let indent = raw.len() - raw.trim_start().len();
+        if line.starts_with('-') && indent < 8 {
             let name = line.split([' ', ',']).find(|word| word.starts_with("--")).map(str::to_string);
             current = name.filter(|name| name != "--help" && name != "--version");
             if let Some(name) = &current {
