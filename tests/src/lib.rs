@@ -22,7 +22,7 @@ pub mod upstream;
 
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, MetricDatum, Statistic};
 use aws_smithy_types::DateTime;
 
 /// The region every test uses.
@@ -176,6 +176,26 @@ impl Moto {
     pub async fn put_as(&self, role_arn: &str, region: &str, data: Vec<MetricDatum>) {
         let credentials = self.assume(role_arn).await;
         put_with(&self.client_with(region, credentials), data).await;
+    }
+
+    /// Puts an alarm named `name` on the Sum of `load_balancer`'s target
+    /// TLS errors per 5 minutes, over `threshold` for one period.
+    pub async fn put_alarm(&self, name: &str, load_balancer: &str, threshold: f64) {
+        self.client()
+            .await
+            .put_metric_alarm()
+            .alarm_name(name)
+            .namespace("AWS/ApplicationELB")
+            .metric_name("TargetTLSNegotiationErrorCount")
+            .dimensions(Dimension::builder().name("LoadBalancer").value(load_balancer).build())
+            .statistic(Statistic::Sum)
+            .period(300)
+            .evaluation_periods(1)
+            .threshold(threshold)
+            .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+            .send()
+            .await
+            .expect("moto takes the alarm");
     }
 
     /// Credentials of `role_arn`, assumed through moto's STS.

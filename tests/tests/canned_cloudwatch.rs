@@ -3,7 +3,6 @@
 //! GetMetricData, and an alarm's history (DescribeAlarmHistory) shaded as
 //! the periods the alarm spent in ALARM.
 
-use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
 use serde_json::{Value, json};
 use tlswatch_shared::TimeSpec;
 use tlswatch_tests::upstream::{GET_METRIC_DATA, TestUpstream};
@@ -79,21 +78,7 @@ async fn percentiles_and_alarm_history_are_read_as_cloudwatch_gives_them() {
 
     // An alarm on the series (in moto), in ALARM from 20 to 50 minutes into
     // the range and again from 100 minutes to its end.
-    moto.client()
-        .await
-        .put_metric_alarm()
-        .alarm_name(ALARM)
-        .namespace("AWS/ApplicationELB")
-        .metric_name("TargetTLSNegotiationErrorCount")
-        .dimensions(Dimension::builder().name("LoadBalancer").value(LB).build())
-        .statistic(Statistic::Sum)
-        .period(300)
-        .evaluation_periods(1)
-        .threshold(10.0)
-        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
-        .send()
-        .await
-        .expect("moto takes the alarm");
+    moto.put_alarm(ALARM, LB, 10.0).await;
     let changes = [
         (start + 1_200, "OK", "ALARM"),
         (start + 3_000, "ALARM", "OK"),

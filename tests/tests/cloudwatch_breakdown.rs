@@ -2,7 +2,6 @@
 //! groups come from ListMetrics, their data from one GetMetricData call, and
 //! the ranking totals are the data put.
 
-use aws_sdk_cloudwatch::types::Dimension;
 use tlswatch_tests::upstream::TestUpstream;
 use tlswatch_tests::{Moto, Tlswatch, datum, now};
 
@@ -50,25 +49,10 @@ async fn a_breakdown_by_target_group_ranks_the_groups_from_one_call() {
 
 #[tokio::test]
 async fn alarms_on_a_series_are_returned_as_threshold_annotations() {
-    use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
     let moto = Moto::start();
-    let client = moto.client().await;
     let other = "app/other-alb/0000000000000001";
     for (name, lb, threshold) in [("edge TLS errors", LB, 25.0), ("other TLS errors", other, 7.0)] {
-        client
-            .put_metric_alarm()
-            .alarm_name(name)
-            .namespace("AWS/ApplicationELB")
-            .metric_name("TargetTLSNegotiationErrorCount")
-            .dimensions(Dimension::builder().name("LoadBalancer").value(lb).build())
-            .statistic(Statistic::Sum)
-            .period(300)
-            .evaluation_periods(1)
-            .threshold(threshold)
-            .comparison_operator(ComparisonOperator::GreaterThanThreshold)
-            .send()
-            .await
-            .expect("moto takes the alarm");
+        moto.put_alarm(name, lb, threshold).await;
     }
     let tlswatch = Tlswatch::on_moto(&moto);
     let (status, body) = tlswatch.get(&format!("/api/v1/series?lb={LB}&from=now-3h")).await;
