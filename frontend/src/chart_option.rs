@@ -455,13 +455,24 @@ fn serialise(chart: &LineChart, untyped: Untyped) -> Result<JsValue, String> {
     let text = serde_json::to_string(chart).map_err(|err| format!("the chart's option cannot be written: {err}"))?;
     let option = js_sys::JSON::parse(&text).map_err(|err| format!("the chart's option cannot be read: {err:?}"))?;
     let get = |object: &JsValue, key: &str| js_sys::Reflect::get(object, &JsValue::from_str(key)).ok();
-    for setting in untyped.0 {
+    // A series' settings come together: the series found for one setting
+    // is kept for the next, so a chart of 75 lines with thousands of
+    // isolated points does not search the series for each.
+    let mut found: Option<(&str, JsValue)> = None;
+    for setting in &untyped.0 {
         let missing = || format!("the chart's option has no object at {} to set {} in", setting.at, setting.key);
-        let root = match &setting.series {
+        let root = match setting.series.as_deref() {
             None => Some(option.clone()),
-            Some(id) => get(&option, "series").map(|all| js_sys::Array::from(&all)).and_then(|all| {
-                all.iter().find(|series| get(series, "id").and_then(|id| id.as_string()).as_ref() == Some(id))
-            }),
+            Some(id) => match &found {
+                Some((found_id, series)) if *found_id == id => Some(series.clone()),
+                _ => {
+                    let series = get(&option, "series").map(|all| js_sys::Array::from(&all)).and_then(|all| {
+                        all.iter().find(|series| get(series, "id").and_then(|id| id.as_string()).as_deref() == Some(id))
+                    });
+                    found = series.clone().map(|series| (id, series));
+                    series
+                }
+            },
         };
         // A JSON pointer's steps: keys, and indices (an array's keys too).
         let place = setting

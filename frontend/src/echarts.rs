@@ -62,9 +62,19 @@ impl Instance {
 }
 
 /// A JSON value (an action, a change to an option, a setting charming has
-/// no field for) as a JavaScript value, through `JSON.parse`.
+/// no field for) as a JavaScript value: a scalar directly, an array or
+/// object through `JSON.parse`.
 pub fn to_js(value: &serde_json::Value) -> Result<JsValue, String> {
-    js_sys::JSON::parse(&value.to_string()).map_err(|err| format!("{err:?}"))
+    use serde_json::Value;
+    match value {
+        Value::Null => Ok(JsValue::NULL),
+        Value::Bool(flag) => Ok(JsValue::from_bool(*flag)),
+        Value::String(text) => Ok(JsValue::from_str(text)),
+        Value::Number(number) => {
+            number.as_f64().map(JsValue::from_f64).ok_or_else(|| format!("{number} is not a JavaScript number"))
+        }
+        Value::Array(_) | Value::Object(_) => js_sys::JSON::parse(&value.to_string()).map_err(|err| format!("{err:?}")),
+    }
 }
 
 /// The value range of the first data zoom, in epoch milliseconds.

@@ -29,6 +29,8 @@ struct Steps {
     sent: f64,
     /// Its answer in.
     answer: f64,
+    /// The chart's option built, before ECharts draws it (`tlswatch:option-built`).
+    built: f64,
     /// The chart drawn (`tlswatch:chart-drawn`).
     chart: f64,
 }
@@ -45,6 +47,7 @@ const STEPS: &str = "(() => {
         mark('tlswatch:wasm-started'),
         series ? (series.requestStart || series.startTime) : -1,
         series ? series.responseEnd : -1,
+        mark('tlswatch:option-built'),
         mark('tlswatch:chart-drawn'),
     ];
 })()";
@@ -99,7 +102,14 @@ pub async fn measure(report: &mut Report) {
                 wait_until(&client, &format!("{DRAWN}.length > 0")).await;
                 let read = eval(&client, STEPS).await;
                 let at = |i: usize| read[i].as_f64().expect("a time");
-                steps.push(Steps { static_files: at(0), boot: at(1), sent: at(2), answer: at(3), chart: at(4) });
+                steps.push(Steps {
+                    static_files: at(0),
+                    boot: at(1),
+                    sent: at(2),
+                    answer: at(3),
+                    built: at(4),
+                    chart: at(5),
+                });
                 if index == 0 && run == 0 {
                     transferred = loaded_resources(&client).await;
                 }
@@ -143,6 +153,7 @@ fn time_to_chart(report: &mut Report, timings: &[(String, Vec<Steps>)]) {
             ms(warm_median(|s| s.boot)),
             ms(warm_median(|s| s.sent)),
             ms(warm_median(|s| s.answer)),
+            ms(warm_median(|s| s.built)),
             ms(warm_median(|s| s.chart)),
             format!("{early} of {}", warm.len()),
         ]);
@@ -168,9 +179,19 @@ fn time_to_chart(report: &mut Report, timings: &[(String, Vec<Steps>)]) {
          page's marks): the last static file in (page, scripts, stylesheet, `.wasm`); the WebAssembly \
          instantiated (`tlswatch:wasm-started`, the app's first line); the first `/api/v1/series` request \
          sent (by boot.js, before the WebAssembly, when the link is the view the app asks); its answer in; \
-         the chart drawn. The last column counts the navigations whose first series request left before \
+         the chart's option built by the page (`tlswatch:option-built`, before ECharts' `setOption`); the \
+         chart drawn. The last column counts the navigations whose first series request left before \
          the WebAssembly started.",
-        &["view", "static files", "WASM started", "series sent", "series answered", "chart", "sent before WASM"],
+        &[
+            "view",
+            "static files",
+            "WASM started",
+            "series sent",
+            "series answered",
+            "option built",
+            "chart",
+            "sent before WASM",
+        ],
         splits,
     );
 }
