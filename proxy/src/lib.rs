@@ -1,5 +1,5 @@
 //! tlswatch's server: a small HTTP API over CloudWatch's ALB TLS metrics that
-//! signs every CloudWatch call server-side (no browser ever holds AWS
+//! signs every AWS call server-side (no browser ever holds AWS
 //! credentials), and serves the dashboard.
 //!
 //! `main.rs` reads the command line and starts this; [`router`] is the

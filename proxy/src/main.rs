@@ -51,8 +51,10 @@ struct Cli {
     #[arg(long = "accounts", env = "TLSWATCH_ACCOUNTS_FILE", value_name = "FILE")]
     accounts_file: Option<PathBuf>,
 
-    /// Send CloudWatch calls to this URL instead of AWS's endpoint (for a
-    /// CloudWatch-compatible server).
+    /// Send every AWS call (CloudWatch, Elastic Load Balancing, STS) to this
+    /// URL instead of AWS's endpoints (for an AWS-compatible server).
+    /// Unset, the SDK's `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>`
+    /// apply.
     #[arg(long, env = "TLSWATCH_ENDPOINT_URL")]
     endpoint_url: Option<String>,
 
@@ -102,15 +104,15 @@ struct Cli {
     #[arg(long, env = "TLSWATCH_MAX_UPSTREAM_CALLS", default_value_t = Config::default().cache.max_upstream_calls)]
     max_upstream_calls: usize,
 
-    /// Seconds one CloudWatch call may take, retries included.
+    /// Seconds one AWS call may take, retries included.
     #[arg(long, env = "TLSWATCH_UPSTREAM_TIMEOUT", default_value_t = Config::default().call_policy.call_timeout.as_secs_f64())]
     upstream_timeout: f64,
 
-    /// Seconds one attempt of a CloudWatch call may take.
+    /// Seconds one attempt of an AWS call may take.
     #[arg(long, env = "TLSWATCH_UPSTREAM_ATTEMPT_TIMEOUT", default_value_t = Config::default().call_policy.attempt_timeout.as_secs_f64())]
     upstream_attempt_timeout: f64,
 
-    /// Attempts per CloudWatch call, the first included.
+    /// Attempts per AWS call, the first included.
     #[arg(long, env = "TLSWATCH_UPSTREAM_ATTEMPTS", default_value_t = Config::default().call_policy.max_attempts)]
     upstream_attempts: u32,
 

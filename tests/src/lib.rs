@@ -614,16 +614,30 @@ pub fn containment(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<()
             Some(value.to_string_lossy().into_owned())
         })
     };
-    if setting("--source", "TLSWATCH_SOURCE").as_deref() != Some("demo") {
-        let endpoint = setting("--endpoint-url", "TLSWATCH_ENDPOINT_URL").ok_or(
-            "it would read AWS itself: pass --source demo or a loopback --endpoint-url (moto, closed_endpoint())",
-        )?;
-        let host = url::Url::parse(&endpoint).ok().and_then(|url| url.host_str().map(str::to_string));
-        let loopback = host.as_deref().is_some_and(|host| {
+    let on_loopback = |endpoint: &str| {
+        let host = url::Url::parse(endpoint).ok().and_then(|url| url.host_str().map(str::to_string));
+        host.as_deref().is_some_and(|host| {
             host == "localhost"
                 || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-        });
-        if !loopback {
+        })
+    };
+    // The SDK's own endpoint variables (`AWS_ENDPOINT_URL`, and one per
+    // service) must name loopback too; the general one stands in for
+    // `--endpoint-url`, so no service is left to AWS's endpoint.
+    let sdk_endpoint = || {
+        let value = env.iter().rev().find(|(name, _)| *name == "AWS_ENDPOINT_URL")?.1;
+        Some(value.to_string_lossy().into_owned())
+    };
+    for (name, value) in env.iter().filter(|(name, _)| name.starts_with("AWS_ENDPOINT_URL")) {
+        if !on_loopback(&value.to_string_lossy()) {
+            return Err(format!("{name} {} is not on loopback", value.to_string_lossy()));
+        }
+    }
+    if setting("--source", "TLSWATCH_SOURCE").as_deref() != Some("demo") {
+        let endpoint = setting("--endpoint-url", "TLSWATCH_ENDPOINT_URL").or_else(sdk_endpoint).ok_or(
+            "it would read AWS itself: pass --source demo or a loopback --endpoint-url (moto, closed_endpoint())",
+        )?;
+        if !on_loopback(&endpoint) {
             return Err(format!("--endpoint-url {endpoint} is not on loopback"));
         }
     }

@@ -362,6 +362,23 @@ async fn without_region_aws_region_then_aws_default_region_then_us_east_1_is_ser
 }
 
 #[tokio::test]
+async fn without_endpoint_url_the_sdks_per_service_endpoint_variable_is_used() {
+    let moto = Moto::start();
+    let start = (now() / 3_600 - 2) * 3_600;
+    moto.put(vec![tlswatch_tests::datum("TargetTLSNegotiationErrorCount", &[("LoadBalancer", LB)], start + 60, 4.0)])
+        .await;
+    // Every other service goes to a closed port: CloudWatch's own variable
+    // must win over the general one for the series to come from moto.
+    let closed = closed_endpoint();
+    let env = [("AWS_ENDPOINT_URL", OsStr::new(&closed)), ("AWS_ENDPOINT_URL_CLOUDWATCH", OsStr::new(&moto.endpoint))];
+    let tlswatch = Tlswatch::start_with_env("127.0.0.1:0", &["--source", "cloudwatch"], &env);
+    let (status, body) =
+        tlswatch.get(&format!("/api/v1/series?lb={LB}&period=3600&from={start}&to={}", start + 3_600)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["summary"]["total"], 4.0, "{body}");
+}
+
+#[tokio::test]
 async fn one_account_flag_with_commas_is_several_accounts() {
     let closed = closed_endpoint();
     let roles = "payments=arn:aws:iam::111111111111:role/reader,audit=arn:aws:iam::444444444444:role/reader";
