@@ -63,11 +63,16 @@ impl LoadBalancerSource for ElbSource {
         let client = self.clients.get(scope)?;
         let mut found = Vec::new();
         for batch in wanted.chunks(NAMES_PER_CALL) {
-            let names = batch.iter().map(|lb| lb.name().to_string()).collect();
-            let mut pages = client.describe_load_balancers().set_names(Some(names)).into_paginator().send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|err| classify(SERVICE, "DescribeLoadBalancers", err))?;
-                found.extend(page.load_balancers().iter().cloned());
+            let names: Vec<String> = batch.iter().map(|lb| lb.name().to_string()).collect();
+            match described(client, names.clone()).await? {
+                Some(batch) => found.extend(batch),
+                // One missing name fails the whole call: ask for each, so
+                // the others are reviewed and the missing one warned of.
+                None => {
+                    for name in names {
+                        found.extend(described(client, vec![name]).await?.unwrap_or_default());
+                    }
+                }
             }
         }
         // Names are unique per region and account, but keep only what was wanted.
@@ -123,6 +128,23 @@ impl LoadBalancerSource for ElbSource {
             })
             .collect())
     }
+}
+
+/// The load balancers named `names`, or `None` when one of them does not
+/// exist (Elastic Load Balancing then answers LoadBalancerNotFound).
+async fn described(client: &Client, names: Vec<String>) -> Result<Option<Vec<elb::LoadBalancer>>, SourceError> {
+    let mut found = Vec::new();
+    let mut pages = client.describe_load_balancers().set_names(Some(names)).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) => found.extend(page.load_balancers().iter().cloned()),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_load_balancer_not_found_exception()) => {
+                return Ok(None);
+            }
+            Err(err) => return Err(classify(SERVICE, "DescribeLoadBalancers", err)),
+        }
+    }
+    Ok(Some(found))
 }
 
 /// The listeners of a load balancer with the target groups each forwards
