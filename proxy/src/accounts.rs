@@ -13,15 +13,7 @@ use serde::Deserialize;
 use tlswatch_shared::account::{DEFAULT_ACCOUNT, account_id_of_role};
 use tlswatch_shared::{AccountName, ErrorCode, Region, ViewError};
 
-/// Who made a request: set by authentication (`auth.rs`) for the
-/// handlers, which check it against each account's allowed users and groups.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Caller {
-    /// `None` when nobody logs in (a loopback address without authentication).
-    pub user: Option<String>,
-    /// Groups from the trusted groups header; none with htpasswd.
-    pub groups: Vec<String>,
-}
+use crate::identity::{Caller, Readers};
 
 /// One account and region: what every source call and cache entry is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -51,24 +43,19 @@ pub struct Account {
     /// `None`: the proxy's own identity.
     pub role: Option<Role>,
     pub regions: Regions,
-    /// Users allowed to read it; with `groups` empty too, everyone who may use tlswatch.
-    pub users: Vec<String>,
-    pub groups: Vec<String>,
+    /// Who may read it.
+    pub readers: Readers,
 }
 
 impl Account {
     /// The proxy's own identity as the account `default`, in `regions`.
     pub fn own(regions: Regions) -> Self {
-        Self { name: AccountName::default_account(), role: None, regions, users: Vec::new(), groups: Vec::new() }
+        Self { name: AccountName::default_account(), role: None, regions, readers: Readers::Everyone }
     }
 
     /// Whether `caller` may read this account.
     pub fn readable_by(&self, caller: &Caller) -> bool {
-        if self.users.is_empty() && self.groups.is_empty() {
-            return true;
-        }
-        caller.user.as_ref().is_some_and(|user| self.users.contains(user))
-            || caller.groups.iter().any(|group| self.groups.contains(group))
+        self.readers.admit(caller)
     }
 
     /// The 12-digit account ID, when the role's ARN gives it.
@@ -147,21 +134,24 @@ impl Accounts {
 
     /// Whether any account limits who may read it.
     pub fn restricts_access(&self) -> bool {
-        self.0.iter().any(|account| !account.users.is_empty() || !account.groups.is_empty())
+        self.0.iter().any(|account| account.readers.is_restricted())
     }
 
     /// The account `asked` if `caller` may read it; when `None`, the first
     /// account the caller may read (the default one for most). An account
     /// that is not configured gets the same refusal as one the caller may
-    /// not read, so names cannot be probed.
+    /// not read, so names cannot be probed; a caller who may read none is
+    /// told so without the name of any account.
     pub fn readable(&self, asked: Option<&AccountName>, caller: &Caller) -> Result<&Account, AccountRefused> {
-        let account = match asked {
-            Some(name) => self.0.iter().find(|account| &account.name == name).filter(|a| a.readable_by(caller)),
-            None => self.0.iter().find(|account| account.readable_by(caller)),
-        };
-        account.ok_or_else(|| AccountRefused {
-            name: asked.map_or_else(|| self.default_account().name.to_string(), AccountName::to_string),
-        })
+        match asked {
+            Some(name) => self
+                .0
+                .iter()
+                .find(|account| &account.name == name)
+                .filter(|account| account.readable_by(caller))
+                .ok_or_else(|| AccountRefused::Named(name.to_string())),
+            None => self.0.iter().find(|account| account.readable_by(caller)).ok_or(AccountRefused::NoneReadable),
+        }
     }
 
     /// The scope a view asks for: its account (checked for `caller`) and a
@@ -223,12 +213,17 @@ impl Regions {
 
 /// A view of an account the caller may not read, or that is not configured.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`account`: you may not read the account {name:?}, or it is not configured; the catalog lists the accounts \
-     you may read"
-)]
-pub struct AccountRefused {
-    pub name: String,
+pub enum AccountRefused {
+    #[error(
+        "`account`: you may not read the account {0:?}, or it is not configured; the catalog lists the accounts \
+         you may read"
+    )]
+    Named(String),
+    #[error(
+        "you may read no account of this tlswatch: ask its operator to name you, or a group of yours, in an \
+         account's `users` or `groups`"
+    )]
+    NoneReadable,
 }
 
 /// Why a view's scope is refused.
@@ -267,10 +262,9 @@ struct AccountEntry {
     external_id: Option<String>,
     #[serde(default)]
     regions: Vec<String>,
-    #[serde(default)]
-    users: Vec<String>,
-    #[serde(default)]
-    groups: Vec<String>,
+    /// Absent (with `groups` absent too): everyone may read it.
+    users: Option<Vec<String>>,
+    groups: Option<Vec<String>>,
 }
 
 impl AccountEntry {
@@ -291,8 +285,32 @@ impl AccountEntry {
         } else {
             Regions::parse(&self.regions).map_err(|err| format!("account {name}: {err}"))?
         };
-        Ok(Account { name, role, regions, users: self.users, groups: self.groups })
+        let readers = readers(&name, self.users, self.groups)?;
+        Ok(Account { name, role, regions, readers })
     }
+}
+
+/// Who may read the account `name`: a `users` or `groups` key lists its
+/// only readers. Lists that name nobody are refused, since an empty list
+/// reads as "no restriction" to some and as "nobody" to others.
+fn readers(name: &AccountName, users: Option<Vec<String>>, groups: Option<Vec<String>>) -> Result<Readers, String> {
+    if users.is_none() && groups.is_none() {
+        return Ok(Readers::Everyone);
+    }
+    let empty: Vec<&str> = [("users = []", &users), ("groups = []", &groups)]
+        .into_iter()
+        .filter(|(_, list)| list.as_ref().is_some_and(Vec::is_empty))
+        .map(|(key, _)| key)
+        .collect();
+    let readers = Readers::Only { users: users.unwrap_or_default(), groups: groups.unwrap_or_default() };
+    if readers.names_nobody() {
+        return Err(format!(
+            "account {name}: `{}` names no reader, so nobody could read it; remove the key to let everyone who may \
+             use tlswatch read it, or list who may, e.g. users = [\"ana\"] or groups = [\"sre\"]",
+            empty.join("` and `")
+        ));
+    }
+    Ok(readers)
 }
 
 /// `--account NAME=ROLE_ARN`.
@@ -304,7 +322,7 @@ fn account_flag(flag: &str, regions: &Regions) -> Result<Account, String> {
     })?;
     let name = account_name(name.trim()).map_err(|err| format!("--account: {err}"))?;
     let role = role(&name, arn.trim().to_string(), None).map_err(|err| format!("--account: {err}"))?;
-    Ok(Account { name, role: Some(role), regions: regions.clone(), users: Vec::new(), groups: Vec::new() })
+    Ok(Account { name, role: Some(role), regions: regions.clone(), readers: Readers::Everyone })
 }
 
 fn account_name(text: &str) -> Result<AccountName, String> {
@@ -400,6 +418,32 @@ mod tests {
         assert!(region.contains("account a") && region.contains("region"), "{region}");
         let empty = from_file("own_identity = false\n").unwrap_err();
         assert!(empty.contains("names no account"), "{empty}");
+    }
+
+    #[test]
+    fn reader_lists_that_name_nobody_are_refused_with_the_fix() {
+        for (lists, named) in [
+            ("users = []", "`users = []`"),
+            ("groups = []", "`groups = []`"),
+            ("users = []\ngroups = []", "`users = []` and `groups = []`"),
+        ] {
+            let err = from_file(&format!("[[account]]\nname = \"default\"\n{lists}\n")).unwrap_err();
+            assert!(err.contains(named) && err.contains("remove the key"), "{lists}: {err}");
+        }
+        let sre_only = from_file("[[account]]\nname = \"default\"\nusers = []\ngroups = [\"sre\"]\n").unwrap();
+        assert!(sre_only.all()[0].readable_by(&caller("ben", &["sre"])));
+        assert!(!sre_only.all()[0].readable_by(&caller("ana", &[])));
+    }
+
+    #[test]
+    fn a_caller_who_may_read_no_account_is_told_so_without_a_name() {
+        let accounts = from_file(&format!(
+            "own_identity = false\n[[account]]\nname = \"payments\"\nrole_arn = \"{ROLE}\"\nusers = [\"alice\"]\n"
+        ))
+        .unwrap();
+        let refused = accounts.scope(None, None, &caller("bob", &[])).unwrap_err();
+        assert_eq!(refused, ScopeError::Account(AccountRefused::NoneReadable));
+        assert!(!refused.to_string().contains("payments"), "{refused}");
     }
 
     #[test]

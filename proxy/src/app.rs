@@ -1,19 +1,22 @@
-//! The router: routes and middleware over the [`AppState`].
+//! The router: routes and middleware over the [`AppState`], and the
+//! router of the metrics' own listener (`--metrics-listen`).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{Method, header};
+use axum::http::{Method, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
+use axum::{Extension, Router};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api;
 use crate::error::ApiError;
+use crate::identity::Caller;
+use crate::limits::Client;
 use crate::metrics::RequestLabels;
 use crate::security;
 pub use crate::state::AppState;
@@ -40,25 +43,55 @@ pub fn protected_routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    application(Arc::new(state))
+}
+
+/// The whole application, and the router of the metrics' own listener
+/// (`--metrics-listen`), over one state.
+pub fn router_and_metrics(state: AppState) -> (Router, Router) {
+    let state = Arc::new(state);
+    (application(state.clone()), metrics_router(state))
+}
+
+fn application(state: Arc<AppState>) -> Router {
     // Every page's inline script, each page being its own app.
     let pages = state.frontend.as_deref().and_then(web::pages_html);
     let csp = security::content_security_policy(pages.as_deref());
-    let state = Arc::new(state);
+    // Authentication first, then the rate of whoever it found: `/healthz`
+    // is neither authenticated nor limited.
     let protected = protected_routes()
         .into_iter()
         .fold(Router::new(), |router, (path, route)| router.route(path, route))
         .fallback_service(web::frontend(state.frontend.as_deref()))
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate));
     let mut app = Router::new()
         .route(PUBLIC_ROUTE, get(|| async { "ok" }))
         .merge(protected)
-        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .with_state(state.clone())
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(state, limit_request_size))
         .layer(middleware::from_fn(only_reads));
     for layer in security::layers(&csp) {
+        app = app.layer(layer);
+    }
+    app.layer(TraceLayer::new_for_http())
+}
+
+/// `/metrics` without authentication, for a listener of its own on
+/// loopback (`--metrics-listen`); every other path is a JSON 404.
+fn metrics_router(state: Arc<AppState>) -> Router {
+    let only_metrics = |uri: Uri| async move {
+        let shown: String = uri.path().chars().take(200).collect();
+        ApiError::OnlyMetrics(shown)
+    };
+    let mut app = Router::new()
+        .route("/metrics", get(exposition))
+        .fallback(only_metrics)
+        .with_state(state)
+        .layer(middleware::from_fn(only_reads));
+    for layer in security::layers(&security::content_security_policy(None)) {
         app = app.layer(layer);
     }
     app.layer(TraceLayer::new_for_http())
@@ -79,9 +112,12 @@ async fn authenticate(State(state): State<Arc<AppState>>, mut request: Request, 
     }
 }
 
+/// Counts each request against its user (users behind one authenticating
+/// proxy share its address), or its address where nobody logs in.
 async fn rate_limit(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    if let (Some(limit), Some(client)) = (&state.rate_limit, peer(&request))
-        && let Err(wait) = limit.check(client)
+    let client = request.extensions().get::<Caller>().and_then(|caller| Client::of(caller, peer(&request)));
+    if let (Some(limit), Some(client)) = (&state.rate_limit, client)
+        && let Err(wait) = limit.check(&client)
     {
         return ApiError::RateLimited(wait.as_secs().max(1)).into_response();
     }
@@ -123,8 +159,17 @@ async fn limit_request_size(State(state): State<Arc<AppState>>, request: Request
     next.run(request).await
 }
 
-/// `GET /metrics`: Prometheus text.
-async fn prometheus(State(state): State<Arc<AppState>>) -> Response {
+/// `GET /metrics` on the main listener: for operators only, since its
+/// labels name every account.
+async fn prometheus(State(state): State<Arc<AppState>>, Extension(caller): Extension<Caller>) -> Response {
+    if !state.metrics_readers.admit(&caller) {
+        return ApiError::MetricsRefused.into_response();
+    }
+    exposition(State(state)).await
+}
+
+/// Prometheus text of every metric.
+async fn exposition(State(state): State<Arc<AppState>>) -> Response {
     let cached = i64::try_from(state.cache.cached_bytes().await).unwrap_or(i64::MAX);
     state.metrics.cache_bytes.set(cached);
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";

@@ -4,20 +4,24 @@
 //! - a user header set by a trusted authenticating proxy (oauth2-proxy, an
 //!   ALB with OIDC, an SSO gateway), believed only from the proxy's addresses.
 //!
-//! Either can be narrowed with allowed users and groups.
+//! Either can be narrowed with allowed users and groups. A request that
+//! names more than one identity (two user, groups or authorization
+//! headers) is refused rather than read by order.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use axum::http::{HeaderMap, HeaderName, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use base64::Engine;
 use ipnet::IpNet;
 use moka::future::Cache;
 use sha2::{Digest, Sha256};
 
-use crate::accounts::Caller;
+use crate::identity::Caller;
+use crate::limits::RateLimit;
 
 /// How long a verified Basic credential is remembered (as a SHA-256 of the
 /// header), so each request does not pay for a password hash.
@@ -29,6 +33,9 @@ pub struct Auth {
     allow_users: Vec<String>,
     allow_groups: Vec<String>,
     verified: Cache<[u8; 32], String>,
+    /// Password checks (each pays for a hash) per client address, so
+    /// guessing is slowed and cannot take the processor.
+    password_checks: Option<RateLimit<IpAddr>>,
 }
 
 enum Mode {
@@ -48,6 +55,13 @@ pub enum AuthError {
     UntrustedSource(String),
     #[error("user {0} is not allowed to use this tlswatch")]
     NotAllowed(String),
+    #[error(
+        "the request has {count} {header} headers; tlswatch reads exactly one (a proxy in front must replace the \
+         header, not add another)"
+    )]
+    Ambiguous { header: HeaderName, count: usize },
+    #[error("too many password checks from this address; try again in {0} seconds")]
+    TooManyPasswordChecks(u64),
 }
 
 impl AuthError {
@@ -63,6 +77,14 @@ impl Auth {
     }
 
     pub fn htpasswd(file: &Path, allow_users: Vec<String>, allow_groups: Vec<String>) -> Result<Self, String> {
+        if !allow_groups.is_empty() {
+            return Err(format!(
+                "--allow-group {}: htpasswd users have no groups, so nobody would be let in by it; list the users \
+                 with --allow-user, or take users and groups from an authenticating proxy with \
+                 --trusted-user-header and --trusted-groups-header",
+                allow_groups.join(",")
+            ));
+        }
         Ok(Self::new(Mode::Htpasswd(Htpasswd::load(file)?), allow_users, allow_groups))
     }
 
@@ -82,6 +104,12 @@ impl Auth {
                     .into(),
             );
         }
+        if let Some(everything) = proxies.iter().find(|net| net.prefix_len() == 0) {
+            return Err(format!(
+                "--trusted-proxy {everything} trusts every address, so anyone could name themselves in {user}; give \
+                 the authenticating proxy's own addresses, e.g. --trusted-proxy 10.0.3.7 or 10.0.3.0/28"
+            ));
+        }
         let mode = Mode::TrustedHeader {
             user: name(user, "--trusted-user-header")?,
             groups: name(groups, "--trusted-groups-header")?,
@@ -92,11 +120,22 @@ impl Auth {
 
     fn new(mode: Mode, allow_users: Vec<String>, allow_groups: Vec<String>) -> Self {
         let verified = Cache::builder().max_capacity(10_000).time_to_live(VERIFIED_TTL).build();
-        Self { mode, allow_users, allow_groups, verified }
+        Self { mode, allow_users, allow_groups, verified, password_checks: None }
+    }
+
+    /// At most `per_minute` password checks a minute per client address (0:
+    /// no limit); a credential verified before is not checked again.
+    pub fn limit_password_checks(self, per_minute: u32) -> Self {
+        Self { password_checks: RateLimit::per_minute(per_minute), ..self }
     }
 
     pub fn is_open(&self) -> bool {
         matches!(self.mode, Mode::Open)
+    }
+
+    /// Whether callers come with groups (only from a trusted groups header).
+    pub fn has_groups(&self) -> bool {
+        matches!(self.mode, Mode::TrustedHeader { .. })
     }
 
     /// A short description for the start-up log.
@@ -112,14 +151,14 @@ impl Auth {
     pub async fn check(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Result<Caller, AuthError> {
         let (user, groups) = match &self.mode {
             Mode::Open => return Ok(Caller::default()),
-            Mode::Htpasswd(file) => (self.basic(file, headers).await?, Vec::new()),
+            Mode::Htpasswd(file) => (self.basic(file, peer, headers).await?, Vec::new()),
             Mode::TrustedHeader { user, groups, proxies } => {
+                let (claimed, listed) = (single(headers, user)?, single(headers, groups)?);
                 let trusted = peer.is_some_and(|ip| proxies.iter().any(|net| net.contains(&ip)));
-                let claimed = headers.get(user).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
+                let claimed = claimed.and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
                 match (trusted, claimed) {
                     (true, Some(name)) => {
-                        let groups = headers
-                            .get(groups)
+                        let groups = listed
                             .and_then(|v| v.to_str().ok())
                             .map(|v| v.split(',').map(|g| g.trim().to_string()).filter(|g| !g.is_empty()).collect())
                             .unwrap_or_default();
@@ -149,11 +188,16 @@ impl Auth {
         if listed { Ok(Caller { user: Some(user), groups }) } else { Err(AuthError::NotAllowed(user)) }
     }
 
-    async fn basic(&self, file: &Htpasswd, headers: &HeaderMap) -> Result<String, AuthError> {
-        let value = headers.get(header::AUTHORIZATION).ok_or(AuthError::MissingCredentials)?;
+    async fn basic(&self, file: &Htpasswd, peer: Option<IpAddr>, headers: &HeaderMap) -> Result<String, AuthError> {
+        let value = single(headers, &header::AUTHORIZATION)?.ok_or(AuthError::MissingCredentials)?;
         let fingerprint: [u8; 32] = Sha256::digest(value.as_bytes()).into();
         if let Some(user) = self.verified.get(&fingerprint).await {
             return Ok(user);
+        }
+        if let (Some(limit), Some(address)) = (&self.password_checks, peer)
+            && let Err(wait) = limit.check(&address)
+        {
+            return Err(AuthError::TooManyPasswordChecks(wait.as_secs().max(1)));
         }
         let (user, password) = parse_basic(value.to_str().map_err(|_| AuthError::WrongCredentials)?)
             .ok_or(AuthError::MissingCredentials)?;
@@ -164,6 +208,16 @@ impl Auth {
         }
         self.verified.insert(fingerprint, user.clone()).await;
         Ok(user)
+    }
+}
+
+/// The one value of the header `name`, if any; two or more are refused.
+fn single<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Result<Option<&'a HeaderValue>, AuthError> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next();
+    match values.count() {
+        0 => Ok(first),
+        more => Err(AuthError::Ambiguous { header: name.clone(), count: more + 1 }),
     }
 }
 
@@ -205,32 +259,77 @@ impl PasswordHash {
     }
 }
 
+/// Why an htpasswd hash is refused.
+enum HashRefused {
+    /// Not bcrypt or argon2.
+    Weak,
+    /// Malformed: no password could ever match it; why.
+    Unmatchable(String),
+}
+
+impl PasswordHash {
+    /// The hash of an htpasswd line, if tlswatch accepts it: a bcrypt or
+    /// argon2 hash some password can match.
+    fn parse(hash: &str) -> Result<Self, HashRefused> {
+        let unmatchable = |err: &dyn std::fmt::Display| HashRefused::Unmatchable(err.to_string());
+        if ["$2a$", "$2b$", "$2y$"].iter().any(|p| hash.starts_with(p)) {
+            let cost = hash.parse::<bcrypt::HashParts>().map_err(|err| unmatchable(&err))?.get_cost();
+            if !(4..=31).contains(&cost) {
+                return Err(unmatchable(&format!("the bcrypt cost {cost} is not between 4 and 31")));
+            }
+            Ok(Self::Bcrypt(hash.to_string()))
+        } else if hash.starts_with("$argon2") {
+            use argon2::password_hash::PasswordHash as Phc;
+            let parsed = Phc::new(hash).map_err(|err| unmatchable(&err))?;
+            argon2::Algorithm::try_from(parsed.algorithm).map_err(|err| unmatchable(&err))?;
+            argon2::Params::try_from(&parsed).map_err(|err| unmatchable(&err))?;
+            if parsed.salt.is_none() || parsed.hash.is_none() {
+                return Err(unmatchable(&"the argon2 hash has no salt or no hash"));
+            }
+            Ok(Self::Argon2(hash.to_string()))
+        } else {
+            Err(HashRefused::Weak)
+        }
+    }
+}
+
 impl Htpasswd {
     fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path).map_err(|err| format!("--htpasswd {}: {err}", path.display()))?;
-        let mut users = HashMap::new();
-        for (number, line) in text.lines().enumerate() {
-            let line = line.trim();
+        // Each user's hash and the line it is on.
+        let mut users: HashMap<String, (PasswordHash, usize)> = HashMap::new();
+        for (index, line) in text.lines().enumerate() {
+            let (number, line) = (index + 1, line.trim());
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let (user, hash) = line
-                .split_once(':')
-                .ok_or_else(|| format!("--htpasswd {} line {}: expected user:hash", path.display(), number + 1))?;
-            let hash = if ["$2a$", "$2b$", "$2y$"].iter().any(|p| hash.starts_with(p)) {
-                PasswordHash::Bcrypt(hash.to_string())
-            } else if hash.starts_with("$argon2") {
-                PasswordHash::Argon2(hash.to_string())
-            } else {
-                return Err(format!(
-                    "--htpasswd {} line {}: user {user:?} has a hash tlswatch does not accept (MD5, SHA-1, crypt or \
-                     plain text are too weak); use bcrypt (`htpasswd -B`) or argon2",
-                    path.display(),
-                    number + 1
-                ));
-            };
-            users.insert(user.to_string(), hash);
+            let at = |what: String| format!("--htpasswd {} line {number}: {what}", path.display());
+            let (user, hash) = line.split_once(':').ok_or_else(|| at("expected user:hash".to_string()))?;
+            let hash = PasswordHash::parse(hash).map_err(|refused| match refused {
+                HashRefused::Weak => at(format!(
+                    "user {user:?} has a hash tlswatch does not accept (MD5, SHA-1, crypt or plain text are too \
+                     weak); use bcrypt (`htpasswd -B`) or argon2"
+                )),
+                HashRefused::Unmatchable(why) => at(format!(
+                    "user {user:?} has a hash no password can match ({why}); make it again, e.g. with \
+                     `htpasswd -B -C 12 {} {user}`",
+                    path.display()
+                )),
+            })?;
+            match users.entry(user.to_string()) {
+                Entry::Occupied(first) => {
+                    return Err(at(format!(
+                        "user {user:?} is also on line {}; keep one line per user (which password counts would \
+                         depend on the order)",
+                        first.get().1
+                    )));
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert((hash, number));
+                }
+            }
         }
+        let users: HashMap<String, PasswordHash> = users.into_iter().map(|(user, (hash, _))| (user, hash)).collect();
         if users.is_empty() {
             return Err(format!("--htpasswd {}: no users", path.display()));
         }
@@ -262,6 +361,67 @@ mod tests {
         assert_eq!(parse_basic(&format!("Basic {encoded}")), Some(("ana".into(), "s3cret:with:colons".into())));
         assert_eq!(parse_basic("Bearer abc"), None);
         assert_eq!(parse_basic("Basic !!!"), None);
+    }
+
+    fn htpasswd_of(name: &str, text: &str) -> Result<Auth, String> {
+        let dir = std::env::temp_dir().join(format!("tlswatch-auth-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("htpasswd");
+        std::fs::write(&file, text).unwrap();
+        let auth = Auth::htpasswd(&file, vec![], vec![]);
+        std::fs::remove_dir_all(dir).unwrap();
+        auth
+    }
+
+    #[test]
+    fn refuses_a_user_twice_and_hashes_no_password_can_match() {
+        let hash = bcrypt::hash("secret", 4).unwrap();
+        let twice = htpasswd_of("twice", &format!("ana:{hash}\nben:{hash}\n\nana:{hash}\n")).err().unwrap();
+        assert!(twice.contains("line 4") && twice.contains("\"ana\" is also on line 1"), "{twice}");
+        for garbage in ["$2b$04$garbage", "$2b$99$", &format!("{}!", &hash[..59]), "$argon2id$v=19$nonsense"] {
+            let err = htpasswd_of("garbage", &format!("ana:{garbage}\n")).err().expect("refused");
+            assert!(err.contains("no password can match") && err.contains("htpasswd -B"), "{garbage}: {err}");
+        }
+        assert!(htpasswd_of("good", &format!("ana:{hash}\n")).is_ok());
+    }
+
+    #[test]
+    fn refuses_groups_in_htpasswd_mode_and_a_proxy_range_of_every_address() {
+        let hash = bcrypt::hash("secret", 4).unwrap();
+        let dir = std::env::temp_dir().join(format!("tlswatch-auth-groups-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("htpasswd");
+        std::fs::write(&file, format!("ana:{hash}\n")).unwrap();
+        let err = Auth::htpasswd(&file, vec![], vec!["ops".into()]).err().unwrap();
+        assert!(err.contains("--allow-group ops") && err.contains("--allow-user"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
+        for everything in ["0.0.0.0/0", "::/0"] {
+            let proxies = vec![everything.parse().unwrap()];
+            let err = Auth::trusted_header("X-User", "X-Groups", proxies, vec![], vec![]).err().unwrap();
+            assert!(err.contains(everything) && err.contains("every address"), "{err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn two_identity_headers_are_refused_not_read_by_order() {
+        let proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        let auth = Auth::trusted_header("X-User", "X-Groups", proxies, vec![], vec![]).unwrap();
+        let peer = Some("127.0.0.1".parse().unwrap());
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                map.append(*name, HeaderValue::from_static(value));
+            }
+            map
+        };
+        let ana = auth.check(peer, &headers(&[("x-user", "ana"), ("x-groups", "sre")])).await.unwrap();
+        assert_eq!((ana.user.as_deref(), ana.groups.as_slice()), (Some("ana"), &["sre".to_string()][..]));
+        let two_users = [("x-user", "ana"), ("x-user", "eve")];
+        let two_groups = [("x-user", "ana"), ("x-groups", "dev"), ("x-groups", "sre")];
+        for pairs in [&two_users[..], &two_groups[..]] {
+            let err = auth.check(peer, &headers(pairs)).await.unwrap_err();
+            assert!(matches!(err, AuthError::Ambiguous { count: 2, .. }), "{err}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use tlswatch_shared::Region;
 use crate::accounts::{Accounts, Regions};
 use crate::auth::Auth;
 use crate::cache::{CacheSettings, Lifetimes, SharedCacheAddress};
+use crate::identity::Readers;
 use crate::limits::Limits;
 use crate::source::aws::CallPolicy;
 
@@ -24,8 +25,12 @@ pub struct Config {
     /// process's; `None`: this process's cache only.
     pub shared_cache: Option<SharedCacheAddress>,
     pub limits: Limits,
-    /// Requests per minute per client address; 0 turns the limit off.
+    /// Requests per minute per user (per client address where nobody logs
+    /// in), and password checks per minute per address; 0 turns both off.
     pub rate_limit_per_minute: u32,
+    /// Who may read `/metrics` on the main listener (`--metrics-readers`);
+    /// everyone by default, for a loopback address without authentication.
+    pub metrics_readers: Readers,
     /// Timeouts and retries of AWS calls.
     pub call_policy: CallPolicy,
     pub auth: Auth,
@@ -68,6 +73,7 @@ impl Default for Config {
             // A dashboard refreshing every minute with its pickers makes a
             // handful a minute; this leaves room for scripts.
             rate_limit_per_minute: 600,
+            metrics_readers: Readers::Everyone,
             call_policy: CallPolicy {
                 connect_timeout: Duration::from_secs(3),
                 attempt_timeout: Duration::from_secs(10),

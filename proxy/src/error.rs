@@ -31,8 +31,18 @@ pub enum ApiError {
     Auth(#[from] AuthError),
     #[error(transparent)]
     AccountRefused(#[from] AccountRefused),
-    #[error("too many requests from this address; try again in {0} seconds")]
+    #[error(
+        "too many requests from you (each user is counted, or each address where nobody logs in); try again in {0} \
+         seconds"
+    )]
     RateLimited(u64),
+    #[error(
+        "/metrics is for operators: it is served to the users and groups of --metrics-readers, and on the \
+         --metrics-listen address"
+    )]
+    MetricsRefused,
+    #[error("no route {0}; this listener (--metrics-listen) serves /metrics only")]
+    OnlyMetrics(String),
     #[error("{0}")]
     Internal(String),
     #[error("the frontend is not built; run `cargo xtask dist` or point --dist at a built frontend")]
@@ -60,8 +70,14 @@ impl ApiError {
             Self::Auth(err) if err.asks_for_password() || matches!(err, AuthError::MissingCredentials) => {
                 (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized)
             }
-            Self::Auth(_) | Self::AccountRefused(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
-            Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            Self::Auth(AuthError::Ambiguous { .. }) => (StatusCode::BAD_REQUEST, ErrorCode::AmbiguousIdentity),
+            Self::Auth(AuthError::TooManyPasswordChecks(_)) | Self::RateLimited(_) => {
+                (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited)
+            }
+            Self::Auth(_) | Self::AccountRefused(_) | Self::MetricsRefused => {
+                (StatusCode::FORBIDDEN, ErrorCode::Forbidden)
+            }
+            Self::OnlyMetrics(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
             Self::FrontendMissing => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::FrontendMissing),
         }
@@ -82,7 +98,7 @@ impl IntoResponse for ApiError {
         let (status, code) = self.status_and_code();
         let param = match &self {
             Self::View(err) => Some(err.param.clone()),
-            Self::AccountRefused(_) => Some("account".to_string()),
+            Self::AccountRefused(AccountRefused::Named(_)) => Some("account".to_string()),
             _ => None,
         };
         if status.is_server_error() {
@@ -98,7 +114,7 @@ impl IntoResponse for ApiError {
                     HeaderValue::from_static("Basic realm=\"tlswatch\", charset=\"UTF-8\""),
                 );
             }
-            Self::RateLimited(seconds) => {
+            Self::RateLimited(seconds) | Self::Auth(AuthError::TooManyPasswordChecks(seconds)) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
             }
             Self::MethodNotAllowed(_) => {

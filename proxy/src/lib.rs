@@ -12,6 +12,7 @@ mod auth;
 mod cache;
 mod config;
 mod error;
+mod identity;
 mod limits;
 mod metrics;
 mod security;
@@ -22,10 +23,11 @@ mod web;
 
 // What the binary, the tests and the bench use; nothing else is public.
 pub use accounts::{Accounts, Regions};
-pub use app::{PUBLIC_ROUTE, protected_routes, router};
+pub use app::{PUBLIC_ROUTE, protected_routes, router, router_and_metrics};
 pub use auth::Auth;
 pub use cache::{CacheSettings, Lifetimes, SharedCacheAddress};
 pub use config::{Config, DEFAULT_REGION, system_clock};
+pub use identity::Readers;
 pub use limits::Limits;
 pub use source::Sources;
 pub use source::aws::CallPolicy;

@@ -1,6 +1,7 @@
 //! Limits on what one request may cost: URL and header size, series and
-//! points per view, and a per-client request rate.
+//! points per view, and a request rate per client.
 
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use tlswatch_shared::{ErrorCode, ViewError};
 
+use crate::identity::Caller;
 use crate::source::FetchRequest;
 
 /// The configured limits (the defaults are in `config.rs`).
@@ -49,21 +51,38 @@ impl Limits {
     }
 }
 
-/// Requests per minute per client address.
-pub struct RateLimit {
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
+/// Who a request's rate is counted against: its user, so that users behind
+/// one authenticating proxy do not share a budget; the client's address
+/// where nobody logs in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Client {
+    User(String),
+    Address(IpAddr),
 }
 
-impl RateLimit {
+impl Client {
+    /// The client of a request by `caller` from `peer`; `None` when neither
+    /// is known (an in-process request without a user).
+    pub fn of(caller: &Caller, peer: Option<IpAddr>) -> Option<Self> {
+        caller.user.clone().map(Self::User).or(peer.map(Self::Address))
+    }
+}
+
+/// Requests per minute per key (a [`Client`], or an address).
+pub struct RateLimit<K: Hash + Eq + Clone = Client> {
+    limiter: DefaultKeyedRateLimiter<K>,
+}
+
+impl<K: Hash + Eq + Clone> RateLimit<K> {
     /// `None` when `per_minute` is 0 (no limit).
     pub fn per_minute(per_minute: u32) -> Option<Self> {
         let per_minute = NonZeroU32::new(per_minute)?;
         Some(Self { limiter: DefaultKeyedRateLimiter::keyed(Quota::per_minute(per_minute)) })
     }
 
-    /// `Err(wait)` when `client` must wait before its next request.
-    pub fn check(&self, client: IpAddr) -> Result<(), Duration> {
-        self.limiter.check_key(&client).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    /// `Err(wait)` when `key` must wait before its next request.
+    pub fn check(&self, key: &K) -> Result<(), Duration> {
+        self.limiter.check_key(key).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 }
 
@@ -89,13 +108,20 @@ mod tests {
     #[test]
     fn the_rate_limit_refuses_a_burst_over_the_quota_per_client() {
         let limit = RateLimit::per_minute(3).unwrap();
-        let (a, b): (IpAddr, IpAddr) = ("127.0.0.1".parse().unwrap(), "127.0.0.2".parse().unwrap());
+        let proxy: IpAddr = "127.0.0.1".parse().unwrap();
+        let user = |name: &str| Caller { user: Some(name.to_string()), groups: Vec::new() };
+        let (ana, ben) =
+            (Client::of(&user("ana"), Some(proxy)).unwrap(), Client::of(&user("ben"), Some(proxy)).unwrap());
         for _ in 0..3 {
-            limit.check(a).unwrap();
+            limit.check(&ana).unwrap();
         }
-        let wait = limit.check(a).unwrap_err();
+        let wait = limit.check(&ana).unwrap_err();
         assert!(wait > Duration::ZERO && wait <= Duration::from_secs(20), "{wait:?}");
-        limit.check(b).unwrap();
-        assert!(RateLimit::per_minute(0).is_none());
+        limit.check(&ben).unwrap();
+        let anonymous = Client::of(&Caller::default(), Some(proxy)).unwrap();
+        assert_eq!(anonymous, Client::Address(proxy), "without a user, the address counts");
+        limit.check(&anonymous).unwrap();
+        assert_eq!(Client::of(&Caller::default(), None), None);
+        assert!(RateLimit::<Client>::per_minute(0).is_none());
     }
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use ipnet::IpNet;
 use tlswatch::{
-    Accounts, AppState, Auth, CacheSettings, CallPolicy, Config, DEFAULT_REGION, Lifetimes, Limits, Regions,
-    SharedCacheAddress, Sources, router, system_clock,
+    Accounts, AppState, Auth, CacheSettings, CallPolicy, Config, DEFAULT_REGION, Lifetimes, Limits, Readers, Regions,
+    SharedCacheAddress, Sources, router_and_metrics, system_clock,
 };
 use tlswatch_shared::Region;
 use tracing_subscriber::EnvFilter;
@@ -78,8 +78,8 @@ struct Cli {
     #[arg(long, env = "TLSWATCH_TRUSTED_GROUPS_HEADER", default_value = "X-Forwarded-Groups")]
     trusted_groups_header: String,
 
-    /// Address range (CIDR, or one address) of the authenticating proxy;
-    /// repeatable.
+    /// Address range (CIDR, or one address) of the authenticating proxy,
+    /// for --trusted-user-header; repeatable.
     #[arg(long, env = "TLSWATCH_TRUSTED_PROXY", value_delimiter = ',')]
     trusted_proxy: Vec<String>,
 
@@ -88,15 +88,28 @@ struct Cli {
     allow_user: Vec<String>,
 
     /// Only members of these groups may use tlswatch (groups come from the
-    /// trusted groups header); repeatable.
+    /// trusted groups header, so not with --htpasswd); repeatable.
     #[arg(long, env = "TLSWATCH_ALLOW_GROUP", value_delimiter = ',')]
     allow_group: Vec<String>,
+
+    /// Who may read /metrics on --listen (its labels name every account): a
+    /// user name, or group:NAME for the members of a group; repeatable.
+    /// Unset, /metrics there is refused whenever anyone logs in.
+    #[arg(long, env = "TLSWATCH_METRICS_READERS", value_delimiter = ',', value_name = "USER|group:NAME")]
+    metrics_readers: Vec<String>,
+
+    /// Also serve /metrics, without login, on this loopback address and port
+    /// of its own (for a local Prometheus or agent).
+    #[arg(long, env = "TLSWATCH_METRICS_LISTEN", value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
 
     /// Serve a non-loopback address without authentication (logged as a warning).
     #[arg(long, env = "TLSWATCH_ALLOW_UNAUTHENTICATED")]
     allow_unauthenticated: bool,
 
-    /// Requests per minute per client address; 0 turns the limit off.
+    /// Requests per minute per user (per client address where nobody logs
+    /// in), and password checks per minute per address; 0 turns both off.
+    /// /healthz is never limited.
     #[arg(long, env = "TLSWATCH_RATE_LIMIT", default_value_t = Config::default().rate_limit_per_minute)]
     rate_limit: u32,
 
@@ -178,6 +191,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let regions = regions(&cli.region)?;
     let accounts = Accounts::configure(&regions, cli.accounts_file.as_deref(), &cli.accounts)?;
     let auth = auth(&cli)?;
+    let metrics_readers = metrics_readers(&cli, &auth)?;
     if cli.source == SourceKind::Demo && accounts.all().len() > 1 {
         return Err("--account and --accounts need --source cloudwatch: the demo has one account".to_string());
     }
@@ -220,6 +234,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             .transpose()
             .map_err(|err| format!("--cache-url: {err}"))?,
         rate_limit_per_minute: cli.rate_limit,
+        metrics_readers,
         call_policy: CallPolicy {
             attempt_timeout: seconds(cli.upstream_attempt_timeout, "--upstream-attempt-timeout")?,
             call_timeout: seconds(cli.upstream_timeout, "--upstream-timeout")?,
@@ -242,6 +257,18 @@ async fn run(cli: Cli) -> Result<(), String> {
         .await
         .map_err(|err| format!("--listen: cannot listen on {}: {err}", cli.listen))?;
     let address = listener.local_addr().map_err(|err| err.to_string())?;
+    let metrics_listener = match cli.metrics_listen {
+        Some(wanted) => Some(
+            tokio::net::TcpListener::bind(wanted)
+                .await
+                .map_err(|err| format!("--metrics-listen: cannot listen on {wanted}: {err}"))?,
+        ),
+        None => None,
+    };
+    if let Some(metrics_listener) = &metrics_listener {
+        let metrics_address = metrics_listener.local_addr().map_err(|err| err.to_string())?;
+        tracing::info!("serving /metrics without login on http://{metrics_address}/metrics (--metrics-listen)");
+    }
     let default_regions = &config.accounts.default_account().regions.allowed;
     let allowed: Vec<&str> = default_regions.iter().map(Region::as_str).collect();
     let accounts: Vec<&str> = config.accounts.all().iter().map(|account| account.name.as_str()).collect();
@@ -254,9 +281,26 @@ async fn run(cli: Cli) -> Result<(), String> {
         shared_cache = config.shared_cache.as_ref().map_or("none", SharedCacheAddress::shown),
         "listening on http://{address}"
     );
-    let state = AppState::new(config, sources);
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+    let (app, metrics) = router_and_metrics(AppState::new(config, sources));
+    // One signal stops both listeners.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    if let Some(metrics_listener) = metrics_listener {
+        let serve = axum::serve(metrics_listener, metrics).with_graceful_shutdown(until_stopped(stopped.clone()));
+        tokio::spawn(async move {
+            if let Err(err) = serve.await {
+                tracing::error!("the --metrics-listen server failed: {err}");
+            }
+        });
+    }
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(until_stopped(stopped))
         .await
         .map_err(|err| format!("server failed: {err}"))?;
     tracing::info!("stopped");
@@ -266,6 +310,14 @@ async fn run(cli: Cli) -> Result<(), String> {
 fn auth(cli: &Cli) -> Result<Auth, String> {
     let allow_users = cli.allow_user.clone();
     let allow_groups = cli.allow_group.clone();
+    if !cli.trusted_proxy.is_empty() && cli.trusted_user_header.is_none() {
+        return Err(format!(
+            "--trusted-proxy {} names an authenticating proxy, but without --trusted-user-header no user is taken \
+             from it and tlswatch would start without that authentication; add --trusted-user-header NAME (e.g. \
+             X-Forwarded-User for oauth2-proxy), or remove --trusted-proxy",
+            cli.trusted_proxy.join(",")
+        ));
+    }
     if let Some(file) = &cli.htpasswd {
         return Auth::htpasswd(file, allow_users, allow_groups);
     }
@@ -286,6 +338,51 @@ fn auth(cli: &Cli) -> Result<Auth, String> {
         return Err("--allow-user and --allow-group need --htpasswd or --trusted-user-header".to_string());
     }
     Ok(Auth::open())
+}
+
+/// Who may read `/metrics` on `--listen`. Without authentication nobody can
+/// be named: on loopback only this machine reaches it, so everyone may; on a
+/// shared address nobody may (the `--metrics-listen` listener serves it).
+fn metrics_readers(cli: &Cli, auth: &Auth) -> Result<Readers, String> {
+    if let Some(address) = cli.metrics_listen
+        && !address.ip().is_loopback()
+    {
+        return Err(format!(
+            "--metrics-listen {address} is not a loopback address: /metrics there needs no login and names every \
+             account, so it listens on loopback only (e.g. 127.0.0.1:9090); let a remote Prometheus log in to \
+             --listen with --metrics-readers instead"
+        ));
+    }
+    if auth.is_open() {
+        if !cli.metrics_readers.is_empty() {
+            return Err(
+                "--metrics-readers needs --htpasswd or --trusted-user-header: without them nobody logs in to be named"
+                    .to_string(),
+            );
+        }
+        return Ok(if cli.listen.ip().is_loopback() { Readers::Everyone } else { Readers::nobody() });
+    }
+    let (mut users, mut groups) = (Vec::new(), Vec::new());
+    for entry in cli.metrics_readers.iter().map(|entry| entry.trim()) {
+        match entry.split_once(':') {
+            Some(("group", name)) if !name.is_empty() => groups.push(name.to_string()),
+            Some(("user", name)) if !name.is_empty() => users.push(name.to_string()),
+            None if !entry.is_empty() => users.push(entry.to_string()),
+            _ => {
+                return Err(format!(
+                    "--metrics-readers: {entry:?} is neither a user name nor group:NAME (e.g. prometheus or group:sre)"
+                ));
+            }
+        }
+    }
+    if !groups.is_empty() && !auth.has_groups() {
+        return Err(format!(
+            "--metrics-readers group:{}: htpasswd users have no groups, so nobody would be let in by it; name the \
+             users instead",
+            groups.join(",group:")
+        ));
+    }
+    Ok(Readers::Only { users, groups })
 }
 
 fn seconds(value: f64, flag: &str) -> Result<Duration, String> {

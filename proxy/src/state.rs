@@ -7,6 +7,7 @@ use crate::accounts::Accounts;
 use crate::auth::Auth;
 use crate::cache::{BodyCache, Cache, SharedCache};
 use crate::config::Config;
+use crate::identity::Readers;
 use crate::limits::{Limits, RateLimit};
 use crate::metrics::Metrics;
 use crate::source::Sources;
@@ -26,7 +27,10 @@ pub struct AppState {
     pub clock: fn() -> i64,
     pub auth: Auth,
     pub limits: Limits,
+    /// Requests per minute per user, or per address where nobody logs in.
     pub rate_limit: Option<RateLimit>,
+    /// Who may read `/metrics` on the main listener.
+    pub metrics_readers: Readers,
     pub metrics: Arc<Metrics>,
     /// The account ID of the proxy's own identity, once looked up.
     pub own_account_id: Arc<OnceLock<String>>,
@@ -49,9 +53,10 @@ impl AppState {
             accounts: config.accounts,
             frontend: config.frontend,
             clock: config.clock,
-            auth: config.auth,
+            auth: config.auth.limit_password_checks(config.rate_limit_per_minute),
             limits: config.limits,
             rate_limit: RateLimit::per_minute(config.rate_limit_per_minute),
+            metrics_readers: config.metrics_readers,
             metrics,
         }
     }

@@ -24,6 +24,8 @@ pub enum ErrorCode {
     HeadersTooLarge,
     /// The request carries no valid credentials.
     Unauthorized,
+    /// The request carries more than one identity, groups or authorization header.
+    AmbiguousIdentity,
     /// The request's user or source may not use this proxy.
     Forbidden,
     /// The client sent too many requests; `Retry-After` says when to retry.
@@ -61,6 +63,7 @@ impl ErrorCode {
             Self::UriTooLong => "uri_too_long",
             Self::HeadersTooLarge => "headers_too_large",
             Self::Unauthorized => "unauthorized",
+            Self::AmbiguousIdentity => "ambiguous_identity",
             Self::Forbidden => "forbidden",
             Self::RateLimited => "rate_limited",
             Self::NotFound => "not_found",
@@ -130,7 +133,7 @@ mod tests {
     use super::*;
 
     /// Every code (a new one is added here too).
-    const EVERY_CODE: [ErrorCode; 20] = [
+    const EVERY_CODE: [ErrorCode; 21] = [
         ErrorCode::InvalidParameter,
         ErrorCode::UnknownParameter,
         ErrorCode::RepeatedParameter,
@@ -140,6 +143,7 @@ mod tests {
         ErrorCode::UriTooLong,
         ErrorCode::HeadersTooLarge,
         ErrorCode::Unauthorized,
+        ErrorCode::AmbiguousIdentity,
         ErrorCode::Forbidden,
         ErrorCode::RateLimited,
         ErrorCode::NotFound,

@@ -314,6 +314,17 @@ impl Tlswatch {
         self.log.lock().expect("not poisoned").clone()
     }
 
+    /// `http://ADDR` of the `--metrics-listen` listener, as tlswatch logged
+    /// it (before it says where it listens, so it is in the log by now).
+    pub fn metrics_listener(&self) -> String {
+        let log = self.log();
+        let line = log.iter().find_map(|line| line.split("serving /metrics without login on ").nth(1));
+        let url = line
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no metrics listener: {log:?}"));
+        url.trim_end_matches("/metrics").to_string()
+    }
+
     /// Starts `tlswatch` on the demo source with the built frontend, for browser tests.
     pub fn demo_with_frontend() -> Self {
         Self::start(&["--source", "demo", "--dist", &built_frontend().to_string_lossy()])

@@ -1,5 +1,7 @@
 //! Who may use the built binary: start-up refusal without authentication on
-//! a shared address, HTTP Basic against htpasswd, and a trusted proxy header.
+//! a shared address, HTTP Basic against htpasswd, and a trusted proxy header;
+//! one identity per request; the rate limit per user; `/metrics` for
+//! operators only.
 
 use argon2::PasswordHasher;
 use argon2::password_hash::SaltString;
@@ -37,6 +39,8 @@ async fn allow_unauthenticated_starts_on_a_shared_address() {
     let port = tlswatch.url.rsplit(':').next().unwrap();
     let (code, _) = status(&format!("http://127.0.0.1:{port}/api/v1/catalog"), &[]).await;
     assert_eq!(code, 200);
+    let (code, metrics) = metrics_text(&format!("http://127.0.0.1:{port}"), &[]).await;
+    assert_eq!(code, 403, "nobody logs in on a shared address: /metrics is not served to everyone there: {metrics}");
     // The warning is logged before "listening on", so it is in the log by now.
     let warned: Vec<String> = tlswatch.log().into_iter().filter(|line| line.contains("WARN")).collect();
     assert!(
@@ -115,4 +119,125 @@ async fn a_trusted_header_is_believed_only_from_the_trusted_proxy() {
     ]);
     let url = format!("{}/api/v1/catalog", elsewhere.url);
     assert_eq!(status(&url, &[("x-forwarded-user", "ana".to_string())]).await.0, 403, "a spoofed header");
+}
+
+/// The status and body of `/metrics` at `base` with `headers`.
+async fn metrics_text(base: &str, headers: &[(&str, String)]) -> (u16, String) {
+    let mut request = reqwest::Client::new().get(format!("{base}/metrics"));
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let response = request.send().await.expect("tlswatch answers");
+    (response.status().as_u16(), response.text().await.expect("a body"))
+}
+
+/// A user's headers as the authenticating proxy at 127.0.0.1 sends them.
+fn through_proxy(user: &str, groups: &str) -> Vec<(&'static str, String)> {
+    vec![("x-forwarded-user", user.to_string()), ("x-forwarded-groups", groups.to_string())]
+}
+
+fn trusted_header_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args =
+        vec!["--source", "demo", "--trusted-user-header", "X-Forwarded-User", "--trusted-proxy", "127.0.0.1"];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[tokio::test]
+async fn the_rate_limit_counts_each_user_behind_one_proxy_and_never_health() {
+    // Every request comes from the proxy's one address, as behind oauth2-proxy.
+    let tlswatch = Tlswatch::start(&trusted_header_args(&["--rate-limit", "3"]));
+    let catalog = async |user: &str| tlswatch.get_as("/api/v1/catalog", &through_proxy(user, "")).await;
+    for request in 0..3 {
+        assert_eq!(catalog("ana").await.0, 200, "ana's request {request} is within the limit");
+    }
+    let (code, refused) = catalog("ana").await;
+    assert_eq!((code, refused["error"]["code"].as_str()), (429, Some("rate_limited")), "{refused}");
+    assert_eq!(catalog("ben").await.0, 200, "ana's burst leaves ben's budget alone");
+    for _ in 0..10 {
+        assert_eq!(status(&format!("{}/healthz", tlswatch.url), &[]).await.0, 200, "/healthz is never limited");
+    }
+}
+
+#[tokio::test]
+async fn password_guesses_are_limited_per_address_and_a_logged_in_user_keeps_going() {
+    let hash = bcrypt::hash("ana's secret", 4).unwrap();
+    let file = temp_file("guessed-htpasswd", &format!("ana:{hash}\n"));
+    let tlswatch = Tlswatch::start(&["--source", "demo", "--htpasswd", file.to_str().unwrap(), "--rate-limit", "3"]);
+    let url = format!("{}/api/v1/catalog", tlswatch.url);
+    let ana = [("authorization", basic("ana", "ana's secret"))];
+    assert_eq!(status(&url, &ana).await.0, 200, "ana logs in: one password check");
+    for guess in ["a", "b"] {
+        assert_eq!(status(&url, &[("authorization", basic("ana", guess))]).await.0, 401);
+    }
+    let (code, headers) = status(&url, &[("authorization", basic("ana", "c"))]).await;
+    assert_eq!(code, 429, "a fourth password check a minute from one address");
+    assert!(headers.contains_key("retry-after"));
+    assert_eq!(status(&url, &ana).await.0, 200, "ana's verified login is not checked again, and her own budget holds");
+}
+
+#[tokio::test]
+async fn a_request_with_two_identity_groups_or_authorization_headers_is_a_400() {
+    let behind_proxy = Tlswatch::start(&trusted_header_args(&["--allow-group", "sre"]));
+    let ambiguous = |answer: &(u16, serde_json::Value), header: &str| {
+        let (code, body) = answer;
+        assert_eq!((*code, body["error"]["code"].as_str()), (400, Some("ambiguous_identity")), "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains(&format!("2 {header} headers")), "{body}");
+    };
+    assert_eq!(behind_proxy.get_as("/api/v1/catalog", &through_proxy("ana", "sre")).await.0, 200);
+    let two_users = [through_proxy("eve", "sre"), vec![("x-forwarded-user", "ana".to_string())]].concat();
+    ambiguous(&behind_proxy.get_as("/api/v1/catalog", &two_users).await, "x-forwarded-user");
+    let two_groups = [through_proxy("eve", "dev"), vec![("x-forwarded-groups", "sre".to_string())]].concat();
+    ambiguous(&behind_proxy.get_as("/api/v1/catalog", &two_groups).await, "x-forwarded-groups");
+
+    let hash = bcrypt::hash("ana's secret", 4).unwrap();
+    let file = temp_file("ambiguous-htpasswd", &format!("ana:{hash}\n"));
+    let with_passwords = Tlswatch::start(&["--source", "demo", "--htpasswd", file.to_str().unwrap()]);
+    let (good, bad) = (basic("ana", "ana's secret"), basic("ana", "wrong"));
+    for pair in [[good.clone(), bad.clone()], [bad, good]] {
+        let headers: Vec<(&str, String)> = pair.into_iter().map(|value| ("authorization", value)).collect();
+        ambiguous(&with_passwords.get_as("/api/v1/catalog", &headers).await, "authorization");
+    }
+}
+
+#[tokio::test]
+async fn metrics_are_served_to_operators_only() {
+    let hash = bcrypt::hash("secret", 4).unwrap();
+    let file = temp_file("metrics-htpasswd", &format!("ana:{hash}\nprometheus:{hash}\n"));
+    let htpasswd = file.to_str().unwrap();
+    let with_passwords =
+        Tlswatch::start(&["--source", "demo", "--htpasswd", htpasswd, "--metrics-readers", "prometheus"]);
+    let as_user = |user: &str| vec![("authorization", basic(user, "secret"))];
+    let (code, refused) = metrics_text(&with_passwords.url, &as_user("ana")).await;
+    assert_eq!(code, 403, "a reader who is no operator: {refused}");
+    let refused: serde_json::Value = serde_json::from_str(&refused).expect("a JSON error");
+    assert_eq!(refused["error"]["code"], "forbidden");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.contains("--metrics-readers") && message.contains("--metrics-listen"), "{message}");
+    let (code, metrics) = metrics_text(&with_passwords.url, &as_user("prometheus")).await;
+    assert_eq!(code, 200);
+    assert!(metrics.contains("tlswatch_http_requests_total"), "{metrics:.300}");
+
+    // Behind a proxy: users and groups.
+    let behind_proxy = Tlswatch::start(&trusted_header_args(&["--metrics-readers", "group:sre,user:carol"]));
+    for (user, groups, expected) in
+        [("dee", "dev, sre", 200), ("carol", "", 200), ("eve", "dev", 403), ("sre", "", 403)]
+    {
+        let (code, _) = metrics_text(&behind_proxy.url, &through_proxy(user, groups)).await;
+        assert_eq!(code, expected, "{user} in {groups:?}");
+    }
+
+    // Its own loopback listener, without login; none on --listen.
+    let own_listener =
+        Tlswatch::start(&["--source", "demo", "--htpasswd", htpasswd, "--metrics-listen", "127.0.0.1:0"]);
+    let listener = own_listener.metrics_listener();
+    assert_ne!(listener, own_listener.url);
+    assert_eq!(status(&format!("{}/api/v1/catalog", own_listener.url), &as_user("ana")).await.0, 200);
+    let (code, metrics) = metrics_text(&listener, &[]).await;
+    assert_eq!(code, 200);
+    assert!(metrics.contains("route=\"/api/v1/catalog\",status=\"200\""), "{metrics:.600}");
+    assert_eq!(metrics_text(&own_listener.url, &as_user("prometheus")).await.0, 403, "no --metrics-readers");
+    let (code, headers) = status(&format!("{listener}/api/v1/catalog"), &[]).await;
+    assert_eq!(code, 404, "the metrics listener serves /metrics only");
+    assert_eq!(headers["x-frame-options"], "DENY");
 }

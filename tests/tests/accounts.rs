@@ -209,8 +209,7 @@ async fn a_reader_of_one_account_never_sees_the_other_in_either_authentication_m
     let as_user = |user: &str| [("authorization", basic(user, "secret"))];
     assert_eq!(seen_by(&with_passwords, &as_user("ana")).await, payments_only);
     assert_eq!(seen_by(&with_passwords, &as_user("ben")).await, default_only);
-    let (catalog_status, nobody) = with_passwords.get_as("/api/v1/catalog", &as_user("cy")).await;
-    assert_eq!((catalog_status, nobody["accounts"].as_array().map(Vec::len)), (200, Some(0)), "{nobody}");
+    assert_reads_nothing(&with_passwords, &as_user("cy")).await;
 
     let behind_proxy = Tlswatch::on_endpoint(
         &moto.endpoint,
@@ -224,6 +223,57 @@ async fn a_reader_of_one_account_never_sees_the_other_in_either_authentication_m
     let (status, refused) =
         behind_proxy.get_as("/api/v1/overview?account=payments", &as_member("fay", "platform")).await;
     assert_eq!((status, refused["error"]["param"].as_str()), (403, Some("account")), "{refused}");
+}
+
+/// A caller who may read no account gets a clear 403 from the catalog, the
+/// overview and a view that names no account, none of which names an account.
+async fn assert_reads_nothing(tlswatch: &Tlswatch, headers: &[(&str, String)]) {
+    let (range, _) = range();
+    for path in ["/api/v1/catalog".to_string(), format!("/api/v1/overview?{range}"), format!("/api/v1/series?{range}")]
+    {
+        let (status, body) = tlswatch.get_as(&path, headers).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")), "{path}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("you may read no account"), "{path}: {message}");
+        for name in ["default", "payments", "legacy"] {
+            assert!(!body.to_string().contains(name), "{path} names {name}: {body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn without_the_own_identity_the_catalog_names_only_what_the_caller_may_read() {
+    let moto = Moto::start();
+    let (range, start) = range();
+    put_errors(&moto, Some(PAYMENTS_ROLE), tlswatch_tests::REGION, SHARED_LB, start, &[30.0, 20.0]).await;
+    put_errors(&moto, Some(LEGACY_ROLE), tlswatch_tests::REGION, SHARED_LB, start, &[2.0]).await;
+    // payments comes first: the default of views for those who may read it.
+    let accounts = temp_file(
+        "restricted-accounts.toml",
+        &format!(
+            "own_identity = false\n\
+             [[account]]\nname = \"payments\"\nrole_arn = \"{PAYMENTS_ROLE}\"\nusers = [\"ana\"]\n\
+             [[account]]\nname = \"legacy\"\nrole_arn = \"{LEGACY_ROLE}\"\nusers = [\"ben\"]\n"
+        ),
+    );
+    let hash = bcrypt::hash("secret", 4).unwrap();
+    let htpasswd = temp_file("restricted-htpasswd", &format!("ana:{hash}\nben:{hash}\ncy:{hash}\n"));
+    let tlswatch = Tlswatch::on_endpoint(
+        &moto.endpoint,
+        &["--accounts", accounts.to_str().unwrap(), "--htpasswd", htpasswd.to_str().unwrap()],
+    );
+    let as_user = |user: &str| [("authorization", basic(user, "secret"))];
+
+    let (status, catalog) = tlswatch.get_as("/api/v1/catalog", &as_user("ben")).await;
+    assert_eq!(status, 200, "{catalog}");
+    assert_eq!(catalog["default_account"], "legacy", "ben's default is the first account he may read");
+    assert!(!catalog.to_string().contains("payments"), "{catalog}");
+    let (status, view) = tlswatch.get_as(&format!("/api/v1/series?lb={SHARED_LB}&{range}"), &as_user("ben")).await;
+    assert_eq!((status, series_total(&view)), (200, 2.0), "a view without account= reads legacy for ben: {view}");
+    let (_, catalog) = tlswatch.get_as("/api/v1/catalog", &as_user("ana")).await;
+    assert_eq!(catalog["default_account"], "payments");
+
+    assert_reads_nothing(&tlswatch, &as_user("cy")).await;
 }
 
 #[tokio::test]
@@ -350,7 +400,17 @@ fn bad_account_configuration_is_refused_at_start_with_what_was_wrong() {
     // regressed would fail its calls there, not reach AWS.
     let closed = tlswatch_tests::closed_endpoint();
     let on_cloudwatch = ["--listen", "127.0.0.1:0", "--source", "cloudwatch", "--endpoint-url", &closed];
-    let cases: [(Vec<&str>, &str); 4] = [
+    // An empty reader list reads as "nobody" to some and "everybody" to others: refused with the fix.
+    let no_users = temp_file(
+        "no-users.toml",
+        &format!("[[account]]\nname = \"payments\"\nrole_arn = \"{PAYMENTS_ROLE}\"\nusers = []\n"),
+    );
+    let no_groups = temp_file("no-groups.toml", "[[account]]\nname = \"default\"\ngroups = []\n");
+    let cases: [(Vec<&str>, &str); 8] = [
+        ([&on_cloudwatch[..], &["--accounts", no_users.to_str().unwrap()]].concat(), "account payments: `users = []`"),
+        ([&on_cloudwatch[..], &["--accounts", no_users.to_str().unwrap()]].concat(), "remove the key"),
+        ([&on_cloudwatch[..], &["--accounts", no_groups.to_str().unwrap()]].concat(), "account default: `groups = []`"),
+        ([&on_cloudwatch[..], &["--accounts", no_groups.to_str().unwrap()]].concat(), "nobody could read it"),
         ([&on_cloudwatch[..], &["--accounts", missing.to_str().unwrap()]].concat(), "--accounts: cannot read"),
         ([&on_cloudwatch[..], &["--accounts", unknown_key.to_str().unwrap()]].concat(), "unknown field `role`"),
         ([&on_cloudwatch[..], &["--account", "payments=arn:aws:iam::1:role/x"]].concat(), "is not a role ARN"),

@@ -240,15 +240,34 @@ async fn every_tlswatch_variable_is_read_and_takes_effect() {
     assert_groups_from(&behind_proxy, "X-User", "X-Teams").await;
     drop(behind_proxy);
 
-    // HTTP Basic.
+    // HTTP Basic, who may read /metrics, and its own listener.
     let hash = bcrypt::hash("ana's secret", 4).unwrap();
-    let htpasswd = temp_file("environment-htpasswd", &format!("ana:{hash}\n"));
-    let env = environment(&mut set, &[("TLSWATCH_SOURCE", "demo"), ("TLSWATCH_HTPASSWD", htpasswd.to_str().unwrap())]);
+    let htpasswd = temp_file("environment-htpasswd", &format!("ana:{hash}\nben:{hash}\n"));
+    let env = environment(
+        &mut set,
+        &[
+            ("TLSWATCH_SOURCE", "demo"),
+            ("TLSWATCH_HTPASSWD", htpasswd.to_str().unwrap()),
+            ("TLSWATCH_METRICS_READERS", "ana"),
+            ("TLSWATCH_METRICS_LISTEN", "127.0.0.1:0"),
+        ],
+    );
     let with_login = Tlswatch::start_with_env("127.0.0.1:0", &[], &env);
     let answer = with_login.get("/api/v1/catalog").await;
     assert_eq!(refusal(&answer), (401, Some("unauthorized")), "{answer:?}");
     let answer = with_login.get_as("/api/v1/catalog", &[("authorization", basic("ana", "ana's secret"))]).await;
     assert_eq!(answer.0, 200);
+    let metrics_as = async |base: &str, user: Option<&str>| {
+        let request = reqwest::Client::new().get(format!("{base}/metrics"));
+        let request = match user {
+            Some(user) => request.header("authorization", basic(user, "ana's secret")),
+            None => request,
+        };
+        request.send().await.expect("tlswatch answers").status().as_u16()
+    };
+    assert_eq!(metrics_as(&with_login.url, Some("ana")).await, 200, "TLSWATCH_METRICS_READERS names ana");
+    assert_eq!(metrics_as(&with_login.url, Some("ben")).await, 403, "and not ben");
+    assert_eq!(metrics_as(&with_login.metrics_listener(), None).await, 200, "TLSWATCH_METRICS_LISTEN, no login");
     drop(with_login);
 
     // A shared address (loopback written as IPv4-mapped IPv6) without authentication.

@@ -18,6 +18,12 @@ fn temp_file(name: &str, contents: &str) -> PathBuf {
 /// endpoint), and asserts that it refuses to start and
 /// names `flag`.
 fn assert_refused(args: &[&str], flag: &str) {
+    refusal(args, &[flag]);
+}
+
+/// Runs tlswatch as [`assert_refused`] does and asserts that it refuses to
+/// start with a message holding every one of `said`.
+fn refusal(args: &[&str], said: &[&str]) {
     let mut all = Vec::new();
     if !args.contains(&"--source") {
         all.extend(["--source", "demo"]);
@@ -31,7 +37,9 @@ fn assert_refused(args: &[&str], flag: &str) {
     all.extend_from_slice(args);
     let (ok, stderr) = run_to_exit(&all);
     assert!(!ok, "{args:?}: tlswatch must not start");
-    assert!(stderr.contains(flag), "{args:?}: the message names {flag}: {stderr}");
+    for words in said {
+        assert!(stderr.contains(words), "{args:?}: the message says {words:?}: {stderr}");
+    }
 }
 
 #[test]
@@ -85,4 +93,38 @@ fn a_port_that_cannot_be_bound_stops_start_up() {
     let address = taken.local_addr().unwrap().to_string();
     assert_refused(&["--listen", &address], &address);
     assert_refused(&["--listen", &address], "--listen");
+}
+
+#[test]
+fn configuration_that_would_start_quietly_wrong_is_refused_with_what_to_write_instead() {
+    let hash = bcrypt::hash("secret", 4).unwrap();
+    let good = temp_file("good", &format!("ana:{hash}\n"));
+    let good = good.to_str().unwrap();
+    // The last line would win: which password counts would depend on the order.
+    let twice = temp_file("twice", &format!("ana:{hash}\nben:{hash}\nana:{hash}\n"));
+    refusal(&["--htpasswd", twice.to_str().unwrap()], &["line 3", "\"ana\" is also on line 1", "one line per user"]);
+    // A bcrypt prefix and garbage: nobody could ever log in as ana.
+    let garbage = temp_file("garbage", "ana:$2b$04$garbage\n");
+    refusal(&["--htpasswd", garbage.to_str().unwrap()], &["\"ana\"", "no password can match", "htpasswd -B"]);
+    // Without the user header, the proxy's addresses would be trusted for nothing and nobody logs in.
+    refusal(&["--trusted-proxy", "127.0.0.1"], &["--trusted-proxy", "--trusted-user-header NAME", "remove"]);
+    refusal(&["--htpasswd", good, "--trusted-proxy", "10.0.0.0/8"], &["--trusted-user-header"]);
+    for everything in ["0.0.0.0/0", "::/0"] {
+        let args = ["--trusted-user-header", "X-Forwarded-User", "--trusted-proxy", everything];
+        refusal(&args, &[everything, "every address", "the authenticating proxy's own addresses"]);
+    }
+    // htpasswd users have no groups: the flag would let nobody in.
+    refusal(&["--htpasswd", good, "--allow-group", "ops"], &["--allow-group ops", "no groups", "--allow-user"]);
+}
+
+#[test]
+fn metrics_settings_that_would_serve_nobody_or_everybody_are_refused() {
+    let hash = bcrypt::hash("secret", 4).unwrap();
+    let htpasswd = temp_file("metrics", &format!("ana:{hash}\n"));
+    let htpasswd = htpasswd.to_str().unwrap();
+    // A documentation address: not loopback, and not one this machine can bind.
+    refusal(&["--metrics-listen", "192.0.2.1:0"], &["--metrics-listen 192.0.2.1:0", "loopback", "--metrics-readers"]);
+    refusal(&["--metrics-readers", "prometheus"], &["--metrics-readers", "--htpasswd", "--trusted-user-header"]);
+    refusal(&["--htpasswd", htpasswd, "--metrics-readers", "group:sre"], &["group:sre", "no groups"]);
+    refusal(&["--htpasswd", htpasswd, "--metrics-readers", "team:sre"], &["\"team:sre\"", "group:NAME"]);
 }

@@ -1,5 +1,5 @@
 //! `GET /api/v1/catalog`: the menus of the frontend, with the accounts the
-//! caller may read.
+//! caller may read (and no other account's name).
 
 use std::sync::Arc;
 
@@ -9,16 +9,17 @@ use tlswatch_shared::Region;
 use tlswatch_shared::api::{AccountInfo, CatalogResponse};
 
 use crate::accounts::Account;
-use crate::accounts::Caller;
+use crate::error::ApiError;
+use crate::identity::Caller;
 use crate::state::AppState;
 
 pub async fn catalog(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
-) -> Json<CatalogResponse> {
+) -> Result<Json<CatalogResponse>, ApiError> {
     let accounts: Vec<&Account> = state.accounts.readable_by(&caller).collect();
     // The account of views that name none, for this caller.
-    let first = state.accounts.readable(None, &caller).unwrap_or(state.accounts.default_account());
+    let first = state.accounts.readable(None, &caller)?;
     let regions = first.regions.allowed.iter().map(Region::to_string).collect();
     let mut catalog = CatalogResponse::new(state.source_kind, regions, first.regions.default.to_string());
     catalog.default_account = first.name.to_string();
@@ -33,5 +34,5 @@ pub async fn catalog(
             regions: account.regions.allowed.iter().map(Region::to_string).collect(),
         })
         .collect();
-    Json(catalog)
+    Ok(Json(catalog))
 }

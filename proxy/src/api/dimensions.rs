@@ -8,8 +8,8 @@ use axum::{Extension, Json};
 use tlswatch_shared::api::DimensionsResponse;
 use tlswatch_shared::view::DimensionsQuery;
 
-use crate::accounts::Caller;
 use crate::error::ApiError;
+use crate::identity::Caller;
 use crate::state::AppState;
 
 pub async fn dimensions(

@@ -16,9 +16,9 @@ use tlswatch_shared::overview::{
 };
 use tlswatch_shared::{Dimensions, ErrorCode, Plan, Query, Region, ViewError};
 
-use crate::accounts::Caller;
 use crate::accounts::Scope;
 use crate::error::ApiError;
+use crate::identity::Caller;
 use crate::source::{FetchRequest, SourceError, listed_load_balancers};
 use crate::state::AppState;
 
@@ -66,8 +66,10 @@ pub async fn overview(
 
 /// The accounts and regions the overview reads: every one the caller may
 /// read, narrowed to the accounts and regions the query names. Naming an
-/// account the caller may not read is refused as a view of it would be.
+/// account the caller may not read is refused as a view of it would be,
+/// and so is a caller who may read none.
 fn scopes(state: &AppState, query: &OverviewQuery, caller: &Caller) -> Result<Vec<Scope>, ApiError> {
+    state.accounts.readable(None, caller)?;
     for name in &query.accounts {
         state.accounts.readable(Some(name), caller)?;
     }

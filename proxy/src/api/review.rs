@@ -13,8 +13,8 @@ use tlswatch_shared::api::ReviewResponse;
 use tlswatch_shared::review::{ErrorsInRange, LoadBalancerConfig, SslPolicy, backend_policy, review};
 use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Plan, Query, Statistic, View};
 
-use crate::accounts::Caller;
 use crate::error::ApiError;
+use crate::identity::Caller;
 use crate::source::{FetchRequest, Scope, SourceError, listed_load_balancers};
 use crate::state::AppState;
 

@@ -16,9 +16,9 @@ use tlswatch_shared::display::Format;
 use tlswatch_shared::queries::{series_id, with_denominators};
 use tlswatch_shared::{Dimensions, Metric, Plan, Query, TimeSpec, View};
 
-use crate::accounts::Caller;
 use crate::cache::{Answer, BodyKey};
 use crate::error::ApiError;
+use crate::identity::Caller;
 use crate::source::{FetchRequest, Fetched, Scope};
 use crate::state::AppState;
 
