@@ -105,3 +105,56 @@ async fn csv_with_rates_has_a_column_per_thousand_requests() {
     // 6 of 1,500; 0 of 3,000; 3 of 2,000; no requests: undefined.
     assert_eq!(column(2), json!([4.0, 0.0, 1.5, null]), "rates");
 }
+
+/// The download's columns after `time`, each as `(header, values)`.
+fn columns(rows: &[Vec<String>]) -> Vec<(String, Value)> {
+    (1..rows[0].len())
+        .map(|index| {
+            (rows[0][index].clone(), Value::Array(rows[1..].iter().map(|row| cell_value(&row[index])).collect()))
+        })
+        .collect()
+}
+
+/// The JSON answer's series, each as `(label, values)`.
+fn series_of(json: &Value) -> Vec<(String, Value)> {
+    let series = json["series"].as_array().expect("series");
+    series.iter().map(|s| (s["label"].as_str().unwrap().to_string(), s["values"].clone())).collect()
+}
+
+#[tokio::test]
+async fn csv_of_a_breakdown_and_of_both_metrics_has_a_column_per_series_of_the_json() {
+    let moto = Moto::start();
+    let start = (now() / 3_600 - 3) * 3_600;
+    let at = |metric: &str, group: Option<&str>, minute: i64, value: f64| {
+        let mut dims = vec![("LoadBalancer", LB)];
+        dims.extend(group.map(|g| ("TargetGroup", g)));
+        datum(metric, &dims, start + minute * 60 + 5, value)
+    };
+    let (blue, green) = ("targetgroup/web-blue/6d0ecf831eec9f09", "targetgroup/web-green/73e2d6bc24d8a067");
+    moto.put(vec![
+        at("TargetTLSNegotiationErrorCount", Some(blue), 1, 4.0),
+        at("TargetTLSNegotiationErrorCount", Some(green), 6, 9.0),
+        at("TargetTLSNegotiationErrorCount", None, 1, 4.0),
+        at("TargetTLSNegotiationErrorCount", None, 6, 9.0),
+        at("ClientTLSNegotiationErrorCount", None, 11, 2.0),
+    ])
+    .await;
+    let tlswatch = Tlswatch::on_moto(&moto);
+    let range = format!("period={PERIOD}&from={start}&to={}", start + 4 * PERIOD);
+    let breakdown = format!("lb={LB}&by=tg&{range}");
+    let both = format!("lb={LB}&metric=TargetTLSNegotiationErrorCount&metric=ClientTLSNegotiationErrorCount&{range}");
+    for (query, expected) in [
+        // The breakdown's series come most errors first.
+        (&breakdown, json!([[0.0, 9.0, 0.0, 0.0], [4.0, 0.0, 0.0, 0.0]])),
+        (&both, json!([[4.0, 9.0, 0.0, 0.0], [0.0, 0.0, 2.0, 0.0]])),
+    ] {
+        let rows = download(&tlswatch, query).await;
+        assert_eq!(rows[1..].iter().map(|row| row[0].clone()).collect::<Vec<_>>(), times(start), "{query}");
+        let (status, json) = tlswatch.get(&format!("/api/v1/series?{query}")).await;
+        assert_eq!(status, 200, "{json}");
+        let csv = columns(&rows);
+        assert_eq!(csv, series_of(&json), "{query}: one column per series, headed by its label, with its values");
+        assert_eq!(Value::Array(csv.iter().map(|(_, values)| values.clone()).collect()), expected, "{query}");
+        assert_ne!(csv[0].0, csv[1].0, "{query}: each column says which series it is");
+    }
+}

@@ -82,3 +82,32 @@ async fn lists_every_balancer_target_group_and_zone_across_pages() {
     assert_eq!(status, 400);
     assert_eq!(refused["error"]["param"], "region");
 }
+
+#[tokio::test]
+async fn a_target_group_under_two_load_balancers_is_listed_once_per_load_balancer() {
+    let moto = Moto::start();
+    let at = now() - 3_600;
+    let group = tg(7);
+    let data = [lb(1), lb(2)].map(|balancer| {
+        tlswatch_tests::datum(
+            "TargetTLSNegotiationErrorCount",
+            &[("LoadBalancer", &balancer), ("TargetGroup", &group)],
+            at,
+            1.0,
+        )
+    });
+    moto.put(data.to_vec()).await;
+    let tlswatch = Tlswatch::on_moto(&moto);
+    let (status, body) = tlswatch.get("/api/v1/dimensions").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["target_groups"],
+        serde_json::json!([
+            {"value": group, "name": "tg-07", "load_balancer": lb(1)},
+            {"value": group, "name": "tg-07", "load_balancer": lb(2)},
+        ])
+    );
+    let balancers: Vec<&str> =
+        body["load_balancers"].as_array().unwrap().iter().filter_map(|b| b["value"].as_str()).collect();
+    assert_eq!(balancers, [lb(1), lb(2)], "both load balancers, from their target groups' series alone");
+}
