@@ -12,6 +12,7 @@
 
 pub mod account;
 pub mod alarm;
+pub mod alarm_export;
 pub mod annotate;
 pub mod answer;
 pub mod api;

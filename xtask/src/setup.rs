@@ -11,6 +11,11 @@ const TRUNK_VERSION: &str = "0.21.14";
 /// The CloudWatch-compatible test server.
 const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
 const MOTO_VERSION: &str = "5.2.5";
+/// What the alarm export's tests apply its output with: the AWS CLI, the
+/// CloudFormation linter and a Terraform (HCL) parser, with boto3 and
+/// PyYAML for the rest; in a virtualenv of their own, so the AWS CLI's
+/// pinned botocore never moves moto's.
+const ALARM_TOOLS: [&str; 4] = ["awscli==1.46.3", "cfn-lint==1.58.0", "python-hcl2==8.1.4", "boto3==1.44.8"];
 
 /// Debian's Chromium and ChromeDriver, where their packages install them;
 /// the browser tests are pointed here (`TLSWATCH_CHROMIUM`, `TLSWATCH_CHROMEDRIVER`).
@@ -32,6 +37,7 @@ pub fn build_tools() -> Result<(), String> {
 pub fn test_tools() -> Result<(), String> {
     nextest()?;
     moto()?;
+    alarm_tools()?;
     redis()?;
     browser()
 }
@@ -125,12 +131,7 @@ fn moto() -> Result<(), String> {
     if has_moto {
         return Ok(());
     }
-    if !python.is_file() {
-        if Command::new("python3").args(["-m", "venv", "--help"]).output().map_or(true, |o| !o.status.success()) {
-            apt_install(&["python3", "python3-venv"])?;
-        }
-        run_command(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
-    }
+    create_venv(&venv)?;
     eprintln!("xtask: installing {MOTO_REQUIREMENT} into {}", venv.display());
     run_command(Command::new(venv.join("bin/pip")).args([
         "install",
@@ -138,6 +139,40 @@ fn moto() -> Result<(), String> {
         "--disable-pip-version-check",
         MOTO_REQUIREMENT,
     ]))
+}
+
+/// The virtualenv the alarm export's tests take their tools from.
+pub fn alarm_venv() -> PathBuf {
+    project_root().join(".tools/alarm-venv")
+}
+
+fn alarm_tools() -> Result<(), String> {
+    let venv = alarm_venv();
+    // The requirements installed last, written once they are in.
+    let installed = venv.join("installed.txt");
+    let wanted = ALARM_TOOLS.join("\n");
+    if std::fs::read_to_string(&installed).is_ok_and(|text| text == wanted) && venv.join("bin/aws").is_file() {
+        return Ok(());
+    }
+    create_venv(&venv)?;
+    eprintln!("xtask: installing {} into {}", ALARM_TOOLS.join(" "), venv.display());
+    run_command(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .args(ALARM_TOOLS),
+    )?;
+    std::fs::write(&installed, wanted).map_err(|err| format!("cannot write {}: {err}", installed.display()))
+}
+
+/// A Python virtualenv at `venv`, unless there is one.
+fn create_venv(venv: &Path) -> Result<(), String> {
+    if venv.join("bin/python").is_file() {
+        return Ok(());
+    }
+    if Command::new("python3").args(["-m", "venv", "--help"]).output().map_or(true, |o| !o.status.success()) {
+        apt_install(&["python3", "python3-venv"])?;
+    }
+    run_command(Command::new("python3").arg("-m").arg("venv").arg(venv))
 }
 
 fn apt_install(packages: &[&str]) -> Result<(), String> {

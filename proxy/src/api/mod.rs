@@ -4,6 +4,7 @@ use axum::http::Uri;
 
 use crate::error::ApiError;
 
+pub mod alarm;
 pub mod catalog;
 pub mod dimensions;
 pub mod overview;

@@ -33,31 +33,11 @@ pub async fn series(
     let view = View::from_query(query.as_deref().unwrap_or(""))?;
     let scope = state.accounts.scope(view.account.as_ref(), view.region.as_ref(), &caller)?;
     let now = (state.clock)();
-    let plan = Plan::new(&view, now)?;
-
-    // The error series of every metric, then (for rates) their denominators:
-    // all in one request, so in one GetMetricData call.
-    let mut errors = Vec::new();
-    for &metric in &view.metrics {
-        let discovered = if view.needs_discovery() { state.cache.list(&scope, metric).await? } else { Arc::default() };
-        errors.extend(view.series(&discovered)?.into_iter().map(|dims| Query { metric, dims }));
-    }
-    let request = FetchRequest {
-        stat: view.stat,
-        period: plan.period,
-        start: plan.start,
-        end: plan.end,
-        series: with_denominators(view.rate, &errors),
-    };
-    state.limits.check(&request)?;
-    let answer = if request.series.is_empty() {
-        Answer::Fresh(Arc::new(Fetched::default()))
-    } else {
-        state.cache.fetch(&scope, request).await?
-    };
+    let fetched_view = fetch_view(&state, &scope, &view, now).await?;
+    let (plan, answer) = (&fetched_view.plan, &fetched_view.answer);
 
     // A view answered before from this very answer is sent as it was built.
-    let body_key = match (&answer, view.format) {
+    let body_key = match (answer, view.format) {
         (Answer::Fresh(_), Format::Json) => {
             let (start, end, period, partial_from) = (plan.start, plan.end, plan.period, plan.partial_from(now));
             Some(BodyKey { scope: scope.clone(), view: view.to_query(), start, end, period, partial_from })
@@ -71,23 +51,7 @@ pub async fn series(
         return Ok(json_response(body));
     }
 
-    let mut warnings = plan.warnings.clone();
-    let covered = answer.stale().map(|(failure, last_good)| {
-        warnings.push(format!(
-            "{failure}; showing the answer from {} (buckets it does not cover are empty)",
-            TimeSpec::At(last_good.fetched_at)
-        ));
-        (last_good.start, last_good.end)
-    });
-    warnings.extend(fetched.warnings.iter().cloned());
-    let alarms = if shows_alarms(&view, errors.len()) {
-        alarm_marks(&state, &scope, view.metric(), &errors, &plan, &mut warnings).await
-    } else {
-        Vec::new()
-    };
-    let answered = Answered { datapoints: &fetched.datapoints, covered, alarms, warnings };
-    let body = assemble(&view, &plan, now, &errors, answered);
-
+    let body = assemble_view(&state, &scope, &view, now, &fetched_view).await;
     let mut response = match (body_key, view.format) {
         (Some(key), _) => {
             let body = Bytes::from(serde_json::to_vec(&body).map_err(|err| ApiError::Internal(err.to_string()))?);
@@ -97,10 +61,73 @@ pub async fn series(
         (None, Format::Json) => Json(body).into_response(),
         (None, Format::Csv) => csv_response(&body)?,
     };
-    if covered.is_some() {
+    if answer.stale().is_some() {
         response.headers_mut().insert(STALE_HEADER, HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+/// What the source answered for a view: its plan, its error series, and
+/// the answer (with denominators for rates).
+pub struct FetchedView {
+    pub plan: Plan,
+    errors: Vec<Query>,
+    pub answer: Answer,
+}
+
+/// Asks the source (through the cache) for every series of `view`.
+pub async fn fetch_view(state: &AppState, scope: &Scope, view: &View, now: i64) -> Result<FetchedView, ApiError> {
+    let plan = Plan::new(view, now)?;
+    // The error series of every metric, then (for rates) their denominators:
+    // all in one request, so in one GetMetricData call.
+    let mut errors = Vec::new();
+    for &metric in &view.metrics {
+        let discovered = if view.needs_discovery() { state.cache.list(scope, metric).await? } else { Arc::default() };
+        errors.extend(view.series(&discovered)?.into_iter().map(|dims| Query { metric, dims }));
+    }
+    let request = FetchRequest {
+        stat: view.stat,
+        period: plan.period,
+        start: plan.start,
+        end: plan.end,
+        series: with_denominators(view.rate, &errors),
+    };
+    state.limits.check(&request)?;
+    let answer = if request.series.is_empty() {
+        Answer::Fresh(Arc::new(Fetched::default()))
+    } else {
+        state.cache.fetch(scope, request).await?
+    };
+    Ok(FetchedView { plan, errors, answer })
+}
+
+/// The series answer of a fetched view: its series, marks (the alarms of
+/// its series included) and warnings.
+pub async fn assemble_view(
+    state: &AppState,
+    scope: &Scope,
+    view: &View,
+    now: i64,
+    fetched_view: &FetchedView,
+) -> SeriesResponse {
+    let FetchedView { plan, errors, answer } = fetched_view;
+    let fetched = answer.fetched();
+    let mut warnings = plan.warnings.clone();
+    let covered = answer.stale().map(|(failure, last_good)| {
+        warnings.push(format!(
+            "{failure}; showing the answer from {} (buckets it does not cover are empty)",
+            TimeSpec::At(last_good.fetched_at)
+        ));
+        (last_good.start, last_good.end)
+    });
+    warnings.extend(fetched.warnings.iter().cloned());
+    let alarms = if shows_alarms(view, errors.len()) {
+        alarm_marks(state, scope, view.metric(), errors, plan, &mut warnings).await
+    } else {
+        Vec::new()
+    };
+    let answered = Answered { datapoints: &fetched.datapoints, covered, alarms, warnings };
+    assemble(view, plan, now, errors, answered)
 }
 
 fn json_response(body: Bytes) -> Response {
