@@ -3,7 +3,7 @@
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 use tlswatch_shared::api::{CatalogResponse, DimensionsResponse, ErrorBody, ReviewResponse, SeriesResponse};
-use tlswatch_shared::display::Format;
+use tlswatch_shared::display::{AlarmFormat, Format};
 use tlswatch_shared::overview::OverviewResponse;
 use tlswatch_shared::query::write_pairs;
 use tlswatch_shared::{AccountName, Metric, Region, View};
@@ -35,6 +35,16 @@ fn series_url(query: &str) -> String {
 /// The link that downloads a view's series as CSV.
 pub fn csv_url(view: &View) -> String {
     series_url(&View { format: Format::Csv, ..view.data_only() }.to_query())
+}
+
+/// `/api/v1/alarm?<view>&format=<form>`: the view's alarms written in `form`.
+fn alarm_url(view: &View, form: AlarmFormat) -> String {
+    format!("/api/v1/alarm?{}&format={}", view.data_only().to_query(), form.as_str())
+}
+
+/// `GET /api/v1/alarm`: the text of a view's alarms in `form`.
+pub async fn alarm_text(view: &View, form: AlarmFormat) -> Result<String, ApiFailure> {
+    get_body(&alarm_url(view, form)).await
 }
 
 /// `/api/v1/dimensions?metric=...[&account=...][&region=...]`.

@@ -13,6 +13,7 @@ use crate::annotate::onset;
 use crate::api::{Series, SeriesResponse};
 use crate::breakdown::OTHERS_ID;
 use crate::catalog::NAMESPACE;
+use crate::display::AlarmFormat;
 use crate::error::{ErrorCode, ViewError};
 
 /// Periods an alarm looks at, and how many of them must breach.
@@ -23,24 +24,19 @@ pub const TOPIC_PARAMETER: &str = "AlarmTopicArn";
 const TERRAFORM_TOPIC_VARIABLE: &str = "alarm_topic_arn";
 const CLI_TOPIC_VARIABLE: &str = "ALARM_TOPIC_ARN";
 
-/// How an answer is written.
+/// How an answer is written: JSON, or one of the text forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ExportFormat {
     #[default]
     Json,
-    CloudFormation,
-    Terraform,
-    Cli,
+    Text(AlarmFormat),
 }
 
 impl ExportFormat {
     pub fn parse(value: &str) -> Result<Self, ViewError> {
         match value {
             "json" => Ok(Self::Json),
-            "cloudformation" => Ok(Self::CloudFormation),
-            "terraform" => Ok(Self::Terraform),
-            "cli" => Ok(Self::Cli),
-            _ => Err(ViewError::invalid("format", value, "json, cloudformation, terraform or cli")),
+            _ => AlarmFormat::parse("format", value, "json, cloudformation, terraform or cli").map(Self::Text),
         }
     }
 }
@@ -503,14 +499,17 @@ mod tests {
 
     #[test]
     fn formats_and_groupings_are_parsed_or_refused_naming_what_is_accepted() {
-        assert_eq!(ExportFormat::parse("terraform").unwrap(), ExportFormat::Terraform);
+        assert_eq!(ExportFormat::parse("terraform").unwrap(), ExportFormat::Text(AlarmFormat::Terraform));
         let refused = ExportFormat::parse("yaml").unwrap_err();
         assert_eq!(refused.param, "format");
         assert!(refused.message.contains("cloudformation"), "{}", refused.message);
         assert_eq!(Grouping::parse("sum").unwrap(), Grouping::Sum);
         assert_eq!(Grouping::parse("all").unwrap_err().param, "alarms");
         let (view, format, grouping) = split_query("lb=app/a/1&format=cli&alarms=sum&from=now-1h").unwrap();
-        assert_eq!((view.as_str(), format, grouping), ("lb=app/a/1&from=now-1h", ExportFormat::Cli, Grouping::Sum));
+        assert_eq!(
+            (view.as_str(), format, grouping),
+            ("lb=app/a/1&from=now-1h", ExportFormat::Text(AlarmFormat::Cli), Grouping::Sum)
+        );
         assert_eq!(split_query("format=cli&format=json").unwrap_err().code, ErrorCode::RepeatedParameter);
     }
 }

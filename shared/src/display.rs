@@ -77,6 +77,46 @@ impl fmt::Display for Refresh {
     }
 }
 
+/// A written form of a view's alarms (`/api/v1/alarm`'s `format`, and the
+/// page's `alarm`, whose dialog shows that form).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AlarmFormat {
+    CloudFormation,
+    Terraform,
+    Cli,
+}
+
+impl AlarmFormat {
+    pub const ALL: [AlarmFormat; 3] = [Self::CloudFormation, Self::Terraform, Self::Cli];
+    /// The form the page's dialog opens on when the link names none.
+    pub const FIRST: AlarmFormat = Self::Terraform;
+
+    /// `param`'s value as a form, or an error naming `param` and `accepted`.
+    pub fn parse(param: &str, text: &str, accepted: &str) -> Result<Self, ViewError> {
+        Self::ALL
+            .into_iter()
+            .find(|form| form.as_str() == text)
+            .ok_or_else(|| ViewError::invalid(param, text, accepted))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CloudFormation => "cloudformation",
+            Self::Terraform => "terraform",
+            Self::Cli => "cli",
+        }
+    }
+
+    /// The name a person knows it by.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CloudFormation => "CloudFormation",
+            Self::Terraform => "Terraform",
+            Self::Cli => "AWS CLI",
+        }
+    }
+}
+
 /// What `/api/v1/series` answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Format {

@@ -10,16 +10,16 @@ use crate::catalog::{
     DimensionName, MAX_LOAD_BALANCERS, MAX_RANGE, MAX_SERIES, MAX_TARGET_GROUPS, MAX_VALUE_CHARS, MAX_ZONES, Metric,
 };
 use crate::dims::{AvailabilityZone, Dimensions, LoadBalancer, Region, TargetGroup};
-use crate::display::{Format, Refresh, TimeZone};
+use crate::display::{AlarmFormat, Format, Refresh, TimeZone};
 use crate::error::{ErrorCode, ViewError, quote, quote_key};
 use crate::query;
 use crate::stat::{Fill, Statistic};
 use crate::time::{TimeSpec, TimeUnit, minute_floor};
 
 /// The parameters a view is made of, in the canonical order of its query string.
-pub const PARAMETERS: [&str; 18] = [
+pub const PARAMETERS: [&str; 19] = [
     "metric", "lb", "tg", "az", "by", "top", "stat", "period", "fill", "from", "to", "account", "region", "tz",
-    "refresh", "rate", "stack", "format",
+    "refresh", "rate", "stack", "alarm", "format",
 ];
 
 /// Default of `top`: how many series a breakdown draws before summing the rest.
@@ -137,6 +137,8 @@ pub struct View {
     pub rate: bool,
     /// Whether the page stacks the lines (does not change the data).
     pub stack: bool,
+    /// The alarm dialog, open on this form (does not change the data).
+    pub alarm: Option<AlarmFormat>,
     /// What the API answers with (the page always asks for JSON).
     pub format: Format,
 }
@@ -164,6 +166,7 @@ impl Default for View {
             refresh: Refresh::default(),
             rate: false,
             stack: false,
+            alarm: None,
             format: Format::default(),
         }
     }
@@ -224,6 +227,7 @@ impl View {
                 "region" => view.region = Some(Region::parse(&value)?),
                 "tz" => view.tz = TimeZone::parse(&value)?,
                 "refresh" => view.refresh = Refresh::parse(&value)?,
+                "alarm" => view.alarm = Some(AlarmFormat::parse("alarm", &value, "cloudformation, terraform or cli")?),
                 "rate" => view.rate = on_off("rate", &value)?,
                 "stack" => view.stack = on_off("stack", &value)?,
                 "format" => view.format = Format::parse(&value)?,
@@ -328,6 +332,9 @@ impl View {
         }
         if self.stack {
             pairs.push(("stack", "on".to_string()));
+        }
+        if let Some(form) = self.alarm {
+            pairs.push(("alarm", form.as_str().to_string()));
         }
         if self.format != default.format {
             pairs.push(("format", self.format.as_str().to_string()));
@@ -441,6 +448,7 @@ impl View {
             tz: TimeZone::default(),
             refresh: Refresh::default(),
             stack: false,
+            alarm: None,
             format: Format::default(),
             ..self.clone()
         }

@@ -2,6 +2,7 @@
 //! input makes the parser panic.
 
 use proptest::prelude::*;
+use tlswatch_shared::display::AlarmFormat;
 use tlswatch_shared::time::TimeUnit;
 use tlswatch_shared::{
     AccountName, AvailabilityZone, Breakdown, Fill, LoadBalancer, Metric, Period, Refresh, Region, Statistic,
@@ -69,6 +70,7 @@ prop_compose! {
         stack in any::<bool>(),
         both in any::<bool>(),
         rate in any::<bool>(),
+        alarm in prop::option::of(prop::sample::select(AlarmFormat::ALL.to_vec())),
     ) -> View {
         let metrics = if client {
             vec![Metric::ClientTlsNegotiationErrorCount]
@@ -98,6 +100,7 @@ prop_compose! {
             refresh,
             rate: rate && stat == Statistic::Sum,
             stack,
+            alarm,
             format: if csv { tlswatch_shared::display::Format::Csv } else { tlswatch_shared::display::Format::Json },
         }
     }

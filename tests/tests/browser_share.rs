@@ -110,3 +110,52 @@ async fn copy_link_puts_the_views_link_on_the_clipboard() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_alarm_dialog_shows_the_views_alarms_in_the_form_its_link_names() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        let view = format!("lb={PAYMENTS}&from=now-6h");
+        client.goto(&format!("{}/?{view}", tlswatch.url)).await.unwrap();
+        wait_for_data(&client).await;
+        client.find(Locator::Id("alarm-for-view")).await.unwrap().click().await.unwrap();
+        wait_until(&client, "location.search.includes('alarm=terraform')").await;
+        wait_until(&client, "!!document.querySelector('#alarm-dialog .alarm-text')").await;
+        let shown = eval(&client, "document.querySelector('#alarm-dialog .alarm-text').textContent").await;
+        let answer = tlswatch.response(&format!("/api/v1/alarm?{view}&format=terraform")).await.text().await.unwrap();
+        assert_eq!(shown.as_str().unwrap(), answer, "the page shows what the API writes");
+        assert!(answer.contains("resource \"aws_cloudwatch_metric_alarm\""), "{answer}");
+        assert_eq!(tlswatch_tests::browser::axe_findings(&client).await, Vec::<String>::new(), "the open dialog");
+
+        // Another form, in the URL too; and the link opens the dialog on it.
+        client.find(Locator::Id("alarm-form")).await.unwrap().select_by_value("cloudformation").await.unwrap();
+        wait_until(&client, "location.search.includes('alarm=cloudformation')").await;
+        wait_until(
+            &client,
+            "(document.querySelector('#alarm-dialog .alarm-text')?.textContent ?? '').includes('AWS::CloudWatch::Alarm')",
+        )
+        .await;
+        client.refresh().await.unwrap();
+        wait_until(
+            &client,
+            "(document.querySelector('#alarm-dialog .alarm-text')?.textContent ?? '').includes('AWS::CloudWatch::Alarm')",
+        )
+        .await;
+
+        // Copy hands the clipboard the text shown.
+        eval(
+            &client,
+            "Object.defineProperty(navigator, 'clipboard', {configurable: true, value: {writeText: text => \
+             { window.copied = text; return Promise.resolve(); }}}) && true",
+        )
+        .await;
+        client.find(Locator::Id("copy-alarm")).await.unwrap().click().await.unwrap();
+        wait_until(&client, "window.copied === document.querySelector('#alarm-dialog .alarm-text').textContent").await;
+
+        // Escape closes it, and the link no longer names it.
+        eval(&client, "document.getElementById('alarm-form').focus() ?? true").await;
+        client.active_element().await.unwrap().send_keys(&fantoccini::key::Key::Escape.to_string()).await.unwrap();
+        wait_until(&client, "!location.search.includes('alarm=') && !document.getElementById('alarm-dialog')").await;
+    })
+    .await;
+}

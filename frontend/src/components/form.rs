@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tlswatch_shared::api::CatalogResponse;
 use tlswatch_shared::catalog::Choice;
+use tlswatch_shared::display::AlarmFormat;
 use tlswatch_shared::{AccountName, Breakdown, Metric, Period, Refresh, Region, Statistic, TimeSpec, TimeZone, View};
 use wasm_bindgen_futures::JsFuture;
 
@@ -385,6 +386,11 @@ fn ShareButtons() -> impl IntoView {
     view! {
         <div class="share">
             <button type="button" id="copy-link" node_ref=copy_button on:click=copy disabled=invalid>"Copy link"</button>
+            <button type="button" id="alarm-for-view" disabled=invalid aria-controls="alarm-dialog"
+                aria-expanded=move || state.current().alarm.is_some().to_string()
+                on:click=move |_| state.update(|view| view.alarm = Some(view.alarm.unwrap_or(AlarmFormat::FIRST)))>
+                "Alarm for this view"
+            </button>
             <a id="download-csv" class="button" href=csv_href download aria-disabled=move || invalid().then_some("true")>
                 "Download CSV"
             </a>

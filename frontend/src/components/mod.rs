@@ -1,6 +1,7 @@
 //! The pieces of the pages: components with typed props, reading the
 //! dashboard's shared state through `state`'s `use_...()` helpers.
 
+pub mod alarm;
 pub mod chart;
 pub mod form;
 pub mod help;

@@ -10,6 +10,7 @@ use leptos::wasm_bindgen::JsCast;
 use tlswatch_shared::dims::readable_name;
 
 use crate::api::{self, ApiFailure, OVERVIEW_PATH};
+use crate::components::alarm::AlarmDialog;
 use crate::components::chart::SeriesChart;
 use crate::components::form::ViewForm;
 use crate::components::help::HelpPanel;
@@ -106,6 +107,7 @@ pub fn Dashboard() -> impl IntoView {
                     <SeriesChart data tz stack/>
                     <RankingTable data tz/>
                 </Transition>
+                <AlarmDialog/>
                 <ReviewSection/>
                 <HelpPanel/>
             </section>

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Json, Response};
 use tlswatch_shared::View;
 use tlswatch_shared::alarm_export::{ExportFormat, alarms_of, cli, cloudformation, split_query, terraform};
+use tlswatch_shared::display::AlarmFormat;
 
 use super::series::{assemble_view, fetch_view};
 use crate::error::ApiError;
@@ -29,15 +30,14 @@ pub async fn alarm(
     let fetched = fetch_view(&state, &scope, &view, now).await?;
     let answer = assemble_view(&state, &scope, &view, now, &fetched).await;
     let export = alarms_of(&answer, grouping, &view_link(&headers, &answer.view));
-    let text = match format {
+    let form = match format {
         ExportFormat::Json => return Ok(Json(export).into_response()),
-        ExportFormat::CloudFormation => cloudformation(&export),
-        ExportFormat::Terraform => terraform(&export),
-        ExportFormat::Cli => cli(&export, scope.region.as_str()),
+        ExportFormat::Text(form) => form,
     };
-    let content_type = match format {
-        ExportFormat::CloudFormation => "application/yaml; charset=utf-8",
-        _ => "text/plain; charset=utf-8",
+    let (text, content_type) = match form {
+        AlarmFormat::CloudFormation => (cloudformation(&export), "application/yaml; charset=utf-8"),
+        AlarmFormat::Terraform => (terraform(&export), "text/plain; charset=utf-8"),
+        AlarmFormat::Cli => (cli(&export, scope.region.as_str()), "text/plain; charset=utf-8"),
     };
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], text).into_response())
 }
