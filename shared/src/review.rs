@@ -15,6 +15,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod probed;
+
+pub use crate::tls::SslPolicy;
+
 /// AWS's page on ALB security policies, front end and back end.
 pub const SECURITY_POLICIES_DOC: &str =
     "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html";
@@ -59,15 +63,6 @@ pub fn backend_policy(listener_policy: &str, listener_protocols: &[String]) -> &
     }
 }
 
-/// A security policy as DescribeSSLPolicies describes it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct SslPolicy {
-    /// `TLSv1`, `TLSv1.1`, `TLSv1.2`, `TLSv1.3`, in AWS's order.
-    pub protocols: Vec<String>,
-    /// Cipher names in AWS's priority order.
-    pub ciphers: Vec<String>,
-}
-
 /// A load balancer's configuration, as a source reads it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LoadBalancerConfig {
@@ -104,6 +99,24 @@ pub struct TargetGroupConfig {
     pub port: Option<u16>,
     pub health_check: HealthCheck,
     pub targets: TargetHealth,
+    /// `ip`, `instance`, `lambda` or `alb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_type: Option<String>,
+    /// Every registered target, for the probe.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registered: Vec<RegisteredTarget>,
+}
+
+/// A registered target as DescribeTargetHealth describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RegisteredTarget {
+    /// An IP address for `ip` targets, an instance ID for `instance` ones.
+    pub id: String,
+    /// Its own port, when it was registered with one.
+    pub port: Option<u16>,
+    pub availability_zone: Option<String>,
+    /// `healthy`, `unhealthy`, `initial`, `draining`, `unused`, `unavailable`.
+    pub health: String,
 }
 
 /// How a target group checks its targets.
@@ -166,6 +179,9 @@ pub enum FindingCode {
     LegacyClientTls,
     TlsErrors,
     UnhealthyTargets,
+    TargetRejectsBackendTls,
+    TargetAcceptsLegacyTls,
+    TargetCertificate,
 }
 
 impl FindingCode {
@@ -178,6 +194,9 @@ impl FindingCode {
             Self::LegacyClientTls => "legacy-client-tls",
             Self::TlsErrors => "tls-errors",
             Self::UnhealthyTargets => "unhealthy-targets",
+            Self::TargetRejectsBackendTls => "target-rejects-backend-tls",
+            Self::TargetAcceptsLegacyTls => "target-accepts-legacy-tls",
+            Self::TargetCertificate => "target-certificate",
         }
     }
 }
@@ -589,9 +608,17 @@ mod tests {
     #[test]
     fn codes_and_severities_are_written_as_the_api_writes_them() {
         use FindingCode::*;
-        for code in
-            [PlaintextTargets, HealthCheckSkipsTls, BackendWithoutTls13, LegacyClientTls, TlsErrors, UnhealthyTargets]
-        {
+        for code in [
+            PlaintextTargets,
+            HealthCheckSkipsTls,
+            BackendWithoutTls13,
+            LegacyClientTls,
+            TlsErrors,
+            UnhealthyTargets,
+            TargetRejectsBackendTls,
+            TargetAcceptsLegacyTls,
+            TargetCertificate,
+        ] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }
         for severity in [Severity::High, Severity::Medium, Severity::Low, Severity::Info] {
