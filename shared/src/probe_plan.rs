@@ -6,60 +6,79 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
-use crate::probe::{MAX_TARGETS_PER_PROBE, ProbeTarget, TargetGroupProbe};
+use crate::probe::{Handshake, MAX_TARGETS_PER_PROBE, ProbeTarget, TargetGroupProbe, TargetProbe};
 use crate::review::{LoadBalancerConfig, LoadBalancerReview, RegisteredTarget};
 use crate::tls::SslPolicy;
 
-/// A target to probe, or why not.
-pub type Planned = Result<ProbeTarget, String>;
+/// A target group as it will be probed: its rows (a target left alone
+/// already says why, in a `not-probed` handshake) and, beside each row,
+/// the handshake to make, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedGroup {
+    pub group: TargetGroupProbe,
+    pub probes: Vec<Option<ProbeTarget>>,
+}
 
 /// Which targets of `reviewed` (with the registered targets of `config`)
 /// to handshake with, each HTTPS group once per backend policy: `ip`
 /// targets `allowed` (the allow-list), while `budget` (the per-request cap)
-/// lasts. Returns each group with its targets and their plan; never names
-/// an address that Elastic Load Balancing did not report as registered.
+/// lasts. Never names an address that Elastic Load Balancing did not
+/// report as registered.
 pub fn plan(
     config: &LoadBalancerConfig,
     reviewed: &LoadBalancerReview,
     policies: &BTreeMap<String, SslPolicy>,
     allowed: &dyn Fn(IpAddr) -> bool,
     budget: &mut usize,
-) -> Vec<(TargetGroupProbe, Vec<Planned>)> {
-    let mut planned = Vec::new();
+) -> Vec<PlannedGroup> {
+    let mut planned: Vec<PlannedGroup> = Vec::new();
     for group in reviewed.target_groups.iter().filter(|g| g.protocol == "HTTPS") {
         let Some(registered) = config.target_groups.iter().find(|g| g.value == group.value) else { continue };
         for listener in &reviewed.listeners {
             let (Some(listener_policy), Some(backend)) = (&listener.ssl_policy, &listener.backend_policy) else {
                 continue;
             };
-            let already = planned.iter().any(|(p, _): &(TargetGroupProbe, _)| {
-                p.value == group.value && &p.backend_policy == backend
-            });
+            let already = planned.iter().any(|p| p.group.value == group.value && &p.group.backend_policy == backend);
             if !listener.target_groups.contains(&group.value) || already {
                 continue;
             }
             let offer = policies.get(backend).cloned().unwrap_or_default();
             let alpn_h2 = matches!(group.protocol_version.as_deref(), Some("HTTP2" | "GRPC"));
-            let targets = registered
-                .registered
-                .iter()
-                .map(|target| {
-                    let port = target.port.or(group.port).unwrap_or(443);
-                    plan_target(target, registered.target_type.as_deref(), port, allowed, budget).map(|ip| {
-                        ProbeTarget { address: SocketAddr::new(ip, port), offer: offer.clone(), alpn_h2 }
-                    })
-                })
-                .collect();
-            let row = TargetGroupProbe {
+            let mut rows = Vec::new();
+            let mut probes = Vec::new();
+            for target in &registered.registered {
+                let port = target.port.or(group.port).unwrap_or(443);
+                let address = target.id.parse::<IpAddr>().ok().map(|ip| ip.to_string());
+                let planned = plan_target(target, registered.target_type.as_deref(), port, allowed, budget);
+                let handshake = match &planned {
+                    Ok(_) => Handshake::not_probed("pending"),
+                    Err(why) => Handshake::not_probed(why.clone()),
+                };
+                probes.push(planned.ok().map(|ip| ProbeTarget {
+                    address: SocketAddr::new(ip, port),
+                    offer: offer.clone(),
+                    alpn_h2,
+                }));
+                rows.push(TargetProbe {
+                    id: target.id.clone(),
+                    address,
+                    port,
+                    availability_zone: target.availability_zone.clone(),
+                    health: target.health.clone(),
+                    handshake,
+                    explanation: String::new(),
+                });
+            }
+            let group = TargetGroupProbe {
                 value: group.value.clone(),
                 name: group.name.clone(),
                 protocol_version: group.protocol_version.clone(),
                 listener_policy: listener_policy.clone(),
                 backend_policy: backend.clone(),
                 offered: offer,
-                targets: Vec::new(),
+                targets: rows,
             };
-            planned.push((row, targets));
+            planned.push(PlannedGroup { group, probes });
         }
     }
     planned

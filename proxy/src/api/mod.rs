@@ -7,6 +7,7 @@ use crate::error::ApiError;
 pub mod catalog;
 pub mod dimensions;
 pub mod overview;
+pub mod probe;
 pub mod review;
 pub mod series;
 

@@ -80,7 +80,7 @@ pub async fn review_route(
 
 /// The errors of every target group of `wanted` over the plan's range:
 /// one GetMetricData question, through the same cache as the chart.
-async fn group_errors(
+pub(super) async fn group_errors(
     state: &AppState,
     scope: &Scope,
     plan: &Plan,
@@ -116,7 +116,7 @@ async fn group_errors(
 /// What the listeners' policies and the backend policies they imply offer,
 /// in one DescribeSSLPolicies call (every TLS 1.3 policy of AWS says so in
 /// its name, so the backend policies are known before the call).
-async fn policies_in_use(
+pub(super) async fn policies_in_use(
     state: &AppState,
     scope: &Scope,
     configs: &[LoadBalancerConfig],
@@ -130,7 +130,7 @@ async fn policies_in_use(
 }
 
 /// A failed configuration read, worded for the page.
-fn configuration_warning(err: &SourceError) -> String {
+pub(super) fn configuration_warning(err: &SourceError) -> String {
     match err {
         SourceError::AccessDenied(_, detail) => format!(
             "load balancer configuration not shown: the proxy's AWS identity may not read it ({detail}); it needs \

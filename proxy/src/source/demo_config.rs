@@ -102,6 +102,8 @@ fn target_group(value: &str) -> Option<TargetGroupConfig> {
             other: 0,
             reasons,
         },
+        target_type: Some("ip".to_string()),
+        registered: Vec::new(),
     })
 }
 
