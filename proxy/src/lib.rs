@@ -30,6 +30,7 @@ pub use config::{Config, DEFAULT_REGION, ProbeSettings, system_clock};
 pub use identity::Readers;
 pub use limits::Limits;
 pub use source::Sources;
+pub use source::demo_targets::{Behaviour, TargetServer};
 pub use source::aws::CallPolicy;
 pub use source::elbv2::OPERATIONS as ELB_OPERATIONS;
 pub use source::probe::{AllowList, TlsProber};

@@ -82,19 +82,26 @@ pub async fn probe_route(
         Some(policy) => configs.iter().map(|config| as_if(config, policy)).collect(),
         None => configs.as_ref().clone(),
     };
-    let policies = policies_in_use(&state, &scope, &configs).await?;
-    if let Some(policy) = &what_if
-        && !policies.contains_key(policy)
-    {
-        return Err(ApiError::View(ViewError::new(
-            ErrorCode::InvalidParameter,
-            POLICY,
-            format!(
-                "`policy`: DescribeSSLPolicies lists no policy {policy:?} in {scope}; expected a listener policy \
-                 name such as ELBSecurityPolicy-TLS13-1-2-2021-06"
-            ),
-        )));
+    if let Some(policy) = &what_if {
+        // Asked alone first: Elastic Load Balancing fails the whole call for one unknown name.
+        let unknown = || {
+            ViewError::new(
+                ErrorCode::InvalidParameter,
+                POLICY,
+                format!(
+                    "`policy`: DescribeSSLPolicies lists no policy {policy:?} for {scope}; expected a listener \
+                     policy name such as ELBSecurityPolicy-TLS13-1-2-2021-06"
+                ),
+            )
+        };
+        match state.cache.ssl_policies(&scope, std::slice::from_ref(policy)).await {
+            Ok(described) if described.contains_key(policy) => {}
+            Ok(_) => return Err(unknown().into()),
+            Err(err) if err.detail().contains("SSLPolicyNotFound") => return Err(unknown().into()),
+            Err(err) => return Err(err.into()),
+        }
     }
+    let policies = policies_in_use(&state, &scope, &configs).await?;
 
     // Which targets, then every handshake in one call through the cache.
     let mut budget = MAX_TARGETS_PER_PROBE;

@@ -26,6 +26,7 @@ pub mod aws;
 pub mod cloudwatch;
 pub mod demo;
 mod demo_config;
+pub mod demo_targets;
 pub mod elbv2;
 pub mod probe;
 

@@ -22,7 +22,8 @@ pub fn explain(group: &TargetGroupProbe, handshake: &Handshake) -> String {
     let offered = versions_label(&group.offered.protocols);
     let policies = format!("listener policy {}, backend policy {}", group.listener_policy, group.backend_policy);
     let error = handshake.error.as_deref().unwrap_or("no detail");
-    let accepted = handshake.accepts.as_ref().map(|a| a.versions.clone()).unwrap_or_default();
+    let diagnosed = handshake.accepts.as_ref().map(|a| a.versions.clone());
+    let accepted = diagnosed.clone().unwrap_or_default();
     let text = match handshake.outcome {
         Outcome::Ok => format!(
             "the load balancer's handshake succeeds: {} with {}{}",
@@ -60,9 +61,9 @@ pub fn explain(group: &TargetGroupProbe, handshake: &Handshake) -> String {
         Outcome::Closed => format!(
             "closed the connection during the handshake ({error}){}. Fix: read the target's TLS server log: a \
              server without a usable certificate or key, or a proxy in front of it, often does this",
-            known_versions(&accepted)
+            known_versions(&diagnosed)
         ),
-        Outcome::HandshakeFailed => format!("the handshake failed ({error}){}. {NO_SNI}", known_versions(&accepted)),
+        Outcome::HandshakeFailed => format!("the handshake failed ({error}){}. {NO_SNI}", known_versions(&diagnosed)),
         Outcome::HandshakeTimeout => format!(
             "did not finish the handshake in {HANDSHAKE_TIMEOUT_SECONDS} s, the load balancer's handshake timeout: \
              an overloaded target, or a port that accepts connections but never answers TLS"
@@ -97,12 +98,16 @@ fn accepts_label(accepted: &[String]) -> String {
     }
 }
 
-/// `; it accepts TLS 1.2-1.3 with other offers`, when diagnostics found some.
-fn known_versions(accepted: &[String]) -> String {
-    if accepted.is_empty() {
-        String::new()
-    } else {
-        format!("; offered one version at a time with every cipher, it accepts {}", versions_label(accepted))
+/// What the diagnostic handshakes found, if they were made.
+fn known_versions(accepted: &Option<Vec<String>>) -> String {
+    match accepted {
+        None => String::new(),
+        Some(accepted) if accepted.is_empty() => {
+            "; offered each version alone with every cipher OpenSSL has, it accepted none".to_string()
+        }
+        Some(accepted) => {
+            format!("; offered one version at a time with every cipher, it accepts {}", versions_label(accepted))
+        }
     }
 }
 
@@ -186,9 +191,10 @@ pub fn findings(
                 FindingCode::TargetAcceptsLegacyTls,
                 Severity::Medium,
                 format!(
-                    "{} of {} still accept TLS 1.0 or 1.1, versions with known weaknesses that compliance reviews \
-                     (PCI DSS among them) rule out: {}. Disable them on the targets",
-                    plural(legacy.len(), "target"),
+                    "{} of the {} targets of {} still accept TLS 1.0 or 1.1, versions with known weaknesses that \
+                     compliance reviews (PCI DSS among them) rule out: {}. Disable them on the targets",
+                    legacy.len(),
+                    group.targets.len(),
                     group.name,
                     legacy.join("; ")
                 ),
@@ -201,10 +207,11 @@ pub fn findings(
                 FindingCode::TargetCertificate,
                 Severity::Info,
                 format!(
-                    "{} of {} present a certificate that other clients and auditors would reject: {}. The load \
-                     balancer does not validate target certificates, so this does not cause \
+                    "{} of the {} targets of {} present a certificate that other clients and auditors would reject: \
+                     {}. The load balancer does not validate target certificates, so this does not cause \
                      TargetTLSNegotiationErrorCount",
-                    plural(weak.len(), "target"),
+                    weak.len(),
+                    group.targets.len(),
                     group.name,
                     weak.join("; ")
                 ),
@@ -295,10 +302,6 @@ fn certificate_faults(target: &TargetProbe, now: i64) -> Option<String> {
         faults.push(format!("a weak {}-bit {} key", certificate.key_bits, certificate.key_type));
     }
     (!faults.is_empty()).then(|| format!("{} ({}): {}", row_name(target), certificate.subject, faults.join(", ")))
-}
-
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
 }
 
 #[cfg(test)]

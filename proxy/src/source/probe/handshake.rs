@@ -105,7 +105,14 @@ pub async fn handshake(address: SocketAddr, context: &SslContext, timeout: Durat
     let began = Instant::now();
     match tokio::time::timeout(timeout, Pin::new(&mut stream).connect()).await {
         Err(_) => started(Seen::TimedOut),
-        Ok(Err(err)) => started(Seen::Failed(failure(&err, &stream.get_ref().received))),
+        Ok(Err(err)) => {
+            let mut failed = failure(&err, &stream.get_ref().received);
+            if !failed.received.is_empty() && !failed.closed {
+                // OpenSSL stops at the first record header: read on, for the row.
+                failed.received.extend(read_more(stream.get_mut()).await);
+            }
+            started(Seen::Failed(failed))
+        }
         Ok(Ok(())) => {
             let duration = began.elapsed();
             let ssl = stream.ssl();
@@ -122,6 +129,15 @@ pub async fn handshake(address: SocketAddr, context: &SslContext, timeout: Durat
                 alpn,
             }
         }
+    }
+}
+
+/// What else the target sent, within a moment (for `not-tls`).
+async fn read_more(tcp: &mut Recording) -> Vec<u8> {
+    let mut more = vec![0u8; RECEIVED_KEPT.saturating_sub(tcp.received.len())];
+    match tokio::time::timeout(Duration::from_millis(200), tcp.inner.read(&mut more)).await {
+        Ok(Ok(read)) => more[..read].to_vec(),
+        _ => Vec::new(),
     }
 }
 

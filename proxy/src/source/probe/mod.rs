@@ -103,10 +103,13 @@ impl TlsProber {
         let first = handshake::handshake(target.address, offer, self.timeout, READ_AFTER).await;
         let mut handshakes = u32::from(first.started);
         let mut diagnostics = Vec::new();
+        // The certificate a failing target presents to a handshake it accepts.
+        let mut certificate = first.certificate;
         if needs_diagnosis(&first.seen) {
             for (version, context) in &self.diagnostics {
                 let made = handshake::handshake(target.address, context, self.timeout, READ_AFTER).await;
                 handshakes += u32::from(made.started);
+                certificate = certificate.or(made.certificate);
                 diagnostics.push((*version, made.seen));
             }
         }
@@ -129,7 +132,7 @@ impl TlsProber {
             protocol,
             cipher,
             duration_ms: first.duration.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-            certificate: first.certificate,
+            certificate,
             accepts,
             handshakes,
             alpn,
