@@ -416,9 +416,9 @@ fn probe_allow_list(cli: &Cli) -> Result<AllowList, String> {
         .iter()
         .map(|cidr| {
             let cidr = cidr.trim();
-            cidr.parse::<IpNet>().or_else(|_| cidr.parse::<std::net::IpAddr>().map(IpNet::from)).map_err(|_| {
-                format!("--probe-targets: {cidr:?} is not an address or CIDR range (e.g. 10.0.0.0/16)")
-            })
+            cidr.parse::<IpNet>()
+                .or_else(|_| cidr.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("--probe-targets: {cidr:?} is not an address or CIDR range (e.g. 10.0.0.0/16)"))
         })
         .collect::<Result<Vec<_>, _>>()?;
     if cli.source == SourceKind::Demo {

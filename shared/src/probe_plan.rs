@@ -100,7 +100,9 @@ fn plan_target(
                     .to_string(),
             );
         }
-        Some("lambda") | Some("alb") => return Err(format!("a {} target does not speak TLS", target_type.unwrap_or(""))),
+        Some("lambda") | Some("alb") => {
+            return Err(format!("a {} target does not speak TLS", target_type.unwrap_or("")));
+        }
         _ => target.id.parse::<IpAddr>().map_err(|_| format!("{} is not an IP address", target.id))?,
     };
     if !allowed(address) {

@@ -38,6 +38,15 @@ pub const TLS13_BACKEND_POLICY: &str = "ELBSecurityPolicy-TLS13-1-0-2021-06";
 pub const FIPS_BACKEND_POLICY: &str = "ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04";
 /// The backend policy behind every other HTTPS listener (TLS 1.0 to 1.2).
 pub const DEFAULT_BACKEND_POLICY: &str = "ELBSecurityPolicy-2016-08";
+/// Listener policies the page offers for a what-if probe ("Probe as if the
+/// listener used ..."); the API takes any that DescribeSSLPolicies lists.
+pub const WHAT_IF_POLICIES: [&str; 5] = [
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+    "ELBSecurityPolicy-2016-08",
+];
 /// A listener policy to suggest for giving targets TLS 1.3.
 pub const SUGGESTED_TLS13_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
 

@@ -664,7 +664,8 @@ pub fn containment(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<()
     for cidr in lists.iter().flat_map(|list| list.split(',')) {
         let network = cidr.trim().split('/').next().unwrap_or_default();
         let bits = cidr.trim().split('/').nth(1).map_or(Ok(32), str::parse::<u8>);
-        let inside = network.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.octets()[0] == 127) && bits.is_ok_and(|b| b >= 8);
+        let inside =
+            network.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.octets()[0] == 127) && bits.is_ok_and(|b| b >= 8);
         if !inside {
             return Err(format!("--probe-targets {cidr} reaches beyond 127.0.0.0/8"));
         }

@@ -56,8 +56,19 @@ impl Certificate {
         let (cert_path, key_path) = (cert.to_string_lossy().into_owned(), key.to_string_lossy().into_owned());
         let subject = format!("/CN={name}");
         run(&[
-            "req", "-x509", "-newkey", &format!("rsa:{bits}"), "-nodes", "-keyout", &key_path, "-out", &cert_path,
-            "-days", "30", "-subj", &subject,
+            "req",
+            "-x509",
+            "-newkey",
+            &format!("rsa:{bits}"),
+            "-nodes",
+            "-keyout",
+            &key_path,
+            "-out",
+            &cert_path,
+            "-days",
+            "30",
+            "-subj",
+            &subject,
         ]);
         if expired {
             run(&["x509", "-in", &cert_path, "-signkey", &key_path, "-days", "-1", "-out", &cert_path]);

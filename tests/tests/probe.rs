@@ -64,7 +64,8 @@ async fn every_outcome_against_real_servers_with_what_the_target_accepts_and_the
     let good = Certificate::make("target.test", 2048, false);
     let old = Certificate::make("old.test", 1024, true);
     let tls13_only = OpensslServer::start([127, 0, 1, 1], &good, &["-tls1_3"]);
-    let chacha_only = OpensslServer::start([127, 0, 1, 2], &good, &["-tls1_2", "-cipher", "ECDHE-RSA-CHACHA20-POLY1305"]);
+    let chacha_only =
+        OpensslServer::start([127, 0, 1, 2], &good, &["-tls1_2", "-cipher", "ECDHE-RSA-CHACHA20-POLY1305"]);
     let tls10_only = OpensslServer::start([127, 0, 1, 3], &good, &["-tls1", "-cipher", "ALL:@SECLEVEL=0"]);
     let client_certificate = OpensslServer::start([127, 0, 1, 4], &good, &["-Verify", "1"]);
     let expired = OpensslServer::start([127, 0, 1, 5], &old, &["-cipher", "DEFAULT:@SECLEVEL=0"]);
@@ -96,7 +97,8 @@ async fn every_outcome_against_real_servers_with_what_the_target_accepts_and_the
             {"name": "grpc", "version": "GRPC", "targets": [asks_after.address.to_string(), modern.address.to_string()]}]},
     ]);
     let created = fixture("probe_setup.py", &[&moto.endpoint, &spec.to_string()]);
-    let (legacy, modern_lb) = (text(&created["load_balancers"]["legacy-alb"]), text(&created["load_balancers"]["modern-alb"]));
+    let (legacy, modern_lb) =
+        (text(&created["load_balancers"]["legacy-alb"]), text(&created["load_balancers"]["modern-alb"]));
     let group = text(&created["groups"]["mixed"]).to_string();
     // Errors on the failing group, for tls-errors to cite the probe.
     let end = (now() / 3_600) * 3_600;
@@ -110,7 +112,9 @@ async fn every_outcome_against_real_servers_with_what_the_target_accepts_and_the
     assert_eq!(body["warnings"], json!([]));
     assert!(body.get("what_if").is_none(), "not a what-if");
     let rows = rows(&body);
-    let row = |address: std::net::SocketAddr| rows.get(&address.to_string()).unwrap_or_else(|| panic!("{address} in {rows:?}"));
+    let row = |address: std::net::SocketAddr| {
+        rows.get(&address.to_string()).unwrap_or_else(|| panic!("{address} in {rows:?}"))
+    };
     let outcome = |address| text(&row(address)["outcome"]).to_string();
 
     // The load balancer's own handshake, and what a failing target accepts instead.
@@ -119,7 +123,10 @@ async fn every_outcome_against_real_servers_with_what_the_target_accepts_and_the
     assert_eq!(refused_version["error"], "alert protocol_version (70) from the target");
     assert_eq!(refused_version["accepts"]["versions"], json!(["TLSv1.3"]));
     let explanation = text(&refused_version["explanation"]);
-    assert!(explanation.starts_with("accepts only TLS 1.3; the load balancer offers TLS 1.0-1.2 to it"), "{explanation}");
+    assert!(
+        explanation.starts_with("accepts only TLS 1.3; the load balancer offers TLS 1.0-1.2 to it"),
+        "{explanation}"
+    );
     assert!(explanation.contains(LEGACY) && explanation.contains("Fix: a TLS 1.3 listener policy"), "{explanation}");
     assert!(refused_version["handshakes"].as_u64().unwrap() <= 6);
     assert_eq!(refused_version["health"], "healthy", "moto reports registered targets healthy");
@@ -149,7 +156,10 @@ async fn every_outcome_against_real_servers_with_what_the_target_accepts_and_the
     assert_eq!(outcome(silent.address), "handshake-timeout");
     assert_eq!(outcome(closing.address), "closed");
     let unreachable = row(nothing);
-    assert_eq!((unreachable["outcome"].clone(), unreachable["error"].clone()), (json!("unreachable"), json!("connection refused")));
+    assert_eq!(
+        (unreachable["outcome"].clone(), unreachable["error"].clone()),
+        (json!("unreachable"), json!("connection refused"))
+    );
     assert!(text(&unreachable["explanation"]).contains("not reachable from tlswatch"));
     let failed = row(null_cipher.address);
     assert_eq!(failed["outcome"], "handshake-failed");
@@ -165,7 +175,10 @@ async fn every_outcome_against_real_servers_with_what_the_target_accepts_and_the
 
     // TLS 1.3 asks for a client certificate after the handshake: the short read sees it.
     let after = row(asks_after.address);
-    assert_eq!((after["outcome"].clone(), after["protocol"].clone()), (json!("client-certificate-required"), json!("TLSv1.3")));
+    assert_eq!(
+        (after["outcome"].clone(), after["protocol"].clone()),
+        (json!("client-certificate-required"), json!("TLSv1.3"))
+    );
     assert_eq!(after["error"], "alert certificate_required (116) from the target");
     let grpc = row(modern.address);
     assert_eq!(grpc["outcome"], "ok");
@@ -193,7 +206,10 @@ async fn every_outcome_against_real_servers_with_what_the_target_accepts_and_the
     assert!(certificates.iter().all(|f| f["severity"] == "info"));
     let tls_errors = findings(&body, "tls-errors");
     let cited = text(&tls_errors.iter().find(|f| f["target_group"] == group.as_str()).expect("tls-errors")["text"]);
-    assert!(cited.contains("the probe made the load balancer's handshake") && cited.contains("protocol-mismatch"), "{cited}");
+    assert!(
+        cited.contains("the probe made the load balancer's handshake") && cited.contains("protocol-mismatch"),
+        "{cited}"
+    );
     assert!(!cited.contains("causes that fit"), "{cited}");
 
     // Cached: a second look connects to nothing and makes no probe call.
@@ -211,9 +227,15 @@ async fn every_outcome_against_real_servers_with_what_the_target_accepts_and_the
     let rows = self::rows(&what_if);
     assert_eq!(rows[&tls13_only.address.to_string()]["outcome"], "ok", "a TLS 1.3 listener policy would fix it");
     let group_probe = &what_if["load_balancers"][0]["target_groups"][0];
-    assert_eq!((group_probe["listener_policy"].clone(), group_probe["backend_policy"].clone()), (json!(TLS13), json!("ELBSecurityPolicy-TLS13-1-0-2021-06")));
+    assert_eq!(
+        (group_probe["listener_policy"].clone(), group_probe["backend_policy"].clone()),
+        (json!(TLS13), json!("ELBSecurityPolicy-TLS13-1-0-2021-06"))
+    );
     let what_if_findings = what_if["load_balancers"][0]["findings"].as_array().unwrap();
-    assert!(!what_if_findings.is_empty() && what_if_findings.iter().all(|f| text(&f["text"]).starts_with("What-if")), "{what_if_findings:?}");
+    assert!(
+        !what_if_findings.is_empty() && what_if_findings.iter().all(|f| text(&f["text"]).starts_with("What-if")),
+        "{what_if_findings:?}"
+    );
     assert_eq!(outside.accepted(), 0, "still nothing outside the allow-list");
 
     let (status, unknown) = tlswatch.get(&format!("/api/v1/probe?lb={legacy}&policy=NoSuchPolicy")).await;
@@ -251,7 +273,8 @@ async fn targets_outside_the_allow_list_instances_and_those_over_the_cap_are_not
     assert!(rows.values().any(|row| row["id"].as_str().unwrap().starts_with("i-")), "instance targets listed");
     assert_eq!(tlswatch.metric("tlswatch_upstream_calls_total", &[("operation", "ProbeTargets")]).await, 0.0);
 
-    let (status, body) = tlswatch.get(&format!("/api/v1/probe?lb={}", text(&created["load_balancers"]["big-alb"]))).await;
+    let (status, body) =
+        tlswatch.get(&format!("/api/v1/probe?lb={}", text(&created["load_balancers"]["big-alb"]))).await;
     assert_eq!(status, 200, "{body}");
     let outcomes: Vec<String> = self::rows(&body).values().map(|row| text(&row["outcome"]).to_string()).collect();
     assert_eq!(outcomes.len(), 201);
@@ -271,6 +294,7 @@ async fn without_an_allow_list_the_probe_is_off_and_says_how_to_turn_it_on() {
     let common = ["--listen", "127.0.0.1:0", "--endpoint-url", closed.as_str()];
     let (ok, stderr) = run_to_exit(&[&common[..], &["--probe-targets", "127.0.0.0/33"]].concat());
     assert!(!ok && stderr.contains("--probe-targets: \"127.0.0.0/33\" is not an address or CIDR range"), "{stderr}");
-    let (ok, stderr) = run_to_exit(&[&common[..], &["--probe-targets", "127.0.0.1", "--probe-concurrency", "0"]].concat());
+    let (ok, stderr) =
+        run_to_exit(&[&common[..], &["--probe-targets", "127.0.0.1", "--probe-concurrency", "0"]].concat());
     assert!(!ok && stderr.contains("--probe-concurrency"), "{stderr}");
 }

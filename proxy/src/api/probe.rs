@@ -42,7 +42,8 @@ pub async fn probe_route(
     }
     let client = Client::of(&caller, peer.map(|Extension(ConnectInfo(address))| address.ip()));
     if let (Some(rate), Some(client)) = (&state.probe.rate, client) {
-        rate.check(&client).map_err(|wait| ApiError::ProbeRateLimited(wait.as_secs().max(1), state.probe.per_minute))?;
+        rate.check(&client)
+            .map_err(|wait| ApiError::ProbeRateLimited(wait.as_secs().max(1), state.probe.per_minute))?;
     }
     let now = (state.clock)();
     let plan_of_view = Plan::new(&view, now)?;
@@ -112,7 +113,9 @@ pub async fn probe_route(
         .zip(&reviewed)
         .map(|(config, reviewed)| {
             let mut groups = plan(config, reviewed, &policies, &allowed, &mut budget);
-            groups.retain(|g| view.target_groups.is_empty() || view.target_groups.iter().any(|tg| tg.as_str() == g.group.value));
+            groups.retain(|g| {
+                view.target_groups.is_empty() || view.target_groups.iter().any(|tg| tg.as_str() == g.group.value)
+            });
             groups
         })
         .collect();
@@ -141,7 +144,8 @@ pub async fn probe_route(
                         row.handshake = seen.clone();
                     }
                 }
-                let explained: Vec<String> = group.targets.iter().map(|t| probed::explain(&group, &t.handshake)).collect();
+                let explained: Vec<String> =
+                    group.targets.iter().map(|t| probed::explain(&group, &t.handshake)).collect();
                 for (row, explanation) in group.targets.iter_mut().zip(explained) {
                     row.explanation = explanation;
                 }
@@ -207,7 +211,8 @@ mod tests {
 
     #[test]
     fn the_what_if_policy_is_split_from_the_view_and_checked() {
-        let (view, policy) = split_policy("lb=app/a/0123456789abcdef&policy=ELBSecurityPolicy-TLS13-1-2-2021-06").unwrap();
+        let (view, policy) =
+            split_policy("lb=app/a/0123456789abcdef&policy=ELBSecurityPolicy-TLS13-1-2-2021-06").unwrap();
         assert_eq!(view, "lb=app/a/0123456789abcdef");
         assert_eq!(policy.as_deref(), Some("ELBSecurityPolicy-TLS13-1-2-2021-06"));
         assert_eq!(split_policy("from=now-1h").unwrap(), ("from=now-1h".to_string(), None));

@@ -291,7 +291,9 @@ fn value_weight(value: &Value) -> usize {
 }
 
 fn load_balancer_weight(config: &LoadBalancerConfig) -> usize {
-    LOAD_BALANCER_BYTES + config.listeners.len() * LISTENER_BYTES + config.target_groups.len() * TARGET_GROUP_BYTES
+    LOAD_BALANCER_BYTES
+        + config.listeners.len() * LISTENER_BYTES
+        + config.target_groups.len() * TARGET_GROUP_BYTES
         + config.target_groups.iter().map(|g| g.registered.len() * REGISTERED_TARGET_BYTES).sum::<usize>()
 }
 

@@ -131,11 +131,7 @@ impl LoadBalancerSource for DemoSource {
     }
 }
 
-fn target_group(
-    value: &str,
-    servers: Option<&Vec<(TargetServer, bool)>>,
-    scope: &Scope,
-) -> Option<TargetGroupConfig> {
+fn target_group(value: &str, servers: Option<&Vec<(TargetServer, bool)>>, scope: &Scope) -> Option<TargetGroupConfig> {
     let parsed = TargetGroup::parse(value).ok()?;
     let setup = group_setup(value);
     let mut reasons = BTreeMap::new();

@@ -106,8 +106,10 @@ async fn serve(mut tcp: TcpStream, behaviour: Behaviour, context: Option<&SslCon
             let mut request = [0u8; 1024];
             let _ = tcp.read(&mut request).await;
             let body = "This port speaks HTTP, not HTTPS.\r\n";
-            let response =
-                format!("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+            let response = format!(
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
             let _ = tcp.write_all(response.as_bytes()).await;
         }
         _ => tokio::time::sleep(HOLD).await,

@@ -153,7 +153,12 @@ impl Sources {
     /// The built-in demo, started at `started`, reading `clock` for "now".
     pub fn demo(started: i64, clock: fn() -> i64) -> Self {
         let demo = Arc::new(DemoSource::new(started, clock));
-        Self { metrics: demo.clone(), load_balancers: demo, probe: Arc::new(probe::Off), own_account_id: Arc::default() }
+        Self {
+            metrics: demo.clone(),
+            load_balancers: demo,
+            probe: Arc::new(probe::Off),
+            own_account_id: Arc::default(),
+        }
     }
 }
 

@@ -5,10 +5,10 @@
 //! the causes that fit). Pure, like the review.
 
 use super::{
-    Finding, FindingCode, LoadBalancerReview, METRICS_DOC, SECURITY_POLICIES_DOC, SUGGESTED_TLS13_POLICY,
-    Severity, TARGET_GROUPS_DOC, TLS13_BACKEND_POLICY,
+    Finding, FindingCode, LoadBalancerReview, METRICS_DOC, SECURITY_POLICIES_DOC, SUGGESTED_TLS13_POLICY, Severity,
+    TARGET_GROUPS_DOC, TLS13_BACKEND_POLICY,
 };
-use crate::probe::{Handshake, HANDSHAKE_TIMEOUT_SECONDS, Outcome, TargetGroupProbe, TargetProbe};
+use crate::probe::{HANDSHAKE_TIMEOUT_SECONDS, Handshake, Outcome, TargetGroupProbe, TargetProbe};
 use crate::tls::{version_label, versions_label};
 
 /// Where a target's explanation says the load balancer sends no SNI.
@@ -353,12 +353,19 @@ mod tests {
 
     #[test]
     fn a_tls13_only_target_behind_the_default_policy_reads_as_the_issue_says() {
-        let accepts = Accepted { versions: strings(&["TLSv1.3"]), cipher: Some("TLS_AES_256_GCM_SHA384".into()), ..Accepted::default() };
+        let accepts = Accepted {
+            versions: strings(&["TLSv1.3"]),
+            cipher: Some("TLS_AES_256_GCM_SHA384".into()),
+            ..Accepted::default()
+        };
         let seen = Handshake { accepts: Some(accepts), ..handshake(Outcome::ProtocolMismatch) };
         let text = explain(&group(vec![]), &seen);
         assert!(text.starts_with("accepts only TLS 1.3; the load balancer offers TLS 1.0-1.2 to it"), "{text}");
         assert!(text.contains("listener policy ELBSecurityPolicy-2016-08"), "{text}");
-        assert!(text.contains("Fix: a TLS 1.3 listener policy") && text.ends_with("or TLS 1.2 on the target"), "{text}");
+        assert!(
+            text.contains("Fix: a TLS 1.3 listener policy") && text.ends_with("or TLS 1.2 on the target"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -366,12 +373,19 @@ mod tests {
         let g = group(vec![]);
         let with_error = |outcome, error: &str| Handshake { error: Some(error.into()), ..handshake(outcome) };
         let cipher = Handshake {
-            accepts: Some(Accepted { versions: strings(&["TLSv1.2"]), cipher: Some("ECDHE-RSA-CHACHA20-POLY1305".into()), ..Accepted::default() }),
+            accepts: Some(Accepted {
+                versions: strings(&["TLSv1.2"]),
+                cipher: Some("ECDHE-RSA-CHACHA20-POLY1305".into()),
+                ..Accepted::default()
+            }),
             ..with_error(Outcome::CipherMismatch, "alert handshake_failure (40) from the target")
         };
         let text = explain(&g, &cipher);
         assert!(text.contains("accepts TLS 1.2 but none of the 2 ciphers"), "{text}");
-        assert!(text.contains("it took ECDHE-RSA-CHACHA20-POLY1305") && text.contains("ECDHE-RSA-AES128-GCM-SHA256"), "{text}");
+        assert!(
+            text.contains("it took ECDHE-RSA-CHACHA20-POLY1305") && text.contains("ECDHE-RSA-AES128-GCM-SHA256"),
+            "{text}"
+        );
         let text = explain(&g, &with_error(Outcome::NotTls, "`HTTP/1.0 400 Bad request`"));
         assert!(text.contains("HTTP/1.0 400") && text.contains("protocol HTTP"), "{text}");
         let text = explain(&g, &with_error(Outcome::HandshakeFailed, "alert unrecognized_name (112)"));
@@ -415,7 +429,8 @@ mod tests {
     fn the_probe_brings_its_findings_and_tls_errors_cite_it() {
         let accepts = Accepted { versions: strings(&["TLSv1.3"]), ..Accepted::default() };
         let rejected = Handshake { accepts: Some(accepts), ..handshake(Outcome::ProtocolMismatch) };
-        let legacy = Handshake { protocol: Some("TLSv1".into()), cipher: Some("AES128-SHA".into()), ..handshake(Outcome::Ok) };
+        let legacy =
+            Handshake { protocol: Some("TLSv1".into()), cipher: Some("AES128-SHA".into()), ..handshake(Outcome::Ok) };
         let certificate = CertificateInfo {
             subject: "CN=old".into(),
             sans: vec![],
@@ -444,12 +459,25 @@ mod tests {
                 FindingCode::TargetCertificate
             ]
         );
-        assert!(found[0].text.contains("1 of 4 targets fail it: 127.0.0.1:8443: protocol-mismatch, accepts only TLS 1.3"), "{}", found[0].text);
+        assert!(
+            found[0].text.contains("1 of 4 targets fail it: 127.0.0.1:8443: protocol-mismatch, accepts only TLS 1.3"),
+            "{}",
+            found[0].text
+        );
         assert!(!found[0].text.contains("causes that fit"));
         assert!(found[1].text.starts_with("1 of 4 targets of checkout-tls fail"), "{}", found[1].text);
-        assert!(found[2].text.contains("127.0.0.2:8443 (TLS 1.0)") && found[2].text.contains("127.0.0.3:8443"), "{}", found[2].text);
+        assert!(
+            found[2].text.contains("127.0.0.2:8443 (TLS 1.0)") && found[2].text.contains("127.0.0.3:8443"),
+            "{}",
+            found[2].text
+        );
         let certificate = &found[3].text;
-        assert!(certificate.contains("expired") && certificate.contains("self-signed") && certificate.contains("1024-bit RSA"), "{certificate}");
+        assert!(
+            certificate.contains("expired")
+                && certificate.contains("self-signed")
+                && certificate.contains("1024-bit RSA"),
+            "{certificate}"
+        );
         assert!(certificate.contains("does not validate target certificates"), "{certificate}");
 
         let what_if = findings(&reviewed(120.0), &[g], 2_000, Some("ELBSecurityPolicy-TLS13-1-2-2021-06"));

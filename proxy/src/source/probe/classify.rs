@@ -186,7 +186,12 @@ mod tests {
     }
 
     fn alert(alert: u8) -> Seen {
-        Seen::Failed(Failure { alert: Some(alert), reason: "alert".into(), received: vec![21, 3, 3, 0, 2], closed: false })
+        Seen::Failed(Failure {
+            alert: Some(alert),
+            reason: "alert".into(),
+            received: vec![21, 3, 3, 0, 2],
+            closed: false,
+        })
     }
 
     fn done(protocol: &str) -> Seen {
@@ -251,7 +256,10 @@ mod tests {
         let refused = classify(&Seen::NotConnected("connection refused".into()), &[], &offered());
         assert_eq!((refused.0, refused.1.as_deref()), (Outcome::Unreachable, Some("connection refused")));
         let (outcome, error, _) = classify(&alert(112), &[], &offered());
-        assert_eq!((outcome, error.as_deref()), (Outcome::HandshakeFailed, Some("alert unrecognized_name (112) from the target")));
+        assert_eq!(
+            (outcome, error.as_deref()),
+            (Outcome::HandshakeFailed, Some("alert unrecognized_name (112) from the target"))
+        );
         assert_eq!(classify(&done("TLSv1.2"), &[], &offered()).0, Outcome::Ok);
     }
 }

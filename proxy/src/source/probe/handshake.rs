@@ -27,8 +27,7 @@ use super::classify::{Failure, Seen};
 /// The first bytes a target sent that are kept, for `not-tls`.
 const RECEIVED_KEPT: usize = 64;
 /// Every TLS 1.3 suite OpenSSL 3 has, for the diagnostic handshakes.
-const EVERY_TLS13_SUITE: &str =
-    "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256";
+const EVERY_TLS13_SUITE: &str = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256";
 /// Every cipher OpenSSL 3 has for TLS 1.2 and older, weak ones included.
 const EVERY_CIPHER: &str = "ALL:@SECLEVEL=0";
 
@@ -291,11 +290,24 @@ mod tests {
     fn contexts_take_every_cipher_name_of_the_default_backend_policy() {
         // ELBSecurityPolicy-2016-08's ciphers, as DescribeSSLPolicies lists them.
         let ciphers: Vec<String> = [
-            "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-SHA256",
-            "ECDHE-RSA-AES128-SHA256", "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA",
-            "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES256-SHA384",
-            "ECDHE-RSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA", "ECDHE-ECDSA-AES256-SHA", "AES128-GCM-SHA256",
-            "AES128-SHA256", "AES128-SHA", "AES256-GCM-SHA384", "AES256-SHA256", "AES256-SHA",
+            "ECDHE-ECDSA-AES128-GCM-SHA256",
+            "ECDHE-RSA-AES128-GCM-SHA256",
+            "ECDHE-ECDSA-AES128-SHA256",
+            "ECDHE-RSA-AES128-SHA256",
+            "ECDHE-ECDSA-AES128-SHA",
+            "ECDHE-RSA-AES128-SHA",
+            "ECDHE-ECDSA-AES256-GCM-SHA384",
+            "ECDHE-RSA-AES256-GCM-SHA384",
+            "ECDHE-ECDSA-AES256-SHA384",
+            "ECDHE-RSA-AES256-SHA384",
+            "ECDHE-RSA-AES256-SHA",
+            "ECDHE-ECDSA-AES256-SHA",
+            "AES128-GCM-SHA256",
+            "AES128-SHA256",
+            "AES128-SHA",
+            "AES256-GCM-SHA384",
+            "AES256-SHA256",
+            "AES256-SHA",
         ]
         .map(String::from)
         .to_vec();
@@ -306,7 +318,8 @@ mod tests {
         }
         assert!(context(&versions, &["NO-SUCH-CIPHER".to_string()], false).is_err());
         context(&versions, &ciphers, true).expect("the whole policy, with ALPN");
-        let tls13 = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"].map(String::from);
+        let tls13 =
+            ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"].map(String::from);
         context(&["TLSv1.3".to_string()], &tls13, false).expect("TLS 1.3 suites alone");
         for version in VERSIONS {
             diagnostic_context(version).expect("a diagnostic context per version");
