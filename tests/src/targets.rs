@@ -141,7 +141,7 @@ pub struct Listener {
 impl Listener {
     /// Accepts, then closes at once, before any handshake.
     pub fn closing(ip: [u8; 4]) -> Self {
-        Self::serving(ip, |stream| drop(stream))
+        Self::serving(ip, drop)
     }
 
     /// Accepts and reads, never answering; counts every connection (for a

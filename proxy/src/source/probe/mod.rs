@@ -169,11 +169,11 @@ impl ProbeSource for TlsProber {
         let mut contexts: Contexts = HashMap::new();
         for target in targets {
             for alpn in [false, target.alpn_h2].into_iter().collect::<std::collections::BTreeSet<_>>() {
-                if !contexts.contains_key(&(&target.offer, alpn)) {
+                if let std::collections::hash_map::Entry::Vacant(entry) = contexts.entry((&target.offer, alpn)) {
                     let built = context(&target.offer.protocols, &target.offer.ciphers, alpn).map_err(|err| {
                         SourceError::Internal(format!("OpenSSL refused the offer of {:?}: {err}", target.offer))
                     })?;
-                    contexts.insert((&target.offer, alpn), built);
+                    entry.insert(built);
                 }
             }
         }
