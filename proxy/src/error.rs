@@ -87,7 +87,7 @@ impl ApiError {
             Self::OnlyMetrics(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
             Self::FrontendMissing => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::FrontendMissing),
-            Self::ProbeDisabled => (StatusCode::FORBIDDEN, ErrorCode::ProbeDisabled),
+            Self::ProbeDisabled => (StatusCode::NOT_IMPLEMENTED, ErrorCode::ProbeDisabled),
             Self::ProbeRateLimited(..) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
         }
     }
@@ -110,7 +110,7 @@ impl IntoResponse for ApiError {
             Self::AccountRefused(AccountRefused::Named(_)) => Some("account".to_string()),
             _ => None,
         };
-        if status.is_server_error() {
+        if status.is_server_error() && !matches!(self, Self::ProbeDisabled) {
             tracing::warn!(%status, error = %self, "request failed");
         }
         let body = ErrorBody { error: ErrorDetail { code, message: self.to_string(), param } };

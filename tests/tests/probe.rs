@@ -288,7 +288,7 @@ async fn without_an_allow_list_the_probe_is_off_and_says_how_to_turn_it_on() {
     let moto = Moto::start();
     let tlswatch = Tlswatch::on_moto(&moto);
     let (status, body) = tlswatch.get("/api/v1/probe").await;
-    assert_eq!((status, body["error"]["code"].clone()), (403, json!("probe_disabled")), "{body}");
+    assert_eq!((status, body["error"]["code"].clone()), (501, json!("probe_disabled")), "{body}");
     assert!(text(&body["error"]["message"]).contains("--probe-targets CIDR"), "{body}");
     let closed = tlswatch_tests::closed_endpoint();
     let common = ["--listen", "127.0.0.1:0", "--endpoint-url", closed.as_str()];
