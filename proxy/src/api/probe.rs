@@ -5,7 +5,7 @@
 //! listener policy would bring (a what-if). The targets come from Elastic
 //! Load Balancing only, never from the request.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -16,13 +16,12 @@ use tlswatch_shared::probe::{MAX_TARGETS_PER_PROBE, ProbeTarget};
 use tlswatch_shared::probe_plan::{PlannedGroup, plan};
 use tlswatch_shared::query::{parse_pairs, write_pairs};
 use tlswatch_shared::review::{LoadBalancerConfig, probed, review};
-use tlswatch_shared::{ErrorCode, Metric, Plan, View, ViewError};
+use tlswatch_shared::{ErrorCode, Plan, View, ViewError};
 
-use super::review::{configuration_warning, group_errors, policies_in_use};
+use super::review::{configs_or_warning, errors_or_warning, policies_in_use, wanted_load_balancers};
 use crate::error::ApiError;
 use crate::identity::Caller;
 use crate::limits::Client;
-use crate::source::listed_load_balancers;
 use crate::state::AppState;
 
 /// The what-if parameter, beside the view's.
@@ -47,12 +46,7 @@ pub async fn probe_route(
     }
     let now = (state.clock)();
     let plan_of_view = Plan::new(&view, now)?;
-    let reported = state.cache.list(&scope, Metric::TargetTlsNegotiationErrorCount).await?;
-    let wanted = if view.load_balancers.is_empty() {
-        listed_load_balancers(&reported).into_iter().cloned().collect()
-    } else {
-        view.load_balancers.clone()
-    };
+    let (reported, wanted) = wanted_load_balancers(&state, &scope, &view).await?;
     let mut response = ProbeResponse {
         view: view.to_query(),
         account: scope.account.to_string(),
@@ -65,19 +59,9 @@ pub async fn probe_route(
     if wanted.is_empty() {
         return Ok(Json(response));
     }
-    let errors = match group_errors(&state, &scope, &plan_of_view, &wanted, &reported).await {
-        Ok(errors) => errors,
-        Err(err) => {
-            response.warnings.push(format!("errors per target group not shown: {err}"));
-            BTreeMap::new()
-        }
-    };
-    let configs = match state.cache.load_balancers(&scope, &wanted).await {
-        Ok(configs) => configs,
-        Err(err) => {
-            response.warnings.push(configuration_warning(&err));
-            return Ok(Json(response));
-        }
+    let errors = errors_or_warning(&state, &scope, &plan_of_view, &wanted, &reported, &mut response.warnings).await;
+    let Some(configs) = configs_or_warning(&state, &scope, &wanted, &mut response.warnings).await else {
+        return Ok(Json(response));
     };
     let configs: Vec<LoadBalancerConfig> = match &what_if {
         Some(policy) => configs.iter().map(|config| as_if(config, policy)).collect(),
