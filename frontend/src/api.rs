@@ -2,7 +2,9 @@
 
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
-use tlswatch_shared::api::{CatalogResponse, DimensionsResponse, ErrorBody, ReviewResponse, SeriesResponse};
+use tlswatch_shared::api::{
+    CatalogResponse, DimensionsResponse, ErrorBody, ProbeResponse, ReviewResponse, SeriesResponse,
+};
 use tlswatch_shared::display::{AlarmFormat, Format};
 use tlswatch_shared::overview::OverviewResponse;
 use tlswatch_shared::query::write_pairs;
@@ -76,6 +78,13 @@ pub async fn series(query: &str) -> Result<SeriesResponse, ApiFailure> {
 /// `GET /api/v1/review?<query>`.
 pub async fn review(query: &str) -> Result<ReviewResponse, ApiFailure> {
     get_json(&format!("/api/v1/review?{query}")).await
+}
+
+/// `GET /api/v1/probe?<query>[&policy=<listener policy>]`.
+pub async fn probe(query: &str, policy: Option<&str>) -> Result<ProbeResponse, ApiFailure> {
+    let what_if =
+        policy.map(|policy| format!("&{}", write_pairs([("policy", policy.to_string())]))).unwrap_or_default();
+    get_json(&format!("/api/v1/probe?{query}{what_if}")).await
 }
 
 /// `GET /api/v1/overview?<query>`.

@@ -13,6 +13,7 @@ use crate::cache::{CacheSettings, Lifetimes, SharedCacheAddress};
 use crate::identity::Readers;
 use crate::limits::Limits;
 use crate::source::aws::CallPolicy;
+use crate::source::probe::AllowList;
 
 /// Everything but the metric source, which is built from it.
 pub struct Config {
@@ -33,9 +34,22 @@ pub struct Config {
     pub metrics_readers: Readers,
     /// Timeouts and retries of AWS calls.
     pub call_policy: CallPolicy,
+    /// The target probe: which addresses, how many at once, how often.
+    pub probe: ProbeSettings,
     pub auth: Auth,
     /// The current time in epoch seconds; a function so tests can set it.
     pub clock: fn() -> i64,
+}
+
+/// The target probe's settings.
+#[derive(Debug, Clone)]
+pub struct ProbeSettings {
+    /// The only addresses ever probed (`--probe-targets`); empty: the probe is off.
+    pub allow: AllowList,
+    /// Targets handshaken with at once, across all requests (`--probe-concurrency`).
+    pub concurrency: usize,
+    /// Probe requests per minute per user (per address where nobody logs in); 0: no limit.
+    pub per_minute: u32,
 }
 
 /// The region served when neither `--region` nor the AWS environment
@@ -60,6 +74,7 @@ impl Default for Config {
                     list: Duration::from_secs(300),
                     load_balancer: Duration::from_secs(300),
                     policy: DAY,
+                    probe: Duration::from_secs(300),
                     last_good: DAY,
                 },
             },
@@ -79,6 +94,14 @@ impl Default for Config {
                 attempt_timeout: Duration::from_secs(10),
                 call_timeout: Duration::from_secs(25),
                 max_attempts: 3,
+            },
+            probe: ProbeSettings {
+                allow: AllowList::default(),
+                // A load balancer's connections are many more; this keeps a
+                // fleet's probe short without a burst on any one host.
+                concurrency: 8,
+                // A team pressing the button, not a scanner.
+                per_minute: 10,
             },
             auth: Auth::open(),
             clock: system_clock,

@@ -47,6 +47,13 @@ pub enum ApiError {
     Internal(String),
     #[error("the frontend is not built; run `cargo xtask dist` or point --dist at a built frontend")]
     FrontendMissing,
+    #[error(
+        "the target probe is off: start tlswatch with --probe-targets CIDR (TLSWATCH_PROBE_TARGETS), the address \
+         ranges of your targets, to let it handshake with them (see docs/deploy.md)"
+    )]
+    ProbeDisabled,
+    #[error("too many probes from you: at most {1} a minute; try again in {0} seconds (answers are cached 5 minutes)")]
+    ProbeRateLimited(u64, u32),
 }
 
 impl ApiError {
@@ -80,6 +87,8 @@ impl ApiError {
             Self::OnlyMetrics(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
             Self::FrontendMissing => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::FrontendMissing),
+            Self::ProbeDisabled => (StatusCode::NOT_IMPLEMENTED, ErrorCode::ProbeDisabled),
+            Self::ProbeRateLimited(..) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
         }
     }
 }
@@ -101,7 +110,7 @@ impl IntoResponse for ApiError {
             Self::AccountRefused(AccountRefused::Named(_)) => Some("account".to_string()),
             _ => None,
         };
-        if status.is_server_error() {
+        if status.is_server_error() && !matches!(self, Self::ProbeDisabled) {
             tracing::warn!(%status, error = %self, "request failed");
         }
         let body = ErrorBody { error: ErrorDetail { code, message: self.to_string(), param } };
@@ -114,7 +123,9 @@ impl IntoResponse for ApiError {
                     HeaderValue::from_static("Basic realm=\"tlswatch\", charset=\"UTF-8\""),
                 );
             }
-            Self::RateLimited(seconds) | Self::Auth(AuthError::TooManyPasswordChecks(seconds)) => {
+            Self::RateLimited(seconds)
+            | Self::ProbeRateLimited(seconds, _)
+            | Self::Auth(AuthError::TooManyPasswordChecks(seconds)) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
             }
             Self::MethodNotAllowed(_) => {

@@ -8,8 +8,8 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use ipnet::IpNet;
 use tlswatch::{
-    Accounts, AppState, Auth, CacheSettings, CallPolicy, Config, DEFAULT_REGION, Lifetimes, Limits, Readers, Regions,
-    SharedCacheAddress, Sources, router_and_metrics, system_clock,
+    Accounts, AllowList, AppState, Auth, CacheSettings, CallPolicy, Config, DEFAULT_REGION, Lifetimes, Limits,
+    ProbeSettings, Readers, Regions, SharedCacheAddress, Sources, TlsProber, router_and_metrics, system_clock,
 };
 use tlswatch_shared::Region;
 use tracing_subscriber::EnvFilter;
@@ -163,6 +163,18 @@ struct Cli {
     /// Most points (series times buckets) in one view.
     #[arg(long, env = "TLSWATCH_MAX_POINTS", default_value_t = Config::default().limits.max_points)]
     max_points: usize,
+
+    /// The only addresses the target probe (/api/v1/probe) may connect to:
+    /// a CIDR range or one address; repeatable. Only targets that Elastic
+    /// Load Balancing reports as registered and that lie inside are probed.
+    /// Unset, the probe is off (the demo probes its own loopback targets).
+    #[arg(long, env = "TLSWATCH_PROBE_TARGETS", value_delimiter = ',', value_name = "CIDR")]
+    probe_targets: Vec<String>,
+
+    /// Targets the probe handshakes with at once, across all requests (one
+    /// connection per target at a time).
+    #[arg(long, env = "TLSWATCH_PROBE_CONCURRENCY", default_value_t = Config::default().probe.concurrency)]
+    probe_concurrency: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -214,6 +226,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         tracing::warn!(listen = %cli.listen, "serving without authentication (--allow-unauthenticated)");
     }
     let defaults = Config::default();
+    let probe = ProbeSettings {
+        allow: probe_allow_list(&cli)?,
+        concurrency: probe_concurrency(cli.probe_concurrency)?,
+        ..defaults.probe.clone()
+    };
     let config = Config {
         frontend: cli.dist.join("index.html").is_file().then(|| cli.dist.clone()),
         cache: CacheSettings {
@@ -243,6 +260,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         },
         accounts,
         auth,
+        probe,
         ..defaults
     };
     if config.frontend.is_none() {
@@ -251,6 +269,11 @@ async fn run(cli: Cli) -> Result<(), String> {
     let sources = match cli.source {
         SourceKind::Cloudwatch => Sources::aws(&config.accounts, cli.endpoint_url.as_deref(), config.call_policy).await,
         SourceKind::Demo => Sources::demo(system_clock(), system_clock),
+    };
+    let sources = if config.probe.allow.is_off() {
+        sources
+    } else {
+        sources.with_probe(TlsProber::new(config.probe.allow.clone(), config.probe.concurrency)?)
     };
 
     let listener = tokio::net::TcpListener::bind(cli.listen)
@@ -383,6 +406,36 @@ fn metrics_readers(cli: &Cli, auth: &Auth) -> Result<Readers, String> {
         ));
     }
     Ok(Readers::Only { users, groups })
+}
+
+/// The probe's allow-list: `--probe-targets`, or for the demo its own
+/// loopback targets only.
+fn probe_allow_list(cli: &Cli) -> Result<AllowList, String> {
+    let nets = cli
+        .probe_targets
+        .iter()
+        .map(|cidr| {
+            let cidr = cidr.trim();
+            cidr.parse::<IpNet>()
+                .or_else(|_| cidr.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("--probe-targets: {cidr:?} is not an address or CIDR range (e.g. 10.0.0.0/16)"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if cli.source == SourceKind::Demo {
+        if !nets.is_empty() {
+            tracing::warn!("--probe-targets is ignored with --source demo: the demo probes its own loopback targets");
+        }
+        let loopback: IpNet = "127.0.0.0/8".parse().map_err(|err| format!("{err}"))?;
+        return Ok(AllowList(vec![loopback]));
+    }
+    Ok(AllowList(nets))
+}
+
+fn probe_concurrency(value: usize) -> Result<usize, String> {
+    if value == 0 {
+        return Err("--probe-concurrency: 0 would never probe; give at least 1".to_string());
+    }
+    Ok(value)
 }
 
 fn seconds(value: f64, flag: &str) -> Result<Duration, String> {

@@ -11,6 +11,7 @@ use crate::identity::Readers;
 use crate::limits::{Limits, RateLimit};
 use crate::metrics::Metrics;
 use crate::source::Sources;
+use crate::source::probe::AllowList;
 use crate::upstream::Upstream;
 
 /// The state shared by every handler and middleware.
@@ -34,6 +35,15 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The account ID of the proxy's own identity, once looked up.
     pub own_account_id: Arc<OnceLock<String>>,
+    pub probe: ProbeGate,
+}
+
+/// Who may probe what: the allow-list the route plans with (the probe
+/// source checks it again), and the rate of probe requests per caller.
+pub struct ProbeGate {
+    pub allow: AllowList,
+    pub rate: Option<RateLimit>,
+    pub per_minute: u32,
 }
 
 impl AppState {
@@ -58,6 +68,11 @@ impl AppState {
             rate_limit: RateLimit::per_minute(config.rate_limit_per_minute),
             metrics_readers: config.metrics_readers,
             metrics,
+            probe: ProbeGate {
+                allow: config.probe.allow,
+                rate: RateLimit::per_minute(config.probe.per_minute),
+                per_minute: config.probe.per_minute,
+            },
         }
     }
 }

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{Choice, Metric, MetricInfo, RetentionRule};
 use crate::dims::Dimensions;
 use crate::error::{ErrorCode, ViewError};
-use crate::review::LoadBalancerReview;
+use crate::probe::TargetGroupProbe;
+use crate::review::{Finding, LoadBalancerReview};
 use crate::stat::Statistic;
 
 /// `GET /api/v1/series`.
@@ -87,6 +88,36 @@ pub struct ReviewResponse {
     pub region: String,
     pub load_balancers: Vec<LoadBalancerReview>,
     pub warnings: Vec<String>,
+}
+
+/// `GET /api/v1/probe`: the load balancer's handshake with every registered
+/// target of the view's HTTPS target groups, as tlswatch made it (see
+/// [`crate::probe`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeResponse {
+    /// The canonical query string of the view that was probed.
+    pub view: String,
+    pub account: String,
+    pub region: String,
+    /// With `policy=`: the listener policy probed as if every HTTPS
+    /// listener used it (a what-if: nothing was changed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub what_if: Option<String>,
+    /// When the handshakes were made, epoch seconds (answers are cached five minutes).
+    pub probed_at: i64,
+    pub load_balancers: Vec<LoadBalancerProbe>,
+    pub warnings: Vec<String>,
+}
+
+/// A load balancer's probed target groups, with the findings they bring.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadBalancerProbe {
+    pub value: String,
+    pub name: String,
+    pub target_groups: Vec<TargetGroupProbe>,
+    /// The review's findings with the probe's evidence (`tls-errors` cites
+    /// the outcomes) and the probe's own; a what-if's own only. Most severe first.
+    pub findings: Vec<Finding>,
 }
 
 /// Every error the API answers with.

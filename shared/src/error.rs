@@ -46,6 +46,8 @@ pub enum ErrorCode {
     UpstreamError,
     /// The server has no frontend to serve.
     FrontendMissing,
+    /// The target probe is off: no `--probe-targets` allow-list.
+    ProbeDisabled,
     /// The server failed to write its answer.
     Internal,
 }
@@ -74,6 +76,7 @@ impl ErrorCode {
             Self::UpstreamTimeout => "upstream_timeout",
             Self::UpstreamError => "upstream_error",
             Self::FrontendMissing => "frontend_missing",
+            Self::ProbeDisabled => "probe_disabled",
             Self::Internal => "internal",
         }
     }
@@ -133,7 +136,7 @@ mod tests {
     use super::*;
 
     /// Every code (a new one is added here too).
-    const EVERY_CODE: [ErrorCode; 21] = [
+    const EVERY_CODE: [ErrorCode; 22] = [
         ErrorCode::InvalidParameter,
         ErrorCode::UnknownParameter,
         ErrorCode::RepeatedParameter,
@@ -154,6 +157,7 @@ mod tests {
         ErrorCode::UpstreamTimeout,
         ErrorCode::UpstreamError,
         ErrorCode::FrontendMissing,
+        ErrorCode::ProbeDisabled,
         ErrorCode::Internal,
     ];
 

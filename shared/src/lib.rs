@@ -25,6 +25,8 @@ pub mod grid;
 pub mod menus;
 pub mod overview;
 pub mod plan;
+pub mod probe;
+pub mod probe_plan;
 pub mod queries;
 pub mod query;
 pub mod rates;
@@ -32,6 +34,7 @@ pub mod review;
 pub mod stat;
 pub mod summary;
 pub mod time;
+pub mod tls;
 pub mod view;
 
 #[cfg(test)]

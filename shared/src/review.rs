@@ -15,6 +15,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod probed;
+
+pub use crate::tls::SslPolicy;
+
 /// AWS's page on ALB security policies, front end and back end.
 pub const SECURITY_POLICIES_DOC: &str =
     "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html";
@@ -34,6 +38,15 @@ pub const TLS13_BACKEND_POLICY: &str = "ELBSecurityPolicy-TLS13-1-0-2021-06";
 pub const FIPS_BACKEND_POLICY: &str = "ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04";
 /// The backend policy behind every other HTTPS listener (TLS 1.0 to 1.2).
 pub const DEFAULT_BACKEND_POLICY: &str = "ELBSecurityPolicy-2016-08";
+/// Listener policies the page offers for a what-if probe ("Probe as if the
+/// listener used ..."); the API takes any that DescribeSSLPolicies lists.
+pub const WHAT_IF_POLICIES: [&str; 5] = [
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+    "ELBSecurityPolicy-2016-08",
+];
 /// A listener policy to suggest for giving targets TLS 1.3.
 pub const SUGGESTED_TLS13_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
 
@@ -57,15 +70,6 @@ pub fn backend_policy(listener_policy: &str, listener_protocols: &[String]) -> &
     } else {
         DEFAULT_BACKEND_POLICY
     }
-}
-
-/// A security policy as DescribeSSLPolicies describes it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct SslPolicy {
-    /// `TLSv1`, `TLSv1.1`, `TLSv1.2`, `TLSv1.3`, in AWS's order.
-    pub protocols: Vec<String>,
-    /// Cipher names in AWS's priority order.
-    pub ciphers: Vec<String>,
 }
 
 /// A load balancer's configuration, as a source reads it.
@@ -104,6 +108,24 @@ pub struct TargetGroupConfig {
     pub port: Option<u16>,
     pub health_check: HealthCheck,
     pub targets: TargetHealth,
+    /// `ip`, `instance`, `lambda` or `alb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_type: Option<String>,
+    /// Every registered target, for the probe.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registered: Vec<RegisteredTarget>,
+}
+
+/// A registered target as DescribeTargetHealth describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RegisteredTarget {
+    /// An IP address for `ip` targets, an instance ID for `instance` ones.
+    pub id: String,
+    /// Its own port, when it was registered with one.
+    pub port: Option<u16>,
+    pub availability_zone: Option<String>,
+    /// `healthy`, `unhealthy`, `initial`, `draining`, `unused`, `unavailable`.
+    pub health: String,
 }
 
 /// How a target group checks its targets.
@@ -166,6 +188,9 @@ pub enum FindingCode {
     LegacyClientTls,
     TlsErrors,
     UnhealthyTargets,
+    TargetRejectsBackendTls,
+    TargetAcceptsLegacyTls,
+    TargetCertificate,
 }
 
 impl FindingCode {
@@ -178,6 +203,9 @@ impl FindingCode {
             Self::LegacyClientTls => "legacy-client-tls",
             Self::TlsErrors => "tls-errors",
             Self::UnhealthyTargets => "unhealthy-targets",
+            Self::TargetRejectsBackendTls => "target-rejects-backend-tls",
+            Self::TargetAcceptsLegacyTls => "target-accepts-legacy-tls",
+            Self::TargetCertificate => "target-certificate",
         }
     }
 }
@@ -589,9 +617,17 @@ mod tests {
     #[test]
     fn codes_and_severities_are_written_as_the_api_writes_them() {
         use FindingCode::*;
-        for code in
-            [PlaintextTargets, HealthCheckSkipsTls, BackendWithoutTls13, LegacyClientTls, TlsErrors, UnhealthyTargets]
-        {
+        for code in [
+            PlaintextTargets,
+            HealthCheckSkipsTls,
+            BackendWithoutTls13,
+            LegacyClientTls,
+            TlsErrors,
+            UnhealthyTargets,
+            TargetRejectsBackendTls,
+            TargetAcceptsLegacyTls,
+            TargetCertificate,
+        ] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }
         for severity in [Severity::High, Severity::Medium, Severity::Low, Severity::Info] {

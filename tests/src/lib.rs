@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 pub mod browser;
 pub mod in_process;
 pub mod shared_cache;
+pub mod targets;
 pub mod upstream;
 
 use aws_sdk_cloudwatch::Client;
@@ -652,6 +653,23 @@ pub fn containment(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<()
             return Err(format!("--endpoint-url {endpoint} is not on loopback"));
         }
     }
+    // The probe connects to what its allow-list admits: loopback only.
+    let given = args.iter().enumerate().filter_map(|(index, arg)| match arg.strip_prefix("--probe-targets") {
+        Some("") => args.get(index + 1).map(|value| value.to_string()),
+        Some(rest) => rest.strip_prefix('=').map(str::to_string),
+        None => None,
+    });
+    let from_env = env.iter().filter(|(name, _)| *name == "TLSWATCH_PROBE_TARGETS");
+    let lists: Vec<String> = given.chain(from_env.map(|(_, value)| value.to_string_lossy().into_owned())).collect();
+    for cidr in lists.iter().flat_map(|list| list.split(',')) {
+        let network = cidr.trim().split('/').next().unwrap_or_default();
+        let bits = cidr.trim().split('/').nth(1).map_or(Ok(32), str::parse::<u8>);
+        let inside =
+            network.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.octets()[0] == 127) && bits.is_ok_and(|b| b >= 8);
+        if !inside {
+            return Err(format!("--probe-targets {cidr} reaches beyond 127.0.0.0/8"));
+        }
+    }
     let listen = setting("--listen", "TLSWATCH_LISTEN")
         .ok_or("it would listen on the fixed default 127.0.0.1:8080: pass --listen 127.0.0.1:0")?;
     match listen.parse::<SocketAddr>() {
@@ -722,7 +740,7 @@ mod tests {
     fn the_guard_refuses_a_child_that_could_reach_aws_or_a_fixed_port() {
         let closed = super::closed_endpoint();
         let local = ["--listen", "127.0.0.1:0"];
-        let refused: [&[&str]; 6] = [
+        let refused: [&[&str]; 8] = [
             &["--listen", "127.0.0.1:0", "--account", "payments=arn:aws:iam::111111111111:role/x"],
             &[
                 "--listen",
@@ -736,6 +754,8 @@ mod tests {
             &["--source", "demo"],
             &["--source", "demo", "--listen", "127.0.0.1:8080"],
             &["--source=demo", "--listen=0.0.0.0:8080"],
+            &["--listen", "127.0.0.1:0", "--source", "demo", "--probe-targets", "10.0.0.0/8"],
+            &["--listen", "127.0.0.1:0", "--source", "demo", "--probe-targets", "127.0.0.0/8,0.0.0.0/0"],
         ];
         for args in refused {
             assert!(containment(args, &[]).is_err(), "{args:?} must be refused");

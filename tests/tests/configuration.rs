@@ -293,6 +293,29 @@ async fn every_tlswatch_variable_is_read_and_takes_effect() {
     let (ok, stderr) = run_to_exit_with_env(&[], &env);
     assert!(!ok && stderr.contains("--cache-url") && stderr.contains("redis://"), "{stderr}");
 
+    // The probe's allow-list turns it on (the call then fails at the closed
+    // endpoint, not at the probe's switch), and its concurrency is read.
+    let closed = closed_endpoint();
+    let env = environment(
+        &mut set,
+        &[("TLSWATCH_ENDPOINT_URL", closed.as_str()), ("TLSWATCH_PROBE_TARGETS", "127.0.0.0/8,127.1.0.1")],
+    );
+    let probing = Tlswatch::start_with_env("127.0.0.1:0", &[], &env);
+    let answer = probing.get("/api/v1/probe").await;
+    assert_ne!(refusal(&answer).1, Some("probe_disabled"), "{answer:?}");
+    drop(probing);
+    let env = environment(
+        &mut set,
+        &[
+            ("TLSWATCH_ENDPOINT_URL", closed.as_str()),
+            ("TLSWATCH_LISTEN", "127.0.0.1:0"),
+            ("TLSWATCH_PROBE_TARGETS", "127.0.0.1"),
+            ("TLSWATCH_PROBE_CONCURRENCY", "0"),
+        ],
+    );
+    let (ok, stderr) = run_to_exit_with_env(&[], &env);
+    assert!(!ok && stderr.contains("--probe-concurrency"), "{stderr}");
+
     assert_eq!(set, variables_in_help(), "every variable --help lists is checked here, and only those");
 }
 

@@ -25,8 +25,9 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// (`--cache-url`); BSD-licensed like Valkey, which Debian does not package here.
 pub const REDIS_SERVER: &str = "/usr/bin/redis-server";
 
-/// What building the frontend needs.
+/// What building the frontend (and, with `native_libraries`, the proxy) needs.
 pub fn build_tools() -> Result<(), String> {
+    native_libraries()?;
     wasm_target()?;
     trunk()?;
     wasm_bindgen()?;
@@ -51,6 +52,17 @@ fn redis() -> Result<(), String> {
     }
     eprintln!("xtask: installing redis-server and openssl");
     apt_install(&["redis-server", "openssl"])
+}
+
+/// OpenSSL's headers and pkg-config, which the `openssl` crate (the target
+/// probe's TLS client) builds against: Debian's OpenSSL 3.
+pub fn native_libraries() -> Result<(), String> {
+    let found = Command::new("pkg-config").args(["--exists", "openssl"]).status().is_ok_and(|status| status.success());
+    if found {
+        return Ok(());
+    }
+    eprintln!("xtask: installing libssl-dev and pkg-config");
+    apt_install(&["libssl-dev", "pkg-config"])
 }
 
 /// Debian's Chromium and its WebDriver, for the browser tests and screenshots.

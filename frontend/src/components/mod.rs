@@ -7,6 +7,7 @@ pub mod form;
 pub mod help;
 pub mod masthead;
 pub mod pickers;
+pub mod probe;
 pub mod review;
 pub mod status;
 pub mod summary;

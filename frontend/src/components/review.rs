@@ -11,7 +11,7 @@ use crate::api;
 use crate::state::{use_first_view_settled, use_view_state};
 
 /// The part of a view the review reads: the load balancers, region and range.
-fn review_view(view: &View) -> View {
+pub fn review_view(view: &View) -> View {
     View {
         load_balancers: view.load_balancers.clone(),
         region: view.region.clone(),
@@ -21,8 +21,9 @@ fn review_view(view: &View) -> View {
     }
 }
 
+/// The section, with `children` (the probe) below the review.
 #[component]
-pub fn ReviewSection() -> impl IntoView {
+pub fn ReviewSection(children: Children) -> impl IntoView {
     let state = use_view_state();
     // Asked once the first chart is drawn: the review is below it, and its
     // answer must not be built while the chart waits.
@@ -47,6 +48,7 @@ pub fn ReviewSection() -> impl IntoView {
                     Err(err) => view! { <p class="error" role="alert">{err.message}</p> }.into_any(),
                 })}
             </Suspense>
+            {children()}
         </section>
     }
 }
@@ -132,7 +134,7 @@ fn LoadBalancerPath(lb: LoadBalancerReview) -> impl IntoView {
 }
 
 #[component]
-fn FindingItem(finding: Finding) -> impl IntoView {
+pub fn FindingItem(finding: Finding) -> impl IntoView {
     let severity = finding.severity.as_str();
     view! {
         <li class=format!("finding severity-{severity}") data-code=finding.code.as_str()>

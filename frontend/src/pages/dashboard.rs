@@ -15,6 +15,7 @@ use crate::components::chart::SeriesChart;
 use crate::components::form::ViewForm;
 use crate::components::help::HelpPanel;
 use crate::components::masthead::Masthead;
+use crate::components::probe::ProbeTargets;
 use crate::components::review::ReviewSection;
 use crate::components::status::{DemoBadge, ErrorNotice, LoadingNote, Warnings};
 use crate::components::summary::{RankingTable, SummaryFigures};
@@ -108,7 +109,7 @@ pub fn Dashboard() -> impl IntoView {
                     <RankingTable data tz/>
                 </Transition>
                 <AlarmDialog/>
-                <ReviewSection/>
+                <ReviewSection><ProbeTargets/></ReviewSection>
                 <HelpPanel/>
             </section>
             <ViewForm/>

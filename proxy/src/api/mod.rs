@@ -8,6 +8,7 @@ pub mod alarm;
 pub mod catalog;
 pub mod dimensions;
 pub mod overview;
+pub mod probe;
 pub mod review;
 pub mod series;
 

@@ -31,12 +31,7 @@ pub async fn review_route(
     let scope = state.accounts.scope(view.account.as_ref(), view.region.as_ref(), &caller)?;
     let plan = Plan::new(&view, (state.clock)())?;
     let warnings = plan.warnings.clone();
-    let reported = state.cache.list(&scope, Metric::TargetTlsNegotiationErrorCount).await?;
-    let wanted = if view.load_balancers.is_empty() {
-        listed_load_balancers(&reported).into_iter().cloned().collect()
-    } else {
-        view.load_balancers.clone()
-    };
+    let (reported, wanted) = wanted_load_balancers(&state, &scope, &view).await?;
     let mut response = ReviewResponse {
         view: view.to_query(),
         account: scope.account.to_string(),
@@ -48,19 +43,9 @@ pub async fn review_route(
         return Ok(Json(response));
     }
 
-    let errors = match group_errors(&state, &scope, &plan, &wanted, &reported).await {
-        Ok(errors) => errors,
-        Err(err) => {
-            response.warnings.push(format!("errors per target group not shown: {err}"));
-            BTreeMap::new()
-        }
-    };
-    let configs = match state.cache.load_balancers(&scope, &wanted).await {
-        Ok(configs) => configs,
-        Err(err) => {
-            response.warnings.push(configuration_warning(&err));
-            return Ok(Json(response));
-        }
+    let errors = errors_or_warning(&state, &scope, &plan, &wanted, &reported, &mut response.warnings).await;
+    let Some(configs) = configs_or_warning(&state, &scope, &wanted, &mut response.warnings).await else {
+        return Ok(Json(response));
     };
     let policies = match policies_in_use(&state, &scope, &configs).await {
         Ok(policies) => policies,
@@ -76,6 +61,53 @@ pub async fn review_route(
     }
     response.load_balancers = configs.iter().map(|config| review(config, &policies, &errors)).collect();
     Ok(Json(response))
+}
+
+/// What the metric's list says reported, and the load balancers a view
+/// asks about: its own, or every one that reported.
+pub(super) async fn wanted_load_balancers(
+    state: &AppState,
+    scope: &Scope,
+    view: &View,
+) -> Result<(Arc<Vec<Dimensions>>, Vec<LoadBalancer>), SourceError> {
+    let reported = state.cache.list(scope, Metric::TargetTlsNegotiationErrorCount).await?;
+    let wanted = if view.load_balancers.is_empty() {
+        listed_load_balancers(&reported).into_iter().cloned().collect()
+    } else {
+        view.load_balancers.clone()
+    };
+    Ok((reported, wanted))
+}
+
+/// [`group_errors`], or none with a warning: the errors never fail an answer.
+pub(super) async fn errors_or_warning(
+    state: &AppState,
+    scope: &Scope,
+    plan: &Plan,
+    wanted: &[LoadBalancer],
+    reported: &[Dimensions],
+    warnings: &mut Vec<String>,
+) -> BTreeMap<String, ErrorsInRange> {
+    group_errors(state, scope, plan, wanted, reported).await.unwrap_or_else(|err| {
+        warnings.push(format!("errors per target group not shown: {err}"));
+        BTreeMap::new()
+    })
+}
+
+/// The configuration of `wanted`, or `None` with a warning.
+pub(super) async fn configs_or_warning(
+    state: &AppState,
+    scope: &Scope,
+    wanted: &[LoadBalancer],
+    warnings: &mut Vec<String>,
+) -> Option<Arc<Vec<LoadBalancerConfig>>> {
+    match state.cache.load_balancers(scope, wanted).await {
+        Ok(configs) => Some(configs),
+        Err(err) => {
+            warnings.push(configuration_warning(&err));
+            None
+        }
+    }
 }
 
 /// The errors of every target group of `wanted` over the plan's range:
@@ -116,7 +148,7 @@ async fn group_errors(
 /// What the listeners' policies and the backend policies they imply offer,
 /// in one DescribeSSLPolicies call (every TLS 1.3 policy of AWS says so in
 /// its name, so the backend policies are known before the call).
-async fn policies_in_use(
+pub(super) async fn policies_in_use(
     state: &AppState,
     scope: &Scope,
     configs: &[LoadBalancerConfig],

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
+use tlswatch_shared::probe::ProbeTarget;
 use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
 use tlswatch_shared::{Dimensions, LoadBalancer, Metric};
 
@@ -28,7 +29,7 @@ mod store;
 mod wire;
 
 pub use shared::{SharedCache, SharedCacheAddress};
-pub use store::{BodyKey, LastGood, Lifetimes};
+pub use store::{BodyKey, LastGood, Lifetimes, Probed};
 use store::{BuiltBody, Entry, FetchKey, Key, SeriesKey, Store, Value};
 
 /// Cache settings.
@@ -134,6 +135,18 @@ impl Cache {
             .call(scope, "DescribeSSLPolicies", |sources| sources.load_balancers.ssl_policies(scope, names));
         let key = Key::Policies(scope.clone(), names.to_vec());
         self.load(key, wire::decode_policies, wire::encode_policies, call).await.0
+    }
+
+    /// What the probe saw of `targets` (handshakes made at most five
+    /// minutes ago), cached and coalesced: a second page asking within
+    /// that time costs the targets nothing.
+    pub async fn probe(&self, scope: &Scope, targets: &[ProbeTarget]) -> Result<Arc<Probed>, SourceError> {
+        let call = async {
+            let handshakes = self.upstream.call(scope, "ProbeTargets", |sources| sources.probe.probe(targets)).await?;
+            Ok(Probed { at: (self.clock)(), handshakes })
+        };
+        let decode = |bytes: &[u8]| wire::decode_probed(bytes, targets.len());
+        self.load(Key::Probe(scope.clone(), targets.to_vec()), decode, wire::encode_probed, call).await.0
     }
 
     /// The dimension combinations that reported `metric`, sorted and each

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use moka::future::Cache;
 use tlswatch_shared::plan::FINAL_AFTER_SECONDS;
+use tlswatch_shared::probe::{Handshake, ProbeTarget};
 use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
 use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Statistic};
 
@@ -33,6 +34,9 @@ pub struct Lifetimes {
     /// What a security policy offers: AWS's predefined policies do not
     /// change once published.
     pub policy: Duration,
+    /// What the probe saw of targets: long enough that a page's second look
+    /// costs the targets nothing, short enough to see a fix.
+    pub probe: Duration,
     /// A last good answer, available to serve stale: long enough to cover
     /// an outage of CloudWatch or of the proxy's credentials.
     pub last_good: Duration,
@@ -105,6 +109,7 @@ pub enum Key {
     Body(BodyKey),
     LoadBalancers(Scope, Vec<LoadBalancer>),
     Policies(Scope, Vec<String>),
+    Probe(Scope, Vec<ProbeTarget>),
 }
 
 /// Every kind of entry, by value; cheap to clone.
@@ -119,6 +124,15 @@ pub enum Value {
     Body(Arc<BuiltBody>),
     LoadBalancers(Arc<Vec<LoadBalancerConfig>>),
     Policies(Arc<BTreeMap<String, SslPolicy>>),
+    Probe(Arc<Probed>),
+}
+
+/// What a probe saw of each of its targets, in order, and when.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Probed {
+    /// Epoch seconds.
+    pub at: i64,
+    pub handshakes: Vec<Handshake>,
 }
 
 /// A kind of value the store keeps under a variant of its own, so that
@@ -152,6 +166,7 @@ entries!(
     AlarmHistory(Vec<Transition>),
     LoadBalancers(Vec<LoadBalancerConfig>),
     Policies(BTreeMap<String, SslPolicy>),
+    Probe(Probed),
 );
 
 /// The store: one moka cache bounded in estimated bytes, with per-entry
@@ -182,6 +197,7 @@ impl Lifetimes {
             Key::Alarms(..) | Key::AlarmHistory { .. } | Key::Body(_) => self.fresh,
             Key::LoadBalancers(..) => self.load_balancer,
             Key::Policies(..) => self.policy,
+            Key::Probe(..) => self.probe,
         }
     }
 }
@@ -228,6 +244,12 @@ const POLICY_ITEM_BYTES: usize = 32;
 const LOAD_BALANCER_BYTES: usize = 256;
 const LISTENER_BYTES: usize = 256;
 const TARGET_GROUP_BYTES: usize = 512;
+/// Estimated bytes of a registered target (its ID, zone and health).
+const REGISTERED_TARGET_BYTES: usize = 96;
+/// Estimated bytes of a probed target: its address and offer in the key,
+/// its handshake (certificate names, error text) in the value.
+const PROBE_TARGET_BYTES: usize = 96;
+const HANDSHAKE_BYTES: usize = 512;
 
 /// Estimated bytes held by an entry, key and value.
 fn weight(key: &Key, value: &Value) -> usize {
@@ -245,6 +267,7 @@ fn key_weight(key: &Key) -> usize {
         Key::Body(key) => key.view.len(),
         Key::LoadBalancers(_, wanted) => wanted.len() * DIMENSIONS_BYTES,
         Key::Policies(_, names) => names.iter().map(String::len).sum(),
+        Key::Probe(_, targets) => targets.len() * PROBE_TARGET_BYTES,
     }
 }
 
@@ -263,11 +286,15 @@ fn value_weight(value: &Value) -> usize {
             .iter()
             .map(|(name, p)| name.len() + (p.protocols.len() + p.ciphers.len()) * POLICY_ITEM_BYTES)
             .sum(),
+        Value::Probe(probed) => probed.handshakes.len() * HANDSHAKE_BYTES,
     }
 }
 
 fn load_balancer_weight(config: &LoadBalancerConfig) -> usize {
-    LOAD_BALANCER_BYTES + config.listeners.len() * LISTENER_BYTES + config.target_groups.len() * TARGET_GROUP_BYTES
+    LOAD_BALANCER_BYTES
+        + config.listeners.len() * LISTENER_BYTES
+        + config.target_groups.len() * TARGET_GROUP_BYTES
+        + config.target_groups.iter().map(|g| g.registered.len() * REGISTERED_TARGET_BYTES).sum::<usize>()
 }
 
 fn fetched_weight(fetched: &Fetched) -> usize {

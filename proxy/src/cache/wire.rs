@@ -13,7 +13,7 @@ use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
 
 use super::final_buckets::FinalBuckets;
 use super::shared::KEY_PREFIX;
-use super::store::Key;
+use super::store::{Key, Probed};
 use crate::source::{Alarm, Fetched, Query, Scope, Transition};
 
 /// The shared cache's key of `key`; `None` for kinds kept per replica
@@ -42,6 +42,13 @@ pub fn key(key: &Key) -> Option<String> {
         Key::LoadBalancers(scope, wanted) => {
             let wanted = digest(wanted.iter().map(|lb| lb.as_str().to_string()));
             format!("load-balancers:{}:{wanted}", scope_text(scope))
+        }
+        Key::Probe(scope, targets) => {
+            let targets = digest(targets.iter().map(|t| {
+                let offer = format!("{}|{}", t.offer.protocols.join(","), t.offer.ciphers.join(","));
+                format!("{} {offer} {}", t.address, t.alpn_h2)
+            }));
+            format!("probe:{}:{targets}", scope_text(scope))
         }
         Key::LastGood(_) | Key::Body(_) => return None,
     };
@@ -188,6 +195,18 @@ pub fn decode_policies(bytes: &[u8]) -> Option<Arc<BTreeMap<String, SslPolicy>>>
     serde_json::from_slice(bytes).ok().map(Arc::new)
 }
 
+// What a probe saw, as shared's types serialize it.
+
+pub fn encode_probed(probed: &Arc<Probed>) -> Vec<u8> {
+    serde_json::to_vec(probed.as_ref()).unwrap_or_default()
+}
+
+/// A probe's answer, only if it has one handshake per target of its key.
+pub fn decode_probed(bytes: &[u8], targets: usize) -> Option<Arc<Probed>> {
+    let probed: Probed = serde_json::from_slice(bytes).ok()?;
+    (probed.handshakes.len() == targets).then(|| Arc::new(probed))
+}
+
 // The configuration of load balancers, as shared's types serialize it: a
 // change to those types is a change of layout (raise `KEY_PREFIX`'s version).
 
@@ -201,7 +220,7 @@ pub fn decode_load_balancers(bytes: &[u8]) -> Option<Arc<Vec<LoadBalancerConfig>
 
 #[cfg(test)]
 mod tests {
-    use tlswatch_shared::review::{HealthCheck, ListenerConfig, TargetGroupConfig, TargetHealth};
+    use tlswatch_shared::review::{HealthCheck, ListenerConfig, RegisteredTarget, TargetGroupConfig, TargetHealth};
     use tlswatch_shared::{AccountName, Metric, Region, Statistic};
 
     use super::*;
@@ -298,6 +317,13 @@ mod tests {
                 other: 0,
                 reasons: [("Target.Timeout".into(), 1)].into(),
             },
+            target_type: Some("ip".into()),
+            registered: vec![RegisteredTarget {
+                id: "10.0.1.5".into(),
+                port: Some(8443),
+                availability_zone: Some("us-east-1a".into()),
+                health: "healthy".into(),
+            }],
         };
         let config = LoadBalancerConfig {
             value: "app/edge-alb/50dc6c495c0c9188".into(),

@@ -7,7 +7,8 @@
 //!   six hours (rounded to the hour) before the proxy started, and keeps
 //!   failing: a sustained onset, like a deploy that broke a TLS setting;
 //!   its `ledger-api` speaks plain HTTP to its targets, so it never fails a
-//!   handshake (`demo_config.rs` has the configuration that goes with it);
+//!   handshake (`demo_config.rs` has the configuration that goes with it,
+//!   and the targets, which answer on loopback for the probe);
 //! - `internal-api`'s `grpc-backend` has isolated bursts.
 //!
 //! Every load-balancer minute is a function of its dimensions and the minute
@@ -65,6 +66,9 @@ pub struct DemoSource {
     onset: i64,
     /// Data exists only before this moment (the clock of the request).
     clock: fn() -> i64,
+    /// The targets of its HTTPS groups, listening on loopback once the
+    /// configuration is first read (`demo_config.rs`).
+    pub(super) targets: tokio::sync::OnceCell<super::demo_config::DemoTargets>,
 }
 
 /// One target group in one zone: the unit the demo generates data for.
@@ -79,7 +83,7 @@ impl DemoSource {
     /// A demo whose onset lies six hours (rounded down to the hour) before `started`.
     pub fn new(started: i64, clock: fn() -> i64) -> Self {
         let onset = (started - 6 * 3_600).div_euclid(3_600) * 3_600;
-        Self { onset, clock }
+        Self { onset, clock, targets: tokio::sync::OnceCell::new() }
     }
 
     fn finest_series(region: &Region) -> Vec<FinestSeries> {

@@ -3,6 +3,13 @@
 //! and checks its targets over HTTP, `ledger-api` speaks plain HTTP,
 //! `edge-alb` is a clean TLS 1.3 path, and one of `grpc-backend`'s targets
 //! times out its health checks.
+//!
+//! Its HTTPS groups' targets are real servers on loopback, started when the
+//! configuration is first read, so the probe handshakes with them: the
+//! three of `checkout-tls` accept only TLS 1.3 (behind the 2016-08 policy,
+//! every handshake fails), `grpc-backend`'s timing-out target never answers,
+//! one of `admin-tls`'s answers plain HTTP on its HTTPS port, and the rest
+//! speak TLS 1.2 and 1.3.
 
 use std::collections::BTreeMap;
 
@@ -12,8 +19,47 @@ use tlswatch_shared::review::{
 };
 use tlswatch_shared::{LoadBalancer, TargetGroup};
 
+use openssl::ssl::SslVersion;
+use tlswatch_shared::review::RegisteredTarget;
+
 use super::demo::{DemoSource, TOPOLOGY};
+use super::demo_targets::{Behaviour, TargetServer};
 use super::{LoadBalancerSource, Scope, SourceError};
+
+/// Each HTTPS group's targets, by `TargetGroup` value: where they listen and
+/// whether they pass health checks.
+pub type DemoTargets = BTreeMap<&'static str, Vec<(TargetServer, bool)>>;
+
+/// What the three targets of a demo HTTPS group do.
+fn behaviours(target_group: &str) -> [Behaviour; 3] {
+    let tls13_only = Behaviour::Tls(SslVersion::TLS1_3, SslVersion::TLS1_3);
+    let modern = Behaviour::Tls(SslVersion::TLS1_2, SslVersion::TLS1_3);
+    match target_group {
+        "targetgroup/checkout-tls/4b1e8d2c9f0a7365" => [tls13_only; 3],
+        "targetgroup/grpc-backend/2f8b6e1a4c9d0735" => [modern, modern, Behaviour::Silent],
+        "targetgroup/admin-tls/e07d3b9a5c1f2864" => [modern, Behaviour::PlainHttp, modern],
+        _ => [modern; 3],
+    }
+}
+
+/// Starts every HTTPS group's targets on 127.0.0.1; one that cannot start
+/// is left out, with a warning.
+async fn start_targets() -> DemoTargets {
+    let mut targets = DemoTargets::new();
+    for (tg, _) in TOPOLOGY.iter().flat_map(|(_, groups)| groups.iter()) {
+        if group_setup(tg).protocol != "HTTPS" {
+            continue;
+        }
+        let name = TargetGroup::parse(tg).map(|g| g.name().to_string()).unwrap_or_default();
+        for (index, behaviour) in behaviours(tg).into_iter().enumerate() {
+            match TargetServer::start([127, 0, 0, 1], &format!("{name}-{index}.demo.internal"), behaviour).await {
+                Ok(server) => targets.entry(*tg).or_default().push((server, behaviour != Behaviour::Silent)),
+                Err(err) => tracing::warn!("demo target of {name} not started: {err}"),
+            }
+        }
+    }
+    targets
+}
 
 /// A demo target group's protocol, health check protocol and targets.
 struct GroupSetup {
@@ -46,7 +92,12 @@ fn group_setup(target_group: &str) -> GroupSetup {
 
 #[async_trait]
 impl LoadBalancerSource for DemoSource {
-    async fn load_balancers(&self, _: &Scope, wanted: &[LoadBalancer]) -> Result<Vec<LoadBalancerConfig>, SourceError> {
+    async fn load_balancers(
+        &self,
+        scope: &Scope,
+        wanted: &[LoadBalancer],
+    ) -> Result<Vec<LoadBalancerConfig>, SourceError> {
+        let targets = self.targets.get_or_init(start_targets).await;
         Ok(TOPOLOGY
             .iter()
             .filter(|(lb, _)| wanted.iter().any(|w| w.as_str() == *lb))
@@ -65,7 +116,10 @@ impl LoadBalancerSource for DemoSource {
                             target_groups: group_values,
                         },
                     ],
-                    target_groups: groups.iter().filter_map(|(tg, _)| target_group(tg)).collect(),
+                    target_groups: groups
+                        .iter()
+                        .filter_map(|(tg, _)| target_group(tg, targets.get(tg), scope))
+                        .collect(),
                     value: lb.to_string(),
                 })
             })
@@ -77,7 +131,7 @@ impl LoadBalancerSource for DemoSource {
     }
 }
 
-fn target_group(value: &str) -> Option<TargetGroupConfig> {
+fn target_group(value: &str, servers: Option<&Vec<(TargetServer, bool)>>, scope: &Scope) -> Option<TargetGroupConfig> {
     let parsed = TargetGroup::parse(value).ok()?;
     let setup = group_setup(value);
     let mut reasons = BTreeMap::new();
@@ -102,6 +156,18 @@ fn target_group(value: &str) -> Option<TargetGroupConfig> {
             other: 0,
             reasons,
         },
+        target_type: Some("ip".to_string()),
+        registered: servers
+            .into_iter()
+            .flatten()
+            .zip(['a', 'b', 'c'])
+            .map(|((server, healthy), zone)| RegisteredTarget {
+                id: server.address.ip().to_string(),
+                port: Some(server.address.port()),
+                availability_zone: Some(format!("{}{zone}", scope.region)),
+                health: if *healthy { "healthy" } else { "unhealthy" }.to_string(),
+            })
+            .collect(),
     })
 }
 

@@ -11,7 +11,7 @@ use aws_sdk_elasticloadbalancingv2::types::{self as elb, TargetHealthStateEnum};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use tlswatch_shared::LoadBalancer;
 use tlswatch_shared::review::{
-    HealthCheck, ListenerConfig, LoadBalancerConfig, SslPolicy, TargetGroupConfig, TargetHealth,
+    HealthCheck, ListenerConfig, LoadBalancerConfig, RegisteredTarget, SslPolicy, TargetGroupConfig, TargetHealth,
 };
 
 use super::aws::{AccountSdkConfigs, PerScope, classify};
@@ -216,9 +216,9 @@ async fn target_groups(client: &Client, load_balancer_arn: &str) -> Result<Vec<T
     }
     let mut groups: Vec<TargetGroupConfig> = stream::iter(described)
         .map(|group| async move {
-            let targets = match group.target_group_arn() {
+            let (targets, registered) = match group.target_group_arn() {
                 Some(arn) => target_health(client, arn).await?,
-                None => TargetHealth::default(),
+                None => (TargetHealth::default(), Vec::new()),
             };
             Ok::<_, SourceError>(TargetGroupConfig {
                 value: group.target_group_arn().map(target_group_value).unwrap_or_default().to_string(),
@@ -232,6 +232,8 @@ async fn target_groups(client: &Client, load_balancer_arn: &str) -> Result<Vec<T
                     path: group.health_check_path().map(str::to_string),
                 },
                 targets,
+                target_type: group.target_type().map(|t| t.as_str().to_string()),
+                registered,
             })
         })
         .buffered(CONCURRENCY)
@@ -241,8 +243,12 @@ async fn target_groups(client: &Client, load_balancer_arn: &str) -> Result<Vec<T
     Ok(groups)
 }
 
-/// How many of a group's targets are healthy, unhealthy or neither, and why.
-async fn target_health(client: &Client, target_group_arn: &str) -> Result<TargetHealth, SourceError> {
+/// How many of a group's targets are healthy, unhealthy or neither, and
+/// why; and every registered target, for the probe.
+async fn target_health(
+    client: &Client,
+    target_group_arn: &str,
+) -> Result<(TargetHealth, Vec<RegisteredTarget>), SourceError> {
     let output = client
         .describe_target_health()
         .target_group_arn(target_group_arn)
@@ -250,8 +256,17 @@ async fn target_health(client: &Client, target_group_arn: &str) -> Result<Target
         .await
         .map_err(|err| classify(SERVICE, "DescribeTargetHealth", err))?;
     let mut health = TargetHealth::default();
+    let mut registered = Vec::new();
     for description in output.target_health_descriptions() {
         let Some(target) = description.target_health() else { continue };
+        if let Some(described) = description.target() {
+            registered.push(RegisteredTarget {
+                id: described.id().unwrap_or_default().to_string(),
+                port: described.port().and_then(|p| u16::try_from(p).ok()),
+                availability_zone: described.availability_zone().map(str::to_string),
+                health: target.state().map_or("unknown", |s| s.as_str()).to_string(),
+            });
+        }
         health.total += 1;
         match target.state() {
             Some(TargetHealthStateEnum::Healthy) => health.healthy += 1,
@@ -263,7 +278,8 @@ async fn target_health(client: &Client, target_group_arn: &str) -> Result<Target
             _ => health.other += 1,
         }
     }
-    Ok(health)
+    registered.sort_by(|a, b| (&a.id, a.port).cmp(&(&b.id, b.port)));
+    Ok((health, registered))
 }
 
 /// `app/<name>/<id>` from a load balancer's ARN.

@@ -20,12 +20,15 @@ use self::aws::{AccountSdkConfigs, CallPolicy, look_up_own_account_id};
 use self::cloudwatch::CloudWatchSource;
 use self::demo::DemoSource;
 use self::elbv2::ElbSource;
+use self::probe::ProbeSource;
 
 pub mod aws;
 pub mod cloudwatch;
 pub mod demo;
 mod demo_config;
+pub mod demo_targets;
 pub mod elbv2;
+pub mod probe;
 
 /// One GetMetricData-shaped question: one statistic of many series (metric
 /// and dimension combination) over one aligned range.
@@ -110,6 +113,9 @@ pub trait LoadBalancerSource: Send + Sync {
 pub struct Sources {
     pub metrics: Arc<dyn MetricSource>,
     pub load_balancers: Arc<dyn LoadBalancerSource>,
+    /// Handshakes with targets; off (every target `not-probed`) until
+    /// [`Self::with_probe`] gives it an allow-list.
+    pub probe: Arc<dyn ProbeSource>,
     /// The account ID of the proxy's own identity, once looked up.
     pub own_account_id: Arc<OnceLock<String>>,
 }
@@ -129,8 +135,14 @@ impl Sources {
         Self {
             metrics: Arc::new(CloudWatchSource::new(&configs)),
             load_balancers: Arc::new(ElbSource::new(&configs)),
+            probe: Arc::new(probe::Off),
             own_account_id,
         }
+    }
+
+    /// These sources with `probe` for handshakes with targets.
+    pub fn with_probe(self, probe: impl ProbeSource + 'static) -> Self {
+        Self { probe: Arc::new(probe), ..self }
     }
 
     /// `cloudwatch` or `demo`, as the catalog reports it.
@@ -141,7 +153,12 @@ impl Sources {
     /// The built-in demo, started at `started`, reading `clock` for "now".
     pub fn demo(started: i64, clock: fn() -> i64) -> Self {
         let demo = Arc::new(DemoSource::new(started, clock));
-        Self { metrics: demo.clone(), load_balancers: demo, own_account_id: Arc::default() }
+        Self {
+            metrics: demo.clone(),
+            load_balancers: demo,
+            probe: Arc::new(probe::Off),
+            own_account_id: Arc::default(),
+        }
     }
 }
 
