@@ -31,6 +31,11 @@ const FAST_TIMERS: &str = "(() => {
     return true;
 })()";
 
+/// A clipboard that keeps what the page writes in `window.copied`:
+/// headless Chromium grants the page no clipboard permission.
+const CAPTURE_CLIPBOARD: &str = "Object.defineProperty(navigator, 'clipboard', {configurable: true, value: \
+    {writeText: text => { window.copied = text; return Promise.resolve(); }}}) && true";
+
 #[tokio::test]
 async fn auto_refresh_reloads_a_relative_view_and_pauses_while_the_tab_is_hidden() {
     let tlswatch = Tlswatch::demo_with_frontend();
@@ -75,14 +80,7 @@ async fn copy_link_puts_the_views_link_on_the_clipboard() {
         let view = format!("lb={PAYMENTS}&from=now-6h&stat=Maximum");
         client.goto(&format!("{}/?{view}", tlswatch.url)).await.unwrap();
         wait_for_data(&client).await;
-        // What the page hands the clipboard, as headless Chromium grants no
-        // clipboard permission.
-        eval(
-            &client,
-            "Object.defineProperty(navigator, 'clipboard', {configurable: true, value: {writeText: text => \
-             { window.copied = text; return Promise.resolve(); }}}) && true",
-        )
-        .await;
+        eval(&client, CAPTURE_CLIPBOARD).await;
         client.find(Locator::Id("copy-link")).await.unwrap().click().await.unwrap();
         wait_until(&client, "typeof window.copied === 'string'").await;
         let copied = eval(&client, "window.copied").await;
@@ -143,12 +141,7 @@ async fn the_alarm_dialog_shows_the_views_alarms_in_the_form_its_link_names() {
         .await;
 
         // Copy hands the clipboard the text shown.
-        eval(
-            &client,
-            "Object.defineProperty(navigator, 'clipboard', {configurable: true, value: {writeText: text => \
-             { window.copied = text; return Promise.resolve(); }}}) && true",
-        )
-        .await;
+        eval(&client, CAPTURE_CLIPBOARD).await;
         client.find(Locator::Id("copy-alarm")).await.unwrap().click().await.unwrap();
         wait_until(&client, "window.copied === document.querySelector('#alarm-dialog .alarm-text').textContent").await;
 
