@@ -2,6 +2,7 @@
 //! place: the command line (`main.rs`) starts from [`Config::default`] for
 //! its defaults, and so do the tests and the bench.
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use tlswatch_shared::Region;
 use crate::accounts::{Accounts, Regions};
 use crate::auth::Auth;
 use crate::cache::{CacheSettings, Lifetimes, SharedCacheAddress};
+use crate::hosts::AllowedHosts;
 use crate::limits::Limits;
 use crate::source::aws::CallPolicy;
 
@@ -29,9 +31,15 @@ pub struct Config {
     /// Timeouts and retries of AWS calls.
     pub call_policy: CallPolicy,
     pub auth: Auth,
+    /// The names answered without authentication (the listener's and
+    /// `--allowed-host`); with authentication, every name is.
+    pub hosts: AllowedHosts,
     /// The current time in epoch seconds; a function so tests can set it.
     pub clock: fn() -> i64,
 }
+
+/// Where tlswatch listens unless told (`--listen`).
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
 
 /// The region served when neither `--region` nor the AWS environment
 /// names one.
@@ -75,6 +83,7 @@ impl Default for Config {
                 max_attempts: 3,
             },
             auth: Auth::open(),
+            hosts: AllowedHosts::new(DEFAULT_LISTEN, &[]).expect("no names to refuse"),
             clock: system_clock,
         }
     }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use ipnet::IpNet;
 use tlswatch::{
-    Accounts, AppState, Auth, CacheSettings, CallPolicy, Config, DEFAULT_REGION, Lifetimes, Limits, Regions,
-    SharedCacheAddress, Sources, router, system_clock,
+    Accounts, AllowedHosts, AppState, Auth, CacheSettings, CallPolicy, Config, DEFAULT_LISTEN, DEFAULT_REGION,
+    Lifetimes, Limits, Regions, SharedCacheAddress, Sources, router, system_clock,
 };
 use tlswatch_shared::Region;
 use tracing_subscriber::EnvFilter;
@@ -24,7 +24,7 @@ struct Cli {
     /// Address and port to listen on. Port 0 picks a free port. Any address
     /// other than loopback needs --htpasswd or --trusted-user-header (or
     /// --allow-unauthenticated).
-    #[arg(long, env = "TLSWATCH_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "TLSWATCH_LISTEN", default_value_t = DEFAULT_LISTEN)]
     listen: SocketAddr,
 
     /// Where metric data comes from: CloudWatch (with the standard AWS
@@ -89,6 +89,13 @@ struct Cli {
     /// trusted groups header); repeatable.
     #[arg(long, env = "TLSWATCH_ALLOW_GROUP", value_delimiter = ',')]
     allow_group: Vec<String>,
+
+    /// Without authentication, also answer requests addressed to this host
+    /// name (NAME, or NAME:PORT for one port); repeatable. Other names than
+    /// the listener's (localhost, 127.0.0.1, [::1] at its port) are refused
+    /// (421), against DNS rebinding.
+    #[arg(long = "allowed-host", env = "TLSWATCH_ALLOWED_HOST", value_delimiter = ',', value_name = "NAME")]
+    allowed_hosts: Vec<String>,
 
     /// Serve a non-loopback address without authentication (logged as a warning).
     #[arg(long, env = "TLSWATCH_ALLOW_UNAUTHENTICATED")]
@@ -224,6 +231,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             max_attempts: cli.upstream_attempts,
             ..defaults.call_policy
         },
+        hosts: AllowedHosts::new(cli.listen, &cli.allowed_hosts)?,
         accounts,
         auth,
         ..defaults
@@ -240,6 +248,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         .await
         .map_err(|err| format!("--listen: cannot listen on {}: {err}", cli.listen))?;
     let address = listener.local_addr().map_err(|err| err.to_string())?;
+    let config = Config { hosts: config.hosts.listening_on(address), ..config };
     let default_regions = &config.accounts.default_account().regions.allowed;
     let allowed: Vec<&str> = default_regions.iter().map(Region::as_str).collect();
     let accounts: Vec<&str> = config.accounts.all().iter().map(|account| account.name.as_str()).collect();

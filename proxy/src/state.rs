@@ -7,6 +7,7 @@ use crate::accounts::Accounts;
 use crate::auth::Auth;
 use crate::cache::{BodyCache, Cache, SharedCache};
 use crate::config::Config;
+use crate::hosts::AllowedHosts;
 use crate::limits::{Limits, RateLimit};
 use crate::metrics::Metrics;
 use crate::source::Sources;
@@ -25,6 +26,8 @@ pub struct AppState {
     /// The current time in epoch seconds; a function so tests can set it.
     pub clock: fn() -> i64,
     pub auth: Auth,
+    /// The names answered, when nobody authenticates; `None`: every name.
+    pub hosts: Option<AllowedHosts>,
     pub limits: Limits,
     pub rate_limit: Option<RateLimit>,
     pub metrics: Arc<Metrics>,
@@ -49,6 +52,7 @@ impl AppState {
             accounts: config.accounts,
             frontend: config.frontend,
             clock: config.clock,
+            hosts: config.auth.is_open().then_some(config.hosts),
             auth: config.auth,
             limits: config.limits,
             rate_limit: RateLimit::per_minute(config.rate_limit_per_minute),

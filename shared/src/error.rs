@@ -32,6 +32,9 @@ pub enum ErrorCode {
     NotFound,
     /// The HTTP method is not served on this route.
     MethodNotAllowed,
+    /// Without authentication, the request named a host other than this
+    /// server's (`--allowed-host` adds names).
+    HostNotAllowed,
     /// CloudWatch refused because of its request rate.
     UpstreamThrottled,
     /// The proxy's AWS credentials may not do this.
@@ -65,6 +68,7 @@ impl ErrorCode {
             Self::RateLimited => "rate_limited",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::HostNotAllowed => "host_not_allowed",
             Self::UpstreamThrottled => "upstream_throttled",
             Self::UpstreamAccessDenied => "upstream_access_denied",
             Self::UpstreamUnreachable => "upstream_unreachable",
@@ -130,7 +134,7 @@ mod tests {
     use super::*;
 
     /// Every code (a new one is added here too).
-    const EVERY_CODE: [ErrorCode; 20] = [
+    const EVERY_CODE: [ErrorCode; 21] = [
         ErrorCode::InvalidParameter,
         ErrorCode::UnknownParameter,
         ErrorCode::RepeatedParameter,
@@ -144,6 +148,7 @@ mod tests {
         ErrorCode::RateLimited,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
+        ErrorCode::HostNotAllowed,
         ErrorCode::UpstreamThrottled,
         ErrorCode::UpstreamAccessDenied,
         ErrorCode::UpstreamUnreachable,
