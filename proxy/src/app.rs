@@ -47,7 +47,7 @@ pub fn router(state: AppState) -> Router {
     let protected = protected_routes()
         .into_iter()
         .fold(Router::new(), |router, (path, route)| router.route(path, route))
-        .fallback_service(web::frontend(state.frontend.as_deref()))
+        .fallback_service(web::frontend(state.frontend.as_deref(), !state.auth.is_open()))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate));
     let mut app = Router::new()
         .route(PUBLIC_ROUTE, get(|| async { "ok" }))

@@ -4,6 +4,8 @@
 //!
 //! Trunk names every asset with a content hash, so those are cached for a
 //! year; the index page, which names them, is revalidated on every load.
+//! Behind authentication both are `private`: a shared cache (a corporate
+//! proxy, a CDN) must not keep what only those who logged in may see.
 //! Release builds carry `.br` and `.gz` copies made at build time (at
 //! compression levels too slow to spend per request); they are served to
 //! browsers that accept them, and anything else is compressed on the fly.
@@ -11,7 +13,7 @@
 use std::convert::Infallible;
 use std::path::Path;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -34,10 +36,23 @@ pub fn pages_html(dist: &Path) -> Option<String> {
     (!pages.is_empty()).then(|| pages.join("\n"))
 }
 
-const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-const REVALIDATE: &str = "no-cache";
+/// What browsers and shared caches may keep of the frontend's files.
+#[derive(Debug, Clone, Copy)]
+struct CachePolicy {
+    /// Of a file named with its content hash.
+    hashed: &'static str,
+    /// Of the pages and anything else.
+    other: &'static str,
+}
 
-pub fn frontend<S: Clone + Send + Sync + 'static>(dist: Option<&Path>) -> MethodRouter<S> {
+/// When nobody logs in: anyone may keep the files.
+const PUBLIC: CachePolicy = CachePolicy { hashed: "public, max-age=31536000, immutable", other: "no-cache" };
+/// Behind authentication: only the browser may.
+const PRIVATE: CachePolicy = CachePolicy { hashed: "private, max-age=31536000, immutable", other: "private, no-cache" };
+
+/// The frontend in `dist`; `authenticated` when only those who log in may
+/// read it.
+pub fn frontend<S: Clone + Send + Sync + 'static>(dist: Option<&Path>, authenticated: bool) -> MethodRouter<S> {
     match dist.filter(|dir| dir.join("index.html").is_file()) {
         Some(dir) => {
             let page = |name: &str| ServeFile::new(dir.join(name)).precompressed_br().precompressed_gzip();
@@ -53,7 +68,8 @@ pub fn frontend<S: Clone + Send + Sync + 'static>(dist: Option<&Path>) -> Method
                     }
                 }
             });
-            any_service(pages).layer(middleware::from_fn(cache_control))
+            let policy = if authenticated { PRIVATE } else { PUBLIC };
+            any_service(pages).layer(middleware::from_fn_with_state(policy, cache_control))
         }
         None => any_service(service_fn(|_request| async {
             Ok::<Response, Infallible>(ApiError::FrontendMissing.into_response())
@@ -61,11 +77,11 @@ pub fn frontend<S: Clone + Send + Sync + 'static>(dist: Option<&Path>) -> Method
     }
 }
 
-async fn cache_control(request: Request, next: Next) -> Response {
+async fn cache_control(State(policy): State<CachePolicy>, request: Request, next: Next) -> Response {
     let hashed = is_content_hashed(request.uri().path());
     let mut response = next.run(request).await;
     if response.status().is_success() {
-        let policy = if hashed { IMMUTABLE } else { REVALIDATE };
+        let policy = if hashed { policy.hashed } else { policy.other };
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     response
@@ -104,14 +120,14 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("index.html"), "the dashboard").unwrap();
         std::fs::write(dir.join("overview.html"), "the overview").unwrap();
-        let router: axum::Router = axum::Router::new().fallback_service(frontend(Some(&dir)));
+        let router: axum::Router = axum::Router::new().fallback_service(frontend(Some(&dir), false));
         for (path, page) in
             [("/overview?stat=Maximum", "the overview"), ("/?lb=x", "the dashboard"), ("/any", "the dashboard")]
         {
             let request = axum::http::Request::get(path).body(Body::empty()).unwrap();
             let response = router.clone().oneshot(request).await.unwrap();
             assert!(response.status().is_success(), "{path}: {}", response.status());
-            assert_eq!(response.headers()[header::CACHE_CONTROL], REVALIDATE, "{path}");
+            assert_eq!(response.headers()[header::CACHE_CONTROL], PUBLIC.other, "{path}");
             let body = axum::body::to_bytes(response.into_body(), 1_024).await.unwrap();
             assert_eq!(body, page, "{path}");
         }
