@@ -13,6 +13,7 @@ use crate::auth::Auth;
 use crate::cache::{CacheSettings, Lifetimes, SharedCacheAddress};
 use crate::hosts::AllowedHosts;
 use crate::limits::Limits;
+use crate::serve::ConnectionTimeouts;
 use crate::source::aws::CallPolicy;
 
 /// Everything but the metric source, which is built from it.
@@ -26,6 +27,7 @@ pub struct Config {
     /// process's; `None`: this process's cache only.
     pub shared_cache: Option<SharedCacheAddress>,
     pub limits: Limits,
+    pub connections: ConnectionTimeouts,
     /// Requests per minute per client address; 0 turns the limit off.
     pub rate_limit_per_minute: u32,
     /// Timeouts and retries of AWS calls.
@@ -73,6 +75,8 @@ impl Default for Config {
                 max_series: tlswatch_shared::catalog::MAX_SERIES,
                 max_points: 2_000_000,
             },
+            // A browser sends its headers at once; a slow link takes a second.
+            connections: ConnectionTimeouts { header_read: Duration::from_secs(10) },
             // A dashboard refreshing every minute with its pickers makes a
             // handful a minute; this leaves room for scripts.
             rate_limit_per_minute: 600,

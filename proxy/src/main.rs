@@ -8,8 +8,8 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use ipnet::IpNet;
 use tlswatch::{
-    Accounts, AllowedHosts, AppState, Auth, CacheSettings, CallPolicy, Config, DEFAULT_LISTEN, DEFAULT_REGION,
-    Lifetimes, Limits, Regions, SharedCacheAddress, Sources, router, system_clock,
+    Accounts, AllowedHosts, AppState, Auth, CacheSettings, CallPolicy, Config, ConnectionTimeouts, DEFAULT_LISTEN,
+    DEFAULT_REGION, Lifetimes, Limits, Regions, SharedCacheAddress, Sources, router, serve, system_clock,
 };
 use tlswatch_shared::Region;
 use tracing_subscriber::EnvFilter;
@@ -148,6 +148,12 @@ struct Cli {
     #[arg(long, env = "TLSWATCH_MAX_HEADER_BYTES", default_value_t = Config::default().limits.max_header_bytes)]
     max_header_bytes: usize,
 
+    /// Seconds a client may take to send a request's headers, counted from
+    /// when its connection opened or its previous answer was sent: slower
+    /// clients, and keep-alive connections idle that long, are disconnected.
+    #[arg(long, env = "TLSWATCH_HEADER_READ_TIMEOUT", default_value_t = Config::default().connections.header_read.as_secs_f64())]
+    header_read_timeout: f64,
+
     /// Most series in one view.
     #[arg(long, env = "TLSWATCH_MAX_SERIES", default_value_t = Config::default().limits.max_series)]
     max_series: usize,
@@ -218,6 +224,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             max_series: cli.max_series,
             max_points: cli.max_points,
         },
+        connections: ConnectionTimeouts { header_read: seconds(cli.header_read_timeout, "--header-read-timeout")? },
         shared_cache: cli
             .cache_url
             .as_deref()
@@ -261,11 +268,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         shared_cache = config.shared_cache.as_ref().map_or("none", SharedCacheAddress::shown),
         "listening on http://{address}"
     );
-    let state = AppState::new(config, sources);
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|err| format!("server failed: {err}"))?;
+    let timeouts = config.connections;
+    serve(listener, router(AppState::new(config, sources)), timeouts, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
 }
