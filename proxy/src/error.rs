@@ -21,6 +21,8 @@ pub enum ApiError {
     Source(#[from] SourceError),
     #[error("no route {0}; the API lives under /api/v1 (see docs/api.md)")]
     NotFound(String),
+    #[error("no file {} in the frontend; its pages are / and /overview", tlswatch_shared::error::quote(.0))]
+    FileNotFound(String),
     #[error("method {0} is not served; tlswatch answers GET and HEAD only")]
     MethodNotAllowed(String),
     #[error("the URL is {length} bytes long; tlswatch accepts at most {max} bytes")]
@@ -60,7 +62,7 @@ impl ApiError {
                 };
                 (status, code)
             }
-            Self::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Self::NotFound(_) | Self::FileNotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
             Self::HostNotAllowed { .. } => (StatusCode::MISDIRECTED_REQUEST, ErrorCode::HostNotAllowed),
             Self::UriTooLong { .. } => (StatusCode::URI_TOO_LONG, ErrorCode::UriTooLong),

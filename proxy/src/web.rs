@@ -1,6 +1,7 @@
 //! The built frontend: static files, the fleet overview's page at
-//! `/overview`, and the dashboard's page (index.html) for every other path
-//! so that a shared link (`/?lb=...`) opens the app with its query intact.
+//! `/overview`, and the dashboard's page (index.html) for every other
+//! navigation so that a shared link (`/?lb=...`) opens the app with its
+//! query intact. A missing file is a 404, not the page.
 //!
 //! Trunk names every asset with a content hash, so those are cached for a
 //! year; the index page, which names them, is revalidated on every load.
@@ -14,7 +15,7 @@ use std::convert::Infallible;
 use std::path::Path;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any_service};
@@ -57,15 +58,22 @@ pub fn frontend<S: Clone + Send + Sync + 'static>(dist: Option<&Path>, authentic
         Some(dir) => {
             let page = |name: &str| ServeFile::new(dir.join(name)).precompressed_br().precompressed_gzip();
             let overview = page("overview.html");
-            let files = ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(page("index.html"));
+            let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+            let navigations = files.clone().fallback(page("index.html"));
             let pages = service_fn(move |request: Request| {
-                let (files, overview) = (files.clone(), overview.clone());
+                let (files, navigations, overview) = (files.clone(), navigations.clone(), overview.clone());
                 async move {
-                    if request.uri().path() == OVERVIEW_PATH {
-                        overview.oneshot(request).await
-                    } else {
-                        files.oneshot(request).await
+                    let path = request.uri().path().to_string();
+                    let response = match Wanted::of(&path) {
+                        Wanted::Overview => overview.oneshot(request).await?.into_response(),
+                        Wanted::Page => navigations.oneshot(request).await?.into_response(),
+                        Wanted::File => files.oneshot(request).await?.into_response(),
+                        Wanted::CompressedCopy => return Ok(ApiError::FileNotFound(path).into_response()),
+                    };
+                    if response.status() == StatusCode::NOT_FOUND {
+                        return Ok(ApiError::FileNotFound(path).into_response());
                     }
+                    Ok::<Response, Infallible>(response)
                 }
             });
             let policy = if authenticated { PRIVATE } else { PUBLIC };
@@ -74,6 +82,37 @@ pub fn frontend<S: Clone + Send + Sync + 'static>(dist: Option<&Path>, authentic
         None => any_service(service_fn(|_request| async {
             Ok::<Response, Infallible>(ApiError::FrontendMissing.into_response())
         })),
+    }
+}
+
+/// What a path of the frontend asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Wanted {
+    /// The fleet overview's page.
+    Overview,
+    /// A navigation (a path without a file extension): the dashboard's page
+    /// unless a file has that name, so that any link opens the app.
+    Page,
+    /// A file by name (it has an extension): that file or a 404, never the
+    /// page in its stead.
+    File,
+    /// A build-time `.br` or `.gz` copy by name: served only in place of its
+    /// original to browsers that accept it, never raw.
+    CompressedCopy,
+}
+
+impl Wanted {
+    fn of(path: &str) -> Self {
+        let name = path.rsplit('/').next().unwrap_or_default();
+        if path == OVERVIEW_PATH {
+            Self::Overview
+        } else if name.ends_with(".br") || name.ends_with(".gz") {
+            Self::CompressedCopy
+        } else if name.contains('.') {
+            Self::File
+        } else {
+            Self::Page
+        }
     }
 }
 
@@ -101,6 +140,20 @@ fn is_content_hashed(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_with_an_extension_are_files_and_compressed_copies_are_not_served_by_name() {
+        assert_eq!(Wanted::of("/overview"), Wanted::Overview);
+        for page in ["/", "/some/page", "/overview/more"] {
+            assert_eq!(Wanted::of(page), Wanted::Page, "{page}");
+        }
+        for file in ["/x.js", "/style.css", "/index.html", "/a.b/c.wasm"] {
+            assert_eq!(Wanted::of(file), Wanted::File, "{file}");
+        }
+        for copy in ["/app-0123456789abcdef.js.br", "/index.html.gz"] {
+            assert_eq!(Wanted::of(copy), Wanted::CompressedCopy, "{copy}");
+        }
+    }
 
     #[test]
     fn recognises_trunk_content_hashes() {
