@@ -64,7 +64,7 @@ fn application(state: Arc<AppState>) -> Router {
     let protected = protected_routes()
         .into_iter()
         .fold(Router::new(), |router, (path, route)| router.route(path, route))
-        .fallback_service(web::frontend(state.frontend.as_deref()))
+        .fallback_service(web::frontend(state.frontend.as_deref(), !state.auth.is_open()))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate));
     let mut app = Router::new()
@@ -73,7 +73,8 @@ fn application(state: Arc<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .with_state(state.clone())
         .layer(CompressionLayer::new())
-        .layer(middleware::from_fn_with_state(state, limit_request_size))
+        .layer(middleware::from_fn_with_state(state.clone(), limit_request_size))
+        .layer(middleware::from_fn_with_state(state, only_named_hosts))
         .layer(middleware::from_fn(only_reads));
     for layer in security::layers(&csp) {
         app = app.layer(layer);
@@ -146,6 +147,30 @@ async fn only_reads(request: Request, next: Next) -> Response {
     }
     let shown: String = method.as_str().chars().take(32).collect();
     ApiError::MethodNotAllowed(shown).into_response()
+}
+
+/// Without authentication, answers only requests addressed to this server
+/// by name (`Host`, and the authority of an absolute request target), so
+/// that a rebound name of another site reads nothing. `/healthz` answers
+/// probes under any name: it tells nothing.
+async fn only_named_hosts(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let Some(hosts) = &state.hosts else { return next.run(request).await };
+    if request.uri().path() == PUBLIC_ROUTE {
+        return next.run(request).await;
+    }
+    let named = [
+        request.headers().get(header::HOST).map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned()),
+        request.uri().authority().map(|authority| authority.to_string()),
+    ];
+    let given: Vec<&String> = named.iter().flatten().collect();
+    if !given.is_empty() && given.iter().all(|name| hosts.allows(name)) {
+        return next.run(request).await;
+    }
+    let shown = given.iter().find(|name| !hosts.allows(name)).map_or_else(
+        || "no host (the request has no Host header)".to_string(),
+        |name| tlswatch_shared::error::quote(name),
+    );
+    ApiError::HostNotAllowed { host: shown, allowed: hosts.describe() }.into_response()
 }
 
 /// Refuses overlong URLs and header sections before any parsing.

@@ -2,6 +2,7 @@
 //! place: the command line (`main.rs`) starts from [`Config::default`] for
 //! its defaults, and so do the tests and the bench.
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -10,8 +11,10 @@ use tlswatch_shared::Region;
 use crate::accounts::{Accounts, Regions};
 use crate::auth::Auth;
 use crate::cache::{CacheSettings, Lifetimes, SharedCacheAddress};
+use crate::hosts::AllowedHosts;
 use crate::identity::Readers;
 use crate::limits::Limits;
+use crate::serve::ConnectionTimeouts;
 use crate::source::aws::CallPolicy;
 use crate::source::probe::AllowList;
 
@@ -26,6 +29,7 @@ pub struct Config {
     /// process's; `None`: this process's cache only.
     pub shared_cache: Option<SharedCacheAddress>,
     pub limits: Limits,
+    pub connections: ConnectionTimeouts,
     /// Requests per minute per user (per client address where nobody logs
     /// in), and password checks per minute per address; 0 turns both off.
     pub rate_limit_per_minute: u32,
@@ -37,6 +41,9 @@ pub struct Config {
     /// The target probe: which addresses, how many at once, how often.
     pub probe: ProbeSettings,
     pub auth: Auth,
+    /// The names answered without authentication (the listener's and
+    /// `--allowed-host`); with authentication, every name is.
+    pub hosts: AllowedHosts,
     /// The current time in epoch seconds; a function so tests can set it.
     pub clock: fn() -> i64,
 }
@@ -51,6 +58,9 @@ pub struct ProbeSettings {
     /// Probe requests per minute per user (per address where nobody logs in); 0: no limit.
     pub per_minute: u32,
 }
+
+/// Where tlswatch listens unless told (`--listen`).
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
 
 /// The region served when neither `--region` nor the AWS environment
 /// names one.
@@ -85,6 +95,8 @@ impl Default for Config {
                 max_series: tlswatch_shared::catalog::MAX_SERIES,
                 max_points: 2_000_000,
             },
+            // A browser sends its headers at once; a slow link takes a second.
+            connections: ConnectionTimeouts { header_read: Duration::from_secs(10) },
             // A dashboard refreshing every minute with its pickers makes a
             // handful a minute; this leaves room for scripts.
             rate_limit_per_minute: 600,
@@ -104,6 +116,7 @@ impl Default for Config {
                 per_minute: 10,
             },
             auth: Auth::open(),
+            hosts: AllowedHosts::new(DEFAULT_LISTEN, &[]).expect("no names to refuse"),
             clock: system_clock,
         }
     }

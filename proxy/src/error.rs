@@ -21,12 +21,21 @@ pub enum ApiError {
     Source(#[from] SourceError),
     #[error("no route {0}; the API lives under /api/v1 (see docs/api.md)")]
     NotFound(String),
+    #[error("no file {} in the frontend; its pages are / and /overview", tlswatch_shared::error::quote(.0))]
+    FileNotFound(String),
     #[error("method {0} is not served; tlswatch answers GET and HEAD only")]
     MethodNotAllowed(String),
     #[error("the URL is {length} bytes long; tlswatch accepts at most {max} bytes")]
     UriTooLong { length: usize, max: usize },
     #[error("the request headers are {length} bytes long; tlswatch accepts at most {max} bytes")]
     HeadersTooLarge { length: usize, max: usize },
+    #[error(
+        "this tlswatch runs without authentication, so it answers only requests addressed to it ({allowed}): a \
+         page of another site could otherwise point its own name at this address and read the API from your \
+         browser. This request was addressed to {host}; to serve that name, start tlswatch with --allowed-host NAME \
+         (TLSWATCH_ALLOWED_HOST)"
+    )]
+    HostNotAllowed { host: String, allowed: String },
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
@@ -70,8 +79,9 @@ impl ApiError {
                 };
                 (status, code)
             }
-            Self::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Self::NotFound(_) | Self::FileNotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+            Self::HostNotAllowed { .. } => (StatusCode::MISDIRECTED_REQUEST, ErrorCode::HostNotAllowed),
             Self::UriTooLong { .. } => (StatusCode::URI_TOO_LONG, ErrorCode::UriTooLong),
             Self::HeadersTooLarge { .. } => (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, ErrorCode::HeadersTooLarge),
             Self::Auth(err) if err.asks_for_password() || matches!(err, AuthError::MissingCredentials) => {

@@ -8,8 +8,9 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use ipnet::IpNet;
 use tlswatch::{
-    Accounts, AllowList, AppState, Auth, CacheSettings, CallPolicy, Config, DEFAULT_REGION, Lifetimes, Limits,
-    ProbeSettings, Readers, Regions, SharedCacheAddress, Sources, TlsProber, router_and_metrics, system_clock,
+    Accounts, AllowList, AllowedHosts, AppState, Auth, CacheSettings, CallPolicy, Config, ConnectionTimeouts,
+    DEFAULT_LISTEN, DEFAULT_REGION, Lifetimes, Limits, ProbeSettings, Readers, Regions, SharedCacheAddress, Sources,
+    TlsProber, router_and_metrics, serve, system_clock,
 };
 use tlswatch_shared::Region;
 use tracing_subscriber::EnvFilter;
@@ -24,7 +25,7 @@ struct Cli {
     /// Address and port to listen on. Port 0 picks a free port. Any address
     /// other than loopback needs --htpasswd or --trusted-user-header (or
     /// --allow-unauthenticated).
-    #[arg(long, env = "TLSWATCH_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "TLSWATCH_LISTEN", default_value_t = DEFAULT_LISTEN)]
     listen: SocketAddr,
 
     /// Where metric data comes from: CloudWatch (with the standard AWS
@@ -103,6 +104,13 @@ struct Cli {
     #[arg(long, env = "TLSWATCH_METRICS_LISTEN", value_name = "ADDR")]
     metrics_listen: Option<SocketAddr>,
 
+    /// Without authentication, also answer requests addressed to this host
+    /// name (NAME, or NAME:PORT for one port); repeatable. Other names than
+    /// the listener's (localhost, 127.0.0.1, [::1] at its port) are refused
+    /// (421), against DNS rebinding.
+    #[arg(long = "allowed-host", env = "TLSWATCH_ALLOWED_HOST", value_delimiter = ',', value_name = "NAME")]
+    allowed_hosts: Vec<String>,
+
     /// Serve a non-loopback address without authentication (logged as a warning).
     #[arg(long, env = "TLSWATCH_ALLOW_UNAUTHENTICATED")]
     allow_unauthenticated: bool,
@@ -155,6 +163,12 @@ struct Cli {
     /// Largest request header section, in bytes.
     #[arg(long, env = "TLSWATCH_MAX_HEADER_BYTES", default_value_t = Config::default().limits.max_header_bytes)]
     max_header_bytes: usize,
+
+    /// Seconds a client may take to send a request's headers, counted from
+    /// when its connection opened or its previous answer was sent: slower
+    /// clients, and keep-alive connections idle that long, are disconnected.
+    #[arg(long, env = "TLSWATCH_HEADER_READ_TIMEOUT", default_value_t = Config::default().connections.header_read.as_secs_f64())]
+    header_read_timeout: f64,
 
     /// Most series in one view.
     #[arg(long, env = "TLSWATCH_MAX_SERIES", default_value_t = Config::default().limits.max_series)]
@@ -244,6 +258,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             max_series: cli.max_series,
             max_points: cli.max_points,
         },
+        connections: ConnectionTimeouts { header_read: seconds(cli.header_read_timeout, "--header-read-timeout")? },
         shared_cache: cli
             .cache_url
             .as_deref()
@@ -258,6 +273,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             max_attempts: cli.upstream_attempts,
             ..defaults.call_policy
         },
+        hosts: AllowedHosts::new(cli.listen, &cli.allowed_hosts)?,
         accounts,
         auth,
         probe,
@@ -292,6 +308,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         let metrics_address = metrics_listener.local_addr().map_err(|err| err.to_string())?;
         tracing::info!("serving /metrics without login on http://{metrics_address}/metrics (--metrics-listen)");
     }
+    let config = Config { hosts: config.hosts.listening_on(address), ..config };
     let default_regions = &config.accounts.default_account().regions.allowed;
     let allowed: Vec<&str> = default_regions.iter().map(Region::as_str).collect();
     let accounts: Vec<&str> = config.accounts.all().iter().map(|account| account.name.as_str()).collect();
@@ -304,6 +321,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         shared_cache = config.shared_cache.as_ref().map_or("none", SharedCacheAddress::shown),
         "listening on http://{address}"
     );
+    let timeouts = config.connections;
     let (app, metrics) = router_and_metrics(AppState::new(config, sources));
     // One signal stops both listeners.
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -315,17 +333,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         let _ = stopped.wait_for(|stop| *stop).await;
     };
     if let Some(metrics_listener) = metrics_listener {
-        let serve = axum::serve(metrics_listener, metrics).with_graceful_shutdown(until_stopped(stopped.clone()));
-        tokio::spawn(async move {
-            if let Err(err) = serve.await {
-                tracing::error!("the --metrics-listen server failed: {err}");
-            }
-        });
+        tokio::spawn(serve(metrics_listener, metrics, timeouts, until_stopped(stopped.clone())));
     }
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(until_stopped(stopped))
-        .await
-        .map_err(|err| format!("server failed: {err}"))?;
+    serve(listener, app, timeouts, until_stopped(stopped)).await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,7 +1,8 @@
-//! Security headers on every response, with a Content-Security-Policy strict
-//! enough that the page runs nothing but its own files: the one inline
-//! script Trunk writes into index.html is allowed by its hash, WebAssembly by
-//! `'wasm-unsafe-eval'`, and nothing may `eval`.
+//! Security headers on every response: `Cache-Control: private, no-store`
+//! unless the response set its own (the frontend's files do), and a
+//! Content-Security-Policy strict enough that the page runs nothing but its
+//! own files: the one inline script Trunk writes into index.html is allowed
+//! by its hash, WebAssembly by `'wasm-unsafe-eval'`, and nothing may `eval`.
 
 use axum::http::{HeaderName, HeaderValue, header};
 use base64::Engine;
@@ -57,6 +58,11 @@ fn inline_elements<'a>(html: &'a str, tag: &str) -> Vec<&'a str> {
     bodies
 }
 
+/// Answers are kept by no cache unless they say otherwise (the frontend's
+/// files do): they are one caller's data, and behind authentication only
+/// theirs to see. Nothing is revalidated, so nothing is worth storing.
+const NOT_STORED: &str = "private, no-store";
+
 /// One layer per header; each leaves a header a handler set alone.
 pub fn layers(csp: &str) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
     let csp = HeaderValue::from_str(csp).expect("the policy is ASCII");
@@ -66,6 +72,7 @@ pub fn layers(csp: &str) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
         (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
         (HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin")),
+        (header::CACHE_CONTROL, HeaderValue::from_static(NOT_STORED)),
     ]
     .into_iter()
     .map(|(name, value)| SetResponseHeaderLayer::if_not_present(name, value))

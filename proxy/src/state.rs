@@ -7,6 +7,7 @@ use crate::accounts::Accounts;
 use crate::auth::Auth;
 use crate::cache::{BodyCache, Cache, SharedCache};
 use crate::config::Config;
+use crate::hosts::AllowedHosts;
 use crate::identity::Readers;
 use crate::limits::{Limits, RateLimit};
 use crate::metrics::Metrics;
@@ -27,6 +28,8 @@ pub struct AppState {
     /// The current time in epoch seconds; a function so tests can set it.
     pub clock: fn() -> i64,
     pub auth: Auth,
+    /// The names answered, when nobody authenticates; `None`: every name.
+    pub hosts: Option<AllowedHosts>,
     pub limits: Limits,
     /// Requests per minute per user, or per address where nobody logs in.
     pub rate_limit: Option<RateLimit>,
@@ -63,6 +66,7 @@ impl AppState {
             accounts: config.accounts,
             frontend: config.frontend,
             clock: config.clock,
+            hosts: config.auth.is_open().then_some(config.hosts),
             auth: config.auth.limit_password_checks(config.rate_limit_per_minute),
             limits: config.limits,
             rate_limit: RateLimit::per_minute(config.rate_limit_per_minute),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use tlswatch::{AppState, Auth, Config, Sources, router};
+use tlswatch::{AppState, Auth, Config, DEFAULT_LISTEN, Sources, router};
 use tower::ServiceExt;
 
 /// 2026-11-28T12:00:00Z.
@@ -14,6 +14,12 @@ const NOW: i64 = 1_795_867_200;
 
 fn clock() -> i64 {
     NOW
+}
+
+/// `GET uri` addressed to the default listener, as a browser addresses it
+/// (without authentication, other names are refused).
+fn addressed(uri: &str) -> axum::http::request::Builder {
+    Request::get(uri).header(header::HOST, DEFAULT_LISTEN.to_string())
 }
 
 fn config() -> Config {
@@ -25,7 +31,7 @@ fn state(frontend: Option<PathBuf>) -> AppState {
 }
 
 async fn get(state: AppState, uri: &str) -> (StatusCode, String, String) {
-    let response = router(state).oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    let response = router(state).oneshot(addressed(uri).body(Body::empty()).unwrap()).await.unwrap();
     let status = response.status();
     let content_type =
         response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
@@ -142,14 +148,14 @@ async fn the_frontend_is_served_with_the_index_for_every_page_path() {
     let cache = |uri: &'static str| {
         let state = state(Some(dist.clone()));
         async move {
-            let response = router(state).oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+            let response = router(state).oneshot(addressed(uri).body(Body::empty()).unwrap()).await.unwrap();
             response.headers()[header::CACHE_CONTROL].to_str().unwrap().to_string()
         }
     };
     assert_eq!(cache("/app-0123456789abcdef.js").await, "public, max-age=31536000, immutable");
     assert_eq!(cache("/?stat=Maximum").await, "no-cache");
     let compressed = router(state(Some(dist.clone())))
-        .oneshot(Request::get("/").header(header::ACCEPT_ENCODING, "br").body(Body::empty()).unwrap())
+        .oneshot(addressed("/").header(header::ACCEPT_ENCODING, "br").body(Body::empty()).unwrap())
         .await
         .unwrap();
     assert_eq!(compressed.headers()[header::CONTENT_ENCODING], "br");
@@ -169,7 +175,7 @@ async fn precompressed_files_are_served_as_they_are() {
     let fetch = |uri: &'static str, accept: &'static str| {
         let state = state(Some(dist.clone()));
         async move {
-            let request = Request::get(uri).header(header::ACCEPT_ENCODING, accept).body(Body::empty()).unwrap();
+            let request = addressed(uri).header(header::ACCEPT_ENCODING, accept).body(Body::empty()).unwrap();
             let response = router(state).oneshot(request).await.unwrap();
             let encoding = response.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap().to_string());
             let cache = response.headers()[header::CACHE_CONTROL].to_str().unwrap().to_string();
@@ -199,7 +205,7 @@ fn with_auth(auth: Auth) -> AppState {
 
 /// A request from `peer`, as the server records it.
 fn request_from(uri: &str, peer: &str, headers: &[(&str, &str)]) -> Request<Body> {
-    let mut builder = Request::get(uri);
+    let mut builder = addressed(uri);
     for (name, value) in headers {
         builder = builder.header(*name, *value);
     }
@@ -280,7 +286,7 @@ async fn security_headers_are_on_every_response() {
     std::fs::write(dist.join("index.html"), "<script type=\"module\">boot()</script>").unwrap();
     for path in ["/healthz", "/api/v1/catalog", "/api/v1/series?period=61", "/api/nope", "/"] {
         let response =
-            router(state(Some(dist.clone()))).oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+            router(state(Some(dist.clone()))).oneshot(addressed(path).body(Body::empty()).unwrap()).await.unwrap();
         let headers = response.headers();
         let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
@@ -312,10 +318,10 @@ async fn a_client_over_its_rate_gets_429_with_retry_after() {
 async fn metrics_count_requests_and_cache_outcomes() {
     let app = router(state(None));
     for _ in 0..3 {
-        let response = app.clone().oneshot(Request::get("/api/v1/series?from=now-1h").body(Body::empty()).unwrap());
+        let response = app.clone().oneshot(addressed("/api/v1/series?from=now-1h").body(Body::empty()).unwrap());
         assert_eq!(response.await.unwrap().status(), StatusCode::OK);
     }
-    let response = app.oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+    let response = app.oneshot(addressed("/metrics").body(Body::empty()).unwrap()).await.unwrap();
     let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
     assert!(text.contains("tlswatch_http_requests_total{route=\"/api/v1/series\",status=\"200\"} 3"), "{text}");
     assert!(text.contains("tlswatch_cache_lookups_total{outcome=\"miss\"} 1"), "{text}");
@@ -342,10 +348,10 @@ async fn every_cache_together_stays_within_the_budget_over_ten_thousand_views() 
             1 => format!("/api/v1/series?by=az&{range}"),
             _ => format!("/api/v1/series?lb=app/edge-alb/50dc6c495c0c9188&stat=Maximum&{range}"),
         };
-        let response = app.clone().oneshot(Request::get(uri.as_str()).body(Body::empty()).unwrap()).await.unwrap();
+        let response = app.clone().oneshot(addressed(uri.as_str()).body(Body::empty()).unwrap()).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{uri}");
     }
-    let response = app.oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+    let response = app.oneshot(addressed("/metrics").body(Body::empty()).unwrap()).await.unwrap();
     let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
     let held: u64 = text
         .lines()
@@ -427,7 +433,7 @@ mod fuzz {
                 .map(|(name, value)| format!("{name}={}", utf8_percent_encode(value, NON_ALPHANUMERIC)))
                 .collect();
             let uri = format!("/api/v1/series?{}", query.join("&"));
-            let request = Request::get(uri.as_str()).body(Body::empty()).expect("percent-encoded URIs parse");
+            let request = addressed(uri.as_str()).body(Body::empty()).expect("percent-encoded URIs parse");
             let response = runtime.block_on(router(state(None)).oneshot(request)).unwrap();
             let status = response.status();
             let body = runtime.block_on(response.into_body().collect()).unwrap().to_bytes();

@@ -34,6 +34,9 @@ pub enum ErrorCode {
     NotFound,
     /// The HTTP method is not served on this route.
     MethodNotAllowed,
+    /// Without authentication, the request named a host other than this
+    /// server's (`--allowed-host` adds names).
+    HostNotAllowed,
     /// CloudWatch refused because of its request rate.
     UpstreamThrottled,
     /// The proxy's AWS credentials may not do this.
@@ -70,6 +73,7 @@ impl ErrorCode {
             Self::RateLimited => "rate_limited",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::HostNotAllowed => "host_not_allowed",
             Self::UpstreamThrottled => "upstream_throttled",
             Self::UpstreamAccessDenied => "upstream_access_denied",
             Self::UpstreamUnreachable => "upstream_unreachable",
@@ -136,7 +140,7 @@ mod tests {
     use super::*;
 
     /// Every code (a new one is added here too).
-    const EVERY_CODE: [ErrorCode; 22] = [
+    const EVERY_CODE: [ErrorCode; 23] = [
         ErrorCode::InvalidParameter,
         ErrorCode::UnknownParameter,
         ErrorCode::RepeatedParameter,
@@ -151,6 +155,7 @@ mod tests {
         ErrorCode::RateLimited,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
+        ErrorCode::HostNotAllowed,
         ErrorCode::UpstreamThrottled,
         ErrorCode::UpstreamAccessDenied,
         ErrorCode::UpstreamUnreachable,

@@ -31,6 +31,19 @@ pub fn parse_pairs(query: &str) -> Result<Vec<(String, String)>, ViewError> {
         .collect()
 }
 
+/// Refuses any parameter, for a route that takes none: the same
+/// `unknown_parameter` every other route gives one it does not know.
+pub fn no_parameters(query: &str) -> Result<(), ViewError> {
+    match parse_pairs(query)?.into_iter().next() {
+        None => Ok(()),
+        Some((key, _)) => Err(ViewError::new(
+            ErrorCode::UnknownParameter,
+            quote_key(&key),
+            format!("unknown parameter `{}`; this route accepts no parameters", quote_key(&key)),
+        )),
+    }
+}
+
 /// Writes pairs as a query string, escaping what must be escaped.
 pub fn write_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> String {
     let mut out = String::new();
@@ -87,6 +100,15 @@ mod tests {
             let err = parse_pairs(bad).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidParameter, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_route_without_parameters_refuses_any() {
+        assert_eq!(no_parameters(""), Ok(()));
+        assert_eq!(no_parameters("&&"), Ok(()));
+        let err = no_parameters("foo=bar").unwrap_err();
+        assert_eq!((err.code, err.param.as_str()), (ErrorCode::UnknownParameter, "foo"));
+        assert_eq!(no_parameters("a=%ff").unwrap_err().code, ErrorCode::InvalidParameter);
     }
 
     #[test]

@@ -46,7 +46,9 @@ impl InProcess {
     /// GETs `uri` once the previous answers have expired; its status and JSON body.
     pub async fn get(&self, uri: &str) -> (u16, serde_json::Value) {
         tokio::time::sleep(Duration::from_millis(5)).await;
-        let request = axum::http::Request::get(uri).body(Body::empty()).expect("a request");
+        // Addressed to the listener a default configuration names, as a browser would.
+        let host = tlswatch::DEFAULT_LISTEN.to_string();
+        let request = axum::http::Request::get(uri).header("host", host).body(Body::empty()).expect("a request");
         let response = self.app.clone().oneshot(request).await.expect("an answer");
         let status = response.status().as_u16();
         let bytes = response.into_body().collect().await.expect("a body").to_bytes();

@@ -401,11 +401,21 @@ impl Tlswatch {
     /// Sends `GET <target>` as raw HTTP/1.1, for request lines no HTTP
     /// client library will build, and returns the status and the body.
     pub fn raw_get(&self, target: &str) -> (u16, String) {
+        self.raw_get_addressed(target, self.address())
+    }
+
+    /// `host:port` of the listener, as a browser writes it in `Host`.
+    pub fn address(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+
+    /// Sends `GET <target>` as raw HTTP/1.1 with `Host: <host>` (a name a
+    /// browser would send after DNS rebinding, say); the status and the body.
+    pub fn raw_get_addressed(&self, target: &str, host: &str) -> (u16, String) {
         use std::io::{Read, Write};
-        let address = self.url.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(address).expect("tlswatch accepts connections");
+        let mut stream = TcpStream::connect(self.address()).expect("tlswatch accepts connections");
         stream.set_read_timeout(Some(Duration::from_secs(30))).expect("a timeout");
-        write!(stream, "GET {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").expect("request sent");
+        write!(stream, "GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").expect("request sent");
         let mut response = Vec::new();
         let _ = stream.read_to_end(&mut response);
         let response = String::from_utf8_lossy(&response);

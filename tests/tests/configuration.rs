@@ -285,6 +285,30 @@ async fn every_tlswatch_variable_is_read_and_takes_effect() {
     assert!(log.iter().any(|line| line.contains("serving without authentication")), "{log:?}");
     drop(shared);
 
+    // The names answered without authentication, and how long a request's headers may take.
+    let env = environment(
+        &mut set,
+        &[
+            ("TLSWATCH_SOURCE", "demo"),
+            ("TLSWATCH_ALLOWED_HOST", "tlswatch.test,dash.test:9"),
+            ("TLSWATCH_HEADER_READ_TIMEOUT", "1"),
+        ],
+    );
+    let named = Tlswatch::start_with_env("127.0.0.1:0", &[], &env);
+    for (host, status) in [("tlswatch.test", 200), ("dash.test:9", 200), ("dash.test:10", 421), ("evil.test", 421)] {
+        assert_eq!(named.raw_get_addressed("/api/v1/catalog", host).0, status, "TLSWATCH_ALLOWED_HOST: {host}");
+    }
+    let mut silent = std::net::TcpStream::connect(named.address()).unwrap();
+    silent.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let started = Instant::now();
+    let _ = std::io::Read::read(&mut silent, &mut [0u8; 64]);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "TLSWATCH_HEADER_READ_TIMEOUT: closed after {:?}",
+        started.elapsed()
+    );
+    drop(named);
+
     // The shared cache's URL is read (and refused when it is not redis://).
     let env = environment(
         &mut set,

@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::{Extension, Json};
 use tlswatch_shared::Region;
 use tlswatch_shared::api::{AccountInfo, CatalogResponse};
+use tlswatch_shared::query::no_parameters;
 
 use crate::accounts::Account;
 use crate::error::ApiError;
@@ -16,7 +17,9 @@ use crate::state::AppState;
 pub async fn catalog(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<CatalogResponse>, ApiError> {
+    no_parameters(query.as_deref().unwrap_or(""))?;
     let accounts: Vec<&Account> = state.accounts.readable_by(&caller).collect();
     // The account of views that name none, for this caller.
     let first = state.accounts.readable(None, &caller)?;

@@ -38,9 +38,12 @@ pub struct CallPolicy {
 
 /// The AWS configuration every client of the proxy is built from: the
 /// standard credential chain, `policy`'s timeouts and retries, and
-/// `endpoint_url` for a compatible server (tests point it at moto).
-pub async fn sdk_config(endpoint_url: Option<&str>, policy: CallPolicy) -> SdkConfig {
+/// `endpoint_url` for a compatible server (tests point it at moto). The
+/// region is `region` (each client gets its own): naming it keeps the SDK
+/// from looking for one in profiles and the instance metadata service.
+pub async fn sdk_config(endpoint_url: Option<&str>, policy: CallPolicy, region: &Region) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(policy.connect_timeout.min(policy.attempt_timeout))

@@ -125,7 +125,7 @@ impl Sources {
     /// region of `accounts`, with one configuration (credentials, timeouts,
     /// retries, endpoint) per account for both.
     pub async fn aws(accounts: &Accounts, endpoint_url: Option<&str>, policy: CallPolicy) -> Self {
-        let base = aws::sdk_config(endpoint_url, policy).await;
+        let base = aws::sdk_config(endpoint_url, policy, &accounts.default_account().regions.default).await;
         let configs = AccountSdkConfigs::new(accounts, &base).await;
         let own_account_id = Arc::new(OnceLock::new());
         // Looked up in the background: start-up never waits for STS, and the

@@ -1,0 +1,66 @@
+//! Serving the router on a listener: HTTP/1.1 connections through hyper,
+//! each closed when its client is slow to send a request's headers, and a
+//! graceful stop. `axum::serve` sets no timer, so a client trickling its
+//! headers (or idling between requests) would hold a connection forever.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tower::ServiceExt;
+
+/// How long a connection may take to send the headers of a request,
+/// counted from when it opened or its previous answer was sent: a slow
+/// client is cut off, and an idle keep-alive connection closed, after it.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionTimeouts {
+    pub header_read: Duration,
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then stops
+/// accepting and waits for the connections' requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    timeouts: ConnectionTimeouts,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(timeouts.header_read);
+    let connections = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors, say: wait rather than spin.
+                    tracing::warn!(error = %err, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = app.clone().map_request(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+            request
+        });
+        let connection =
+            connections.watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(%peer, error = %err, "connection closed");
+            }
+        });
+    }
+    drop(listener);
+    connections.shutdown().await;
+}
