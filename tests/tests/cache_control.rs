@@ -59,7 +59,17 @@ async fn behind_authentication_nothing_is_for_shared_caches() {
     let hash = bcrypt::hash("secret", 4).unwrap();
     let file = temp_file("cache-control-htpasswd", &format!("ana:{hash}\n"));
     let tlswatch =
-        Tlswatch::start(&["--source", "demo", "--dist", dist.to_str().unwrap(), "--htpasswd", file.to_str().unwrap()]);
+        // ana reads /metrics too (an operator), so every route of API answers her.
+        Tlswatch::start(&[
+            "--source",
+            "demo",
+            "--dist",
+            dist.to_str().unwrap(),
+            "--htpasswd",
+            file.to_str().unwrap(),
+            "--metrics-readers",
+            "ana",
+        ]);
     let ana = [("authorization", basic("ana", "secret"))];
     for (path, status) in API {
         assert_eq!(cache_control(&tlswatch.url, path, &ana).await, (status, NOT_STORED.to_string()), "{path}");
