@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod chart_option;
+pub mod clipboard;
 pub mod components;
 pub mod echarts;
 pub mod pages;

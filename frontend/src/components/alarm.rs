@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tlswatch_shared::display::AlarmFormat;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::api;
+use crate::clipboard;
 use crate::state::use_view_state;
 
 #[component]
@@ -26,9 +26,8 @@ pub fn AlarmDialog() -> impl IntoView {
     let close = move || state.update(|view| view.alarm = None);
     let copy = move |_| {
         let Ok(written) = text.get_untracked() else { return };
-        let clipboard = window().navigator().clipboard();
         spawn_local(async move {
-            let copied = JsFuture::from(clipboard.write_text(&written)).await.is_ok();
+            let copied = clipboard::copy(&written).await;
             note.set(if copied { "Copied." } else { "The clipboard refused: select the text and copy it." });
         });
     };

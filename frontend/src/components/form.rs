@@ -8,9 +8,9 @@ use tlswatch_shared::api::CatalogResponse;
 use tlswatch_shared::catalog::Choice;
 use tlswatch_shared::display::AlarmFormat;
 use tlswatch_shared::{AccountName, Breakdown, Metric, Period, Refresh, Region, Statistic, TimeSpec, TimeZone, View};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::api;
+use crate::clipboard;
 use crate::components::pickers::DimensionPickers;
 use crate::components::status::{FieldError, names};
 use crate::state::{ViewState, use_catalog, use_view_state};
@@ -362,9 +362,8 @@ fn ShareButtons() -> impl IntoView {
     let note = RwSignal::new(String::new());
     let copy = move |_| {
         let href = window().location().href().unwrap_or_default();
-        let clipboard = window().navigator().clipboard();
         spawn_local(async move {
-            let copied = JsFuture::from(clipboard.write_text(&href)).await.is_ok();
+            let copied = clipboard::copy(&href).await;
             note.set(if copied { "Link copied.".to_string() } else { format!("Copy this link: {href}") });
         });
     };
