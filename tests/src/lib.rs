@@ -625,16 +625,17 @@ pub fn containment(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<()
     if args.iter().any(|arg| matches!(*arg, "--help" | "-h" | "--version" | "-V")) {
         return Ok(());
     }
-    let setting = |flag: &str, variable: &str| -> Option<String> {
+    let variable = |variable: &str| -> Option<String> {
+        let value = env.iter().rev().find(|(name, _)| *name == variable)?.1;
+        Some(value.to_string_lossy().into_owned())
+    };
+    let setting = |flag: &str, name: &str| -> Option<String> {
         let mut given = args.iter().enumerate().filter_map(|(index, arg)| match arg.strip_prefix(flag) {
             Some("") => args.get(index + 1).map(|value| value.to_string()),
             Some(rest) => rest.strip_prefix('=').map(str::to_string),
             None => None,
         });
-        given.next_back().or_else(|| {
-            let value = env.iter().rev().find(|(name, _)| *name == variable)?.1;
-            Some(value.to_string_lossy().into_owned())
-        })
+        given.next_back().or_else(|| variable(name))
     };
     let on_loopback = |endpoint: &str| {
         let host = url::Url::parse(endpoint).ok().and_then(|url| url.host_str().map(str::to_string));
@@ -646,19 +647,16 @@ pub fn containment(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<()
     // The SDK's own endpoint variables (`AWS_ENDPOINT_URL`, and one per
     // service) must name loopback too; the general one stands in for
     // `--endpoint-url`, so no service is left to AWS's endpoint.
-    let sdk_endpoint = || {
-        let value = env.iter().rev().find(|(name, _)| *name == "AWS_ENDPOINT_URL")?.1;
-        Some(value.to_string_lossy().into_owned())
-    };
     for (name, value) in env.iter().filter(|(name, _)| name.starts_with("AWS_ENDPOINT_URL")) {
         if !on_loopback(&value.to_string_lossy()) {
             return Err(format!("{name} {} is not on loopback", value.to_string_lossy()));
         }
     }
     if setting("--source", "TLSWATCH_SOURCE").as_deref() != Some("demo") {
-        let endpoint = setting("--endpoint-url", "TLSWATCH_ENDPOINT_URL").or_else(sdk_endpoint).ok_or(
-            "it would read AWS itself: pass --source demo or a loopback --endpoint-url (moto, closed_endpoint())",
-        )?;
+        let endpoint =
+            setting("--endpoint-url", "TLSWATCH_ENDPOINT_URL").or_else(|| variable("AWS_ENDPOINT_URL")).ok_or(
+                "it would read AWS itself: pass --source demo or a loopback --endpoint-url (moto, closed_endpoint())",
+            )?;
         if !on_loopback(&endpoint) {
             return Err(format!("--endpoint-url {endpoint} is not on loopback"));
         }
