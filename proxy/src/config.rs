@@ -93,7 +93,11 @@ impl Default for Config {
                 max_url_bytes: 8_192,
                 max_header_bytes: 16_384,
                 max_series: tlswatch_shared::catalog::MAX_SERIES,
-                max_points: 2_000_000,
+                // 100 series of 5,000 buckets (17 days at five minutes): about
+                // 8 MB of JSON, and 64 MB while it is built (see `work.rs`).
+                max_points: 500_000,
+                // Room for a view at --max-points whatever its values.
+                max_answer_bytes: 32 << 20,
             },
             // A browser sends its headers at once; a slow link takes a second.
             connections: ConnectionTimeouts { header_read: Duration::from_secs(10) },

@@ -17,6 +17,16 @@ use crate::source::SourceError;
 pub enum ApiError {
     #[error(transparent)]
     View(#[from] ViewError),
+    /// A view this server's limits refuse (`--max-series`, `--max-points`,
+    /// `--max-answer-mib`): well-formed, but more than it builds.
+    #[error(transparent)]
+    OverLimit(ViewError),
+    #[error(
+        "this tlswatch is building as many large views as its memory budget holds ({budget_mib} MiB, from \
+         --cache-mib) and this one waited {waited} seconds for room; try again in {retry_after} seconds, or ask \
+         for a smaller view (a longer period, a shorter range or fewer series)"
+    )]
+    Busy { budget_mib: usize, waited: u64, retry_after: u64 },
     #[error(transparent)]
     Source(#[from] SourceError),
     #[error("no route {0}; the API lives under /api/v1 (see docs/api.md)")]
@@ -69,6 +79,8 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
             Self::View(err) => (StatusCode::BAD_REQUEST, err.code),
+            Self::OverLimit(err) => (StatusCode::UNPROCESSABLE_ENTITY, err.code),
+            Self::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy),
             Self::Source(err) => {
                 let code = err.code();
                 let status = match code {
@@ -116,7 +128,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         let param = match &self {
-            Self::View(err) => Some(err.param.clone()),
+            Self::View(err) | Self::OverLimit(err) => Some(err.param.clone()),
             Self::AccountRefused(AccountRefused::Named(_)) => Some("account".to_string()),
             _ => None,
         };
@@ -134,6 +146,7 @@ impl IntoResponse for ApiError {
                 );
             }
             Self::RateLimited(seconds)
+            | Self::Busy { retry_after: seconds, .. }
             | Self::ProbeRateLimited(seconds, _)
             | Self::Auth(AuthError::TooManyPasswordChecks(seconds)) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*seconds));

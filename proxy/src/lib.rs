@@ -22,6 +22,7 @@ mod source;
 mod state;
 mod upstream;
 mod web;
+mod work;
 
 // What the binary, the tests and the bench use; nothing else is public.
 pub use accounts::{Accounts, Regions};

@@ -1,5 +1,5 @@
 //! Limits on what one request may cost: URL and header size, series and
-//! points per view, and a request rate per client.
+//! points per view, the size of an answer, and a request rate per client.
 
 use std::hash::Hash;
 use std::net::IpAddr;
@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
+use tlswatch_shared::plan::{align, auto_period_within};
 use tlswatch_shared::{ErrorCode, ViewError};
 
 use crate::identity::Caller;
@@ -21,33 +22,80 @@ pub struct Limits {
     pub max_series: usize,
     /// Series times buckets.
     pub max_points: usize,
+    /// The largest answer body sent (`--max-answer-mib`).
+    pub max_answer_bytes: usize,
 }
 
 impl Limits {
-    /// Refuses a view that asks for more series or points than allowed.
+    /// Refuses a view that asks for more series or points than allowed,
+    /// naming a smaller view that fits.
     pub fn check(&self, request: &FetchRequest) -> Result<(), ViewError> {
         let series = request.series.len();
         if series > self.max_series {
             return Err(ViewError::new(
                 ErrorCode::TooManySeries,
                 "lb",
-                format!("this view has {series} series; this tlswatch serves at most {} per view", self.max_series),
+                format!(
+                    "this view has {series} series; this tlswatch serves at most {} per view (--max-series): \
+                     choose fewer load balancers, target groups or zones, or a breakdown with top=",
+                    self.max_series
+                ),
             ));
         }
-        let buckets = usize::try_from((request.end - request.start) / i64::from(request.period)).unwrap_or(usize::MAX);
-        let points = series.saturating_mul(buckets);
+        let points = series.saturating_mul(buckets(request));
         if points > self.max_points {
             return Err(ViewError::new(
                 ErrorCode::TooManyPoints,
                 "period",
                 format!(
-                    "this view has {points} points ({series} series of {buckets} buckets); this tlswatch serves at \
-                     most {} per view: use a longer period, a shorter range or fewer series",
-                    self.max_points
+                    "this view has {points} points ({series} series of {} buckets); this tlswatch serves at most {} \
+                     per view (--max-points): {}",
+                    buckets(request),
+                    self.max_points,
+                    smaller_view(request, self.max_points),
                 ),
             ));
         }
         Ok(())
+    }
+
+    /// Refuses an answer of `bytes` over `--max-answer-mib`, naming a
+    /// smaller view that fits.
+    pub fn check_answer(&self, request: &FetchRequest, bytes: usize) -> Result<(), ViewError> {
+        if bytes <= self.max_answer_bytes {
+            return Ok(());
+        }
+        let points = request.series.len().saturating_mul(buckets(request));
+        // Points that would fit, at this answer's bytes per point.
+        let fitting = points.saturating_mul(self.max_answer_bytes) / bytes.max(1);
+        Err(ViewError::new(
+            ErrorCode::AnswerTooLarge,
+            "period",
+            format!(
+                "this view's answer is {bytes} bytes; this tlswatch sends at most {} (--max-answer-mib): {}",
+                self.max_answer_bytes,
+                smaller_view(request, fitting),
+            ),
+        ))
+    }
+}
+
+fn buckets(request: &FetchRequest) -> usize {
+    usize::try_from((request.end - request.start) / i64::from(request.period)).unwrap_or(usize::MAX)
+}
+
+/// The advice for a view of `request` to fit in `points`: the shortest
+/// period that does, or fewer series where none does.
+fn smaller_view(request: &FetchRequest, points: usize) -> String {
+    let series = request.series.len().max(1);
+    let per_series = i64::try_from(points / series).unwrap_or(i64::MAX);
+    let period = auto_period_within(request.start, request.end, request.period, per_series.max(1));
+    let (start, end) = align(request.start, request.end, period);
+    if per_series > 0 && (end - start) / i64::from(period) <= per_series {
+        format!("use period={period} or longer, a shorter range or fewer series")
+    } else {
+        let fitting = points / buckets(request).max(1);
+        format!("use at most {fitting} series at this period and range, a longer period or a shorter range")
     }
 }
 
@@ -102,7 +150,25 @@ mod tests {
         let limits = Limits { max_series: 10, max_points: 1_000, ..crate::config::Config::default().limits };
         limits.check(&request(10, 100)).unwrap();
         assert_eq!(limits.check(&request(11, 1)).unwrap_err().code, ErrorCode::TooManySeries);
-        assert_eq!(limits.check(&request(10, 101)).unwrap_err().code, ErrorCode::TooManyPoints);
+        let over = limits.check(&request(10, 101)).unwrap_err();
+        assert_eq!(over.code, ErrorCode::TooManyPoints);
+        // 101 one-minute buckets from 0 fit in 100 at five minutes.
+        assert!(over.message.contains("use period=300 or longer"), "{}", over.message);
+        let wide = Limits { max_series: 2_000, ..limits };
+        let over = wide.check(&request(1_001, 1)).unwrap_err();
+        assert!(over.message.contains("at most 1000 series"), "no period fits: {}", over.message);
+    }
+
+    #[test]
+    fn refuses_answers_over_the_byte_limit_with_a_period_that_fits() {
+        let limits = Limits { max_answer_bytes: 1_000, ..crate::config::Config::default().limits };
+        let view = request(2, 600);
+        limits.check_answer(&view, 1_000).unwrap();
+        let over = limits.check_answer(&view, 4_000).unwrap_err();
+        assert_eq!((over.code, over.param.as_str()), (ErrorCode::AnswerTooLarge, "period"));
+        // A quarter of 600 buckets is 150: five-minute buckets give 120.
+        assert!(over.message.contains("4000 bytes") && over.message.contains("at most 1000"), "{}", over.message);
+        assert!(over.message.contains("use period=300 or longer"), "{}", over.message);
     }
 
     #[test]

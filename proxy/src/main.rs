@@ -145,7 +145,8 @@ struct Cli {
     /// Memory for everything cached (answers, last good answers, final
     /// buckets, lists, alarms, built responses), in MiB; 0 turns caching
     /// (and the sharing of identical concurrent calls) off, for measurements
-    /// (with --cache-url: the shared cache alone).
+    /// (with --cache-url: the shared cache alone). The views being built at
+    /// once may hold as much again (at least 16 MiB): more wait their turn.
     #[arg(long, env = "TLSWATCH_CACHE_MIB", default_value_t = Config::default().cache.max_bytes >> 20)]
     cache_mib: u64,
 
@@ -177,6 +178,11 @@ struct Cli {
     /// Most points (series times buckets) in one view.
     #[arg(long, env = "TLSWATCH_MAX_POINTS", default_value_t = Config::default().limits.max_points)]
     max_points: usize,
+
+    /// Largest answer sent, in MiB: a view whose JSON or CSV is larger is
+    /// refused (422 answer_too_large) with a period that fits.
+    #[arg(long, env = "TLSWATCH_MAX_ANSWER_MIB", default_value_t = Config::default().limits.max_answer_bytes >> 20)]
+    max_answer_mib: usize,
 
     /// The only addresses the target probe (/api/v1/probe) may connect to:
     /// a CIDR range or one address; repeatable. Only targets that Elastic
@@ -257,6 +263,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             max_header_bytes: cli.max_header_bytes,
             max_series: cli.max_series,
             max_points: cli.max_points,
+            max_answer_bytes: max_answer_mib(cli.max_answer_mib)?.saturating_mul(1 << 20),
         },
         connections: ConnectionTimeouts { header_read: seconds(cli.header_read_timeout, "--header-read-timeout")? },
         shared_cache: cli
@@ -439,6 +446,13 @@ fn probe_allow_list(cli: &Cli) -> Result<AllowList, String> {
         return Ok(AllowList(vec![loopback]));
     }
     Ok(AllowList(nets))
+}
+
+fn max_answer_mib(value: usize) -> Result<usize, String> {
+    if value == 0 {
+        return Err("--max-answer-mib: 0 would refuse every view; give at least 1".to_string());
+    }
+    Ok(value)
 }
 
 fn probe_concurrency(value: usize) -> Result<usize, String> {

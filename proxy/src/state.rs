@@ -14,6 +14,7 @@ use crate::metrics::Metrics;
 use crate::source::Sources;
 use crate::source::probe::AllowList;
 use crate::upstream::Upstream;
+use crate::work::{MAX_WAIT, WorkBudget};
 
 /// The state shared by every handler and middleware.
 pub struct AppState {
@@ -31,6 +32,8 @@ pub struct AppState {
     /// The names answered, when nobody authenticates; `None`: every name.
     pub hosts: Option<AllowedHosts>,
     pub limits: Limits,
+    /// The memory the views being built may hold at once: the cache's size.
+    pub work: WorkBudget,
     /// Requests per minute per user, or per address where nobody logs in.
     pub rate_limit: Option<RateLimit>,
     /// Who may read `/metrics` on the main listener.
@@ -57,6 +60,7 @@ impl AppState {
         let shared = config.shared_cache.as_ref().map(|shared| SharedCache::new(shared, lease, metrics.clone()));
         let (source_kind, own_account_id) = (sources.kind(), sources.own_account_id.clone());
         let upstream = Upstream::new(sources, config.cache.max_upstream_calls, metrics.clone(), &config.accounts);
+        let work = WorkBudget::new(usize::try_from(config.cache.max_bytes).unwrap_or(usize::MAX), MAX_WAIT);
         let cache = Cache::new(upstream, config.cache, metrics.clone(), config.clock, shared);
         Self {
             series_bodies: cache.bodies(),
@@ -69,6 +73,7 @@ impl AppState {
             hosts: config.auth.is_open().then_some(config.hosts),
             auth: config.auth.limit_password_checks(config.rate_limit_per_minute),
             limits: config.limits,
+            work,
             rate_limit: RateLimit::per_minute(config.rate_limit_per_minute),
             metrics_readers: config.metrics_readers,
             metrics,

@@ -18,6 +18,12 @@ pub enum ErrorCode {
     TooManyPoints,
     /// The view expands to more series than one view may hold.
     TooManySeries,
+    /// The view's answer would be larger than this server sends
+    /// (`--max-answer-mib`).
+    AnswerTooLarge,
+    /// The server is building as many large answers as its memory budget
+    /// holds; `Retry-After` says when to retry.
+    Busy,
     /// The request's URL is longer than the proxy accepts.
     UriTooLong,
     /// The request's headers are larger than the proxy accepts.
@@ -65,6 +71,8 @@ impl ErrorCode {
             Self::InvalidRange => "invalid_range",
             Self::TooManyPoints => "too_many_points",
             Self::TooManySeries => "too_many_series",
+            Self::AnswerTooLarge => "answer_too_large",
+            Self::Busy => "busy",
             Self::UriTooLong => "uri_too_long",
             Self::HeadersTooLarge => "headers_too_large",
             Self::Unauthorized => "unauthorized",
@@ -140,13 +148,15 @@ mod tests {
     use super::*;
 
     /// Every code (a new one is added here too).
-    const EVERY_CODE: [ErrorCode; 23] = [
+    const EVERY_CODE: [ErrorCode; 25] = [
         ErrorCode::InvalidParameter,
         ErrorCode::UnknownParameter,
         ErrorCode::RepeatedParameter,
         ErrorCode::InvalidRange,
         ErrorCode::TooManyPoints,
         ErrorCode::TooManySeries,
+        ErrorCode::AnswerTooLarge,
+        ErrorCode::Busy,
         ErrorCode::UriTooLong,
         ErrorCode::HeadersTooLarge,
         ErrorCode::Unauthorized,

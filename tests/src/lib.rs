@@ -310,6 +310,20 @@ impl Tlswatch {
         Self { _child: child, url, log }
     }
 
+    /// The most memory the process has held resident so far, in MiB (Linux's
+    /// `VmHWM`, the kernel's own high-water mark: no sampling can miss a peak).
+    pub fn peak_resident_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self._child.0.id()))
+            .expect("/proc/PID/status (Linux) is readable");
+        let kib = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|kib| kib.parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("no VmHWM in {status}"));
+        kib / 1024.0
+    }
+
     /// The lines tlswatch has logged so far (its log goes to stdout).
     pub fn log(&self) -> Vec<String> {
         self.log.lock().expect("not poisoned").clone()

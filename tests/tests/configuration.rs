@@ -211,12 +211,19 @@ async fn every_tlswatch_variable_is_read_and_takes_effect() {
     assert_url_limit(&limited, 1000).await;
     assert_header_limit(&limited, 2000).await;
     let answer = limited.get(&format!("/api/v1/series?lb={LB}&lb={OTHER_LB}&period=3600&from=now-24h")).await;
-    assert_eq!(refusal(&answer), (400, Some("too_many_series")), "{answer:?}");
+    assert_eq!(refusal(&answer), (422, Some("too_many_series")), "{answer:?}");
     assert!(answer.1["error"]["message"].as_str().unwrap().contains("at most 1 "), "{answer:?}");
     let answer = limited.get(&format!("/api/v1/series?lb={LB}&period=60&from=now-2h")).await;
-    assert_eq!(refusal(&answer), (400, Some("too_many_points")), "{answer:?}");
+    assert_eq!(refusal(&answer), (422, Some("too_many_points")), "{answer:?}");
     assert!(answer.1["error"]["message"].as_str().unwrap().contains("at most 50 "), "{answer:?}");
     drop(limited);
+    let env = environment(&mut set, &[("TLSWATCH_SOURCE", "demo"), ("TLSWATCH_MAX_ANSWER_MIB", "1")]);
+    let small_answers = Tlswatch::start_with_env("127.0.0.1:0", &[], &env);
+    let lbs: String = (0..10).map(|index| format!("lb=app/alb-{index}/50dc6c495c0c{index:04x}&")).collect();
+    let answer = small_answers.get(&format!("/api/v1/series?{lbs}period=60&from=now-7d")).await;
+    assert_eq!(refusal(&answer), (422, Some("answer_too_large")), "{:.300}", answer.1);
+    assert!(answer.1["error"]["message"].as_str().unwrap().contains("at most 1048576 "), "{answer:?}");
+    drop(small_answers);
 
     // The rate limit.
     let env = environment(&mut set, &[("TLSWATCH_SOURCE", "demo"), ("TLSWATCH_RATE_LIMIT", "3")]);

@@ -1,7 +1,11 @@
 //! What one request may cost, as configured on the command line: the size of
-//! its header section, and the series and points of a view.
+//! its header section, the series and points of a view, the size of its
+//! answer, and the memory of the views built at once.
 
-use tlswatch_tests::Tlswatch;
+use std::time::{Duration, Instant};
+
+use tlswatch_tests::upstream::{Behaviour, TestUpstream};
+use tlswatch_tests::{Moto, Tlswatch};
 
 const LBS: [&str; 4] = [
     "app/alb-a/50dc6c495c0c9181",
@@ -38,14 +42,20 @@ async fn a_header_section_over_the_limit_is_a_431_and_the_server_keeps_serving()
 async fn max_series_and_max_points_from_the_command_line_refuse_bigger_views() {
     let tlswatch = Tlswatch::start(&["--source", "demo", "--max-series", "3", "--max-points", "100"]);
 
+    // Well-formed views over this server's limits: 422, naming the flag.
     let (status, body) = tlswatch.get(&view_of(&LBS, "period=3600&from=now-24h")).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("too_many_series")), "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("at most 3"), "{body}");
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("too_many_series")), "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("at most 3") && message.contains("--max-series"), "{body}");
 
-    // One series of 120 (or 121) one-minute buckets.
+    // One series of 120 (or 121) one-minute buckets: five-minute buckets fit.
     let (status, body) = tlswatch.get(&view_of(&LBS[..1], "period=60&from=now-2h")).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("too_many_points")), "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("at most 100"), "{body}");
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("too_many_points")), "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("at most 100") && message.contains("--max-points"), "{body}");
+    assert!(message.contains("use period=300 or longer"), "names a view that fits: {body}");
+    let (status, body) = tlswatch.get(&view_of(&LBS[..1], "period=300&from=now-2h")).await;
+    assert_eq!(status, 200, "the suggested period is served: {body}");
 
     // Three series of 24 (or 25) hourly buckets: within both limits.
     let (status, body) = tlswatch.get(&view_of(&LBS[..3], "period=3600&from=now-24h")).await;
@@ -134,4 +144,104 @@ async fn the_catalogs_limits_and_retention_are_what_the_api_applies() {
         let raised = body["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("period raised"));
         assert_eq!(raised, multiple > 60, "a raised period is said: {body}");
     }
+}
+
+#[tokio::test]
+async fn an_answer_over_max_answer_mib_is_a_422_naming_a_period_that_fits() {
+    let tlswatch = Tlswatch::start(&["--source", "demo", "--max-answer-mib", "1"]);
+    // Ten series of a week of one-minute buckets: 100,800 points, well over 1 MiB of JSON.
+    let lbs: Vec<String> = (0..10).map(|index| format!("app/alb-{index}/50dc6c495c0c{index:04x}")).collect();
+    let lbs: Vec<&str> = lbs.iter().map(String::as_str).collect();
+    let (status, body) = tlswatch.get(&view_of(&lbs, "period=60&from=now-7d")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("answer_too_large")), "{body:.300}");
+    assert_eq!(body["error"]["param"], "period");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("at most 1048576") && message.contains("--max-answer-mib"), "{message}");
+    let period = message
+        .split("use period=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("names a period that fits: {message}"));
+    let response = tlswatch.response(&view_of(&lbs, &format!("period={period}&from=now-7d"))).await;
+    assert_eq!(response.status(), 200, "the suggested period is served");
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.len() <= 1 << 20, "and fits: {} bytes", bytes.len());
+
+    let (ok, log) =
+        tlswatch_tests::run_to_exit(&["--source", "demo", "--listen", "127.0.0.1:0", "--max-answer-mib", "0"]);
+    assert!(!ok && log.contains("--max-answer-mib: 0 would refuse every view"), "{log}");
+}
+
+/// Twenty load balancers times five target groups of one-minute buckets
+/// over 83 hours: about 498,000 points, just under the default
+/// `--max-points`, and more than the whole memory budget of `--cache-mib 8`.
+fn heavy_view(variant: usize) -> String {
+    let lbs: Vec<String> = (0..20).map(|index| format!("lb=app/alb-{index}/50dc6c495c0c{index:04x}")).collect();
+    let tgs: Vec<String> =
+        (0..5).map(|index| format!("tg=targetgroup/tg-{variant}-{index}/73e2d6bc24d8{index:04x}")).collect();
+    format!("/api/v1/series?{}&{}&period=60&from=now-83h", lbs.join("&"), tgs.join("&"))
+}
+
+#[tokio::test]
+async fn a_view_waits_for_room_in_the_memory_budget_and_is_refused_as_busy_after_the_wait() {
+    let moto = Moto::start();
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let tlswatch = Tlswatch::on_endpoint(&upstream.endpoint, &["--cache-mib", "8"]);
+    upstream.behave(Behaviour::Hold);
+
+    // The heavy view takes the whole budget and is held at CloudWatch.
+    let heavy = tlswatch.send_together(&heavy_view(0), 1).await;
+    upstream.until_called("GetMetricData", 1).await;
+    // A small view meanwhile waits for room, then is told to come back.
+    let started = Instant::now();
+    let response = tlswatch.response(&view_of(&LBS[..1], "period=300&from=now-1h")).await;
+    let waited = started.elapsed();
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "5");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "busy", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("16 MiB"), "names the budget: {body}");
+    assert!(waited >= Duration::from_secs(9), "it waited for room first: {waited:?}");
+
+    upstream.release();
+    let answers = heavy.answers().await;
+    assert_eq!(answers[0].0, 200, "the heavy view is served: {:.300}", answers[0].1);
+    assert_eq!(answers[0].1["series"].as_array().unwrap().len(), 100);
+    let (status, body) = tlswatch.get(&view_of(&LBS[..1], "period=300&from=now-1h")).await;
+    assert_eq!(status, 200, "room again once it is written: {body}");
+}
+
+#[tokio::test]
+async fn many_large_views_at_once_keep_the_process_within_its_memory_bound() {
+    let moto = Moto::start();
+    let tlswatch = Tlswatch::on_endpoint(&moto.endpoint, &["--cache-mib", "8"]);
+    let before = tlswatch.peak_resident_mib();
+    let client = reqwest::Client::new();
+    let views = (0..32).map(|variant| {
+        let (client, url) = (client.clone(), format!("{}{}", tlswatch.url, heavy_view(variant)));
+        async move {
+            let response = client.get(url).send().await.expect("tlswatch answers");
+            let status = response.status().as_u16();
+            let body: serde_json::Value = response.json().await.expect("a JSON answer");
+            (status, body)
+        }
+    });
+    let answers = futures::future::join_all(views).await;
+    let peak = tlswatch.peak_resident_mib();
+    let served = answers.iter().filter(|(status, _)| *status == 200).count();
+    for (status, body) in &answers {
+        match status {
+            200 => assert_eq!(body["series"].as_array().unwrap().len(), 100),
+            503 => assert_eq!(body["error"]["code"], "busy", "{body}"),
+            _ => panic!("only served or busy: {status} {body:.300}"),
+        }
+    }
+    println!(
+        "32 views of 498,000 points with --cache-mib 8: {served} served, peak resident {peak:.0} MiB (at start {before:.0} MiB)"
+    );
+    assert!(served >= 1, "at least the first view is built");
+    // The bound deploy.md states: above the idle process, the cache (8 MiB),
+    // the budget of the views being built (16 MiB, the least) and 32 MiB.
+    let bound = 8.0 + 16.0 + 32.0;
+    assert!(peak - before <= bound, "peak {peak:.0} MiB from {before:.0} MiB at start, over {bound} MiB more");
 }

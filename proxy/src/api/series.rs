@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
@@ -21,9 +20,14 @@ use crate::error::ApiError;
 use crate::identity::Caller;
 use crate::source::{FetchRequest, Fetched, Scope};
 use crate::state::AppState;
+use crate::work::Reservation;
 
 /// Marks an answer served from the last good one because the source failed.
 pub const STALE_HEADER: &str = "stale";
+
+/// When a view refused as busy is asked to come back: about the time a
+/// large view takes to build.
+const RETRY_WHEN_BUSY_SECONDS: u64 = 5;
 
 pub async fn series(
     State(state): State<Arc<AppState>>,
@@ -52,14 +56,20 @@ pub async fn series(
     }
 
     let body = assemble_view(&state, &scope, &view, now, &fetched_view).await;
-    let mut response = match (body_key, view.format) {
-        (Some(key), _) => {
+    let mut response = match view.format {
+        Format::Json => {
             let body = Bytes::from(serde_json::to_vec(&body).map_err(|err| ApiError::Internal(err.to_string()))?);
-            state.series_bodies.keep(key, fetched.clone(), body.clone()).await;
+            state.limits.check_answer(&fetched_view.request, body.len()).map_err(ApiError::OverLimit)?;
+            if let Some(key) = body_key {
+                state.series_bodies.keep(key, fetched.clone(), body.clone()).await;
+            }
             json_response(body)
         }
-        (None, Format::Json) => Json(body).into_response(),
-        (None, Format::Csv) => csv_response(&body)?,
+        Format::Csv => {
+            let (bytes, disposition) = csv_body(&body)?;
+            state.limits.check_answer(&fetched_view.request, bytes.len()).map_err(ApiError::OverLimit)?;
+            csv_response(bytes, disposition)
+        }
     };
     if answer.stale().is_some() {
         response.headers_mut().insert(STALE_HEADER, HeaderValue::from_static("true"));
@@ -71,8 +81,12 @@ pub async fn series(
 /// the answer (with denominators for rates).
 pub struct FetchedView {
     pub plan: Plan,
+    /// What was asked of the source, for the limits on the answer.
+    request: FetchRequest,
     errors: Vec<Query>,
     pub answer: Answer,
+    /// The view's room in the memory budget, held until its answer is written.
+    _room: Reservation,
 }
 
 /// Asks the source (through the cache) for every series of `view`.
@@ -92,13 +106,19 @@ pub async fn fetch_view(state: &AppState, scope: &Scope, view: &View, now: i64) 
         end: plan.end,
         series: with_denominators(view.rate, &errors),
     };
-    state.limits.check(&request)?;
+    state.limits.check(&request).map_err(ApiError::OverLimit)?;
+    let points = request.series.len().saturating_mul(plan.points());
+    let room = state.work.reserve(points).await.map_err(|busy| ApiError::Busy {
+        budget_mib: state.work.bytes() >> 20,
+        waited: busy.waited.as_secs(),
+        retry_after: RETRY_WHEN_BUSY_SECONDS,
+    })?;
     let answer = if request.series.is_empty() {
         Answer::Fresh(Arc::new(Fetched::default()))
     } else {
-        state.cache.fetch(scope, request).await?
+        state.cache.fetch(scope, request.clone()).await?
     };
-    Ok(FetchedView { plan, errors, answer })
+    Ok(FetchedView { plan, request, errors, answer, _room: room })
 }
 
 /// The series answer of a fetched view: its series, marks (the alarms of
@@ -110,7 +130,7 @@ pub async fn assemble_view(
     now: i64,
     fetched_view: &FetchedView,
 ) -> SeriesResponse {
-    let FetchedView { plan, errors, answer } = fetched_view;
+    let FetchedView { plan, errors, answer, .. } = fetched_view;
     let fetched = answer.fetched();
     let mut warnings = plan.warnings.clone();
     let covered = answer.stale().map(|(failure, last_good)| {
@@ -167,8 +187,9 @@ async fn alarm_marks(
 }
 
 /// The series as CSV: a `time` column (ISO 8601, UTC) and one column per
-/// series, named by its label; empty cells where a value is null.
-fn csv_response(body: &SeriesResponse) -> Result<Response, ApiError> {
+/// series, named by its label; empty cells where a value is null. Also the
+/// `Content-Disposition` that names its file.
+fn csv_body(body: &SeriesResponse) -> Result<(Vec<u8>, String), ApiError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let unwritable = |err: csv::Error| ApiError::Internal(format!("could not write CSV: {err}"));
     let mut header = vec!["time".to_string()];
@@ -183,12 +204,10 @@ fn csv_response(body: &SeriesResponse) -> Result<Response, ApiError> {
     let bytes = writer.into_inner().map_err(|err| ApiError::Internal(format!("could not write CSV: {err}")))?;
     let metric = body.series.first().map_or("TargetTLSNegotiationErrorCount", |s| s.metric.as_str());
     let disposition = format!("attachment; filename=\"tlswatch-{metric}-{}.csv\"", TimeSpec::At(body.start));
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (axum::http::header::CONTENT_DISPOSITION, disposition.replace(':', "-")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok((bytes, disposition.replace(':', "-")))
+}
+
+fn csv_response(bytes: Vec<u8>, disposition: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response()
 }
