@@ -215,6 +215,10 @@ async fn a_view_waits_for_room_in_the_memory_budget_and_is_refused_as_busy_after
 async fn many_large_views_at_once_keep_the_process_within_its_memory_bound() {
     let moto = Moto::start();
     let tlswatch = Tlswatch::on_endpoint(&moto.endpoint, &["--cache-mib", "8"]);
+    // The review's 28 MB view (its 13 days at one minute) is refused at once, with one that fits.
+    let (status, body) = tlswatch.get(&heavy_view(0).replace("from=now-83h", "from=now-13d")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("too_many_points")), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("use period=300 or longer"), "{body}");
     let before = tlswatch.peak_resident_mib();
     let client = reqwest::Client::new();
     let views = (0..32).map(|variant| {
