@@ -36,7 +36,7 @@ pub use limits::Limits;
 pub use serve::{ConnectionTimeouts, serve};
 pub use source::Sources;
 pub use source::aws::CallPolicy;
-pub use source::demo_targets::{Behaviour, TargetServer};
+pub use source::demo_targets::{Behaviour, Gauge, TargetServer};
 pub use source::elbv2::OPERATIONS as ELB_OPERATIONS;
 pub use source::probe::{AllowList, TlsProber};
 pub use state::AppState;

@@ -73,3 +73,40 @@ async fn the_review_shows_the_failing_groups_findings_and_links_to_its_view() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn probe_targets_shows_that_the_failing_groups_targets_accept_only_tls_1_3_with_the_fix() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?lb={PAYMENTS}&from=now-24h", tlswatch.url)).await.unwrap();
+        wait_until(&client, "document.querySelector('button.probe-targets') !== null").await;
+        client.find(Locator::Css("button.probe-targets")).await.unwrap().click().await.unwrap();
+
+        // The demo's checkout-tls targets are real TLS 1.3-only servers behind the 2016-08 policy.
+        let table = format!("document.querySelector('.probe-table[data-target-group=\"{CHECKOUT}\"]')");
+        wait_until(&client, &format!("{table} !== null")).await;
+        let rows = eval(
+            &client,
+            &format!("[...{table}.querySelectorAll('tbody tr')].map(tr => [tr.dataset.outcome, tr.lastElementChild.textContent])"),
+        )
+        .await;
+        let rows = rows.as_array().expect("rows");
+        assert_eq!(rows.len(), 3, "one row per registered target: {rows:?}");
+        for row in rows {
+            assert_eq!(row[0], "protocol-mismatch", "{row}");
+            let meaning = row[1].as_str().unwrap();
+            assert!(
+                meaning.starts_with("accepts only TLS 1.3; the load balancer offers TLS 1.0-1.2 to it")
+                    && meaning.contains("ELBSecurityPolicy-2016-08")
+                    && meaning.contains("Fix:"),
+                "{meaning}"
+            );
+        }
+        let caption = eval(&client, &format!("{table}.caption.textContent")).await;
+        assert!(caption.as_str().unwrap().contains("offers TLS 1.0-1.2"), "{caption}");
+        let codes = eval(&client, "[...document.querySelectorAll('.lb-probe .finding')].map(li => li.dataset.code)").await;
+        assert!(codes.as_array().unwrap().contains(&Value::from("target-rejects-backend-tls")), "{codes}");
+        assert_eq!(tlswatch_tests::browser::axe_findings(&client).await, Vec::<String>::new(), "with the probe shown");
+    })
+    .await;
+}

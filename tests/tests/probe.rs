@@ -298,3 +298,41 @@ async fn without_an_allow_list_the_probe_is_off_and_says_how_to_turn_it_on() {
         run_to_exit(&[&common[..], &["--probe-targets", "127.0.0.1", "--probe-concurrency", "0"]].concat());
     assert!(!ok && stderr.contains("--probe-concurrency"), "{stderr}");
 }
+
+/// The outcomes of a probe's rows (sorted), by target group name.
+fn outcomes_by_group(body: &Value) -> BTreeMap<String, Vec<String>> {
+    let mut found = BTreeMap::new();
+    for lb in body["load_balancers"].as_array().expect("load balancers") {
+        for group in lb["target_groups"].as_array().expect("groups") {
+            let outcomes = group["targets"].as_array().expect("targets").iter();
+            let mut outcomes: Vec<String> = outcomes.map(|t| text(&t["outcome"]).to_string()).collect();
+            outcomes.sort();
+            found.insert(text(&group["name"]).to_string(), outcomes);
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn the_demo_probes_its_own_loopback_targets_as_the_readme_tells() {
+    let tlswatch = Tlswatch::start(&["--source", "demo"]);
+    let payments = "app/payments-alb/3e9c1f0a7b2d4c68";
+    let (status, body) = tlswatch.get(&format!("/api/v1/probe?lb={payments}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(outcomes_by_group(&body)["checkout-tls"], vec!["protocol-mismatch"; 3], "{body}");
+    for row in rows(&body).values().filter(|row| row["outcome"] == "protocol-mismatch") {
+        let explanation = text(&row["explanation"]);
+        assert!(explanation.starts_with("accepts only TLS 1.3; the load balancer offers TLS 1.0-1.2 to it"), "{row}");
+        assert!(explanation.contains("Fix:"), "{explanation}");
+    }
+    // The what-if of a TLS 1.3 listener policy: the same targets pass.
+    let (status, body) = tlswatch.get(&format!("/api/v1/probe?lb={payments}&policy={TLS13}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(outcomes_by_group(&body)["checkout-tls"], vec!["ok"; 3], "{body}");
+
+    let (status, body) = tlswatch.get("/api/v1/probe?lb=app/internal-api/a41f0c2e9d7b3586").await;
+    assert_eq!(status, 200, "{body}");
+    let groups = outcomes_by_group(&body);
+    assert_eq!(groups["admin-tls"], vec!["not-tls", "ok", "ok"], "{body}");
+    assert_eq!(groups["grpc-backend"], vec!["handshake-timeout", "ok", "ok"], "{body}");
+}

@@ -37,7 +37,8 @@ enum Command {
     Dist,
     /// Measure speed, weight and upstream economy on release builds and
     /// write docs/benchmarks.md (sections: overhead, load, economy,
-    /// response, page; all when none is named).
+    /// response, page, review, replicas, probe, overview; all when none is
+    /// named).
     Bench { sections: Vec<String> },
     /// Check formatting, module circles, clippy (native and wasm) and docs.
     Lint,

@@ -50,10 +50,39 @@ struct Counts {
     total: AtomicUsize,
 }
 
+impl Counts {
+    fn opened(&self) {
+        let open = self.open.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(open, Ordering::SeqCst);
+        self.total.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn closed(&self) {
+        self.open.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Connections counted over many targets together (the bench's): the most
+/// that were open at once across all of them.
+#[derive(Debug, Clone, Default)]
+pub struct Gauge(Arc<Counts>);
+
+impl Gauge {
+    /// The most connections open at once, over every target counted.
+    pub fn peak(&self) -> usize {
+        self.0.peak.load(Ordering::SeqCst)
+    }
+}
+
 impl TargetServer {
     /// A target behaving as `behaviour` on a free loopback port of `host`
     /// (an address of 127.0.0.0/8), named `name` in its certificate.
     pub async fn start(host: [u8; 4], name: &str, behaviour: Behaviour) -> Result<Self, String> {
+        Self::start_counted(host, name, behaviour, Gauge::default()).await
+    }
+
+    /// As [`TargetServer::start`], its connections also counted in `gauge`.
+    pub async fn start_counted(host: [u8; 4], name: &str, behaviour: Behaviour, gauge: Gauge) -> Result<Self, String> {
         let context = match behaviour {
             Behaviour::Tls(min, max) => Some(Arc::new(
                 server_context(name, min, max).map_err(|err| format!("OpenSSL cannot make {name}'s TLS: {err}"))?,
@@ -68,13 +97,13 @@ impl TargetServer {
         let server = Self { address, counts: counts.clone() };
         tokio::spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
-                let (counts, context) = (counts.clone(), context.clone());
+                let (counts, gauge, context) = (counts.clone(), gauge.clone(), context.clone());
                 tokio::spawn(async move {
-                    let open = counts.open.fetch_add(1, Ordering::SeqCst) + 1;
-                    counts.peak.fetch_max(open, Ordering::SeqCst);
-                    counts.total.fetch_add(1, Ordering::SeqCst);
+                    counts.opened();
+                    gauge.0.opened();
                     let _ = tokio::time::timeout(HOLD, serve(tcp, behaviour, context.as_deref())).await;
-                    counts.open.fetch_sub(1, Ordering::SeqCst);
+                    counts.closed();
+                    gauge.0.closed();
                 });
             }
         });

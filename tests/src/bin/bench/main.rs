@@ -11,6 +11,7 @@ mod fleet;
 mod load;
 mod overhead;
 mod overview;
+mod probe;
 mod replicas;
 mod report;
 mod review;
@@ -25,7 +26,8 @@ fn main() {
     // from the environment.
     // SAFETY: nothing else runs yet.
     unsafe { tlswatch_tests::in_process::test_credentials() };
-    // Sections to run (all when none is named): overhead, load, economy, response, page, review, replicas, overview.
+    // Sections to run (all when none is named): overhead, load, economy, response, page, review, replicas, probe,
+    // overview.
     let only: Vec<String> = std::env::args().skip(1).collect();
     let wanted = |name: &str| only.is_empty() || only.iter().any(|one| one == name);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
@@ -52,6 +54,9 @@ fn main() {
         }
         if wanted("replicas") {
             replicas::measure(&mut report).await;
+        }
+        if wanted("probe") {
+            probe::measure(&mut report).await;
         }
         if wanted("overview") {
             overview::measure(&mut report).await;
