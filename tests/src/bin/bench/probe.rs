@@ -1,5 +1,5 @@
 //! The target probe's cost: one probe of 100 targets, each a real server on
-//! loopback in this process (TLS 1.2-1.3, TLS 1.3 only, plain HTTP),
+//! a loopback address of its own in this process (TLS 1.2-1.3, TLS 1.3 only, plain HTTP),
 //! registered in moto behind a listener of the `2016-08` policy
 //! (tests/fixtures/probe_setup.py). Wall time cold and cached, handshakes
 //! per target by outcome, and the most connections open at once.
@@ -31,9 +31,10 @@ pub async fn measure(report: &mut Report) {
             _ => ("plain HTTP", Behaviour::PlainHttp),
         };
         let name = format!("target-{index}.bench.internal");
-        let server = TargetServer::start_counted([127, 0, 0, 1], &name, behaviour, gauge.clone())
-            .await
-            .expect("a target on loopback");
+        // An address of its own: moto keeps one target per address in a group.
+        let host = [127, 0, 3, u8::try_from(index + 1).expect("under 255 targets")];
+        let server =
+            TargetServer::start_counted(host, &name, behaviour, gauge.clone()).await.expect("a target on loopback");
         targets.push((kind, server));
     }
     let moto = Moto::start();
@@ -82,7 +83,7 @@ pub async fn measure(report: &mut Report) {
         "11. Probe of 100 targets",
         &format!(
             "`GET /api/v1/probe` of one load balancer whose `2016-08` listener forwards to {GROUPS} HTTPS target \
-             groups of {PER_GROUP} `ip` targets registered in moto at loopback ports, each a real server in the \
+             groups of {PER_GROUP} `ip` targets registered in moto at loopback addresses, each a real server in the \
              bench's process. Handshakes per target over both probes (one for a target that passes, at most six \
              for one that fails: the load balancer's, then what it accepts): {}. Most connections open at once, \
              over every target: {} (`--probe-concurrency {CONCURRENCY}`). The second probe within five minutes \
