@@ -107,6 +107,13 @@ async fn every_outcome_against_real_servers_with_what_the_target_accepts_and_the
     moto.put(data.collect()).await;
 
     let tlswatch = Tlswatch::on_endpoint(&moto.endpoint, &["--probe-targets", ALLOW]);
+    // Before any probe, the review's tls-errors lists the causes that fit.
+    let review_path = format!("/api/v1/review?lb={legacy}&lb={modern_lb}&from=now-6h");
+    let (status, before) = tlswatch.get(&review_path).await;
+    assert_eq!(status, 200, "{before}");
+    let uncited = findings(&before, "tls-errors").iter().map(|f| text(&f["text"]).to_string()).collect::<Vec<_>>();
+    assert!(!uncited.is_empty() && uncited.iter().all(|t| !t.contains("the probe made")), "{uncited:?}");
+    assert!(findings(&before, "target-rejects-backend-tls").is_empty(), "no probe, no probe findings");
     let (status, body) = tlswatch.get(&format!("/api/v1/probe?lb={legacy}&lb={modern_lb}&from=now-6h")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["warnings"], json!([]));
@@ -211,6 +218,17 @@ async fn every_outcome_against_real_servers_with_what_the_target_accepts_and_the
         "{cited}"
     );
     assert!(!cited.contains("causes that fit"), "{cited}");
+    // The review of the same view now cites that probe, without probing again.
+    let (status, after) = tlswatch.get(&review_path).await;
+    assert_eq!(status, 200, "{after}");
+    let tls_errors = findings(&after, "tls-errors");
+    let review_cited =
+        text(&tls_errors.iter().find(|f| f["target_group"] == group.as_str()).expect("tls-errors")["text"]);
+    assert_eq!(review_cited, cited, "the review cites the probe as the probe's answer does");
+    assert_eq!(
+        findings(&after, "target-rejects-backend-tls").len(),
+        findings(&body, "target-rejects-backend-tls").len()
+    );
 
     // Cached: a second look connects to nothing and makes no probe call.
     let closing_before = closing.accepted();

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod dimensions;
 pub mod overview;
 pub mod probe;
+mod probe_rows;
 pub mod review;
 pub mod series;
 

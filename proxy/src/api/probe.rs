@@ -5,19 +5,17 @@
 //! listener policy would bring (a what-if). The targets come from Elastic
 //! Load Balancing only, never from the request.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::{Extension, Json};
 use tlswatch_shared::api::{LoadBalancerProbe, ProbeResponse};
-use tlswatch_shared::probe::{MAX_TARGETS_PER_PROBE, ProbeTarget};
-use tlswatch_shared::probe_plan::{PlannedGroup, plan};
 use tlswatch_shared::query::{parse_pairs, write_pairs};
 use tlswatch_shared::review::{LoadBalancerConfig, probed, review};
 use tlswatch_shared::{ErrorCode, Plan, View, ViewError};
 
+use super::probe_rows::ProbePlan;
 use super::review::{configs_or_warning, errors_or_warning, policies_in_use, wanted_load_balancers};
 use crate::error::ApiError;
 use crate::identity::Caller;
@@ -89,53 +87,16 @@ pub async fn probe_route(
     let policies = policies_in_use(&state, &scope, &configs).await?;
 
     // Which targets, then every handshake in one call through the cache.
-    let mut budget = MAX_TARGETS_PER_PROBE;
-    let allowed = |address| state.probe.allow.admits(address);
     let reviewed: Vec<_> = configs.iter().map(|config| review(config, &policies, &errors)).collect();
-    let planned: Vec<Vec<PlannedGroup>> = configs
-        .iter()
-        .zip(&reviewed)
-        .map(|(config, reviewed)| {
-            let mut groups = plan(config, reviewed, &policies, &allowed, &mut budget);
-            groups.retain(|g| {
-                view.target_groups.is_empty() || view.target_groups.iter().any(|tg| tg.as_str() == g.group.value)
-            });
-            groups
-        })
-        .collect();
-    let mut unique: Vec<ProbeTarget> = Vec::new();
-    let mut index: HashMap<ProbeTarget, usize> = HashMap::new();
-    for target in planned.iter().flatten().flat_map(|g| g.probes.iter().flatten()) {
-        index.entry(target.clone()).or_insert_with(|| {
-            unique.push(target.clone());
-            unique.len() - 1
-        });
-    }
-    let probed = match unique.is_empty() {
+    let planned = ProbePlan::new(&view, &configs, &reviewed, &policies, &state.probe.allow);
+    let probed = match planned.targets.is_empty() {
         true => None,
-        false => Some(state.cache.probe(&scope, &unique).await?),
+        false => Some(state.cache.probe(&scope, &planned.targets).await?),
     };
     if let Some(probed) = &probed {
         response.probed_at = probed.at;
     }
-    for (reviewed, groups) in reviewed.iter().zip(planned) {
-        let groups: Vec<_> = groups
-            .into_iter()
-            .map(|PlannedGroup { mut group, probes }| {
-                for (row, probe) in group.targets.iter_mut().zip(&probes) {
-                    let seen = probe.as_ref().zip(probed.as_ref()).map(|(p, probed)| &probed.handshakes[index[p]]);
-                    if let Some(seen) = seen {
-                        row.handshake = seen.clone();
-                    }
-                }
-                let explained: Vec<String> =
-                    group.targets.iter().map(|t| probed::explain(&group, &t.handshake)).collect();
-                for (row, explanation) in group.targets.iter_mut().zip(explained) {
-                    row.explanation = explanation;
-                }
-                group
-            })
-            .collect();
+    for (reviewed, groups) in reviewed.iter().zip(planned.rows(probed.as_deref())) {
         response.load_balancers.push(LoadBalancerProbe {
             value: reviewed.value.clone(),
             name: reviewed.name.clone(),

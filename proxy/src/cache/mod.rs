@@ -149,6 +149,14 @@ impl Cache {
         self.load(Key::Probe(scope.clone(), targets.to_vec()), decode, wire::encode_probed, call).await.0
     }
 
+    /// What the probe saw of exactly `targets`, when this replica still
+    /// keeps it; never connects to a target (the review cites a probe a
+    /// user made, it does not make one).
+    pub async fn probed_already(&self, scope: &Scope, targets: &[ProbeTarget]) -> Option<Arc<Probed>> {
+        let value = self.store.get(&Key::Probe(scope.clone(), targets.to_vec())).await?;
+        Probed::unwrap(value)
+    }
+
     /// The dimension combinations that reported `metric`, sorted and each
     /// once, cached briefly and coalesced.
     pub async fn list(&self, scope: &Scope, metric: Metric) -> Result<Arc<Vec<Dimensions>>, SourceError> {
