@@ -215,6 +215,8 @@ struct Drawn {
 const PARTIAL_ID_SUFFIX: &str = "-partial";
 /// The id of the dashed bridge from a series' last final bucket to its tail.
 const BRIDGE_ID_SUFFIX: &str = "-bridge";
+/// The id of the invisible line that names a series' marks in the tooltip.
+const NOTES_ID_SUFFIX: &str = "-notes";
 
 /// A whole series: its line over the final buckets, with its marks; then,
 /// over the buckets that are still filling, hollow points on a dashed
@@ -261,6 +263,7 @@ fn series_lines(spec: &LineSpec, untyped: &mut Untyped) -> Drawn {
         line = line.mark_area(mark_area);
     }
     let mut drawn = Drawn { line: stacked(line, "total"), continuation: Vec::new() };
+    drawn.continuation.extend(notes(spec, y_axis, untyped));
 
     let len = spec.timestamps.len();
     if spec.first_partial >= len {
@@ -306,6 +309,55 @@ fn series_lines(spec: &LineSpec, untyped: &mut Untyped) -> Drawn {
         drawn.continuation.push(stacked(bridge, "bridge"));
     }
     drawn
+}
+
+/// What the marks list says of each bucket (an onset, a spike, time in
+/// ALARM), drawn nowhere and shown by the tooltip: a line of no width with
+/// points only on the marked buckets, whose tooltip shows the note alone.
+/// ECharts' axis tooltip lists a line only where it has a point as near as
+/// any other line's, so the note appears on its buckets and nowhere else.
+/// It has the series' name: the legend hides it with its line.
+fn notes(spec: &LineSpec, y_axis: f64, untyped: &mut Untyped) -> Option<Line> {
+    let note = |t: i64| {
+        let notes: Vec<&str> = spec
+            .marks
+            .iter()
+            .filter_map(|a| match (a.kind, a.t_end) {
+                (AnnotationKind::Onset, _) if a.t == t => Some("errors started"),
+                (AnnotationKind::Spike, end) if a.t <= t && t <= end.unwrap_or(a.t) => Some("spike"),
+                (AnnotationKind::Alarm, Some(end)) if a.t <= t && t < end => Some("in ALARM"),
+                _ => None,
+            })
+            .collect();
+        (!notes.is_empty()).then(|| notes.join("; "))
+    };
+    let data: Vec<DataPoint> = (0..spec.timestamps.len())
+        .filter_map(|i| {
+            let note = note(spec.timestamps[i])?;
+            Some(DataPoint::Value(CompositeValue::Array(vec![
+                bucket_time(spec, i),
+                bucket_value(spec, i),
+                note.into(),
+            ])))
+        })
+        .collect();
+    if data.is_empty() {
+        return None;
+    }
+    let id = format!("{}{NOTES_ID_SUFFIX}", spec.id);
+    untyped.series(&id, "", "dimensions", json!([null, null, {"type": "ordinal"}]));
+    Some(
+        Line::new()
+            .id(id.as_str())
+            .name(spec.name)
+            .y_axis_index(y_axis)
+            .symbol(Symbol::None)
+            .silent(true)
+            .item_style(ItemStyle::new().color(MARK_RED))
+            .line_style(LineStyle::new().width(0).opacity(0))
+            .encode(DimensionEncode::new().x(0).y(1).tooltip(vec![2]))
+            .data(data),
+    )
 }
 
 /// The `i`th bucket's start, epoch ms.

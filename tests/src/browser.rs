@@ -152,10 +152,11 @@ pub const CHART: &str = "echarts.getInstanceByDom(document.getElementById('chart
 pub const CHART_OPTION: &str = "echarts.getInstanceByDom(document.getElementById('chart')).getOption()";
 
 /// The JavaScript expression of the chart's lines: its series without the
-/// dashed tails that draw the buckets still filling and the bridges to them
-/// (ids ending `-partial` and `-bridge`).
+/// dashed tails that draw the buckets still filling, the bridges to them
+/// and the invisible lines that name marks in the tooltip (ids ending
+/// `-partial`, `-bridge` and `-notes`).
 pub const CHART_LINES: &str = "echarts.getInstanceByDom(document.getElementById('chart')).getOption().series
-    .filter(s => !/-(partial|bridge)$/.test(s.id))";
+    .filter(s => !/-(partial|bridge|notes)$/.test(s.id))";
 
 /// The JavaScript expression of the text of the chart's tooltip while it is
 /// shown, else `''`, read from ECharts' tooltip view: the page has it drawn

@@ -203,6 +203,32 @@ async fn shading_has_edges_of_at_least_3_to_1_and_names_its_series() {
         wait_until(&client, "document.getElementById('chart-said').textContent.length > 0").await;
         let said = eval(&client, "document.getElementById('chart-said').textContent").await;
         assert!(said.as_str().unwrap().contains("; payments-alb · checkout-tls in ALARM"), "{said}");
+        // So does the eye: the tooltip names the time in ALARM, as the list of marks does.
+        wait_until(&client, &format!("{TOOLTIP_TEXT}.includes('in ALARM')")).await;
+
+        // And a spike, on the bucket where it is, in the tooltip of the default view.
+        let (_, body) = tlswatch.get("/api/v1/series").await;
+        let spike = body["annotations"].as_array().unwrap().iter().find(|a| a["kind"] == "spike").cloned();
+        let spike = spike.unwrap_or_else(|| panic!("the default view has a spike: {body}"));
+        let index = (spike["t"].as_i64().unwrap() - body["start"].as_i64().unwrap()) / body["period"].as_i64().unwrap();
+        client.goto(&tlswatch.url).await.unwrap();
+        wait_for_data(&client).await;
+        let series_index =
+            chart_option(&client, &format!(".series.findIndex(s => s.id === {})", spike["series"])).await;
+        eval(
+            &client,
+            &format!(
+                "{CHART}.dispatchAction({{type: 'showTip', seriesIndex: {series_index}, dataIndex: {index}}}) ?? true"
+            ),
+        )
+        .await;
+        wait_until(&client, &format!("{TOOLTIP_TEXT}.includes('spike')")).await;
+        // Away from every mark, the tooltip names none.
+        let first = body["start"].as_i64();
+        assert!(body["annotations"].as_array().unwrap().iter().all(|a| a["t"].as_i64() != first), "{body}");
+        eval(&client, &format!("{CHART}.dispatchAction({{type: 'showTip', seriesIndex: 0, dataIndex: 0}}) ?? true"))
+            .await;
+        wait_until(&client, &format!("{TOOLTIP_TEXT}.length > 0 && !{TOOLTIP_TEXT}.includes('spike')")).await;
         assert!(seen.iter().any(|name| name.starts_with("spike in ")), "{seen:?}");
         assert!(seen.iter().any(|name| name == "in ALARM"), "{seen:?}");
     })
@@ -250,6 +276,47 @@ async fn the_legend_shows_every_line_without_paging_and_above_the_plot() {
                 assert!(top > 56.0, "several rows at {width} px: {legend}");
             }
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lines_are_shown_and_hidden_from_the_keyboard_in_step_with_the_legend() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&tlswatch.url).await.unwrap();
+        wait_for_data(&client).await;
+        wait_until(&client, &format!("{CHART}.getWidth() > 0")).await;
+        let names = chart_option(&client, ".series.filter(s => !/-(partial|bridge|notes)$/.test(s.id)).map(s => s.name)").await;
+        let buttons = eval(
+            &client,
+            "[...document.querySelectorAll('.line-toggles button')].map(b => [b.textContent, b.getAttribute('aria-pressed')])",
+        )
+        .await;
+        let expected: Vec<serde_json::Value> =
+            names.as_array().unwrap().iter().map(|name| serde_json::json!([name, "true"])).collect();
+        assert!(expected.len() >= 2, "a breakdown: {names}");
+        assert_eq!(buttons, serde_json::Value::from(expected), "one pressed toggle per line, in the legend's order");
+        let first = names[0].as_str().unwrap().to_string();
+        let selected = |name: &str| format!("{CHART}.getOption().legend[0].selected?.[{name:?}] !== false");
+
+        // Tab to the first toggle and press Space: its line is hidden, and that is said.
+        eval(&client, "document.querySelector('.line-toggles button').focus() ?? true").await;
+        press(&client, ' ').await;
+        wait_until(&client, &format!("!({})", selected(&first))).await;
+        let button = "document.querySelector('.line-toggles button')";
+        assert_eq!(eval(&client, &format!("{button}.getAttribute('aria-pressed')")).await, "false");
+        let said = eval(&client, "document.getElementById('chart-said').textContent").await;
+        assert_eq!(said, serde_json::Value::from(format!("{first} hidden")));
+        // Enter shows it again.
+        press(&client, Key::Enter).await;
+        wait_until(&client, &selected(&first)).await;
+        assert_eq!(eval(&client, &format!("{button}.getAttribute('aria-pressed')")).await, "true");
+
+        // A click on the canvas legend (ECharts' own toggle) moves the button too.
+        eval(&client, &format!("{CHART}.dispatchAction({{type: 'legendToggleSelect', name: {first:?}}}) ?? true")).await;
+        wait_until(&client, &format!("{button}.getAttribute('aria-pressed') === 'false'")).await;
+        assert_eq!(tlswatch_tests::browser::axe_findings(&client).await, Vec::<String>::new());
     })
     .await;
 }

@@ -5,6 +5,7 @@
 //! takes the keyboard: the arrows, Home and End walk the buckets, showing
 //! each one's tooltip and saying its values in a live region.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use tlswatch_shared::{Statistic, TimeZone};
 use wasm_bindgen::prelude::*;
 
 use crate::chart_option::{self, GRID_BOTTOM, LEGEND_ROW, LEGEND_SIDE, STILL_FILLING, grid_top};
+use crate::components::line_toggles::LineToggles;
 use crate::echarts::{self, Instance};
 use crate::state::{use_first_view_settled, use_view_state};
 use crate::time_fmt;
@@ -46,6 +48,9 @@ pub fn SeriesChart(
     let bucket = StoredValue::new(None::<i64>);
     let asked = StoredValue::new(None::<(f64, f64)>);
     let legend_rows = StoredValue::new(1);
+    // The lines hidden by the legend or the keyboard's toggles; every new
+    // answer is drawn with all of them shown.
+    let hidden = RwSignal::new(BTreeSet::<String>::new());
 
     // Writes a zoomed range to the URL once the zoom rests.
     let write_range = move |start_ms: f64, end_ms: f64| {
@@ -137,6 +142,9 @@ pub fn SeriesChart(
             chart.on("datazoom", handler.as_ref().unchecked_ref());
             // The chart lives as long as the page.
             handler.forget();
+            let on_legend = Closure::<dyn Fn(JsValue)>::new(move |event: JsValue| hidden.set(unselected(&event)));
+            chart.on("legendselectchanged", on_legend.as_ref().unchecked_ref());
+            on_legend.forget();
             let (for_legend, legend_div) = (chart.clone(), div.clone());
             // A legend with more or fewer rows at the new width moves the plot.
             let on_width = move || {
@@ -152,6 +160,7 @@ pub fn SeriesChart(
             instance.set_value(Some(chart.clone()));
             chart
         });
+        hidden.set(BTreeSet::new());
         let option = chart_option::series_chart(&response, tz, stack, rows);
         mark_first(BUILT_MARK);
         chart.set(option, true);
@@ -187,6 +196,17 @@ pub fn SeriesChart(
             "On the focused chart: Left and Right arrows, Home and End step through the buckets; \
              + and - zoom in and out around the bucket; Escape hides its values."
         </p>
+        <LineToggles
+            names=Signal::derive(move || data.with(|r| r.as_ref().map(|r| r.series.iter().map(|s| s.label.clone()).collect()).unwrap_or_default()))
+            hidden=hidden.into()
+            toggle=Callback::new(move |name: String| {
+                let Some(chart) = instance.get_value() else { return };
+                // ECharts answers with `legendselectchanged` at once, which sets `hidden`.
+                chart.dispatch(&json!({"type": "legendToggleSelect", "name": name}));
+                let now_hidden = hidden.with_untracked(|hidden| hidden.contains(&name));
+                say(None, &format!("{name} {}", if now_hidden { "hidden" } else { "shown" }));
+            })
+        />
         // Written by `say`, not by leptos, as the keys move.
         <p class="visually-hidden" id="chart-said" role="status"></p>
         {move || data.with(|response| response.as_ref().map(|r| marks(r, tz.get())))}
@@ -198,6 +218,19 @@ pub fn SeriesChart(
             {move || table_open.get().then(|| data.with(|r| r.as_ref().map(|r| table(r, tz.get()))))}
         </details>
     }
+}
+
+/// The names a `legendselectchanged` event says are not selected.
+fn unselected(event: &JsValue) -> BTreeSet<String> {
+    let Ok(selected) = js_sys::Reflect::get(event, &"selected".into()) else { return BTreeSet::new() };
+    let Some(selected) = selected.dyn_ref::<js_sys::Object>() else { return BTreeSet::new() };
+    js_sys::Object::entries(selected)
+        .iter()
+        .filter_map(|entry| {
+            let entry: js_sys::Array = entry.dyn_into().ok()?;
+            (entry.get(1).as_bool() == Some(false)).then(|| entry.get(0).as_string()).flatten()
+        })
+        .collect()
 }
 
 /// One row per bucket, one column per line.

@@ -5,6 +5,7 @@ pub mod alarm;
 pub mod chart;
 pub mod form;
 pub mod help;
+pub mod line_toggles;
 pub mod masthead;
 pub mod pickers;
 pub mod probe;
