@@ -612,3 +612,39 @@ async fn the_chart_fills_its_element_and_follows_the_window() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn links_between_the_overview_and_the_dashboard_add_one_history_entry_each_and_back_and_forward_walk_them() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/overview", tlswatch.url)).await.unwrap();
+        let row_link = "document.querySelector('.overview th[scope=row] a')";
+        wait_until(&client, &format!("{row_link} !== null")).await;
+        let before = eval(&client, "history.length").await.as_u64().unwrap();
+        let href = eval(&client, &format!("{row_link}.getAttribute('href')")).await;
+        let href = href.as_str().expect("a link to the row's view").to_string();
+        let search = href.trim_start_matches('/').to_string();
+        client.find(Locator::Css(".overview th[scope=row] a")).await.unwrap().click().await.unwrap();
+        // A page of its own: the dashboard loads at the row's view, one entry later.
+        wait_until(&client, &format!("location.pathname === '/' && location.search === {search:?}")).await;
+        wait_for_data(&client).await;
+        assert_eq!(eval(&client, "history.length").await.as_u64(), Some(before + 1), "one entry for one link");
+
+        client.back().await.unwrap();
+        wait_until(&client, "location.pathname === '/overview'").await;
+        wait_until(&client, &format!("{row_link} !== null")).await;
+        client.forward().await.unwrap();
+        wait_until(&client, &format!("location.pathname === '/' && location.search === {search:?}")).await;
+        wait_for_data(&client).await;
+
+        // And back to the overview from the dashboard's masthead.
+        client.find(Locator::Css("nav[aria-label=Pages] a")).await.unwrap().click().await.unwrap();
+        wait_until(&client, "location.pathname === '/overview'").await;
+        wait_until(&client, &format!("{row_link} !== null")).await;
+        assert_eq!(eval(&client, "history.length").await.as_u64(), Some(before + 2));
+        client.back().await.unwrap();
+        wait_until(&client, &format!("location.pathname === '/' && location.search === {search:?}")).await;
+        wait_for_data(&client).await;
+    })
+    .await;
+}

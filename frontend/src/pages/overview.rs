@@ -262,6 +262,9 @@ fn FleetRow(rank: usize, row: OverviewRow) -> impl IntoView {
         row.spark.values.len(),
         format_number(row.spark.values.iter().flatten().copied().fold(0.0, f64::max))
     );
+    // `rel="external"`: the dashboard is another bundle, so the browser loads
+    // it. Without it this page's router takes the click, pushes the
+    // dashboard's URL, finds no overview in it and goes back: two entries.
     view! {
         <tr>
             <td>{rank + 1}</td>
