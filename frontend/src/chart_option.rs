@@ -105,7 +105,8 @@ pub fn series_chart(response: &SeriesResponse, tz: TimeZone, stack: bool, legend
 }
 
 /// The option of an overview row's trend: its line alone, without axes,
-/// drawn by the dashboard's series builder.
+/// drawn by the dashboard's series builder, its still-filling points as the
+/// dashboard draws them (dashed and hollow), not as a drop.
 pub fn sparkline(spark: &Spark) -> Result<JsValue, String> {
     let mut untyped = Untyped::default();
     let timestamps: Vec<i64> =
@@ -115,7 +116,7 @@ pub fn sparkline(spark: &Spark) -> Result<JsValue, String> {
         name: "errors",
         timestamps: &timestamps,
         values: &spark.values,
-        first_partial: timestamps.len(),
+        first_partial: spark.partial_from.map_or(timestamps.len(), |from| timestamps.partition_point(|t| *t < from)),
         look: Look::TREND,
         rate: false,
         stack: false,

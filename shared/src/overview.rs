@@ -177,6 +177,11 @@ pub struct Spark {
     /// `null` where the statistic has no value (no datapoint, for statistics
     /// where that does not mean zero).
     pub values: Vec<Option<f64>>,
+    /// The start of the first point that holds a bucket CloudWatch may still
+    /// add to: it and every later one are drawn as still filling, never as
+    /// a drop. Absent when every bucket is final.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial_from: Option<i64>,
 }
 
 /// One load balancer of the overview.
@@ -194,6 +199,10 @@ pub struct OverviewRow {
     pub last_error: Option<i64>,
     /// Where failing began, from final buckets only.
     pub onset: Option<i64>,
+    /// The start of the first bucket that is not final yet, as in the series
+    /// answer; absent when every bucket is final.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial_from: Option<i64>,
     pub spark: Spark,
     /// The dashboard view of this load balancer over the same range.
     pub view: String,
@@ -273,7 +282,8 @@ pub fn row(query: &OverviewQuery, plan: &Plan, final_points: usize, source: RowS
         worst,
         last_error,
         onset: onset(finals).map(|(index, _)| times[index]),
-        spark: spark(query.stat, plan, &values),
+        partial_from: times.get(final_points).copied(),
+        spark: spark(query.stat, plan, &values, final_points),
         view: query.view_of(source.account, source.region, lb).to_query(),
     }
 }
@@ -281,7 +291,9 @@ pub fn row(query: &OverviewQuery, plan: &Plan, final_points: usize, source: RowS
 /// `values` in at most [`MAX_SPARK_POINTS`] points: runs of whole buckets
 /// combined as the statistic combines (added for Sum, highest for Maximum,
 /// lowest for Minimum, mean for Average), so a spike stays as high as it was.
-fn spark(stat: Statistic, plan: &Plan, values: &[Option<f64>]) -> Spark {
+/// A point is still filling when any of its buckets is (`final_points` are
+/// final).
+fn spark(stat: Statistic, plan: &Plan, values: &[Option<f64>], final_points: usize) -> Spark {
     let group = values.len().div_ceil(MAX_SPARK_POINTS).max(1);
     let combined = values
         .chunks(group)
@@ -298,7 +310,10 @@ fn spark(stat: Statistic, plan: &Plan, values: &[Option<f64>]) -> Spark {
             })
         })
         .collect();
-    Spark { start: plan.start, period: plan.period * group as u32, values: combined }
+    let period = plan.period * group as u32;
+    let partial_from =
+        (final_points < values.len()).then(|| plan.start + (final_points / group) as i64 * i64::from(period));
+    Spark { start: plan.start, period, values: combined, partial_from }
 }
 
 /// Most errors first; ties by worst bucket, then by account, region and name,
@@ -336,7 +351,8 @@ mod tests {
             worst: (worst > 0.0).then_some(Bucket { t: 0, value: worst }),
             last_error: None,
             onset: None,
-            spark: Spark { start: 0, period: 300, values: Vec::new() },
+            partial_from: None,
+            spark: Spark { start: 0, period: 300, values: Vec::new(), partial_from: None },
             view: String::new(),
         }
     }
@@ -402,6 +418,23 @@ mod tests {
         assert_eq!(onset, Some(plan.start + 200 * i64::from(plan.period)));
         let onset = row_of(&query, &plan, 150, &failing).onset;
         assert_eq!(onset, None, "buckets still filling cannot start an onset");
+    }
+
+    #[test]
+    fn still_filling_buckets_are_said_in_the_row_and_its_sparkline() {
+        let plan = OverviewQuery::default().plan(NOW).unwrap();
+        let every: Vec<(i64, f64)> = plan.timestamps().map(|t| (t, 1.0)).collect();
+        let settled = row_of(&OverviewQuery::default(), &plan, plan.points(), &every);
+        assert_eq!((settled.partial_from, settled.spark.partial_from), (None, None), "every bucket final");
+        let last_final = plan.points() - 3;
+        let filling = row_of(&OverviewQuery::default(), &plan, last_final, &every);
+        let from = plan.start + last_final as i64 * i64::from(plan.period);
+        assert_eq!(filling.partial_from, Some(from));
+        // The sparkline's point holding that bucket, and every later one, is still filling.
+        let spark = &filling.spark;
+        let first = spark.partial_from.expect("a filling sparkline");
+        assert!(first <= from && from < first + i64::from(spark.period), "{first} holds {from}");
+        assert_eq!((first - spark.start) % i64::from(spark.period), 0, "on a point of the sparkline");
     }
 
     #[test]

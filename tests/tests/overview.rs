@@ -94,12 +94,34 @@ async fn every_statistic_ranks_totals_worst_buckets_and_sparklines_as_documented
         let run = spark["period"].as_i64().unwrap() / PERIOD;
         assert_eq!((spark["start"].as_i64(), run), (Some(start), 3), "{stat}: 288 buckets in runs of 3");
         assert_eq!(points, &expected_spark(stat, run, points.len()), "{stat}");
+        assert_eq!((row.get("partial_from"), spark.get("partial_from")), (None, None), "a settled day: {row}");
         let view = row["view"].as_str().unwrap();
         assert!(
             view.contains(&format!("lb={LB}")) && (stat == "Sum" || view.contains(&format!("stat={stat}"))),
             "{view}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_range_to_now_says_where_buckets_still_fill_as_the_series_answer_does() {
+    let moto = Moto::start();
+    let now = now();
+    let recent = (now - 3_600..now).step_by(60).map(|t| datum(TARGET_METRIC, &[("LoadBalancer", LB)], t, 2.0));
+    moto.put(recent.collect()).await;
+    let tlswatch = Tlswatch::on_moto(&moto);
+    let (status, body) = tlswatch.get("/api/v1/overview?from=now-24h").await;
+    assert_eq!(status, 200, "{body}");
+    let row = &body["rows"][0];
+    let from = row["partial_from"].as_i64().unwrap_or_else(|| panic!("the last buckets are still filling: {row}"));
+    let (status, series) =
+        tlswatch.get(&format!("/api/v1/series?{}&period={}", row["view"].as_str().unwrap(), body["period"])).await;
+    assert_eq!(status, 200, "{series}");
+    assert_eq!(series["partial_from"].as_i64(), Some(from), "as the dashboard's answer says");
+    let spark = &row["spark"];
+    let spark_from = spark["partial_from"].as_i64().expect("the sparkline's still-filling points");
+    let spark_period = spark["period"].as_i64().unwrap();
+    assert!(spark_from <= from && from < spark_from + spark_period, "{spark}");
 }
 
 #[tokio::test]
@@ -191,6 +213,11 @@ async fn the_overview_page_filters_by_statistic_range_and_region_in_its_url() {
         client.goto(&format!("{}/overview", tlswatch.url)).await.unwrap();
         wait_until(&client, "document.querySelectorAll('#fleet tbody tr').length === 2").await;
         assert_eq!(eval(&client, TABLE).await, json!([["edge-alb", 8], ["eu-alb", 5]]));
+        // The sparklines end in points still filling, drawn as the dashboard draws them, not as a drop.
+        let tails = "[...document.querySelectorAll('#fleet .spark')].map(s => echarts.getInstanceByDom(s)?.getOption()
+            .series.filter(line => line.id.endsWith('-partial')).map(line => line.lineStyle.type)[0] ?? null)";
+        wait_until(&client, &format!("{tails}.every(type => type !== null)")).await;
+        assert_eq!(eval(&client, tails).await, json!(["dashed", "dashed"]));
 
         let select = |label: &'static str| {
             let client = client.clone();
