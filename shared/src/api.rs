@@ -296,8 +296,12 @@ pub struct Limits {
     pub max_load_balancers: usize,
     pub max_target_groups: usize,
     pub max_availability_zones: usize,
+    /// CloudWatch's limit, or the server's `--max-series` where lower.
     pub max_series: usize,
     pub max_points_per_series: i64,
+    /// The server's `--max-points`: series times buckets in one view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_points: Option<usize>,
     pub max_range_seconds: i64,
     pub max_future_seconds: i64,
     pub max_value_chars: usize,

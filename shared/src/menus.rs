@@ -103,6 +103,7 @@ impl CatalogResponse {
                 max_availability_zones: catalog::MAX_ZONES,
                 max_series: catalog::MAX_SERIES,
                 max_points_per_series: catalog::MAX_POINTS_PER_SERIES,
+                max_points: None,
                 max_range_seconds: catalog::MAX_RANGE,
                 max_future_seconds: catalog::MAX_FUTURE,
                 max_value_chars: catalog::MAX_VALUE_CHARS,

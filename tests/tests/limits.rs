@@ -41,6 +41,12 @@ async fn a_header_section_over_the_limit_is_a_431_and_the_server_keeps_serving()
 #[tokio::test]
 async fn max_series_and_max_points_from_the_command_line_refuse_bigger_views() {
     let tlswatch = Tlswatch::start(&["--source", "demo", "--max-series", "3", "--max-points", "100"]);
+    // The catalog says the limits the server applies.
+    let (_, catalog) = tlswatch.get("/api/v1/catalog").await;
+    assert_eq!(
+        (catalog["limits"]["max_series"].as_u64(), catalog["limits"]["max_points"].as_u64()),
+        (Some(3), Some(100))
+    );
 
     // Well-formed views over this server's limits: 422, naming the flag.
     let (status, body) = tlswatch.get(&view_of(&LBS, "period=3600&from=now-24h")).await;

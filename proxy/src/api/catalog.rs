@@ -26,6 +26,9 @@ pub async fn catalog(
     let regions = first.regions.allowed.iter().map(Region::to_string).collect();
     let mut catalog = CatalogResponse::new(state.source_kind, regions, first.regions.default.to_string());
     catalog.default_account = first.name.to_string();
+    // The limits this server applies, where they are tighter than CloudWatch's.
+    catalog.limits.max_series = catalog.limits.max_series.min(state.limits.max_series);
+    catalog.limits.max_points = Some(state.limits.max_points);
     catalog.accounts = accounts
         .into_iter()
         .map(|account| AccountInfo {
