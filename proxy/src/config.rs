@@ -14,7 +14,7 @@ use crate::cache::{CacheSettings, Lifetimes, SharedCacheAddress};
 use crate::hosts::AllowedHosts;
 use crate::identity::Readers;
 use crate::limits::Limits;
-use crate::serve::ConnectionTimeouts;
+use crate::serve::ConnectionLimits;
 use crate::source::aws::CallPolicy;
 use crate::source::probe::AllowList;
 
@@ -29,7 +29,7 @@ pub struct Config {
     /// process's; `None`: this process's cache only.
     pub shared_cache: Option<SharedCacheAddress>,
     pub limits: Limits,
-    pub connections: ConnectionTimeouts,
+    pub connections: ConnectionLimits,
     /// Requests per minute per user (per client address where nobody logs
     /// in), and password checks per minute per address; 0 turns both off.
     pub rate_limit_per_minute: u32,
@@ -91,7 +91,7 @@ impl Default for Config {
             shared_cache: None,
             limits: Limits {
                 max_url_bytes: 8_192,
-                max_header_bytes: 16_384,
+                max_header_bytes: MAX_HEADER_BYTES,
                 max_series: tlswatch_shared::catalog::MAX_SERIES,
                 // 100 series of 5,000 buckets (17 days at five minutes): about
                 // 8 MB of JSON, and 64 MB while it is built (see `work.rs`).
@@ -100,7 +100,10 @@ impl Default for Config {
                 max_answer_bytes: 32 << 20,
             },
             // A browser sends its headers at once; a slow link takes a second.
-            connections: ConnectionTimeouts { header_read: Duration::from_secs(10) },
+            connections: ConnectionLimits {
+                header_read: Duration::from_secs(10),
+                max_headers: ConnectionLimits::max_headers_for(MAX_HEADER_BYTES),
+            },
             // A dashboard refreshing every minute with its pickers makes a
             // handful a minute; this leaves room for scripts.
             rate_limit_per_minute: 600,
@@ -125,6 +128,9 @@ impl Default for Config {
         }
     }
 }
+
+/// The default `--max-header-bytes`.
+const MAX_HEADER_BYTES: usize = 16_384;
 
 const DAY: Duration = Duration::from_secs(24 * 3_600);
 

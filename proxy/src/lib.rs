@@ -33,7 +33,7 @@ pub use config::{Config, DEFAULT_LISTEN, DEFAULT_REGION, ProbeSettings, system_c
 pub use hosts::AllowedHosts;
 pub use identity::Readers;
 pub use limits::Limits;
-pub use serve::{ConnectionTimeouts, serve};
+pub use serve::{ConnectionLimits, serve};
 pub use source::Sources;
 pub use source::aws::CallPolicy;
 pub use source::demo_targets::{Behaviour, Gauge, TargetServer};

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use ipnet::IpNet;
 use tlswatch::{
-    Accounts, AllowList, AllowedHosts, AppState, Auth, CacheSettings, CallPolicy, Config, ConnectionTimeouts,
+    Accounts, AllowList, AllowedHosts, AppState, Auth, CacheSettings, CallPolicy, Config, ConnectionLimits,
     DEFAULT_LISTEN, DEFAULT_REGION, Lifetimes, Limits, ProbeSettings, Readers, Regions, SharedCacheAddress, Sources,
     TlsProber, router_and_metrics, serve, system_clock,
 };
@@ -265,7 +265,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             max_points: cli.max_points,
             max_answer_bytes: max_answer_mib(cli.max_answer_mib)?.saturating_mul(1 << 20),
         },
-        connections: ConnectionTimeouts { header_read: seconds(cli.header_read_timeout, "--header-read-timeout")? },
+        connections: ConnectionLimits {
+            header_read: seconds(cli.header_read_timeout, "--header-read-timeout")?,
+            max_headers: ConnectionLimits::max_headers_for(cli.max_header_bytes),
+        },
         shared_cache: cli
             .cache_url
             .as_deref()
@@ -328,7 +331,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         shared_cache = config.shared_cache.as_ref().map_or("none", SharedCacheAddress::shown),
         "listening on http://{address}"
     );
-    let timeouts = config.connections;
+    let connection_limits = config.connections;
     let (app, metrics) = router_and_metrics(AppState::new(config, sources));
     // One signal stops both listeners.
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -340,9 +343,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         let _ = stopped.wait_for(|stop| *stop).await;
     };
     if let Some(metrics_listener) = metrics_listener {
-        tokio::spawn(serve(metrics_listener, metrics, timeouts, until_stopped(stopped.clone())));
+        tokio::spawn(serve(metrics_listener, metrics, connection_limits, until_stopped(stopped.clone())));
     }
-    serve(listener, app, timeouts, until_stopped(stopped)).await;
+    serve(listener, app, connection_limits, until_stopped(stopped)).await;
     tracing::info!("stopped");
     Ok(())
 }

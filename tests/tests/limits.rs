@@ -255,3 +255,25 @@ async fn many_large_views_at_once_keep_the_process_within_its_memory_bound() {
     let bound = 8.0 + 16.0 + 32.0;
     assert!(peak - before <= bound, "peak {peak:.0} MiB from {before:.0} MiB at start, over {bound} MiB more");
 }
+
+#[tokio::test]
+async fn many_small_headers_within_the_byte_limit_are_served_and_over_it_refused_as_json() {
+    let tlswatch = Tlswatch::start(&["--source", "demo"]);
+    let client = reqwest::Client::new();
+    // 300 header lines of 20 bytes each: three times hyper's default count, within 16,384 bytes.
+    let mut many = client.get(format!("{}/api/v1/catalog", tlswatch.url));
+    for index in 0..300 {
+        many = many.header(format!("x-h{index:03}"), "vvvvvvvvvvvv");
+    }
+    let response = many.send().await.expect("tlswatch answers");
+    assert_eq!(response.status(), 200, "a request within --max-header-bytes is served whatever its line count");
+    // 1,200 such lines are over the byte limit: the JSON 431 every refusal has.
+    let mut over = client.get(format!("{}/api/v1/catalog", tlswatch.url));
+    for index in 0..1_200 {
+        over = over.header(format!("x-h{index:04}"), "vvvvvvvvvvv");
+    }
+    let response = over.send().await.expect("tlswatch answers");
+    assert_eq!(response.status(), 431);
+    let body: serde_json::Value = response.json().await.expect("a JSON error, not hyper's bare 431");
+    assert_eq!(body["error"]["code"], "headers_too_large", "{body}");
+}
