@@ -61,30 +61,60 @@ where
 /// beforehand could be taken by another process before chromedriver binds it.
 /// Without `--allowed-ips`, chromedriver listens on loopback only and says
 /// "Only local connections are allowed"; the harness insists on both lines.
+/// A chromedriver that exits before it listens (seen once in several hundred
+/// parallel starts) is started again, twice at most, and the panic quotes
+/// what it said.
 fn start_chromedriver(program: &Path) -> (Reaped, u16) {
+    let mut said = Vec::new();
+    for _attempt in 0..3 {
+        match try_start_chromedriver(program) {
+            Ok(started) => return started,
+            Err(lines) => said.push(lines.join("\n")),
+        }
+    }
+    panic!("{} exited before it listened, three times; it said:\n{}", program.display(), said.join("\n---\n"))
+}
+
+/// One start of chromedriver: its child and port, or what it printed before
+/// it exited without listening.
+fn try_start_chromedriver(program: &Path) -> Result<(Reaped, u16), Vec<String>> {
     let mut child = Command::new(program)
         .arg("--port=0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
     let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
     let child = Reaped(child);
-    let (sender, receiver) = mpsc::channel();
-    let mut local_only = false;
-    crate::forward_lines(stdout, sender, move |line| {
-        local_only |= line.starts_with("Only local connections are allowed");
+    let (sender, receiver) = mpsc::channel::<Result<u16, String>>();
+    let port_of = |line: &str| {
         let port = line.strip_prefix("ChromeDriver was started successfully on port ")?;
-        Some((port.trim_end_matches('.').parse::<u16>().ok()?, local_only))
-    });
-    let (port, local_only) = receiver
-        .recv_timeout(START_TIMEOUT)
-        .unwrap_or_else(|_| panic!("{} did not report its port within {START_TIMEOUT:?}", program.display()));
-    assert!(local_only, "chromedriver must accept local connections only");
-    // The port it reports is the one the session is asked on: IPv4 loopback.
-    wait_for_port(port, "chromedriver");
-    (child, port)
+        port.trim_end_matches('.').parse::<u16>().ok()
+    };
+    crate::forward_lines(stdout, sender.clone(), move |line| Some(port_of(line).ok_or_else(|| line.to_string())));
+    crate::forward_lines(stderr, sender, |line| Some(Err(line.to_string())));
+    let deadline = Instant::now() + START_TIMEOUT;
+    let mut lines = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match receiver.recv_timeout(left) {
+            Ok(Ok(port)) => {
+                let local_only =
+                    lines.iter().any(|line: &String| line.starts_with("Only local connections are allowed"));
+                assert!(local_only, "chromedriver must accept local connections only; it said {lines:?}");
+                // The port it reports is the one the session is asked on: IPv4 loopback.
+                wait_for_port(port, "chromedriver");
+                return Ok((child, port));
+            }
+            Ok(Err(line)) => lines.push(line),
+            Err(mpsc::RecvTimeoutError::Disconnected) => return Err(lines),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                panic!("{} did not report its port within {START_TIMEOUT:?}; it said {lines:?}", program.display())
+            }
+        }
+    }
 }
 
 /// The Chromium the browser tests drive: `TLSWATCH_CHROMIUM` (set by
