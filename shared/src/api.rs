@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Choice, Metric, MetricInfo, RetentionRule};
+use crate::changes::Change;
 use crate::dims::Dimensions;
 use crate::error::{ErrorCode, ViewError};
 use crate::probe::TargetGroupProbe;
@@ -87,6 +88,26 @@ pub struct ReviewResponse {
     pub account: String,
     pub region: String,
     pub load_balancers: Vec<LoadBalancerReview>,
+    pub warnings: Vec<String>,
+}
+
+/// `GET /api/v1/changes`: the calls that changed the TLS path of a view's
+/// load balancers over its range, from CloudTrail (see [`crate::changes`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangesResponse {
+    /// The canonical query string of the view.
+    pub view: String,
+    pub account: String,
+    pub region: String,
+    /// The range read, epoch seconds (end exclusive).
+    pub start: i64,
+    pub end: i64,
+    /// Newest first; failed calls included, marked `failed`.
+    pub changes: Vec<Change>,
+    /// When CloudTrail held more events than tlswatch reads for one view:
+    /// the time before which changes are not listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complete_from: Option<i64>,
     pub warnings: Vec<String>,
 }
 
