@@ -33,6 +33,7 @@ pub fn protected_routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/api/v1/dimensions", get(api::dimensions::dimensions)),
         ("/api/v1/catalog", get(api::catalog::catalog)),
         ("/api/v1/review", get(api::review::review_route)),
+        ("/api/v1/changes", get(api::changes::changes_route)),
         ("/api/v1/overview", get(api::overview::overview)),
         ("/api/v1/alarm", get(api::alarm::alarm)),
         ("/api/v1/probe", get(api::probe::probe_route)),

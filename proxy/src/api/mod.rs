@@ -6,6 +6,7 @@ use crate::error::ApiError;
 
 pub mod alarm;
 pub mod catalog;
+pub mod changes;
 pub mod dimensions;
 pub mod overview;
 pub mod probe;

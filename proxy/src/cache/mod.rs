@@ -26,11 +26,13 @@ use crate::upstream::Upstream;
 mod final_buckets;
 mod shared;
 mod store;
+mod trail_hours;
 mod wire;
 
 pub use shared::{SharedCache, SharedCacheAddress};
 pub use store::{BodyKey, LastGood, Lifetimes, Probed};
 use store::{BuiltBody, Entry, FetchKey, Key, SeriesKey, Store, Value};
+pub use trail_hours::MAX_EVENTS_PER_SPAN;
 
 /// Cache settings.
 #[derive(Debug, Clone, Copy)]

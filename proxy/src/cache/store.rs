@@ -15,7 +15,7 @@ use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
 use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Statistic};
 
 use super::final_buckets::FinalBuckets;
-use crate::source::{Alarm, FetchRequest, Fetched, Query, Scope, Transition};
+use crate::source::{Alarm, FetchRequest, Fetched, Query, Scope, Trail, Transition};
 
 /// How long each kind of entry is kept (the defaults are in `config.rs`).
 #[derive(Debug, Clone, Copy)]
@@ -105,11 +105,24 @@ pub enum Key {
     FinalBuckets(SeriesKey),
     List(Scope, Metric),
     Alarms(Scope, Metric, Vec<Dimensions>),
-    AlarmHistory { scope: Scope, name: String, start: i64, end: i64 },
+    AlarmHistory {
+        scope: Scope,
+        name: String,
+        start: i64,
+        end: i64,
+    },
     Body(BodyKey),
     LoadBalancers(Scope, Vec<LoadBalancer>),
     Policies(Scope, Vec<String>),
     Probe(Scope, Vec<ProbeTarget>),
+    /// CloudTrail's TLS-path events of a span, as read in one go.
+    Trail {
+        scope: Scope,
+        start: i64,
+        end: i64,
+    },
+    /// The events of one final hour (starting at `hour`), cut from a span.
+    TrailHour(Scope, i64),
 }
 
 /// Every kind of entry, by value; cheap to clone.
@@ -125,6 +138,7 @@ pub enum Value {
     LoadBalancers(Arc<Vec<LoadBalancerConfig>>),
     Policies(Arc<BTreeMap<String, SslPolicy>>),
     Probe(Arc<Probed>),
+    Trail(Arc<Trail>),
 }
 
 /// What a probe saw of each of its targets, in order, and when.
@@ -167,6 +181,7 @@ entries!(
     LoadBalancers(Vec<LoadBalancerConfig>),
     Policies(BTreeMap<String, SslPolicy>),
     Probe(Probed),
+    Trail(Trail),
 );
 
 /// The store: one moka cache bounded in estimated bytes, with per-entry
@@ -198,6 +213,10 @@ impl Lifetimes {
             Key::LoadBalancers(..) => self.load_balancer,
             Key::Policies(..) => self.policy,
             Key::Probe(..) => self.probe,
+            // CloudTrail delivers an event up to about 15 minutes late.
+            Key::Trail { end, .. } if end + TRAIL_DELIVERY_SECONDS <= now => self.final_buckets,
+            Key::Trail { .. } => self.fresh,
+            Key::TrailHour(..) => self.final_buckets,
         }
     }
 }
@@ -221,8 +240,12 @@ impl moka::Expiry<Key, Value> for Expiry {
         remaining: Option<Duration>,
         _: Instant,
     ) -> Option<Duration> {
-        // Final buckets are kept while a view of them is in use.
-        if matches!(key, Key::FinalBuckets(_)) { Some(self.lifetimes.final_buckets) } else { remaining }
+        // Final buckets and hours are kept while a view of them is in use.
+        if matches!(key, Key::FinalBuckets(_) | Key::TrailHour(..)) {
+            Some(self.lifetimes.final_buckets)
+        } else {
+            remaining
+        }
     }
 }
 
@@ -250,6 +273,12 @@ const REGISTERED_TARGET_BYTES: usize = 96;
 /// its handshake (certificate names, error text) in the value.
 const PROBE_TARGET_BYTES: usize = 96;
 const HANDSHAKE_BYTES: usize = 512;
+/// Estimated bytes of a CloudTrail event before its record (ID, name, time).
+const TRAIL_EVENT_BYTES: usize = 96;
+
+/// How late CloudTrail may deliver an event: a span that ended longer ago
+/// than this is final.
+pub const TRAIL_DELIVERY_SECONDS: i64 = 900;
 
 /// Estimated bytes held by an entry, key and value.
 fn weight(key: &Key, value: &Value) -> usize {
@@ -268,6 +297,7 @@ fn key_weight(key: &Key) -> usize {
         Key::LoadBalancers(_, wanted) => wanted.len() * DIMENSIONS_BYTES,
         Key::Policies(_, names) => names.iter().map(String::len).sum(),
         Key::Probe(_, targets) => targets.len() * PROBE_TARGET_BYTES,
+        Key::Trail { .. } | Key::TrailHour(..) => 0,
     }
 }
 
@@ -287,6 +317,7 @@ fn value_weight(value: &Value) -> usize {
             .map(|(name, p)| name.len() + (p.protocols.len() + p.ciphers.len()) * POLICY_ITEM_BYTES)
             .sum(),
         Value::Probe(probed) => probed.handshakes.len() * HANDSHAKE_BYTES,
+        Value::Trail(trail) => trail.events.iter().map(|e| TRAIL_EVENT_BYTES + e.cloudtrail_event.len()).sum(),
     }
 }
 

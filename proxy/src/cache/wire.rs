@@ -14,7 +14,7 @@ use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
 use super::final_buckets::FinalBuckets;
 use super::shared::KEY_PREFIX;
 use super::store::{Key, Probed};
-use crate::source::{Alarm, Fetched, Query, Scope, Transition};
+use crate::source::{Alarm, Fetched, Query, Scope, Trail, Transition};
 
 /// The shared cache's key of `key`; `None` for kinds kept per replica
 /// (last good answers and built bodies).
@@ -50,6 +50,8 @@ pub fn key(key: &Key) -> Option<String> {
             }));
             format!("probe:{}:{targets}", scope_text(scope))
         }
+        Key::Trail { scope, start, end } => format!("trail:{}:{start}:{end}", scope_text(scope)),
+        Key::TrailHour(scope, hour) => format!("trail-hour:{}:{hour}", scope_text(scope)),
         Key::LastGood(_) | Key::Body(_) => return None,
     };
     Some(format!("{KEY_PREFIX}{name}"))
@@ -199,6 +201,14 @@ pub fn decode_policies(bytes: &[u8]) -> Option<Arc<BTreeMap<String, SslPolicy>>>
 
 pub fn encode_probed(probed: &Arc<Probed>) -> Vec<u8> {
     serde_json::to_vec(probed.as_ref()).unwrap_or_default()
+}
+
+pub fn encode_trail(trail: &Arc<Trail>) -> Vec<u8> {
+    serde_json::to_vec(trail.as_ref()).unwrap_or_default()
+}
+
+pub fn decode_trail(bytes: &[u8]) -> Option<Arc<Trail>> {
+    serde_json::from_slice(bytes).ok().map(Arc::new)
 }
 
 /// A probe's answer, only if it has one handshake per target of its key.

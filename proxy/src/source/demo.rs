@@ -86,6 +86,16 @@ impl DemoSource {
         Self { onset, clock, targets: tokio::sync::OnceCell::new() }
     }
 
+    /// When `checkout-tls` starts failing, epoch seconds.
+    pub(super) fn onset(&self) -> i64 {
+        self.onset
+    }
+
+    /// The clock of the request.
+    pub(super) fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
     fn finest_series(region: &Region) -> Vec<FinestSeries> {
         let mut finest_series = Vec::new();
         for (lb_index, (lb, target_groups)) in TOPOLOGY.iter().enumerate() {

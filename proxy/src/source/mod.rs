@@ -10,6 +10,7 @@ use async_trait::async_trait;
 pub use tlswatch_shared::Query;
 pub use tlswatch_shared::alarm::{Alarm, AlarmState, Transition};
 
+use tlswatch_shared::changes::TrailEvent;
 use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
 use tlswatch_shared::{Dimensions, ErrorCode, LoadBalancer, Metric, Statistic};
 
@@ -17,14 +18,17 @@ use crate::accounts::Accounts;
 pub use crate::accounts::Scope;
 
 use self::aws::{AccountSdkConfigs, CallPolicy, look_up_own_account_id};
+use self::cloudtrail::CloudTrailSource;
 use self::cloudwatch::CloudWatchSource;
 use self::demo::DemoSource;
 use self::elbv2::ElbSource;
 use self::probe::ProbeSource;
 
 pub mod aws;
+pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod demo;
+mod demo_changes;
 mod demo_config;
 pub mod demo_targets;
 pub mod elbv2;
@@ -108,11 +112,30 @@ pub trait LoadBalancerSource: Send + Sync {
     async fn ssl_policies(&self, scope: &Scope, names: &[String]) -> Result<BTreeMap<String, SslPolicy>, SourceError>;
 }
 
+/// The TLS-path events of a range, newest first.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Trail {
+    pub events: Vec<TrailEvent>,
+    /// When the range held more events than asked for: the time of the
+    /// oldest read (older ones are not in `events`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complete_from: Option<i64>,
+}
+
+/// A source of what changed: CloudTrail's Elastic Load Balancing events.
+#[async_trait]
+pub trait ChangeSource: Send + Sync {
+    /// The events between `start` and `end` (epoch seconds, exclusive),
+    /// newest first; once `max_events` are read, no further pages.
+    async fn trail(&self, scope: &Scope, start: i64, end: i64, max_events: usize) -> Result<Trail, SourceError>;
+}
+
 /// Every source the proxy reads from.
 #[derive(Clone)]
 pub struct Sources {
     pub metrics: Arc<dyn MetricSource>,
     pub load_balancers: Arc<dyn LoadBalancerSource>,
+    pub changes: Arc<dyn ChangeSource>,
     /// Handshakes with targets; off (every target `not-probed`) until
     /// [`Self::with_probe`] gives it an allow-list.
     pub probe: Arc<dyn ProbeSource>,
@@ -121,7 +144,7 @@ pub struct Sources {
 }
 
 impl Sources {
-    /// AWS: CloudWatch and Elastic Load Balancing in every account and
+    /// AWS: CloudWatch, Elastic Load Balancing and CloudTrail in every account and
     /// region of `accounts`, with one configuration (credentials, timeouts,
     /// retries, endpoint) per account for both.
     pub async fn aws(accounts: &Accounts, endpoint_url: Option<&str>, policy: CallPolicy) -> Self {
@@ -135,6 +158,7 @@ impl Sources {
         Self {
             metrics: Arc::new(CloudWatchSource::new(&configs)),
             load_balancers: Arc::new(ElbSource::new(&configs)),
+            changes: Arc::new(CloudTrailSource::new(&configs)),
             probe: Arc::new(probe::Off),
             own_account_id,
         }
@@ -155,7 +179,8 @@ impl Sources {
         let demo = Arc::new(DemoSource::new(started, clock));
         Self {
             metrics: demo.clone(),
-            load_balancers: demo,
+            load_balancers: demo.clone(),
+            changes: demo,
             probe: Arc::new(probe::Off),
             own_account_id: Arc::default(),
         }
@@ -168,6 +193,7 @@ pub enum Service {
     CloudWatch,
     ElasticLoadBalancing,
     Sts,
+    CloudTrail,
 }
 
 impl Service {
@@ -177,6 +203,7 @@ impl Service {
             Self::CloudWatch => "cloudwatch",
             Self::ElasticLoadBalancing => "elasticloadbalancing",
             Self::Sts => "sts",
+            Self::CloudTrail => "cloudtrail",
         }
     }
 }
@@ -187,6 +214,7 @@ impl fmt::Display for Service {
             Self::CloudWatch => "CloudWatch",
             Self::ElasticLoadBalancing => "Elastic Load Balancing",
             Self::Sts => "STS",
+            Self::CloudTrail => "CloudTrail",
         })
     }
 }
