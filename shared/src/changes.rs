@@ -196,11 +196,11 @@ fn touched(arn: &str) -> Option<Touched> {
     let resource = arn.splitn(6, ':').nth(5)?;
     let parts: Vec<&str> = resource.split('/').collect();
     let lb = |from: usize| parts.get(from..from + 3).map(|p| p.join("/"));
-    match parts.first()? {
-        &"loadbalancer" => Some(Touched::LoadBalancer(lb(1)?)),
-        &"listener" => Some(Touched::Listener(lb(1)?)),
-        &"listener-rule" => Some(Touched::Rule(lb(1)?)),
-        &"targetgroup" if parts.len() >= 3 => Some(Touched::TargetGroup(parts[..3].join("/"), parts[1].to_string())),
+    match *parts.first()? {
+        "loadbalancer" => Some(Touched::LoadBalancer(lb(1)?)),
+        "listener" => Some(Touched::Listener(lb(1)?)),
+        "listener-rule" => Some(Touched::Rule(lb(1)?)),
+        "targetgroup" if parts.len() >= 3 => Some(Touched::TargetGroup(parts[..3].join("/"), parts[1].to_string())),
         _ => None,
     }
 }

@@ -16,6 +16,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub mod browser;
+pub mod cloudtrail;
 pub mod in_process;
 pub mod shared_cache;
 pub mod targets;

@@ -1,0 +1,157 @@
+//! `/api/v1/changes` through the real SDK: load balancers in moto (the
+//! review fixture), CloudTrail at the CloudTrail-compatible test server,
+//! named by `AWS_ENDPOINT_URL_CLOUDTRAIL` beside `--endpoint-url` (so the
+//! SDKs' per-service endpoint convention is tested by every test here).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::{Value, json};
+use tlswatch_tests::cloudtrail::{CloudTrailServer, SeededEvent, elb_event};
+use tlswatch_tests::{Moto, REGION, Tlswatch, now};
+
+/// The fixture's `shop-alb` and its `skips-tls` group, and another load balancer.
+struct Fleet {
+    shop: String,
+    skips_tls: String,
+    secure: String,
+}
+
+fn create_load_balancers(moto: &Moto) -> Fleet {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join("../.tools/venv/bin/python");
+    let output = Command::new(&python)
+        .arg(root.join("fixtures/review_setup.py"))
+        .arg(&moto.endpoint)
+        .output()
+        .unwrap_or_else(|err| panic!("cannot run {}: {err} (run `cargo xtask test`)", python.display()));
+    assert!(output.status.success(), "the fixture failed: {}", String::from_utf8_lossy(&output.stderr));
+    let values: Value = serde_json::from_slice(&output.stdout).expect("the fixture prints JSON");
+    let text = |key: &str| values[key].as_str().expect("a created value").to_string();
+    Fleet { shop: text("shop"), skips_tls: text("skips_tls"), secure: text("secure") }
+}
+
+fn arn(resource: &str) -> String {
+    format!("arn:aws:elasticloadbalancing:{REGION}:123456789012:{resource}")
+}
+
+/// A ModifyListener on listener 443 of `lb` setting `policy`.
+fn modify_listener(id: &str, t: i64, lb: &str, policy: &str) -> SeededEvent {
+    let listener = arn(&format!("listener/{lb}/0123456789abcdef"));
+    elb_event(
+        id,
+        "ModifyListener",
+        t,
+        "alice",
+        json!({"listenerArn": listener, "sslPolicy": policy}),
+        json!({"listeners": [{"listenerArn": listener, "port": 443, "protocol": "HTTPS", "sslPolicy": policy}]}),
+    )
+}
+
+fn tlswatch_on(moto: &Moto, trail: &CloudTrailServer) -> Tlswatch {
+    let args = ["--source", "cloudwatch", "--region", REGION, "--endpoint-url", moto.endpoint.as_str()];
+    let env = [("AWS_ENDPOINT_URL_CLOUDTRAIL", std::ffi::OsStr::new(trail.endpoint.as_str()))];
+    Tlswatch::start_with_env("127.0.0.1:0", &args, &env)
+}
+
+fn events(body: &Value) -> Vec<&Value> {
+    body["changes"].as_array().expect("a list of changes").iter().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_followed_and_only_the_views_load_balancers_are_shown() {
+    let moto = Moto::start();
+    let fleet = create_load_balancers(&moto);
+    let trail = CloudTrailServer::start().await;
+    let start = now() - 2 * 3_600;
+    trail.seed((0..120).map(|i| {
+        modify_listener(&format!("e-{i:03}"), start + i * 30, &fleet.shop, "ELBSecurityPolicy-TLS13-1-2-2021-06")
+    }));
+    trail.seed(
+        (0..5).map(|i| modify_listener(&format!("x-{i}"), start + i * 60, &fleet.secure, "ELBSecurityPolicy-2016-08")),
+    );
+    let tlswatch = tlswatch_on(&moto, &trail);
+
+    let (status, body) = tlswatch.get(&format!("/api/v1/changes?lb={}&from=now-3h", fleet.shop)).await;
+    assert_eq!(status, 200, "{body}");
+    let changes = events(&body);
+    assert_eq!(changes.len(), 120, "every page read: {:?}", body["warnings"]);
+    assert!(changes.iter().all(|c| c["load_balancer"] == fleet.shop.as_str()), "another load balancer's event shown");
+    assert!(changes.windows(2).all(|w| w[0]["t"].as_i64() >= w[1]["t"].as_i64()), "newest first");
+    assert_eq!(changes[0]["settings"], json!(["SslPolicy -> ELBSecurityPolicy-TLS13-1-2-2021-06"]));
+    assert_eq!(changes[0]["changed"], "listener 443");
+    assert_eq!(changes[0]["by"], "alice");
+    assert!(trail.calls().len() >= 3, "125 events at 50 a page take three calls");
+    assert!(
+        trail.most_calls_in_a_second() <= 2,
+        "CloudTrail asked {} times in a second",
+        trail.most_calls_in_a_second()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_call_is_failed_and_targets_are_matched_through_their_group() {
+    let moto = Moto::start();
+    let fleet = create_load_balancers(&moto);
+    let trail = CloudTrailServer::start().await;
+    let t = now() - 1_800;
+    let mut refused = modify_listener("refused", t, &fleet.shop, "ELBSecurityPolicy-TLS13-1-2-2021-06");
+    refused.record["errorCode"] = json!("AccessDenied");
+    refused.record["errorMessage"] = json!("User: alice is not authorized to perform: ModifyListener");
+    let targets = json!({"targetGroupArn": arn(&fleet.skips_tls), "targets": [{"id": "10.0.0.1"}, {"id": "10.0.0.2"}, {"id": "10.0.0.3"}]});
+    let register = elb_event("register", "RegisterTargets", t + 60, "bob", targets, Value::Null);
+    trail.seed([refused, register]);
+    let tlswatch = tlswatch_on(&moto, &trail);
+
+    let (status, body) = tlswatch.get(&format!("/api/v1/changes?lb={}&from=now-1h", fleet.shop)).await;
+    assert_eq!(status, 200, "{body}");
+    let changes = events(&body);
+    assert_eq!(changes.len(), 2, "{body}");
+    assert_eq!(changes[0]["event"], "RegisterTargets");
+    assert_eq!(changes[0]["settings"], json!(["3 targets registered"]));
+    let group_name = fleet.skips_tls.split('/').nth(1).unwrap();
+    assert_eq!(changes[0]["changed"], format!("target group {group_name}"));
+    assert!(changes[0].get("failed").is_none());
+    assert_eq!(changes[1]["event"], "ModifyListener");
+    assert!(changes[1]["failed"].as_str().unwrap().starts_with("AccessDenied"), "{}", changes[1]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_is_absorbed_and_ten_views_keep_to_two_calls_a_second() {
+    let moto = Moto::start();
+    let fleet = create_load_balancers(&moto);
+    let trail = CloudTrailServer::start().await;
+    trail.seed([modify_listener("m-1", now() - 600, &fleet.shop, "ELBSecurityPolicy-TLS13-1-2-2021-06")]);
+    let tlswatch = tlswatch_on(&moto, &trail);
+
+    trail.throttle_next(2);
+    let (status, body) = tlswatch.get(&format!("/api/v1/changes?lb={}&from=now-30m", fleet.shop)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(events(&body).len(), 1, "the throttled calls were made again: {body}");
+    assert!(body["warnings"].as_array().unwrap().is_empty(), "{body}");
+    assert_eq!(trail.calls().iter().filter(|c| c.throttled).count(), 2);
+
+    // Ten views of different ranges: none shares another's call.
+    let views = (0..10).map(|i| format!("/api/v1/changes?lb={}&from=now-{}m", fleet.shop, 40 + i));
+    let tlswatch = &tlswatch;
+    let answers = futures::future::join_all(views.map(|view| async move { tlswatch.get(&view).await })).await;
+    assert!(answers.iter().all(|(status, body)| *status == 200 && events(body).len() == 1), "{answers:?}");
+    let throttled = trail.calls().iter().filter(|c| c.throttled).count();
+    assert_eq!(throttled, 2, "tlswatch itself never went over CloudTrail's rate");
+    assert!(trail.most_calls_in_a_second() <= 2, "{} calls in a second", trail.most_calls_in_a_second());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_read_is_a_warning_and_never_a_failed_answer() {
+    let moto = Moto::start();
+    let fleet = create_load_balancers(&moto);
+    // CloudTrail refuses every call: the read fails, the answer does not.
+    let trail = CloudTrailServer::start().await;
+    trail.throttle_next(100);
+    let tlswatch = tlswatch_on(&moto, &trail);
+    let (status, body) = tlswatch.get(&format!("/api/v1/changes?lb={}&from=now-1h", fleet.shop)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(events(&body).is_empty());
+    let warning = body["warnings"][0].as_str().unwrap();
+    assert!(warning.contains("CloudTrail throttled") && warning.contains("LookupEvents"), "{warning}");
+}
