@@ -155,3 +155,50 @@ async fn a_refused_read_is_a_warning_and_never_a_failed_answer() {
     let warning = body["warnings"][0].as_str().unwrap();
     assert!(warning.contains("CloudTrail throttled") && warning.contains("LookupEvents"), "{warning}");
 }
+
+/// CloudTrail's delivery delay: an hour that ended longer ago is final.
+const DELIVERY_SECONDS: i64 = 900;
+
+#[test]
+fn a_refreshed_view_never_reads_a_final_hour_again() {
+    // SAFETY: the test runs in its own process (nextest) and no thread runs
+    // yet; the runtime below runs on this thread only.
+    unsafe { tlswatch_tests::in_process::test_credentials() };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    runtime.block_on(async {
+        let trail = CloudTrailServer::start().await;
+        // SAFETY: still no other thread (the server runs on this one).
+        unsafe { std::env::set_var("AWS_ENDPOINT_URL_CLOUDTRAIL", &trail.endpoint) };
+        refresh_as_time_moves(trail).await;
+    });
+}
+
+async fn refresh_as_time_moves(trail: CloudTrailServer) {
+    let moto = Moto::start();
+    let lb = "app/edge-alb/50dc6c495c0c9188";
+    let first_now = (now() / 3_600) * 3_600 - 2 * 3_600 + 1_500;
+    let policy = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+    trail.seed((0..26).map(|i| modify_listener(&format!("h-{i:02}"), first_now - i * 3_600 + 600, lb, policy)));
+    let proxy = tlswatch_tests::in_process::InProcess::on_endpoint(&moto.endpoint).await;
+    let uri = format!("/api/v1/changes?lb={lb}&period=300&from=now-24h");
+    let mut settled_before: Option<i64> = None;
+    for step in 0..4 {
+        let now = first_now + step * 1_200;
+        proxy.set_now(now);
+        let calls_before = trail.calls().len();
+        let (status, body) = proxy.get(&uri).await;
+        assert_eq!(status, 200, "{body}");
+        let (start, end) = (body["start"].as_i64().unwrap(), body["end"].as_i64().unwrap());
+        let expected = (0..26).map(|i| first_now - i * 3_600 + 600).filter(|t| (start..end).contains(t)).count();
+        assert_eq!(events(&body).len(), expected, "step {step}: every change in range, kept or read: {body}");
+        let calls = &trail.calls()[calls_before..];
+        if let Some(settled) = settled_before {
+            assert!(
+                calls.iter().all(|call| call.start >= settled),
+                "step {step} read again before {settled}: {calls:?}"
+            );
+            assert!(calls.len() <= 2, "step {step}: the tail, and at most one newly final hour: {calls:?}");
+        }
+        settled_before = Some((now - DELIVERY_SECONDS).div_euclid(3_600) * 3_600);
+    }
+}
