@@ -88,6 +88,11 @@ pub struct ReviewResponse {
     pub account: String,
     pub region: String,
     pub load_balancers: Vec<LoadBalancerReview>,
+    /// The recent changes of each load balancer (CloudTrail's last 90 days,
+    /// the newest [`crate::changes::RECENT_PER_LOAD_BALANCER`] of each),
+    /// newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
     pub warnings: Vec<String>,
 }
 

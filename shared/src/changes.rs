@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::review::LoadBalancerConfig;
+use crate::review::{Finding, FindingCode, LoadBalancerConfig, LoadBalancerReview, Severity};
+use crate::time::TimeSpec;
 
 /// The event source of every call that changes a TLS path.
 pub const EVENT_SOURCE: &str = "elasticloadbalancing.amazonaws.com";
@@ -35,6 +36,16 @@ pub const TLS_PATH_EVENTS: [&str; 15] = [
     "DeregisterTargets",
     "ModifyLoadBalancerAttributes",
 ];
+
+/// How many of a load balancer's changes the review lists.
+pub const RECENT_PER_LOAD_BALANCER: usize = 10;
+
+/// How far back CloudTrail's event history goes.
+pub const HISTORY_SECONDS: i64 = 90 * 86_400;
+
+/// AWS's page on the Elastic Load Balancing calls CloudTrail records.
+const CLOUDTRAIL_DOC: &str =
+    "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudtrail-logs.html";
 
 /// How long before an onset a change is named as its likely cause.
 pub const BEFORE_ONSET_SECONDS: i64 = 3_600;
@@ -112,6 +123,29 @@ pub fn after_change(change: &Change, onset: i64) -> String {
         n => format!("{n} minutes"),
     };
     format!("{gap} after {}", change.sentence())
+}
+
+/// `changed-before-onset`: when a reviewed load balancer's target groups
+/// began failing less than an hour after a change to its TLS path.
+pub fn finding(lb: &LoadBalancerReview, changes: &[Change]) -> Option<Finding> {
+    let (group, onset) =
+        lb.target_groups.iter().filter_map(|g| Some((g, g.errors.onset?))).min_by_key(|(_, onset)| *onset)?;
+    let own: Vec<Change> = changes.iter().filter(|c| c.load_balancer == lb.value).cloned().collect();
+    let change = nearest_before(&own, onset)?;
+    Some(Finding {
+        code: FindingCode::ChangedBeforeOnset,
+        severity: Severity::Medium,
+        load_balancer: lb.value.clone(),
+        target_group: Some(group.value.clone()),
+        listener_port: None,
+        text: format!(
+            "{} began failing handshakes at {}, {}: the change is the first thing to check",
+            group.name,
+            TimeSpec::At(onset),
+            after_change(change, onset)
+        ),
+        doc: CLOUDTRAIL_DOC.to_string(),
+    })
 }
 
 /// The changes among `events` to the load balancers of `configs`, newest

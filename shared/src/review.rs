@@ -155,6 +155,9 @@ pub struct ErrorsInRange {
     pub total: f64,
     /// Start of the last bucket with errors, epoch seconds.
     pub last_error: Option<i64>,
+    /// When failing began, if it did (see [`crate::annotate::onset`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onset: Option<i64>,
 }
 
 /// How much a finding matters.
@@ -191,6 +194,7 @@ pub enum FindingCode {
     TargetRejectsBackendTls,
     TargetAcceptsLegacyTls,
     TargetCertificate,
+    ChangedBeforeOnset,
 }
 
 impl FindingCode {
@@ -206,6 +210,7 @@ impl FindingCode {
             Self::TargetRejectsBackendTls => "target-rejects-backend-tls",
             Self::TargetAcceptsLegacyTls => "target-accepts-legacy-tls",
             Self::TargetCertificate => "target-certificate",
+            Self::ChangedBeforeOnset => "changed-before-onset",
         }
     }
 }
@@ -558,7 +563,10 @@ mod tests {
     #[test]
     fn a_failing_https_group_behind_the_default_policy_has_its_causes_named() {
         let failing = group("checkout", "HTTPS", "HTTP");
-        let errors = BTreeMap::from([(failing.value.clone(), ErrorsInRange { total: 120.0, last_error: Some(60) })]);
+        let errors = BTreeMap::from([(
+            failing.value.clone(),
+            ErrorsInRange { total: 120.0, last_error: Some(60), onset: None },
+        )]);
         let reviewed = review(&lb("ELBSecurityPolicy-2016-08", vec![failing.clone()]), &policies(), &errors);
         assert_eq!(reviewed.listeners[0].backend_policy.as_deref(), Some(DEFAULT_BACKEND_POLICY));
         assert_eq!(reviewed.listeners[0].tls_versions, strings(&["TLSv1", "TLSv1.1", "TLSv1.2"]));
@@ -661,7 +669,7 @@ mod tests {
             let errors = groups
                 .iter()
                 .zip(&errors)
-                .map(|(g, total)| (g.value.clone(), ErrorsInRange { total: *total, last_error: None }))
+                .map(|(g, total)| (g.value.clone(), ErrorsInRange { total: *total, ..ErrorsInRange::default() }))
                 .collect();
             let reviewed = review(&lb(listener_policy, groups), &policies(), &errors);
             for finding in &reviewed.findings {

@@ -202,3 +202,38 @@ async fn refresh_as_time_moves(trail: CloudTrailServer) {
         settled_before = Some((now - DELIVERY_SECONDS).div_euclid(3_600) * 3_600);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_names_the_change_before_an_onset_and_lists_recent_changes() {
+    let moto = Moto::start();
+    let fleet = create_load_balancers(&moto);
+    let trail = CloudTrailServer::start().await;
+    // Quiet, then failing every minute from three hours ago.
+    let onset = (now() / 300) * 300 - 3 * 3_600;
+    let dims = [("LoadBalancer", fleet.shop.as_str()), ("TargetGroup", fleet.skips_tls.as_str())];
+    let data = (onset..now() - 600)
+        .step_by(60)
+        .map(|t| tlswatch_tests::datum("TargetTLSNegotiationErrorCount", &dims, t, 4.0));
+    moto.put(data.collect()).await;
+    let policy = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+    trail.seed([
+        modify_listener("before", onset - 180, &fleet.shop, policy),
+        modify_listener("long-before", onset - 5 * 3_600, &fleet.shop, "ELBSecurityPolicy-2016-08"),
+        modify_listener("other", onset - 60, &fleet.secure, policy),
+    ]);
+    let tlswatch = tlswatch_on(&moto, &trail);
+
+    let (status, body) = tlswatch.get(&format!("/api/v1/review?lb={}&from=now-6h", fleet.shop)).await;
+    assert_eq!(status, 200, "{body}");
+    let findings = body["load_balancers"][0]["findings"].as_array().unwrap();
+    let found: Vec<&Value> = findings.iter().filter(|f| f["code"] == "changed-before-onset").collect();
+    assert_eq!(found.len(), 1, "{findings:?}");
+    assert_eq!(found[0]["severity"], "medium");
+    let text = found[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("3 minutes after ModifyListener by alice set SslPolicy to {policy} on listener 443")),
+        "{text}"
+    );
+    let listed: Vec<&str> = events(&body).iter().map(|c| c["event_id"].as_str().unwrap()).collect();
+    assert_eq!(listed, ["before", "long-before"], "this load balancer's changes, newest first");
+}

@@ -9,12 +9,16 @@ use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::{Extension, Json};
+use tlswatch_shared::annotate::onset;
 use tlswatch_shared::api::ReviewResponse;
+use tlswatch_shared::changes::{self, HISTORY_SECONDS, RECENT_PER_LOAD_BALANCER};
+use tlswatch_shared::grid::fill_grid;
 use tlswatch_shared::review::{
     ErrorsInRange, LoadBalancerConfig, LoadBalancerReview, SslPolicy, backend_policy, probed, review,
 };
-use tlswatch_shared::{Dimensions, LoadBalancer, Metric, Plan, Query, Statistic, View};
+use tlswatch_shared::{Dimensions, Fill, LoadBalancer, Metric, Plan, Query, Statistic, View};
 
+use super::changes::changes_of;
 use super::probe_rows::ProbePlan;
 use crate::error::ApiError;
 use crate::identity::Caller;
@@ -40,6 +44,7 @@ pub async fn review_route(
         account: scope.account.to_string(),
         region: scope.region.to_string(),
         load_balancers: Vec::new(),
+        changes: Vec::new(),
         warnings,
     };
     if wanted.is_empty() {
@@ -50,6 +55,8 @@ pub async fn review_route(
     let Some(configs) = configs_or_warning(&state, &scope, &wanted, &mut response.warnings).await else {
         return Ok(Json(response));
     };
+    let now = (state.clock)();
+    let (recent, _) = changes_of(&state, &scope, &wanted, now - HISTORY_SECONDS, now, &mut response.warnings).await;
     let policies = match policies_in_use(&state, &scope, &configs).await {
         Ok(policies) => policies,
         Err(err) => {
@@ -64,6 +71,15 @@ pub async fn review_route(
     }
     response.load_balancers = configs.iter().map(|config| review(config, &policies, &errors)).collect();
     cite_a_cached_probe(&state, &scope, &view, &configs, &policies, &mut response.load_balancers).await;
+    for reviewed in &mut response.load_balancers {
+        if let Some(found) = changes::finding(reviewed, &recent) {
+            reviewed.findings.push(found);
+            reviewed.findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.code.cmp(&b.code)));
+        }
+        let own = recent.iter().filter(|c| c.load_balancer == reviewed.value);
+        response.changes.extend(own.take(RECENT_PER_LOAD_BALANCER).cloned());
+    }
+    response.changes.sort_by_key(|c| std::cmp::Reverse(c.t));
     Ok(Json(response))
 }
 
@@ -161,10 +177,15 @@ async fn group_errors(
     let request = FetchRequest { stat: Statistic::Sum, period: plan.period, start: plan.start, end: plan.end, series };
     let answer = state.cache.fetch(scope, request.clone()).await?;
     let fetched = answer.fetched();
+    let final_points = plan.final_points((state.clock)());
     let mut errors = BTreeMap::new();
     for (query, points) in request.series.iter().zip(&fetched.datapoints) {
         let Some(group) = &query.dims.target_group else { continue };
         let entry: &mut ErrorsInRange = errors.entry(group.to_string()).or_default();
+        // As the chart finds it: in final buckets only.
+        let values = fill_grid(plan, points.iter().copied(), Fill::Zero);
+        entry.onset =
+            onset(&values[..final_points.min(values.len())]).and_then(|(index, _)| plan.timestamps().nth(index));
         for &(t, value) in points.iter().filter(|(t, _)| (plan.start..plan.end).contains(t)) {
             entry.total += value;
             if value > 0.0 && entry.last_error.is_none_or(|last| t > last) {

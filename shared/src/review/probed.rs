@@ -419,7 +419,7 @@ mod tests {
                 health_check: HealthCheck::default(),
                 targets: TargetHealth::default(),
                 backend_policies: strings(&["ELBSecurityPolicy-2016-08"]),
-                errors: ErrorsInRange { total: errors, last_error: None },
+                errors: ErrorsInRange { total: errors, ..ErrorsInRange::default() },
             }],
             findings: vec![failing],
         }
