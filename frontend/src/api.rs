@@ -3,7 +3,7 @@
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 use tlswatch_shared::api::{
-    CatalogResponse, DimensionsResponse, ErrorBody, ProbeResponse, ReviewResponse, SeriesResponse,
+    CatalogResponse, ChangesResponse, DimensionsResponse, ErrorBody, ProbeResponse, ReviewResponse, SeriesResponse,
 };
 use tlswatch_shared::display::{AlarmFormat, Format};
 use tlswatch_shared::overview::OverviewResponse;
@@ -78,6 +78,11 @@ pub async fn series(query: &str) -> Result<SeriesResponse, ApiFailure> {
 /// `GET /api/v1/review?<query>`.
 pub async fn review(query: &str) -> Result<ReviewResponse, ApiFailure> {
     get_json(&format!("/api/v1/review?{query}")).await
+}
+
+/// `GET /api/v1/changes?<query>`.
+pub async fn changes(query: &str) -> Result<ChangesResponse, ApiFailure> {
+    get_json(&format!("/api/v1/changes?{query}")).await
 }
 
 /// `GET /api/v1/probe?<query>[&policy=<listener policy>]`.

@@ -320,13 +320,16 @@ fn series_lines(spec: &LineSpec, untyped: &mut Untyped) -> Drawn {
 /// It has the series' name: the legend hides it with its line.
 fn notes(spec: &LineSpec, y_axis: f64, untyped: &mut Untyped) -> Option<Line> {
     let note = |t: i64| {
-        let notes: Vec<&str> = spec
+        let notes: Vec<std::borrow::Cow<str>> = spec
             .marks
             .iter()
             .filter_map(|a| match (a.kind, a.t_end) {
-                (AnnotationKind::Onset, _) if a.t == t => Some("errors started"),
-                (AnnotationKind::Spike, end) if a.t <= t && t <= end.unwrap_or(a.t) => Some("spike"),
-                (AnnotationKind::Alarm, Some(end)) if a.t <= t && t < end => Some("in ALARM"),
+                (AnnotationKind::Onset, _) if a.t == t => Some("errors started".into()),
+                (AnnotationKind::Spike, end) if a.t <= t && t <= end.unwrap_or(a.t) => Some("spike".into()),
+                (AnnotationKind::Alarm, Some(end)) if a.t <= t && t < end => Some("in ALARM".into()),
+                (AnnotationKind::Change, _) if bucket_of(spec, a.t) == Some(t) => {
+                    Some(format!("change: {}", a.text).into())
+                }
                 _ => None,
             })
             .collect();
@@ -359,6 +362,12 @@ fn notes(spec: &LineSpec, y_axis: f64, untyped: &mut Untyped) -> Option<Line> {
             .encode(DimensionEncode::new().x(0).y(1).tooltip(vec![2]))
             .data(data),
     )
+}
+
+/// The start of the bucket that holds `t`, if one does.
+fn bucket_of(spec: &LineSpec, t: i64) -> Option<i64> {
+    let after = spec.timestamps.partition_point(|start| *start <= t);
+    after.checked_sub(1).map(|i| spec.timestamps[i])
 }
 
 /// The `i`th bucket's start, epoch ms.
@@ -406,8 +415,11 @@ fn points(spec: &LineSpec, untyped: &mut Untyped) -> Vec<DataPoint> {
 const MARK_RED: &str = "#a4262c";
 /// Alarms' colour.
 const ALARM_AMBER: &str = "#b06000";
+/// Changes' colour (over 3:1 on the page, apart from errors and alarms).
+const CHANGE_SLATE: &str = "#3d5a80";
 
-/// Onsets as dashed lines, alarm thresholds as dotted ones. Labels are
+/// Onsets as dashed lines, changes as short-dashed ones, alarm thresholds
+/// as dotted ones. Labels are
 /// plain strings: no formatter functions, which the page's
 /// Content-Security-Policy would refuse.
 fn mark_line(spec: &LineSpec, untyped: &mut Untyped) -> Option<MarkLine> {
@@ -418,6 +430,19 @@ fn mark_line(spec: &LineSpec, untyped: &mut Untyped) -> Option<MarkLine> {
             MarkLineVariant::Simple(MarkLineData::new().x_axis(a.t * 1_000).name(a.text.as_str()).label(label))
         })
         .collect();
+    // Changes: short dashes in their own colour, labelled at the top.
+    for change in of_kind(AnnotationKind::Change) {
+        let label = Label::new().formatter("change").position(LabelPosition::InsideStartTop);
+        untyped.series(
+            spec.id,
+            &format!("/markLine/data/{}", data.len()),
+            "lineStyle",
+            json!({"type": [2, 3], "color": CHANGE_SLATE}),
+        );
+        data.push(MarkLineVariant::Simple(
+            MarkLineData::new().x_axis(change.t * 1_000).name(change.text.as_str()).label(label),
+        ));
+    }
     for alarm in of_kind(AnnotationKind::Alarm).filter(|a| a.t_end.is_none()) {
         let label = Label::new().formatter("alarm").position(LabelPosition::InsideStartTop);
         untyped.series(

@@ -184,6 +184,11 @@ pub struct Summary {
     /// The earliest onset of any series: when errors started, if they did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onset: Option<i64>,
+    /// How the onset follows the change to the TLS path just before it
+    /// (`3 minutes after ModifyListener by alice set ...`); the page fills
+    /// it from `/api/v1/changes` (see [`crate::change_marks`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onset_change: Option<String>,
 }
 
 /// Where the highest value is.
@@ -203,6 +208,8 @@ pub enum AnnotationKind {
     Onset,
     Spike,
     Alarm,
+    /// A change to the TLS path (from `/api/v1/changes`, marked by the page).
+    Change,
 }
 
 /// A mark on the chart, as the API returns it.

@@ -18,6 +18,7 @@ pub mod answer;
 pub mod api;
 pub mod breakdown;
 pub mod catalog;
+pub mod change_marks;
 pub mod changes;
 pub mod dims;
 pub mod display;

@@ -28,6 +28,7 @@ pub fn summarize(series: &[Series]) -> Summary {
         worst: worst(series),
         last_error,
         onset: None,
+        onset_change: None,
     }
 }
 

@@ -291,6 +291,7 @@ fn marks(response: &SeriesResponse, tz: TimeZone) -> Option<impl IntoView + use<
                 AnnotationKind::Onset => "onset",
                 AnnotationKind::Spike => "spike",
                 AnnotationKind::Alarm => "alarm",
+                AnnotationKind::Change => "change",
             };
             let series = response.series.iter().find(|s| s.id == a.series).map_or(&a.series, |s| &s.label).clone();
             let when = match a.t_end {
@@ -305,7 +306,7 @@ fn marks(response: &SeriesResponse, tz: TimeZone) -> Option<impl IntoView + use<
         .collect_view();
     Some(view! {
         <details class="marks" id="marks">
-            <summary>{format!("Marks on the chart ({}): onsets, spikes and alarms", response.annotations.len())}</summary>
+            <summary>{format!("Marks on the chart ({}): onsets, spikes, alarms and changes", response.annotations.len())}</summary>
             <ul>{items}</ul>
         </details>
     })
@@ -424,6 +425,9 @@ fn say_bucket(response: &SeriesResponse, index: usize, tz: TimeZone) -> String {
             Some(format!("spike in {}", label(&a.series)))
         }
         (AnnotationKind::Alarm, Some(end)) if a.t <= t && t < end => Some(format!("{} in ALARM", label(&a.series))),
+        (AnnotationKind::Change, _) if (t..t + i64::from(response.period)).contains(&a.t) => {
+            Some(format!("change: {}", a.text))
+        }
         _ => None,
     }));
     if response.partial_from.is_some_and(|from| t >= from) {

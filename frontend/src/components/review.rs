@@ -4,16 +4,18 @@
 
 use leptos::prelude::*;
 use tlswatch_shared::api::ReviewResponse;
+use tlswatch_shared::changes::Change;
 use tlswatch_shared::review::{Finding, LoadBalancerReview, TargetGroupReview};
 use tlswatch_shared::{LoadBalancer, TargetGroup, View};
 
-use crate::api;
 use crate::state::{use_first_view_settled, use_view_state};
+use crate::{api, time_fmt};
 
 /// The part of a view the review reads: the load balancers, region and range.
 pub fn review_view(view: &View) -> View {
     View {
         load_balancers: view.load_balancers.clone(),
+        account: view.account.clone(),
         region: view.region.clone(),
         from: view.from,
         to: view.to,
@@ -59,12 +61,15 @@ fn Reviewed(review: ReviewResponse) -> impl IntoView {
     view! {
         {review.warnings.into_iter().map(|warning| view! { <p class="warning" role="status">{warning}</p> }).collect_view()}
         {empty.then(|| view! { <p class="muted">"No load balancer to review in this view."</p> })}
-        {review.load_balancers.into_iter().map(|lb| view! { <LoadBalancerPath lb/> }).collect_view()}
+        {review.load_balancers.into_iter().map(|lb| {
+            let changes: Vec<Change> = review.changes.iter().filter(|c| c.load_balancer == lb.value).cloned().collect();
+            view! { <LoadBalancerPath lb changes/> }
+        }).collect_view()}
     }
 }
 
 #[component]
-fn LoadBalancerPath(lb: LoadBalancerReview) -> impl IntoView {
+fn LoadBalancerPath(lb: LoadBalancerReview, changes: Vec<Change>) -> impl IntoView {
     let state = use_view_state();
     let listeners: Vec<String> = lb
         .listeners
@@ -129,7 +134,31 @@ fn LoadBalancerPath(lb: LoadBalancerReview) -> impl IntoView {
             <ul class="findings">
                 {lb.findings.into_iter().map(|finding| view! { <FindingItem finding/> }).collect_view()}
             </ul>
+            {(!changes.is_empty()).then(|| view! { <RecentChanges changes/> })}
         </article>
+    }
+}
+
+/// The load balancer's latest changes from CloudTrail, newest first.
+#[component]
+fn RecentChanges(changes: Vec<Change>) -> impl IntoView {
+    let tz = use_view_state().current().tz;
+    view! {
+        <h4>"Recent changes"</h4>
+        <ul class="recent-changes">
+            {changes.into_iter().map(|change| {
+                let text = match &change.failed {
+                    Some(failed) => format!("{} by {} failed ({failed}) on {}", change.event, change.by, change.changed),
+                    None => change.sentence(),
+                };
+                view! {
+                    <li data-event=change.event.clone() data-failed=change.failed.is_some().then_some("true")>
+                        {format!("{}: {text} ", time_fmt::show(change.t, tz))}
+                        <a href=change.console_url target="_blank" rel="noopener noreferrer">"CloudTrail event"</a>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
+use tlswatch_shared::change_marks::with_changes;
 use tlswatch_shared::dims::readable_name;
 
 use crate::api::{self, ApiFailure, OVERVIEW_PATH};
@@ -44,15 +45,38 @@ pub fn Dashboard() -> impl IntoView {
             }
         }
     });
-    auto_refresh(state, move || series.refetch());
+    // What changed on the TLS path, asked beside the series: the chart is
+    // drawn first and gains its change marks when CloudTrail has answered.
+    let settled = use_first_view_settled();
+    let changes = LocalResource::new(move || {
+        let query = api_query.get().ok().filter(|_| settled.get());
+        async move {
+            match query {
+                Some(query) => api::changes(&query).await.ok(),
+                None => None,
+            }
+        }
+    });
+    auto_refresh(state, move || {
+        series.refetch();
+        changes.refetch();
+    });
     // Read inside the results' Transition (which keeps the last answer on
     // screen while the next loads, and says it is loading)...
-    let data = Signal::derive(move || series.get().and_then(Result::ok));
+    let data = Memo::new(move |_| {
+        let response = series.get().and_then(Result::ok)?;
+        match changes.get().flatten() {
+            Some(found) if !found.changes.is_empty() => {
+                Some(Arc::new(with_changes(response.as_ref().clone(), &found.changes)))
+            }
+            _ => Some(response),
+        }
+    });
+    let data = Signal::from(data);
     // ...and, through a memo, by the form, which must never wait for it.
     let failure = Memo::new(move |_| series.get().and_then(Result::err));
     provide_context(Failure(failure));
     // A view that failed has no chart to wait for (the chart says when it has drawn).
-    let settled = use_first_view_settled();
     Effect::new(move |_| {
         if failure.with(Option::is_some) {
             settled.set(true);
