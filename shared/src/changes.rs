@@ -44,7 +44,7 @@ pub const RECENT_PER_LOAD_BALANCER: usize = 10;
 pub const HISTORY_SECONDS: i64 = 90 * 86_400;
 
 /// AWS's page on the Elastic Load Balancing calls CloudTrail records.
-const CLOUDTRAIL_DOC: &str =
+pub const CLOUDTRAIL_DOC: &str =
     "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudtrail-logs.html";
 
 /// How long before an onset a change is named as its likely cause.

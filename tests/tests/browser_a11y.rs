@@ -110,6 +110,9 @@ async fn the_wheel_over_the_chart_scrolls_the_page_and_zooms_only_with_ctrl() {
         wait_for_data(&client).await;
         wait_until(&client, "document.documentElement.scrollHeight > window.innerHeight + 300").await;
         wait_until(&client, &format!("{CHART}.getWidth() > 0")).await;
+        // The summary's sentence on the change before the onset arrives after
+        // the chart, one line above it: measured once it is there.
+        wait_until(&client, "document.querySelector('#summary-onset-change')").await;
         // The wheel beside the chart scrolls the page (and warms the input up)...
         client.perform_actions(wheel_at((20, 300), 100)).await.unwrap();
         wait_until(&client, "window.scrollY > 0").await;
@@ -205,7 +208,9 @@ async fn the_marks_on_the_chart_are_listed_with_their_series_and_times() {
         let read = || {
             eval(
                 &client,
-                "[...document.querySelectorAll('#marks li')].map(li => [li.dataset.kind, li.dataset.series, li.dataset.t])",
+                // Changes come from /api/v1/changes, not the series (browser_review tests them).
+                "[...document.querySelectorAll('#marks li:not([data-kind=change])')]\
+                    .map(li => [li.dataset.kind, li.dataset.series, li.dataset.t])",
             )
         };
         let expected = |body: &Value| -> Value {
@@ -213,15 +218,21 @@ async fn the_marks_on_the_chart_are_listed_with_their_series_and_times() {
                 body["series"].as_array().unwrap().iter().find(|s| &s["id"] == id).unwrap()["label"].clone()
             };
             let marks = body["annotations"].as_array().unwrap().iter();
-            Value::from(marks.map(|a| serde_json::json!([a["kind"], label(&a["series"]), a["t"].to_string()])).collect::<Vec<_>>())
+            Value::from(
+                marks
+                    .map(|a| serde_json::json!([a["kind"], label(&a["series"]), a["t"].to_string()]))
+                    .collect::<Vec<_>>(),
+            )
         };
-        let (listed, _) =
-            open_until_it_agrees_with_the_api(&client, &tlswatch, &query, read, |listed, body| *listed == expected(body))
-                .await;
+        let (listed, _) = open_until_it_agrees_with_the_api(&client, &tlswatch, &query, read, |listed, body| {
+            *listed == expected(body)
+        })
+        .await;
         assert!(!listed.as_array().unwrap().is_empty(), "the demo view has marks");
         // An alarm's threshold is listed with its level, not a time.
         let threshold =
-            eval(&client, "[...document.querySelectorAll('#marks li[data-kind=alarm]')].map(li => li.textContent)").await;
+            eval(&client, "[...document.querySelectorAll('#marks li[data-kind=alarm]')].map(li => li.textContent)")
+                .await;
         assert!(threshold.to_string().contains("threshold 50"), "{threshold}");
         // The onset in the summary names its series, and the chart's name says what it shows.
         let onset = eval(&client, "document.getElementById('summary-onset').textContent").await;

@@ -4,6 +4,7 @@
 use fantoccini::Locator;
 use serde_json::Value;
 use tlswatch_shared::View;
+use tlswatch_shared::changes::CLOUDTRAIL_DOC;
 use tlswatch_shared::review::{HEALTH_CHECKS_DOC, METRICS_DOC, SECURITY_POLICIES_DOC, TARGET_GROUPS_DOC};
 use tlswatch_tests::Tlswatch;
 use tlswatch_tests::browser::{eval, wait_until, with_browser};
@@ -49,7 +50,7 @@ async fn the_review_shows_the_failing_groups_findings_and_links_to_its_view() {
         let findings = api["load_balancers"][0]["findings"].as_array().expect("findings");
         let expected: Vec<Value> = findings.iter().map(|f| serde_json::json!([f["code"], [f["doc"]]])).collect();
         assert_eq!(links, Value::from(expected), "one link per finding, to the API's doc");
-        let known = [SECURITY_POLICIES_DOC, TARGET_GROUPS_DOC, HEALTH_CHECKS_DOC, METRICS_DOC];
+        let known = [SECURITY_POLICIES_DOC, TARGET_GROUPS_DOC, HEALTH_CHECKS_DOC, METRICS_DOC, CLOUDTRAIL_DOC];
         for finding in findings {
             assert!(known.contains(&finding["doc"].as_str().unwrap()), "{finding} cites one of AWS's pages");
         }
@@ -107,6 +108,36 @@ async fn probe_targets_shows_that_the_failing_groups_targets_accept_only_tls_1_3
         let codes = eval(&client, "[...document.querySelectorAll('.lb-probe .finding')].map(li => li.dataset.code)").await;
         assert!(codes.as_array().unwrap().contains(&Value::from("target-rejects-backend-tls")), "{codes}");
         assert_eq!(tlswatch_tests::browser::axe_findings(&client).await, Vec::<String>::new(), "with the probe shown");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_change_before_the_onset_is_on_the_chart_in_the_summary_and_in_the_review() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?lb={PAYMENTS}&from=now-24h", tlswatch.url)).await.unwrap();
+        wait_until(&client, "document.querySelector('#summary-onset-change')").await;
+        let sentence = eval(&client, "document.querySelector('#summary-onset-change').textContent").await;
+        let sentence = sentence.as_str().unwrap();
+        assert!(sentence.starts_with("Failing began at "), "{sentence}");
+        assert!(
+            sentence.contains(
+                "2 minutes after ModifyListener by alice set SslPolicy to ELBSecurityPolicy-2016-08 on listener 443"
+            ),
+            "{sentence}"
+        );
+        // The marks list says it, as a change, beside the onset.
+        let kinds = eval(&client, "[...document.querySelectorAll('#marks li')].map(li => li.dataset.kind)").await;
+        assert!(kinds.as_array().unwrap().contains(&Value::from("change")), "{kinds}");
+        assert!(kinds.as_array().unwrap().contains(&Value::from("onset")), "{kinds}");
+        // The review lists it among the load balancer's recent changes, linked to CloudTrail.
+        let listed = format!(
+            "document.querySelector('.lb-review[data-load-balancer=\"{PAYMENTS}\"] .recent-changes li[data-event=ModifyListener]')"
+        );
+        wait_until(&client, &listed).await;
+        let link = eval(&client, &format!("{listed}.querySelector('a').getAttribute('href')")).await;
+        assert!(link.as_str().unwrap().contains("console.aws.amazon.com/cloudtrailv2/"), "{link}");
     })
     .await;
 }

@@ -61,10 +61,14 @@ pub fn SummaryFigures(data: Signal<Option<Arc<SeriesResponse>>>, tz: Signal<Time
                         <div class="onset">
                             <dt>"Errors started"</dt>
                             <dd id="summary-onset" data-t=t>{time_fmt::show(t, tz)}{series}</dd>
-                            {summary.onset_change.clone().map(|after| view! {
-                                <dd id="summary-onset-change">{format!("Failing began at {}, {after}", time_fmt::show(t, tz))}</dd>
-                            })}
                         </div>
+                        // A sentence, across the whole summary.
+                        {summary.onset_change.clone().map(|after| view! {
+                            <div class="onset-change">
+                                <dt>"Changed just before"</dt>
+                                <dd id="summary-onset-change">{format!("Failing began at {}, {after}", time_fmt::show(t, tz))}</dd>
+                            </div>
+                        })}
                     }
                 })}
                 <div>
