@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::{Value, json};
+use tlswatch_tests::cloudtrail::CloudTrailServer;
 use tlswatch_tests::upstream::{Behaviour, TestUpstream};
-use tlswatch_tests::{Moto, Tlswatch, datum, now};
+use tlswatch_tests::{Moto, REGION, Tlswatch, datum, now};
 
 /// What the fixture created, and what moto's DescribeSSLPolicies said.
 struct Created {
@@ -73,7 +74,11 @@ async fn the_review_returns_the_configuration_created_and_a_finding_for_each_fau
     let moto = Moto::start();
     let created = create_load_balancers(&moto);
     let errors = put_errors(&moto, &created.shop, &created.skips_tls).await;
-    let tlswatch = Tlswatch::on_moto(&moto);
+    // moto has no CloudTrail: an empty trail, so the review has nothing to warn of.
+    let trail = CloudTrailServer::start().await;
+    let args = ["--source", "cloudwatch", "--region", REGION, "--endpoint-url", moto.endpoint.as_str()];
+    let env = [("AWS_ENDPOINT_URL_CLOUDTRAIL", std::ffi::OsStr::new(trail.endpoint.as_str()))];
+    let tlswatch = Tlswatch::start_with_env("127.0.0.1:0", &args, &env);
     let (status, body) =
         tlswatch.get(&format!("/api/v1/review?lb={}&lb={}&from=now-6h", created.shop, created.secure)).await;
     assert_eq!(status, 200, "{body}");
