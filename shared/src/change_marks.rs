@@ -12,17 +12,13 @@ use crate::changes::{Change, after_change, nearest_before};
 pub fn with_changes(mut response: SeriesResponse, changes: &[Change]) -> SeriesResponse {
     let Some(first) = response.series.first().map(|s| s.id.clone()) else { return response };
     for change in changes.iter().filter(|c| (response.start..response.end).contains(&c.t)) {
-        let text = match &change.failed {
-            Some(failed) => format!("{} by {} failed ({failed}) on {}", change.event, change.by, change.changed),
-            None => change.sentence(),
-        };
         response.annotations.push(Annotation {
             kind: AnnotationKind::Change,
             series: first.clone(),
             t: change.t,
             t_end: None,
             value: 0.0,
-            text,
+            text: change.description(),
         });
     }
     response.summary.onset_change =

@@ -87,6 +87,15 @@ pub struct Change {
 }
 
 impl Change {
+    /// What the call did, or that it failed: [`Self::sentence`], or
+    /// `ModifyListener by alice failed (AccessDenied: …) on listener 443`.
+    pub fn description(&self) -> String {
+        match &self.failed {
+            Some(failed) => format!("{} by {} failed ({failed}) on {}", self.event, self.by, self.changed),
+            None => self.sentence(),
+        }
+    }
+
     /// `ModifyListener by alice set SslPolicy to X on listener 443`.
     pub fn sentence(&self) -> String {
         let mut sentence = format!("{} by {}", self.event, self.by);

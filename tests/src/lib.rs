@@ -162,6 +162,20 @@ fn test_identity() -> Credentials {
 }
 
 impl Moto {
+    /// Creates the review's load balancers, listeners, rules and target
+    /// groups with boto3 (tests/fixtures/review_setup.py); what the fixture
+    /// prints: the created values, and what DescribeSSLPolicies said.
+    pub fn create_review_fixture(&self) -> serde_json::Value {
+        let python = workspace_root().join(".tools/venv/bin/python");
+        let output = Command::new(&python)
+            .arg(workspace_root().join("tests/fixtures/review_setup.py"))
+            .arg(&self.endpoint)
+            .output()
+            .unwrap_or_else(|err| panic!("cannot run {}: {err} (run `cargo xtask test`)", python.display()));
+        assert!(output.status.success(), "the fixture failed: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).expect("the fixture prints JSON")
+    }
+
     /// Puts `data` in [`REGION`], in batches PutMetricData accepts.
     pub async fn put(&self, data: Vec<MetricDatum>) {
         self.put_in(REGION, data).await;
@@ -349,6 +363,15 @@ impl Tlswatch {
     /// Starts `tlswatch` on CloudWatch at `moto`.
     pub fn on_moto(moto: &Moto) -> Self {
         Self::on_endpoint(&moto.endpoint, &[])
+    }
+
+    /// Starts `tlswatch` on CloudWatch at `moto`, and CloudTrail at
+    /// `cloudtrail` (named by `AWS_ENDPOINT_URL_CLOUDTRAIL`, as the SDKs'
+    /// per-service endpoint convention has it, beside `--endpoint-url`).
+    pub fn on_moto_and_cloudtrail(moto: &Moto, cloudtrail: &str) -> Self {
+        let args = ["--source", "cloudwatch", "--region", REGION, "--endpoint-url", moto.endpoint.as_str()];
+        let env = [("AWS_ENDPOINT_URL_CLOUDTRAIL", std::ffi::OsStr::new(cloudtrail))];
+        Self::start_with_env("127.0.0.1:0", &args, &env)
     }
 
     /// Starts `tlswatch` on the CloudWatch-compatible server at `endpoint`

@@ -3,9 +3,6 @@
 //! named by `AWS_ENDPOINT_URL_CLOUDTRAIL` beside `--endpoint-url` (so the
 //! SDKs' per-service endpoint convention is tested by every test here).
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use serde_json::{Value, json};
 use tlswatch_tests::cloudtrail::{CloudTrailServer, SeededEvent, elb_event};
 use tlswatch_tests::{Moto, REGION, Tlswatch, now};
@@ -18,15 +15,7 @@ struct Fleet {
 }
 
 fn create_load_balancers(moto: &Moto) -> Fleet {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let python = root.join("../.tools/venv/bin/python");
-    let output = Command::new(&python)
-        .arg(root.join("fixtures/review_setup.py"))
-        .arg(&moto.endpoint)
-        .output()
-        .unwrap_or_else(|err| panic!("cannot run {}: {err} (run `cargo xtask test`)", python.display()));
-    assert!(output.status.success(), "the fixture failed: {}", String::from_utf8_lossy(&output.stderr));
-    let values: Value = serde_json::from_slice(&output.stdout).expect("the fixture prints JSON");
+    let values = moto.create_review_fixture();
     let text = |key: &str| values[key].as_str().expect("a created value").to_string();
     Fleet { shop: text("shop"), skips_tls: text("skips_tls"), secure: text("secure") }
 }
@@ -49,9 +38,7 @@ fn modify_listener(id: &str, t: i64, lb: &str, policy: &str) -> SeededEvent {
 }
 
 fn tlswatch_on(moto: &Moto, trail: &CloudTrailServer) -> Tlswatch {
-    let args = ["--source", "cloudwatch", "--region", REGION, "--endpoint-url", moto.endpoint.as_str()];
-    let env = [("AWS_ENDPOINT_URL_CLOUDTRAIL", std::ffi::OsStr::new(trail.endpoint.as_str()))];
-    Tlswatch::start_with_env("127.0.0.1:0", &args, &env)
+    Tlswatch::on_moto_and_cloudtrail(moto, &trail.endpoint)
 }
 
 fn events(body: &Value) -> Vec<&Value> {

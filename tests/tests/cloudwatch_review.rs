@@ -4,13 +4,10 @@
 //! configuration, what DescribeSSLPolicies says the policies offer, AWS's
 //! backend policy rule, and each finding on exactly the groups it names.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use serde_json::{Value, json};
 use tlswatch_tests::cloudtrail::CloudTrailServer;
 use tlswatch_tests::upstream::{Behaviour, TestUpstream};
-use tlswatch_tests::{Moto, REGION, Tlswatch, datum, now};
+use tlswatch_tests::{Moto, Tlswatch, datum, now};
 
 /// What the fixture created, and what moto's DescribeSSLPolicies said.
 struct Created {
@@ -25,15 +22,7 @@ struct Created {
 }
 
 fn create_load_balancers(moto: &Moto) -> Created {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let python = root.join("../.tools/venv/bin/python");
-    let output = Command::new(&python)
-        .arg(root.join("fixtures/review_setup.py"))
-        .arg(&moto.endpoint)
-        .output()
-        .unwrap_or_else(|err| panic!("cannot run {}: {err} (run `cargo xtask test`)", python.display()));
-    assert!(output.status.success(), "the fixture failed: {}", String::from_utf8_lossy(&output.stderr));
-    let described: Value = serde_json::from_slice(&output.stdout).expect("the fixture prints JSON");
+    let described = moto.create_review_fixture();
     let text = |key: &str| described[key].as_str().expect("a created value").to_string();
     Created {
         shop: text("shop"),
@@ -76,9 +65,7 @@ async fn the_review_returns_the_configuration_created_and_a_finding_for_each_fau
     let errors = put_errors(&moto, &created.shop, &created.skips_tls).await;
     // moto has no CloudTrail: an empty trail, so the review has nothing to warn of.
     let trail = CloudTrailServer::start().await;
-    let args = ["--source", "cloudwatch", "--region", REGION, "--endpoint-url", moto.endpoint.as_str()];
-    let env = [("AWS_ENDPOINT_URL_CLOUDTRAIL", std::ffi::OsStr::new(trail.endpoint.as_str()))];
-    let tlswatch = Tlswatch::start_with_env("127.0.0.1:0", &args, &env);
+    let tlswatch = Tlswatch::on_moto_and_cloudtrail(&moto, &trail.endpoint);
     let (status, body) =
         tlswatch.get(&format!("/api/v1/review?lb={}&lb={}&from=now-6h", created.shop, created.secure)).await;
     assert_eq!(status, 200, "{body}");

@@ -284,14 +284,7 @@ async fn the_review_configuration_lists_and_alarms_fetched_on_one_replica_serve_
     let moto = Moto::start();
     put_every_minute(&moto).await;
     // The load balancers of the review's test, created with boto3.
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let output = std::process::Command::new(root.join("../.tools/venv/bin/python"))
-        .arg(root.join("fixtures/review_setup.py"))
-        .arg(&moto.endpoint)
-        .output()
-        .expect("the review fixture runs (run `cargo xtask test`)");
-    assert!(output.status.success(), "the fixture failed: {}", String::from_utf8_lossy(&output.stderr));
-    let created: serde_json::Value = serde_json::from_slice(&output.stdout).expect("the fixture prints JSON");
+    let created = moto.create_review_fixture();
     let shop = created["shop"].as_str().expect("a load balancer");
     let redis = RedisServer::start();
     let upstream = TestUpstream::start(&moto.endpoint).await;

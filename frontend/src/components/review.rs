@@ -147,10 +147,7 @@ fn RecentChanges(changes: Vec<Change>) -> impl IntoView {
         <h4>"Recent changes"</h4>
         <ul class="recent-changes">
             {changes.into_iter().map(|change| {
-                let text = match &change.failed {
-                    Some(failed) => format!("{} by {} failed ({failed}) on {}", change.event, change.by, change.changed),
-                    None => change.sentence(),
-                };
+                let text = change.description();
                 view! {
                     <li data-event=change.event.clone() data-failed=change.failed.is_some().then_some("true")>
                         {format!("{}: {text} ", time_fmt::show(change.t, tz))}

@@ -40,19 +40,29 @@ pub async fn changes_route(
     if wanted.is_empty() {
         return Ok(Json(response));
     }
-    let found = changes_of(&state, &scope, &wanted, plan.start, plan.end, &mut response.warnings).await;
+    // Target groups are matched through the configuration; without it,
+    // changes to listeners, rules and the load balancers are still found.
+    let configs = match state.cache.load_balancers(&scope, &wanted).await {
+        Ok(configs) => configs,
+        Err(err) => {
+            response.warnings.push(format!("changes to target groups not shown: {err}"));
+            Arc::default()
+        }
+    };
+    let found = changes_of(&state, &scope, &wanted, &configs, (plan.start, plan.end), &mut response.warnings).await;
     (response.changes, response.complete_from) = found;
     Ok(Json(response))
 }
 
-/// The changes to `wanted` between `start` and `end`, newest first, and
-/// where they are complete from; what could not be read is a warning.
+/// The changes to `wanted` (whose configuration, as far as it could be
+/// read, is `configs`) over `range`, newest first, and where they are
+/// complete from; what could not be read is a warning.
 pub(super) async fn changes_of(
     state: &AppState,
     scope: &Scope,
     wanted: &[LoadBalancer],
-    start: i64,
-    end: i64,
+    configs: &[LoadBalancerConfig],
+    (start, end): (i64, i64),
     warnings: &mut Vec<String>,
 ) -> (Vec<Change>, Option<i64>) {
     let trail = match state.cache.trail(scope, start, end).await {
@@ -62,15 +72,7 @@ pub(super) async fn changes_of(
             return (Vec::new(), None);
         }
     };
-    // Target groups are matched through the configuration; without it,
-    // changes to listeners, rules and the load balancers are still found.
-    let configs = match state.cache.load_balancers(scope, wanted).await {
-        Ok(configs) => configs.as_ref().clone(),
-        Err(err) => {
-            warnings.push(format!("changes to target groups not shown: {err}"));
-            Vec::new()
-        }
-    };
+    // A load balancer not described still has its own ARNs matched.
     let configs: Vec<LoadBalancerConfig> = wanted
         .iter()
         .map(|lb| {

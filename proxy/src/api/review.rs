@@ -56,7 +56,8 @@ pub async fn review_route(
         return Ok(Json(response));
     };
     let now = (state.clock)();
-    let (recent, _) = changes_of(&state, &scope, &wanted, now - HISTORY_SECONDS, now, &mut response.warnings).await;
+    let history = (now - HISTORY_SECONDS, now);
+    let (recent, _) = changes_of(&state, &scope, &wanted, &configs, history, &mut response.warnings).await;
     let policies = match policies_in_use(&state, &scope, &configs).await {
         Ok(policies) => policies,
         Err(err) => {
