@@ -101,6 +101,7 @@ pub fn threshold_mark(series_id: &str, alarm: &Alarm) -> Annotation {
         t_end: None,
         value: alarm.threshold,
         text: format!("alarm {} ({}): {} {}", alarm.name, alarm.state.as_str(), alarm.comparison, alarm.threshold),
+        link: None,
     }
 }
 
@@ -116,6 +117,7 @@ pub fn alarm_shading(series_id: &str, alarm: &Alarm, history: &[Transition], sta
             t_end: Some(t_end),
             value: alarm.threshold,
             text: format!("alarm {} in ALARM", alarm.name),
+            link: None,
         })
         .collect()
 }

@@ -138,6 +138,7 @@ pub fn annotate(
                 t_end: None,
                 value: level,
                 text: format!("{}: errors started here (about {level:.0} per bucket since)", one.label),
+                link: None,
             });
         }
         // The first buckets of a new failing level stand out from the quiet
@@ -152,6 +153,7 @@ pub fn annotate(
                 t_end: Some(one.timestamps[run.end - 1] + i64::from(period)),
                 value: run.peak,
                 text: format!("{}: spike of {}", one.label, run.peak),
+                link: None,
             });
         }
     }

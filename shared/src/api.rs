@@ -225,6 +225,9 @@ pub struct Annotation {
     pub t_end: Option<i64>,
     pub value: f64,
     pub text: String,
+    /// Where the mark's evidence can be read (a change's CloudTrail event).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// `GET /api/v1/dimensions`: what reported the metric, from CloudWatch's list.

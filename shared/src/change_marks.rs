@@ -19,6 +19,7 @@ pub fn with_changes(mut response: SeriesResponse, changes: &[Change]) -> SeriesR
             t_end: None,
             value: 0.0,
             text: change.description(),
+            link: Some(change.console_url.clone()).filter(|url| !url.is_empty()),
         });
     }
     response.summary.onset_change =

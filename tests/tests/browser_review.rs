@@ -131,6 +131,19 @@ async fn the_change_before_the_onset_is_on_the_chart_in_the_summary_and_in_the_r
         let kinds = eval(&client, "[...document.querySelectorAll('#marks li')].map(li => li.dataset.kind)").await;
         assert!(kinds.as_array().unwrap().contains(&Value::from("change")), "{kinds}");
         assert!(kinds.as_array().unwrap().contains(&Value::from("onset")), "{kinds}");
+        // Each change in the list links to its CloudTrail event; no other mark has a link.
+        let links = eval(
+            &client,
+            "[...document.querySelectorAll('#marks li')].map(li => [li.dataset.kind, li.querySelector('a')?.getAttribute('href') ?? null])",
+        )
+        .await;
+        for pair in links.as_array().unwrap() {
+            let (kind, href) = (pair[0].as_str().unwrap(), pair[1].as_str());
+            match kind {
+                "change" => assert!(href.is_some_and(|h| h.contains("console.aws.amazon.com/cloudtrailv2/")), "{links}"),
+                _ => assert!(href.is_none(), "{links}"),
+            }
+        }
         // The review lists it among the load balancer's recent changes, linked to CloudTrail.
         let listed = format!(
             "document.querySelector('.lb-review[data-load-balancer=\"{PAYMENTS}\"] .recent-changes li[data-event=ModifyListener]')"

@@ -301,7 +301,10 @@ fn marks(response: &SeriesResponse, tz: TimeZone) -> Option<impl IntoView + use<
                 None => time_fmt::show(a.t, tz),
             };
             let text = format!("{series}, {when}: {}", a.text);
-            view! { <li data-kind=kind data-series=series data-t=a.t>{text}</li> }
+            let link = a.link.clone().map(|href| {
+                view! { " " <a href=href target="_blank" rel="noopener noreferrer">"CloudTrail event"</a> }
+            });
+            view! { <li data-kind=kind data-series=series data-t=a.t>{text}{link}</li> }
         })
         .collect_view();
     Some(view! {
