@@ -23,6 +23,7 @@ pub mod changes;
 pub mod dims;
 pub mod display;
 pub mod error;
+pub mod fleet_review;
 pub mod grid;
 pub mod menus;
 pub mod overview;

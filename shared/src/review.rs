@@ -198,6 +198,20 @@ pub enum FindingCode {
 }
 
 impl FindingCode {
+    /// Every code, in the order findings of one severity are sorted.
+    pub const ALL: [Self; 10] = [
+        Self::PlaintextTargets,
+        Self::HealthCheckSkipsTls,
+        Self::BackendWithoutTls13,
+        Self::LegacyClientTls,
+        Self::TlsErrors,
+        Self::UnhealthyTargets,
+        Self::TargetRejectsBackendTls,
+        Self::TargetAcceptsLegacyTls,
+        Self::TargetCertificate,
+        Self::ChangedBeforeOnset,
+    ];
+
     /// The code as the API writes it.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -624,18 +638,7 @@ mod tests {
 
     #[test]
     fn codes_and_severities_are_written_as_the_api_writes_them() {
-        use FindingCode::*;
-        for code in [
-            PlaintextTargets,
-            HealthCheckSkipsTls,
-            BackendWithoutTls13,
-            LegacyClientTls,
-            TlsErrors,
-            UnhealthyTargets,
-            TargetRejectsBackendTls,
-            TargetAcceptsLegacyTls,
-            TargetCertificate,
-        ] {
+        for code in FindingCode::ALL {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }
         for severity in [Severity::High, Severity::Medium, Severity::Low, Severity::Info] {
