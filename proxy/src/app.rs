@@ -35,6 +35,7 @@ pub fn protected_routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/api/v1/review", get(api::review::review_route)),
         ("/api/v1/changes", get(api::changes::changes_route)),
         ("/api/v1/overview", get(api::overview::overview)),
+        ("/api/v1/fleet-review", get(api::fleet_review::fleet_review)),
         ("/api/v1/alarm", get(api::alarm::alarm)),
         ("/api/v1/probe", get(api::probe::probe_route)),
         ("/api", get(api::not_found)),

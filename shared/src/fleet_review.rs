@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorCode, ViewError, quote_key};
-use crate::overview::OverviewQuery;
+use crate::overview::{OverviewQuery, ScopeStatus};
 use crate::query;
 use crate::review::{Finding, FindingCode, LoadBalancerReview, SUGGESTED_TLS13_POLICY, Severity};
 
@@ -80,11 +80,6 @@ impl FindingFilter {
     pub fn admits(&self, finding: &Finding) -> bool {
         (self.codes.is_empty() || self.codes.contains(&finding.code))
             && self.severity.is_none_or(|at_least| finding.severity <= at_least)
-    }
-
-    /// Whether a load balancer with `findings` is kept.
-    pub fn keeps(&self, findings: &[Finding]) -> bool {
-        !self.is_set() || findings.iter().any(|finding| self.admits(finding))
     }
 }
 
@@ -256,12 +251,14 @@ pub struct ReportRow {
     pub baseline: Option<BaselineMark>,
 }
 
-/// The report's rows of one reviewed load balancer in `account` and `region`.
+/// The report's rows of one reviewed load balancer in `account` and
+/// `region`: those with a finding `filter` asks for (all, without a filter).
 pub fn rows_of(
     account: &str,
     region: &str,
     reviewed: &LoadBalancerReview,
     baseline: Option<Baseline>,
+    filter: &FindingFilter,
 ) -> Vec<ReportRow> {
     let mut rows = Vec::new();
     let reached: BTreeSet<&str> =
@@ -273,12 +270,12 @@ pub fn rows_of(
             listener.target_groups.iter().map(|g| Some(g.as_str())).collect()
         };
         for group in groups {
-            rows.push(row(account, region, reviewed, Some(listener.port), group));
+            rows.extend(row(account, region, reviewed, Some(listener.port), group, filter));
         }
     }
     let unreached = reviewed.target_groups.iter().filter(|g| !reached.contains(g.value.as_str()));
     for group in unreached {
-        rows.push(row(account, region, reviewed, None, Some(&group.value)));
+        rows.extend(row(account, region, reviewed, None, Some(&group.value), filter));
     }
     if let Some(baseline) = baseline {
         for row in &mut rows {
@@ -288,13 +285,30 @@ pub fn rows_of(
     rows
 }
 
+/// `GET /api/v1/fleet-review` as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetReviewResponse {
+    /// The canonical query.
+    pub view: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Baseline>,
+    pub start: i64,
+    pub end: i64,
+    /// By account, region, load balancer, listener and target group.
+    pub rows: Vec<ReportRow>,
+    /// Every account and region read, and whether it could be.
+    pub scopes: Vec<ScopeStatus>,
+    pub warnings: Vec<String>,
+}
+
 fn row(
     account: &str,
     region: &str,
     reviewed: &LoadBalancerReview,
     port: Option<u16>,
     group: Option<&str>,
-) -> ReportRow {
+    filter: &FindingFilter,
+) -> Option<ReportRow> {
     let listener = port.and_then(|port| reviewed.listeners.iter().find(|l| l.port == port));
     let target_group = group.and_then(|value| reviewed.target_groups.iter().find(|g| g.value == value));
     let speaks_tls_to_targets = target_group.is_some_and(|g| g.protocol == "HTTPS");
@@ -307,7 +321,10 @@ fn row(
             (None, None) => true,
         })
         .collect();
-    ReportRow {
+    if filter.is_set() && !findings.iter().any(|f| filter.admits(f)) {
+        return None;
+    }
+    Some(ReportRow {
         account: account.to_string(),
         region: region.to_string(),
         load_balancer: reviewed.value.clone(),
@@ -329,7 +346,7 @@ fn row(
         fixes: findings.iter().filter_map(|f| fix(f, port)).collect(),
         errors: target_group.map_or(0.0, |g| g.errors.total),
         baseline: None,
-    }
+    })
 }
 
 /// What to change for `finding`, where the configuration holds the fix.
@@ -524,7 +541,8 @@ mod tests {
 
     #[test]
     fn each_listener_and_group_is_a_row_and_each_finding_lands_on_its_own() {
-        let rows = rows_of("default", "us-east-1", &reviewed("ELBSecurityPolicy-2016-08"), None);
+        let rows =
+            rows_of("default", "us-east-1", &reviewed("ELBSecurityPolicy-2016-08"), None, &FindingFilter::default());
         let keys: Vec<(Option<u16>, Option<&str>)> =
             rows.iter().map(|r| (r.listener_port, r.target_group_name.as_deref())).collect();
         assert_eq!(
@@ -544,19 +562,43 @@ mod tests {
 
     #[test]
     fn baselines_fail_what_the_configuration_fails_and_leave_the_targets_hop_unverified() {
-        let legacy = rows_of("a", "r", &reviewed("ELBSecurityPolicy-2016-08"), Some(Baseline::Tls12Minimum));
+        let legacy = rows_of(
+            "a",
+            "r",
+            &reviewed("ELBSecurityPolicy-2016-08"),
+            Some(Baseline::Tls12Minimum),
+            &FindingFilter::default(),
+        );
         let mark = legacy[1].baseline.as_ref().unwrap();
         assert_eq!(mark.result, BaselineResult::Fail);
         assert!(mark.reasons[0].contains("listener 443 offers clients TLS 1.0 or 1.1"), "{:?}", mark.reasons);
-        let modern = rows_of("a", "r", &reviewed("ELBSecurityPolicy-TLS13-1-2-2021-06"), Some(Baseline::Tls12Minimum));
+        let modern = rows_of(
+            "a",
+            "r",
+            &reviewed("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+            Some(Baseline::Tls12Minimum),
+            &FindingFilter::default(),
+        );
         let secure = modern[1].baseline.as_ref().unwrap();
         assert_eq!(secure.result, BaselineResult::Unverified, "{:?}", secure.reasons);
         assert!(secure.reasons[0].contains("probe them"));
         assert_eq!(modern[2].baseline.as_ref().unwrap().result, BaselineResult::Fail, "plain HTTP to targets");
         assert_eq!(modern[0].baseline.as_ref().unwrap().result, BaselineResult::Pass, "a redirect carries nothing");
-        let ready = rows_of("a", "r", &reviewed("ELBSecurityPolicy-TLS13-1-2-2021-06"), Some(Baseline::Tls13Ready));
+        let ready = rows_of(
+            "a",
+            "r",
+            &reviewed("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+            Some(Baseline::Tls13Ready),
+            &FindingFilter::default(),
+        );
         assert_eq!(ready[1].baseline.as_ref().unwrap().result, BaselineResult::Unverified);
-        let not_ready = rows_of("a", "r", &reviewed("ELBSecurityPolicy-2016-08"), Some(Baseline::Tls13Ready));
+        let not_ready = rows_of(
+            "a",
+            "r",
+            &reviewed("ELBSecurityPolicy-2016-08"),
+            Some(Baseline::Tls13Ready),
+            &FindingFilter::default(),
+        );
         let reasons = &not_ready[1].baseline.as_ref().unwrap().reasons;
         assert!(reasons.iter().any(|r| r.contains("offers clients no TLS 1.3")), "{reasons:?}");
         assert!(reasons.iter().any(|r| r.contains("secure's targets no TLS 1.3")), "{reasons:?}");
@@ -585,19 +627,29 @@ mod tests {
     }
 
     #[test]
-    fn the_filter_keeps_load_balancers_with_a_finding_asked_for() {
+    fn the_filter_keeps_rows_with_a_finding_asked_for() {
         let shop = reviewed("ELBSecurityPolicy-TLS13-1-2-2021-06");
-        let only = |codes: Vec<FindingCode>, severity| FindingFilter { codes, severity }.keeps(&shop.findings);
-        assert!(only(vec![], None));
-        assert!(only(vec![FindingCode::PlaintextTargets], None));
-        assert!(!only(vec![FindingCode::LegacyClientTls], None));
-        assert!(only(vec![], Some(Severity::Medium)), "plaintext-targets is medium");
-        assert!(!only(vec![], Some(Severity::High)));
+        let kept = |codes: Vec<FindingCode>, severity| {
+            let rows = rows_of("a", "r", &shop, None, &FindingFilter { codes, severity });
+            rows.iter().map(|r| (r.listener_port, r.target_group_name.clone())).collect::<Vec<_>>()
+        };
+        let plain = vec![(Some(443), Some("plain".to_string()))];
+        assert_eq!(kept(vec![], None).len(), 4);
+        assert_eq!(kept(vec![FindingCode::PlaintextTargets], None), plain);
+        assert_eq!(kept(vec![FindingCode::LegacyClientTls], None), vec![]);
+        assert_eq!(kept(vec![], Some(Severity::Medium)), plain, "plaintext-targets is medium");
+        assert_eq!(kept(vec![], Some(Severity::High)), vec![]);
     }
 
     #[test]
     fn a_csv_record_has_a_cell_per_column() {
-        let rows = rows_of("a", "r", &reviewed("ELBSecurityPolicy-2016-08"), Some(Baseline::Tls12Minimum));
+        let rows = rows_of(
+            "a",
+            "r",
+            &reviewed("ELBSecurityPolicy-2016-08"),
+            Some(Baseline::Tls12Minimum),
+            &FindingFilter::default(),
+        );
         for row in &rows {
             assert_eq!(csv_record(row).len(), CSV_COLUMNS.len());
         }

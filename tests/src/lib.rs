@@ -163,13 +163,22 @@ fn test_identity() -> Credentials {
 
 impl Moto {
     /// Creates the review's load balancers, listeners, rules and target
-    /// groups with boto3 (tests/fixtures/review_setup.py); what the fixture
-    /// prints: the created values, and what DescribeSSLPolicies said.
+    /// groups with boto3 (tests/fixtures/review_setup.py) in [`REGION`] of
+    /// the default account; what the fixture prints: the created values,
+    /// and what DescribeSSLPolicies said.
     pub fn create_review_fixture(&self) -> serde_json::Value {
+        self.create_review_fixture_in(REGION, None)
+    }
+
+    /// The review's fixture in `region` of the account of `role_arn` (the
+    /// default account without one).
+    pub fn create_review_fixture_in(&self, region: &str, role_arn: Option<&str>) -> serde_json::Value {
         let python = workspace_root().join(".tools/venv/bin/python");
         let output = Command::new(&python)
             .arg(workspace_root().join("tests/fixtures/review_setup.py"))
             .arg(&self.endpoint)
+            .arg(region)
+            .args(role_arn)
             .output()
             .unwrap_or_else(|err| panic!("cannot run {}: {err} (run `cargo xtask test`)", python.display()));
         assert!(output.status.success(), "the fixture failed: {}", String::from_utf8_lossy(&output.stderr));

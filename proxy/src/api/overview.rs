@@ -68,7 +68,7 @@ pub async fn overview(
 /// read, narrowed to the accounts and regions the query names. Naming an
 /// account the caller may not read is refused as a view of it would be,
 /// and so is a caller who may read none.
-fn scopes(state: &AppState, query: &OverviewQuery, caller: &Caller) -> Result<Vec<Scope>, ApiError> {
+pub(super) fn scopes(state: &AppState, query: &OverviewQuery, caller: &Caller) -> Result<Vec<Scope>, ApiError> {
     state.accounts.readable(None, caller)?;
     for name in &query.accounts {
         state.accounts.readable(Some(name), caller)?;

@@ -207,7 +207,7 @@ fn csv_body(body: &SeriesResponse) -> Result<(Vec<u8>, String), ApiError> {
     Ok((bytes, disposition.replace(':', "-")))
 }
 
-fn csv_response(bytes: Vec<u8>, disposition: String) -> Response {
+pub(super) fn csv_response(bytes: Vec<u8>, disposition: String) -> Response {
     ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
         .into_response()
 }

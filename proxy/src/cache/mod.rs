@@ -126,6 +126,16 @@ impl Cache {
         self.load(key, wire::decode_load_balancers, wire::encode_load_balancers, call).await.0
     }
 
+    /// The configuration of every application load balancer of `scope`,
+    /// cached as long as one load balancer's and coalesced: N replicas and
+    /// any number of callers read a scope's fleet once per lifetime.
+    pub async fn fleet(&self, scope: &Scope) -> Result<Arc<Vec<LoadBalancerConfig>>, SourceError> {
+        let call =
+            self.upstream.call(scope, "DescribeFleetConfiguration", |sources| sources.load_balancers.fleet(scope));
+        let key = Key::Fleet(scope.clone());
+        self.load(key, wire::decode_load_balancers, wire::encode_load_balancers, call).await.0
+    }
+
     /// What the security policies `names` offer, cached and coalesced.
     pub async fn ssl_policies(
         &self,

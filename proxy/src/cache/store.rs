@@ -113,6 +113,8 @@ pub enum Key {
     },
     Body(BodyKey),
     LoadBalancers(Scope, Vec<LoadBalancer>),
+    /// Every application load balancer of a scope, for the fleet review.
+    Fleet(Scope),
     Policies(Scope, Vec<String>),
     Probe(Scope, Vec<ProbeTarget>),
     /// CloudTrail's TLS-path events of a span, as read in one go.
@@ -210,7 +212,7 @@ impl Lifetimes {
             Key::List(..) => self.list,
             // Alarm states change, and a body is only as fresh as its answer.
             Key::Alarms(..) | Key::AlarmHistory { .. } | Key::Body(_) => self.fresh,
-            Key::LoadBalancers(..) => self.load_balancer,
+            Key::LoadBalancers(..) | Key::Fleet(_) => self.load_balancer,
             Key::Policies(..) => self.policy,
             Key::Probe(..) => self.probe,
             // CloudTrail delivers an event up to about 15 minutes late.
@@ -290,7 +292,7 @@ fn key_weight(key: &Key) -> usize {
     match key {
         Key::Fetched(key) => series(&key.request.series),
         Key::LastGood(key) | Key::FinalBuckets(key) => series(&key.series),
-        Key::List(..) => 0,
+        Key::List(..) | Key::Fleet(_) => 0,
         Key::Alarms(_, _, dims) => dims.len() * DIMENSIONS_BYTES,
         Key::AlarmHistory { name, .. } => name.len(),
         Key::Body(key) => key.view.len(),

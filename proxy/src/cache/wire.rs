@@ -43,6 +43,7 @@ pub fn key(key: &Key) -> Option<String> {
             let wanted = digest(wanted.iter().map(|lb| lb.as_str().to_string()));
             format!("load-balancers:{}:{wanted}", scope_text(scope))
         }
+        Key::Fleet(scope) => format!("fleet:{}", scope_text(scope)),
         Key::Probe(scope, targets) => {
             let targets = digest(targets.iter().map(|t| {
                 let offer = format!("{}|{}", t.offer.protocols.join(","), t.offer.ciphers.join(","));

@@ -126,6 +126,11 @@ impl LoadBalancerSource for DemoSource {
             .collect())
     }
 
+    async fn fleet(&self, scope: &Scope) -> Result<Vec<LoadBalancerConfig>, SourceError> {
+        let every: Vec<LoadBalancer> = TOPOLOGY.iter().filter_map(|(lb, _)| LoadBalancer::parse(lb).ok()).collect();
+        self.load_balancers(scope, &every).await
+    }
+
     async fn ssl_policies(&self, _: &Scope, names: &[String]) -> Result<BTreeMap<String, SslPolicy>, SourceError> {
         Ok(names.iter().filter_map(|name| Some((name.clone(), demo_policy(name)?))).collect())
     }

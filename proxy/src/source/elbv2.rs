@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::Client;
-use aws_sdk_elasticloadbalancingv2::types::{self as elb, TargetHealthStateEnum};
+use aws_sdk_elasticloadbalancingv2::types::{self as elb, LoadBalancerTypeEnum, TargetHealthStateEnum};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use tlswatch_shared::LoadBalancer;
 use tlswatch_shared::review::{
@@ -76,26 +76,47 @@ impl LoadBalancerSource for ElbSource {
             }
         }
         // Names are unique per region and account, but keep only what was wanted.
-        let found = found.into_iter().filter_map(|described| {
-            let value = load_balancer_value(described.load_balancer_arn()?).to_string();
-            wanted.iter().any(|lb| lb.as_str() == value).then_some((value, described))
+        let found = found.into_iter().filter(|described| {
+            let value = described.load_balancer_arn().map(load_balancer_value);
+            wanted.iter().any(|lb| Some(lb.as_str()) == value)
         });
-        let mut configs: Vec<LoadBalancerConfig> = stream::iter(found)
-            .map(|(value, described)| async move {
-                let arn = described.load_balancer_arn().unwrap_or_default();
-                Ok::<_, SourceError>(LoadBalancerConfig {
-                    name: described.load_balancer_name().unwrap_or_default().to_string(),
-                    scheme: described.scheme().map(|s| s.as_str().to_string()).unwrap_or_default(),
-                    listeners: listeners(client, arn).await?,
-                    target_groups: target_groups(client, arn).await?,
-                    value,
-                })
-            })
-            .buffered(CONCURRENCY)
-            .try_collect()
-            .await?;
-        configs.sort_by(|a, b| a.value.cmp(&b.value));
-        Ok(configs)
+        let configs = stream::iter(found).map(|described| async move {
+            let arn = described.load_balancer_arn().unwrap_or_default();
+            let groups = described_groups(client, Some(arn)).await?;
+            config_of(client, &described, groups).await
+        });
+        sorted(configs.buffered(CONCURRENCY).try_collect().await?)
+    }
+
+    /// Every load balancer in one paged DescribeLoadBalancers, every target
+    /// group in one paged DescribeTargetGroups (each names the load
+    /// balancers it serves), then each load balancer's listeners and rules
+    /// and each group's health.
+    async fn fleet(&self, scope: &Scope) -> Result<Vec<LoadBalancerConfig>, SourceError> {
+        let client = self.clients.get(scope)?;
+        let mut balancers = Vec::new();
+        let mut pages = client.describe_load_balancers().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| classify(SERVICE, "DescribeLoadBalancers", err))?;
+            let applications =
+                page.load_balancers().iter().filter(|lb| lb.r#type() == Some(&LoadBalancerTypeEnum::Application));
+            balancers.extend(applications.cloned());
+        }
+        let mut groups_of: BTreeMap<String, Vec<elb::TargetGroup>> = BTreeMap::new();
+        for group in described_groups(client, None).await? {
+            let mut served: Vec<&String> = group.load_balancer_arns().iter().collect();
+            // A group a load balancer reaches from two listeners may name it twice.
+            served.sort();
+            served.dedup();
+            for arn in served {
+                groups_of.entry(arn.clone()).or_default().push(group.clone());
+            }
+        }
+        let configs = stream::iter(balancers).map(|described| {
+            let groups = described.load_balancer_arn().and_then(|arn| groups_of.get(arn)).cloned().unwrap_or_default();
+            async move { config_of(client, &described, groups).await }
+        });
+        sorted(configs.buffered(CONCURRENCY).try_collect().await?)
     }
 
     async fn ssl_policies(&self, scope: &Scope, names: &[String]) -> Result<BTreeMap<String, SslPolicy>, SourceError> {
@@ -205,15 +226,52 @@ fn forwarded_groups(action: &elb::Action) -> Vec<String> {
     single.into_iter().chain(weighted).map(str::to_string).collect()
 }
 
-/// The target groups of a load balancer, with their targets' health.
-async fn target_groups(client: &Client, load_balancer_arn: &str) -> Result<Vec<TargetGroupConfig>, SourceError> {
+fn sorted(mut configs: Vec<LoadBalancerConfig>) -> Result<Vec<LoadBalancerConfig>, SourceError> {
+    configs.sort_by(|a, b| a.value.cmp(&b.value));
+    Ok(configs)
+}
+
+/// A described load balancer's configuration, with its target groups `groups`.
+async fn config_of(
+    client: &Client,
+    described: &elb::LoadBalancer,
+    groups: Vec<elb::TargetGroup>,
+) -> Result<LoadBalancerConfig, SourceError> {
+    let arn = described.load_balancer_arn().unwrap_or_default();
+    Ok(LoadBalancerConfig {
+        value: load_balancer_value(arn).to_string(),
+        name: described.load_balancer_name().unwrap_or_default().to_string(),
+        scheme: described.scheme().map(|s| s.as_str().to_string()).unwrap_or_default(),
+        listeners: listeners(client, arn).await?,
+        target_groups: target_groups(client, groups).await?,
+    })
+}
+
+/// The target groups of the load balancer `load_balancer_arn`, or of the
+/// whole scope.
+async fn described_groups(
+    client: &Client,
+    load_balancer_arn: Option<&str>,
+) -> Result<Vec<elb::TargetGroup>, SourceError> {
     let mut described = Vec::new();
-    let mut pages = client.describe_target_groups().load_balancer_arn(load_balancer_arn).into_paginator().send();
+    let mut pages = client
+        .describe_target_groups()
+        .set_load_balancer_arn(load_balancer_arn.map(str::to_string))
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         described.extend(
             page.map_err(|err| classify(SERVICE, "DescribeTargetGroups", err))?.target_groups().iter().cloned(),
         );
     }
+    Ok(described)
+}
+
+/// Described target groups, with their targets' health.
+async fn target_groups(
+    client: &Client,
+    described: Vec<elb::TargetGroup>,
+) -> Result<Vec<TargetGroupConfig>, SourceError> {
     let mut groups: Vec<TargetGroupConfig> = stream::iter(described)
         .map(|group| async move {
             let (targets, registered) = match group.target_group_arn() {

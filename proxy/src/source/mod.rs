@@ -108,6 +108,9 @@ pub trait LoadBalancerSource: Send + Sync {
         wanted: &[LoadBalancer],
     ) -> Result<Vec<LoadBalancerConfig>, SourceError>;
 
+    /// The configuration of every application load balancer of `scope`.
+    async fn fleet(&self, scope: &Scope) -> Result<Vec<LoadBalancerConfig>, SourceError>;
+
     /// What the security policies `names` offer, by name.
     async fn ssl_policies(&self, scope: &Scope, names: &[String]) -> Result<BTreeMap<String, SslPolicy>, SourceError>;
 }

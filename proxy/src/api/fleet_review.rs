@@ -1,0 +1,130 @@
+//! `GET /api/v1/fleet-review?<query>&format=json|csv`: the compliance
+//! report of every load balancer the caller may read, one row per load
+//! balancer × listener × target group. Per account and region: the whole
+//! configuration read once (cached and shared like a view's), one
+//! DescribeSSLPolicies for the policies in use, and the errors of every
+//! target group in the GetMetricData calls the review makes. A scope that
+//! cannot be read is listed with the reason; the others are answered.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Json, Response};
+use futures_util::future::join_all;
+use tlswatch_shared::fleet_review::{
+    CSV_COLUMNS, FleetReviewQuery, FleetReviewResponse, ReportFormat, ReportRow, csv_record, rows_of,
+};
+use tlswatch_shared::overview::{ScopeState, ScopeStatus};
+use tlswatch_shared::review::review;
+use tlswatch_shared::{LoadBalancer, Metric, Plan, TimeSpec};
+
+use super::overview::scopes;
+use super::review::{errors_or_warning, policies_in_use};
+use super::series::csv_response;
+use crate::accounts::Scope;
+use crate::error::ApiError;
+use crate::identity::Caller;
+use crate::source::SourceError;
+use crate::state::AppState;
+
+pub async fn fleet_review(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let query = FleetReviewQuery::from_query(query.as_deref().unwrap_or(""))?;
+    let plan = query.overview.plan((state.clock)())?;
+    let scopes = scopes(&state, &query.overview, &caller)?;
+    let answers = join_all(scopes.iter().map(|scope| scope_report(&state, &query, &plan, scope))).await;
+    let mut report = FleetReviewResponse {
+        view: query.to_query(),
+        baseline: query.baseline,
+        start: plan.start,
+        end: plan.end,
+        rows: Vec::new(),
+        scopes: Vec::new(),
+        warnings: plan.warnings.clone(),
+    };
+    for (scope, answer) in scopes.iter().zip(answers) {
+        let (account, region) = (scope.account.to_string(), scope.region.to_string());
+        let status = match answer {
+            Ok(ScopeReport { rows, load_balancers, warnings }) => {
+                report.rows.extend(rows);
+                report.warnings.extend(warnings.into_iter().map(|warning| format!("{scope}: {warning}")));
+                ScopeStatus { account, region, status: ScopeState::Ok, message: None, load_balancers }
+            }
+            Err(err) => ScopeStatus {
+                account,
+                region,
+                status: ScopeState::Error,
+                message: Some(err.to_string()),
+                load_balancers: 0,
+            },
+        };
+        report.scopes.push(status);
+    }
+    Ok(match query.format {
+        ReportFormat::Json => Json(report).into_response(),
+        ReportFormat::Csv => {
+            let disposition =
+                format!("attachment; filename=\"tlswatch-fleet-review-{}.csv\"", TimeSpec::At(plan.start));
+            csv_response(csv_body(&report.rows)?, disposition.replace(':', "-"))
+        }
+    })
+}
+
+/// What one account and region gave the report.
+struct ScopeReport {
+    rows: Vec<ReportRow>,
+    /// Application load balancers in the scope, filtered or not.
+    load_balancers: usize,
+    /// What could not be read beside the configuration (errors, policies).
+    warnings: Vec<String>,
+}
+
+/// The rows of every load balancer of `scope`. Without its configuration a
+/// scope has no rows: that fails it. Without its errors or policies' contents
+/// it still has rows, with a warning.
+async fn scope_report(
+    state: &AppState,
+    query: &FleetReviewQuery,
+    plan: &Plan,
+    scope: &Scope,
+) -> Result<ScopeReport, SourceError> {
+    let configs = state.cache.fleet(scope).await?;
+    let mut warnings = Vec::new();
+    let wanted: Vec<LoadBalancer> = configs.iter().filter_map(|c| LoadBalancer::parse(&c.value).ok()).collect();
+    let reported = match state.cache.list(scope, Metric::TargetTlsNegotiationErrorCount).await {
+        Ok(reported) => reported,
+        Err(err) => {
+            warnings.push(format!("errors per target group not shown: {err}"));
+            Arc::default()
+        }
+    };
+    let errors = errors_or_warning(state, scope, plan, &wanted, &reported, &mut warnings).await;
+    let policies = policies_in_use(state, scope, &configs).await.unwrap_or_else(|err| {
+        warnings.push(format!("what the security policies offer not shown: {err}"));
+        BTreeMap::new()
+    });
+    let (account, region) = (scope.account.to_string(), scope.region.to_string());
+    let rows = configs
+        .iter()
+        .flat_map(|config| {
+            rows_of(&account, &region, &review(config, &policies, &errors), query.baseline, &query.filter)
+        })
+        .collect();
+    Ok(ScopeReport { rows, load_balancers: configs.len(), warnings })
+}
+
+/// The report as CSV, a header of [`CSV_COLUMNS`] and a record per row.
+fn csv_body(rows: &[ReportRow]) -> Result<Vec<u8>, ApiError> {
+    let unwritable = |err: csv::Error| ApiError::Internal(format!("could not write CSV: {err}"));
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(CSV_COLUMNS).map_err(unwritable)?;
+    for row in rows {
+        writer.write_record(csv_record(row)).map_err(unwritable)?;
+    }
+    writer.into_inner().map_err(|err| ApiError::Internal(format!("could not write CSV: {err}")))
+}

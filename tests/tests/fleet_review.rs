@@ -1,0 +1,278 @@
+//! `/api/v1/fleet-review` against moto: the review's load balancers built
+//! with boto3 (tests/fixtures/review_setup.py) in two accounts (the second
+//! through an assumed role) and two regions, the same names in each with
+//! different IDs; the report's rows must be exactly what was built, scope
+//! by scope, never another account's, and a scope that is throttled is
+//! listed with its reason while the others are answered.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use tlswatch_tests::upstream::{Behaviour, TestUpstream};
+use tlswatch_tests::{Moto, REGION, Tlswatch, basic, datum, now, temp_file};
+
+const PAYMENTS_ROLE: &str = "arn:aws:iam::111111111111:role/fleet-reader";
+const OTHER_REGION: &str = "eu-west-1";
+const SCOPES: [(&str, &str); 4] =
+    [("default", REGION), ("default", OTHER_REGION), ("payments", REGION), ("payments", OTHER_REGION)];
+
+/// The fixture of every scope, by (account, region).
+fn build_fleet(moto: &Moto) -> BTreeMap<(&'static str, &'static str), Value> {
+    SCOPES
+        .iter()
+        .map(|&(account, region)| {
+            let role = (account == "payments").then_some(PAYMENTS_ROLE);
+            ((account, region), moto.create_review_fixture_in(region, role))
+        })
+        .collect()
+}
+
+/// Errors on shop-alb's skips-tls group in the default account's first
+/// region, 2 a minute over the last whole hour; their sum.
+async fn put_errors(moto: &Moto, built: &Value) -> f64 {
+    let end = (now() / 3_600) * 3_600;
+    let (lb, group) = (built["shop"].as_str().unwrap(), built["skips_tls"].as_str().unwrap());
+    let dimensions = [("LoadBalancer", lb), ("TargetGroup", group)];
+    let data: Vec<_> =
+        (end - 3_600..end).step_by(60).map(|t| datum("TargetTLSNegotiationErrorCount", &dimensions, t, 2.0)).collect();
+    let total = data.len() as f64 * 2.0;
+    moto.put(data).await;
+    total
+}
+
+/// What the fixture built, as the report's rows should key them:
+/// (load balancer, listener port, target group).
+fn built_rows(built: &Value) -> BTreeSet<(String, u64, String)> {
+    let value = |key: &str| built[key].as_str().unwrap().to_string();
+    [
+        ("shop", 80, "plain"),
+        ("shop", 443, "skips_tls"),
+        ("shop", 443, "plain"),
+        ("secure", 443, "clean"),
+        ("batch", 443, "instances"),
+    ]
+    .into_iter()
+    .map(|(lb, port, group)| (value(lb), port, value(group)))
+    .collect()
+}
+
+fn row_key(row: &Value) -> (String, u64, String) {
+    (
+        row["load_balancer"].as_str().unwrap().to_string(),
+        row["listener_port"].as_u64().unwrap(),
+        row["target_group"].as_str().unwrap().to_string(),
+    )
+}
+
+fn codes(row: &Value) -> Vec<&str> {
+    row["findings"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect()
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+}
+
+fn sorted(mut items: Vec<String>) -> Vec<String> {
+    items.sort();
+    items
+}
+
+#[tokio::test]
+async fn the_report_holds_every_listener_and_group_built_in_two_accounts_and_two_regions() {
+    let moto = Moto::start();
+    let fleet = build_fleet(&moto);
+    let home = &fleet[&("default", REGION)];
+    let total = put_errors(&moto, home).await;
+    let tlswatch = Tlswatch::on_endpoint(
+        &moto.endpoint,
+        &["--region", &format!("{REGION},{OTHER_REGION}"), "--account", &format!("payments={PAYMENTS_ROLE}")],
+    );
+    let (status, report) = tlswatch.get("/api/v1/fleet-review?from=now-6h&baseline=tls12-minimum").await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["view"], "from=now-6h&baseline=tls12-minimum");
+    let statuses: Vec<(&str, &str, &str, u64)> = report["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let text = |key: &str| s[key].as_str().unwrap();
+            (text("account"), text("region"), text("status"), s["load_balancers"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(statuses.len(), 4, "{statuses:?}");
+    assert!(statuses.iter().all(|&(_, _, status, lbs)| status == "ok" && lbs == 3), "{statuses:?}");
+
+    let rows = report["rows"].as_array().unwrap();
+    for &(account, region) in &SCOPES {
+        let built = &fleet[&(account, region)];
+        let own: Vec<&Value> = rows.iter().filter(|r| r["account"] == account && r["region"] == region).collect();
+        let keys: BTreeSet<_> = own.iter().map(|r| row_key(r)).collect();
+        assert_eq!(keys, built_rows(built), "{account}/{region}: exactly what was built, and none of another scope's");
+        assert_eq!(own.len(), 5, "each once: {own:?}");
+        assert!(
+            own.iter().all(|r| {
+                let c = codes(r);
+                c.iter().collect::<BTreeSet<_>>().len() == c.len()
+            }),
+            "no finding twice: {own:?}"
+        );
+        let protocols = |policy: &str| sorted(strings(&built["protocols"][policy]));
+        for row in &own {
+            let (lb, port, group) = row_key(row);
+            let is =
+                |key: &str| built[key].as_str() == Some(lb.as_str()) || built[key].as_str() == Some(group.as_str());
+            let listener_policy = row["listener_policy"].as_str();
+            match (is("secure"), port) {
+                (true, _) => {
+                    assert_eq!(listener_policy, Some("ELBSecurityPolicy-TLS13-1-2-2021-06"));
+                    assert_eq!(row["backend_policy"], "ELBSecurityPolicy-TLS13-1-0-2021-06");
+                    assert_eq!(
+                        sorted(strings(&row["target_tls_versions"])),
+                        protocols("ELBSecurityPolicy-TLS13-1-0-2021-06")
+                    );
+                }
+                (false, 80) => assert_eq!((row["listener_protocol"].as_str(), listener_policy), (Some("HTTP"), None)),
+                (false, _) => {
+                    assert_eq!(listener_policy, Some("ELBSecurityPolicy-2016-08"));
+                    assert_eq!(sorted(strings(&row["client_tls_versions"])), protocols("ELBSecurityPolicy-2016-08"));
+                }
+            }
+            let findings = codes(row);
+            let result = row["baseline"]["result"].as_str().unwrap();
+            if is("plain") {
+                assert_eq!(row["target_group_protocol"], "HTTP");
+                assert!(findings.contains(&"plaintext-targets"), "{row}");
+                assert_eq!((row["backend_policy"].as_str(), result), (None, "fail"), "no TLS to plain targets: {row}");
+            } else if is("skips_tls") {
+                assert_eq!(row["health_check_protocol"], "HTTP");
+                assert!(
+                    findings.contains(&"health-check-skips-tls") && findings.contains(&"legacy-client-tls"),
+                    "{row}"
+                );
+                let fixes = row["fixes"].to_string();
+                assert!(fixes.contains("ELBSecurityPolicy-TLS13-1-2-Res-2021-06 on listener 443"), "{fixes}");
+                assert_eq!(result, "fail");
+            } else if is("clean") {
+                assert_eq!(findings, Vec::<&str>::new(), "a clean TLS 1.3 path: {row}");
+                assert_eq!(result, "unverified", "targets decide whether TLS 1.0 is refused: {row}");
+            }
+            let errors = row["errors"].as_f64().unwrap();
+            let failing = (account, region) == ("default", REGION) && is("skips_tls");
+            assert_eq!(errors, if failing { total } else { 0.0 }, "{account}/{region} {row}");
+        }
+    }
+
+    // The CSV holds the same rows, with its header.
+    let response = tlswatch.response("/api/v1/fleet-review?from=now-6h&baseline=tls12-minimum&format=csv").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(response.headers()["content-disposition"].to_str().unwrap().contains("tlswatch-fleet-review-"));
+    let text = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(header[..3], ["account", "region", "load_balancer"]);
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), rows.len());
+    let result_column = header.iter().position(|h| h == "baseline_result").unwrap();
+    let failed = records.iter().filter(|r| &r[result_column] == "fail").count();
+    assert_eq!(failed, rows.iter().filter(|r| r["baseline"]["result"] == "fail").count());
+
+    // Filters narrow the rows to those with the findings asked for.
+    let (_, legacy) = tlswatch.get("/api/v1/fleet-review?from=now-6h&finding=legacy-client-tls").await;
+    let legacy = legacy["rows"].as_array().unwrap();
+    assert_eq!(legacy.len(), 3 * 4, "shop's two on 443 and batch's one, in each scope: {legacy:?}");
+    assert!(legacy.iter().all(|r| codes(r).contains(&"legacy-client-tls")));
+    let (_, high) = tlswatch.get("/api/v1/fleet-review?from=now-6h&severity=high").await;
+    let high: Vec<(String, u64, String)> = high["rows"].as_array().unwrap().iter().map(row_key).collect();
+    let skips = (home["shop"].as_str().unwrap().to_string(), 443, home["skips_tls"].as_str().unwrap().to_string());
+    assert_eq!(high, vec![skips], "only the failing group's findings are high");
+}
+
+#[tokio::test]
+async fn a_reader_of_one_account_gets_its_rows_only_and_bad_parameters_are_refused() {
+    let moto = Moto::start();
+    let fleet = build_fleet(&moto);
+    let accounts = temp_file(
+        "fleet-accounts.toml",
+        &format!(
+            "[[account]]\nname = \"default\"\nusers = [\"ben\"]\n\
+             [[account]]\nname = \"payments\"\nrole_arn = \"{PAYMENTS_ROLE}\"\nusers = [\"ana\"]\n"
+        ),
+    );
+    let hash = bcrypt::hash("secret", 4).unwrap();
+    let htpasswd = temp_file("fleet-htpasswd", &format!("ana:{hash}\nben:{hash}\n"));
+    let tlswatch = Tlswatch::on_endpoint(
+        &moto.endpoint,
+        &[
+            "--region",
+            &format!("{REGION},{OTHER_REGION}"),
+            "--accounts",
+            accounts.to_str().unwrap(),
+            "--htpasswd",
+            htpasswd.to_str().unwrap(),
+        ],
+    );
+    let ana = [("authorization", basic("ana", "secret"))];
+    let (status, report) = tlswatch.get_as("/api/v1/fleet-review", &ana).await;
+    assert_eq!(status, 200, "{report}");
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 10, "payments' two regions: {report}");
+    let theirs: BTreeSet<String> = [REGION, OTHER_REGION]
+        .iter()
+        .flat_map(|region| built_rows(&fleet[&("payments", *region)]))
+        .map(|(lb, _, _)| lb)
+        .collect();
+    for row in rows {
+        assert_eq!(row["account"], "payments", "{row}");
+        assert!(theirs.contains(row["load_balancer"].as_str().unwrap()), "never the default account's: {row}");
+    }
+    assert!(!report.to_string().contains("\"default\""), "nothing names the other account: {report}");
+    let (status, refused) = tlswatch.get_as("/api/v1/fleet-review?account=default", &ana).await;
+    assert_eq!((status, refused["error"]["param"].as_str()), (403, Some("account")), "{refused}");
+
+    for (query, param) in [
+        ("finding=weak-tls", "finding"),
+        ("severity=urgent", "severity"),
+        ("baseline=pci", "baseline"),
+        ("format=xml", "format"),
+        ("stat=Average", "stat"),
+        ("format=csv&format=json", "format"),
+    ] {
+        let (status, body) = tlswatch.get_as(&format!("/api/v1/fleet-review?{query}"), &ana).await;
+        assert_eq!((status, body["error"]["param"].as_str()), (400, Some(param)), "{query}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains('`'), "{query}: says what was wrong: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_throttled_account_is_listed_with_its_reason_and_the_others_are_answered() {
+    let moto = Moto::start();
+    let fleet = build_fleet(&moto);
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    upstream.behave_for_account("DescribeLoadBalancers", "111111111111", Behaviour::Throttle);
+    let tlswatch = Tlswatch::on_endpoint(
+        &upstream.endpoint,
+        &[
+            "--region",
+            &format!("{REGION},{OTHER_REGION}"),
+            "--account",
+            &format!("payments={PAYMENTS_ROLE}"),
+            "--upstream-attempts",
+            "1",
+        ],
+    );
+    let (status, report) = tlswatch.get("/api/v1/fleet-review").await;
+    assert_eq!(status, 200, "{report}");
+    for scope in report["scopes"].as_array().unwrap() {
+        let throttled = scope["account"] == "payments";
+        assert_eq!(scope["status"], if throttled { "error" } else { "ok" }, "{scope}");
+        if throttled {
+            let message = scope["message"].as_str().unwrap().to_lowercase();
+            assert!(message.contains("throttl") && message.contains("elastic load balancing"), "{scope}");
+        }
+    }
+    let keys: BTreeSet<_> = report["rows"].as_array().unwrap().iter().map(row_key).collect();
+    let expected: BTreeSet<_> =
+        [REGION, OTHER_REGION].iter().flat_map(|region| built_rows(&fleet[&("default", *region)])).collect();
+    assert_eq!(keys, expected, "the default account's rows, whole");
+}
