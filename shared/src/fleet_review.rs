@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorCode, ViewError, quote_key};
 use crate::overview::{OverviewQuery, ScopeStatus};
 use crate::query;
-use crate::review::{Finding, FindingCode, LoadBalancerReview, SUGGESTED_TLS13_POLICY, Severity};
+use crate::review::{Finding, FindingCode, FindingFilter, LoadBalancerReview, SUGGESTED_TLS13_POLICY};
 
-/// The report's own parameters, beside the overview's range and scope ones.
+/// The report's parameters: the overview's range, scope and finding filters,
+/// and its own.
 pub const FLEET_REVIEW_PARAMETERS: [&str; 8] =
     ["from", "to", "account", "region", "finding", "severity", "baseline", "format"];
 
@@ -60,35 +61,11 @@ impl Baseline {
     }
 }
 
-/// Which load balancers a fleet view keeps: those with a finding of one of
-/// `codes` (any, when none is named) at least as severe as `severity`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FindingFilter {
-    /// `finding`, repeatable.
-    pub codes: Vec<FindingCode>,
-    /// `severity`: this or more severe.
-    pub severity: Option<Severity>,
-}
-
-impl FindingFilter {
-    /// Whether the filter keeps anything at all (no filter keeps everything).
-    pub fn is_set(&self) -> bool {
-        !self.codes.is_empty() || self.severity.is_some()
-    }
-
-    /// Whether `finding` is one the filter asks for.
-    pub fn admits(&self, finding: &Finding) -> bool {
-        (self.codes.is_empty() || self.codes.contains(&finding.code))
-            && self.severity.is_none_or(|at_least| finding.severity <= at_least)
-    }
-}
-
 /// `GET /api/v1/fleet-review`'s parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FleetReviewQuery {
-    /// The range, accounts and regions, as the overview reads them.
+    /// The range, accounts, regions and finding filter, as the overview reads them.
     pub overview: OverviewQuery,
-    pub filter: FindingFilter,
     pub baseline: Option<Baseline>,
     pub format: ReportFormat,
 }
@@ -97,28 +74,19 @@ impl FleetReviewQuery {
     /// Reads a query string as strictly as the overview does.
     pub fn from_query(text: &str) -> Result<Self, ViewError> {
         let mut parsed = Self::default();
-        let mut scope_pairs = Vec::new();
+        let mut overview_pairs = Vec::new();
         let mut seen = BTreeSet::new();
-        let mut codes = BTreeSet::new();
         for (key, value) in query::parse_pairs(text)? {
-            let repeatable = matches!(key.as_str(), "account" | "region" | "finding");
-            if !repeatable && !seen.insert(key.clone()) {
-                return Err(ViewError::new(
-                    ErrorCode::RepeatedParameter,
-                    quote_key(&key),
-                    format!(
-                        "`{}` was given more than once; it takes a single value (only account, region and finding \
-                         repeat)",
-                        quote_key(&key)
-                    ),
-                ));
-            }
             match key.as_str() {
-                "from" | "to" | "account" | "region" => scope_pairs.push((key, value)),
-                "finding" => {
-                    codes.insert(finding_code(&value)?);
+                // The overview refuses their repeats and bad values.
+                "from" | "to" | "account" | "region" | "finding" | "severity" => overview_pairs.push((key, value)),
+                _ if !seen.insert(key.clone()) => {
+                    return Err(ViewError::new(
+                        ErrorCode::RepeatedParameter,
+                        quote_key(&key),
+                        format!("`{}` was given more than once; it takes a single value", quote_key(&key)),
+                    ));
                 }
-                "severity" => parsed.filter.severity = Some(severity(&value)?),
                 "baseline" => parsed.baseline = Some(Baseline::parse(&value)?),
                 "format" => parsed.format = format(&value)?,
                 _ => {
@@ -135,49 +103,19 @@ impl FleetReviewQuery {
                 }
             }
         }
-        let scope_query = query::write_pairs(scope_pairs.iter().map(|(key, value)| (key.as_str(), value.clone())));
-        parsed.overview = OverviewQuery::from_query(&scope_query)?;
-        parsed.filter.codes = codes.into_iter().collect();
+        let overview_query =
+            query::write_pairs(overview_pairs.iter().map(|(key, value)| (key.as_str(), value.clone())));
+        parsed.overview = OverviewQuery::from_query(&overview_query)?;
         Ok(parsed)
     }
 
     /// The canonical query string, without `format` (the same view in
     /// either format).
     pub fn to_query(&self) -> String {
-        let mut pairs: Vec<(&str, String)> = query::parse_pairs(&self.overview.to_query())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(key, value)| (scope_key(&key), value))
-            .collect();
-        pairs.extend(self.filter.codes.iter().map(|code| ("finding", code.as_str().to_string())));
-        pairs.extend(self.filter.severity.map(|s| ("severity", s.as_str().to_string())));
-        pairs.extend(self.baseline.map(|b| ("baseline", b.as_str().to_string())));
-        query::write_pairs(pairs)
+        let overview = self.overview.to_query();
+        let baseline = self.baseline.map(|b| query::write_pairs([("baseline", b.as_str().to_string())]));
+        [Some(overview).filter(|q| !q.is_empty()), baseline].into_iter().flatten().collect::<Vec<_>>().join("&")
     }
-}
-
-/// The static name of an overview parameter, for [`query::write_pairs`].
-fn scope_key(key: &str) -> &'static str {
-    match key {
-        "from" => "from",
-        "to" => "to",
-        "account" => "account",
-        _ => "region",
-    }
-}
-
-fn finding_code(text: &str) -> Result<FindingCode, ViewError> {
-    FindingCode::ALL.into_iter().find(|code| code.as_str() == text).ok_or_else(|| {
-        let accepted: Vec<&str> = FindingCode::ALL.iter().map(|code| code.as_str()).collect();
-        ViewError::invalid("finding", text, &accepted.join(", "))
-    })
-}
-
-fn severity(text: &str) -> Result<Severity, ViewError> {
-    [Severity::High, Severity::Medium, Severity::Low, Severity::Info]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-        .ok_or_else(|| ViewError::invalid("severity", text, "high, medium, low or info"))
 }
 
 fn format(text: &str) -> Result<ReportFormat, ViewError> {
@@ -488,8 +426,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use crate::review::{
-        DEFAULT_BACKEND_POLICY, HealthCheck, ListenerConfig, LoadBalancerConfig, SslPolicy, TLS13_BACKEND_POLICY,
-        TargetGroupConfig, review,
+        DEFAULT_BACKEND_POLICY, HealthCheck, ListenerConfig, LoadBalancerConfig, Severity, SslPolicy,
+        TLS13_BACKEND_POLICY, TargetGroupConfig, review,
     };
 
     fn strings(items: &[&str]) -> Vec<String> {
@@ -610,7 +548,7 @@ mod tests {
             FleetReviewQuery::from_query("format=csv&finding=plaintext-targets&baseline=tls13-ready&region=eu-west-1&finding=legacy-client-tls&from=now-6h")
                 .unwrap();
         assert_eq!(query.format, ReportFormat::Csv);
-        assert_eq!(query.filter.codes, vec![FindingCode::PlaintextTargets, FindingCode::LegacyClientTls]);
+        assert_eq!(query.overview.filter.codes, vec![FindingCode::PlaintextTargets, FindingCode::LegacyClientTls]);
         assert_eq!(
             query.to_query(),
             "from=now-6h&region=eu-west-1&finding=plaintext-targets&finding=legacy-client-tls&baseline=tls13-ready"

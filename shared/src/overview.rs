@@ -16,12 +16,14 @@ use crate::error::{ErrorCode, ViewError, quote_key};
 use crate::grid::fill_grid;
 use crate::plan::{Plan, auto_period_within};
 use crate::query;
+use crate::review::{Finding, FindingCode, FindingFilter, Severity};
 use crate::stat::{Fill, Statistic};
 use crate::time::TimeSpec;
 use crate::view::{DEFAULT_FROM, Period, View};
 
 /// The overview's parameters, in canonical order.
-pub const OVERVIEW_PARAMETERS: [&str; 6] = ["metric", "stat", "from", "to", "account", "region"];
+pub const OVERVIEW_PARAMETERS: [&str; 9] =
+    ["metric", "stat", "from", "to", "account", "region", "finding", "severity", "sort"];
 
 /// Most points of a row's sparkline.
 pub const MAX_SPARK_POINTS: usize = 120;
@@ -43,6 +45,36 @@ pub struct OverviewQuery {
     pub accounts: Vec<AccountName>,
     /// `region`, repeatable: only these regions.
     pub regions: Vec<Region>,
+    /// `finding` (repeatable) and `severity`: only load balancers with such findings.
+    pub filter: FindingFilter,
+    pub sort: OverviewSort,
+}
+
+/// How the overview's rows are ordered (`sort=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OverviewSort {
+    /// Most errors first.
+    #[default]
+    Errors,
+    /// Most severe findings first, then most findings, then most errors.
+    Findings,
+}
+
+impl OverviewSort {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Errors => "errors",
+            Self::Findings => "findings",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, ViewError> {
+        match text {
+            "errors" => Ok(Self::Errors),
+            "findings" => Ok(Self::Findings),
+            _ => Err(ViewError::invalid("sort", text, "errors or findings")),
+        }
+    }
 }
 
 impl Default for OverviewQuery {
@@ -54,6 +86,8 @@ impl Default for OverviewQuery {
             to: TimeSpec::Now,
             accounts: Vec::new(),
             regions: Vec::new(),
+            filter: FindingFilter::default(),
+            sort: OverviewSort::Errors,
         }
     }
 }
@@ -63,16 +97,17 @@ impl OverviewQuery {
     /// or malformed parameter is refused, naming it.
     pub fn from_query(text: &str) -> Result<Self, ViewError> {
         let mut parsed = Self::default();
-        let (mut accounts, mut regions) = (BTreeSet::new(), BTreeSet::new());
+        let (mut accounts, mut regions, mut codes) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
         let mut seen = BTreeSet::new();
         for (key, value) in query::parse_pairs(text)? {
-            let repeatable = key == "account" || key == "region";
+            let repeatable = matches!(key.as_str(), "account" | "region" | "finding");
             if !repeatable && !seen.insert(key.clone()) {
                 return Err(ViewError::new(
                     ErrorCode::RepeatedParameter,
                     quote_key(&key),
                     format!(
-                        "`{}` was given more than once; it takes a single value (only account and region repeat)",
+                        "`{}` was given more than once; it takes a single value (only account, region and finding \
+                         repeat)",
                         quote_key(&key)
                     ),
                 ));
@@ -88,6 +123,11 @@ impl OverviewQuery {
                 "region" => {
                     regions.insert(Region::parse(&value)?);
                 }
+                "finding" => {
+                    codes.insert(FindingCode::parse(&value)?);
+                }
+                "severity" => parsed.filter.severity = Some(Severity::parse(&value)?),
+                "sort" => parsed.sort = OverviewSort::parse(&value)?,
                 _ => {
                     return Err(ViewError::new(
                         ErrorCode::UnknownParameter,
@@ -103,6 +143,7 @@ impl OverviewQuery {
         }
         parsed.accounts = accounts.into_iter().collect();
         parsed.regions = regions.into_iter().collect();
+        parsed.filter.codes = codes.into_iter().collect();
         Ok(parsed)
     }
 
@@ -124,6 +165,11 @@ impl OverviewQuery {
         }
         pairs.extend(self.accounts.iter().map(|account| ("account", account.to_string())));
         pairs.extend(self.regions.iter().map(|region| ("region", region.to_string())));
+        pairs.extend(self.filter.codes.iter().map(|code| ("finding", code.as_str().to_string())));
+        pairs.extend(self.filter.severity.map(|s| ("severity", s.as_str().to_string())));
+        if self.sort != default.sort {
+            pairs.push(("sort", self.sort.as_str().to_string()));
+        }
         query::write_pairs(pairs)
     }
 
@@ -206,6 +252,60 @@ pub struct OverviewRow {
     pub spark: Spark,
     /// The dashboard view of this load balancer over the same range.
     pub view: String,
+    /// Its review's findings, counted; absent when its configuration could
+    /// not be read (or it was not found: deleted, or of another kind).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub findings: Option<RowFindings>,
+}
+
+/// A load balancer's findings, counted for its row.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RowFindings {
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+    /// The code of the most severe finding.
+    pub worst: Option<FindingCode>,
+    /// Every code found, each once, most severe first.
+    pub codes: Vec<FindingCode>,
+}
+
+impl RowFindings {
+    /// Counts `findings` (most severe first, as a review sorts them).
+    pub fn of(findings: &[Finding]) -> Self {
+        let mut counted = Self { worst: findings.first().map(|f| f.code), ..Self::default() };
+        for finding in findings {
+            match finding.severity {
+                Severity::High => counted.high += 1,
+                Severity::Medium => counted.medium += 1,
+                Severity::Low => counted.low += 1,
+                Severity::Info => counted.info += 1,
+            }
+            if !counted.codes.contains(&finding.code) {
+                counted.codes.push(finding.code);
+            }
+        }
+        counted
+    }
+
+    /// The severity of the most severe finding.
+    pub fn worst_severity(&self) -> Option<Severity> {
+        [
+            (self.high, Severity::High),
+            (self.medium, Severity::Medium),
+            (self.low, Severity::Low),
+            (self.info, Severity::Info),
+        ]
+        .into_iter()
+        .find(|(count, _)| *count > 0)
+        .map(|(_, severity)| severity)
+    }
+
+    /// How many findings in all.
+    pub fn total(&self) -> usize {
+        self.high + self.medium + self.low + self.info
+    }
 }
 
 /// Whether an account and region could be read.
@@ -285,6 +385,7 @@ pub fn row(query: &OverviewQuery, plan: &Plan, final_points: usize, source: RowS
         partial_from: times.get(final_points).copied(),
         spark: spark(query.stat, plan, &values, final_points),
         view: query.view_of(source.account, source.region, lb).to_query(),
+        findings: None,
     }
 }
 
@@ -316,12 +417,28 @@ fn spark(stat: Statistic, plan: &Plan, values: &[Option<f64>], final_points: usi
     Spark { start: plan.start, period, values: combined, partial_from }
 }
 
-/// Most errors first; ties by worst bucket, then by account, region and name,
-/// so the order is the same on every request.
-pub fn rank(rows: &mut [OverviewRow]) {
-    rows.sort_by(|a, b| {
+/// Rows in `sort`'s order. By errors: most errors first, ties by worst
+/// bucket. By findings: the most severe finding first (rows whose findings
+/// are unknown last), then the most findings of each severity in turn, then
+/// by errors. Then by account, region and name, so the order is the same on
+/// every request.
+pub fn rank(rows: &mut [OverviewRow], sort: OverviewSort) {
+    let by_errors = |a: &OverviewRow, b: &OverviewRow| {
         let worst = |row: &OverviewRow| row.worst.map_or(0.0, |w| w.value);
-        b.total.total_cmp(&a.total).then(worst(b).total_cmp(&worst(a))).then_with(|| {
+        b.total.total_cmp(&a.total).then(worst(b).total_cmp(&worst(a)))
+    };
+    let severity_rank = |row: &OverviewRow| {
+        let found = row.findings.as_ref();
+        let worst = found.and_then(RowFindings::worst_severity).map_or(4, |s| s as u8);
+        let counts = found.map_or([0; 4], |f| [f.high, f.medium, f.low, f.info]);
+        (found.is_none(), worst, counts.map(std::cmp::Reverse))
+    };
+    rows.sort_by(|a, b| {
+        let first = match sort {
+            OverviewSort::Errors => by_errors(a, b),
+            OverviewSort::Findings => severity_rank(a).cmp(&severity_rank(b)).then_with(|| by_errors(a, b)),
+        };
+        first.then_with(|| {
             (&a.account, &a.region, &a.load_balancer.value).cmp(&(&b.account, &b.region, &b.load_balancer.value))
         })
     });
@@ -354,6 +471,7 @@ mod tests {
             partial_from: None,
             spark: Spark { start: 0, period: 300, values: Vec::new(), partial_from: None },
             view: String::new(),
+            findings: None,
         }
     }
 
@@ -376,6 +494,10 @@ mod tests {
             ("account=no%20spaces", "account"),
             ("region=mars", "region"),
             ("from=yesterday", "from"),
+            ("finding=weak", "finding"),
+            ("severity=urgent", "severity"),
+            ("sort=name", "sort"),
+            ("sort=errors&sort=findings", "sort"),
         ] {
             assert_eq!(OverviewQuery::from_query(query).unwrap_err().param, param, "{query}");
         }
@@ -445,8 +567,50 @@ mod tests {
             ranked("a", 5.0, 4.0, "z"),
             ranked("b", 0.0, 0.0, "a"),
         ];
-        rank(&mut rows);
+        rank(&mut rows, OverviewSort::Errors);
         let order: Vec<&str> = rows.iter().map(|r| r.load_balancer.name.as_str()).collect();
         assert_eq!(order, ["y", "z", "x", "a"]);
+    }
+
+    fn finding(code: FindingCode, severity: Severity) -> Finding {
+        Finding {
+            code,
+            severity,
+            load_balancer: String::new(),
+            target_group: None,
+            listener_port: None,
+            text: String::new(),
+            doc: String::new(),
+        }
+    }
+
+    #[test]
+    fn rows_rank_by_findings_most_severe_first_then_errors() {
+        let with = |name: &str, total: f64, findings: Option<Vec<Finding>>| OverviewRow {
+            findings: findings.map(|f| RowFindings::of(&f)),
+            ..ranked("a", total, total, name)
+        };
+        let medium = || finding(FindingCode::PlaintextTargets, Severity::Medium);
+        let high = || finding(FindingCode::TlsErrors, Severity::High);
+        let mut rows = vec![
+            with("unknown", 50.0, None),
+            with("clean", 90.0, Some(vec![])),
+            with("one-medium", 1.0, Some(vec![medium()])),
+            with("two-medium", 0.0, Some(vec![medium(), medium()])),
+            with("high", 0.0, Some(vec![high(), medium()])),
+        ];
+        rank(&mut rows, OverviewSort::Findings);
+        let order: Vec<&str> = rows.iter().map(|r| r.load_balancer.name.as_str()).collect();
+        assert_eq!(order, ["high", "two-medium", "one-medium", "clean", "unknown"]);
+        let counted = rows[0].findings.as_ref().unwrap();
+        assert_eq!((counted.high, counted.medium, counted.worst), (1, 1, Some(FindingCode::TlsErrors)));
+        assert_eq!(counted.codes, vec![FindingCode::TlsErrors, FindingCode::PlaintextTargets]);
+    }
+
+    #[test]
+    fn finding_filters_and_sort_are_written_canonically() {
+        let query = OverviewQuery::from_query("sort=findings&severity=medium&finding=legacy-client-tls").unwrap();
+        assert_eq!(query.to_query(), "finding=legacy-client-tls&severity=medium&sort=findings");
+        assert_eq!(OverviewQuery::from_query("sort=errors").unwrap().to_query(), "");
     }
 }

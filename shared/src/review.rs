@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::ViewError;
+
 pub mod probed;
 
 pub use crate::tls::SslPolicy;
@@ -181,6 +183,16 @@ impl Severity {
     }
 }
 
+impl Severity {
+    /// Reads `severity=`.
+    pub fn parse(text: &str) -> Result<Self, ViewError> {
+        [Self::High, Self::Medium, Self::Low, Self::Info]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| ViewError::invalid("severity", text, "high, medium, low or info"))
+    }
+}
+
 /// A finding's code: a contract (docs/api.md), so scripts can act on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -212,6 +224,14 @@ impl FindingCode {
         Self::ChangedBeforeOnset,
     ];
 
+    /// Reads `finding=`.
+    pub fn parse(text: &str) -> Result<Self, ViewError> {
+        Self::ALL.into_iter().find(|code| code.as_str() == text).ok_or_else(|| {
+            let accepted: Vec<&str> = Self::ALL.iter().map(|code| code.as_str()).collect();
+            ViewError::invalid("finding", text, &accepted.join(", "))
+        })
+    }
+
     /// The code as the API writes it.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -226,6 +246,29 @@ impl FindingCode {
             Self::TargetCertificate => "target-certificate",
             Self::ChangedBeforeOnset => "changed-before-onset",
         }
+    }
+}
+
+/// The findings a fleet view asks for (`finding=`, `severity=`): those of
+/// one of `codes` (any, when none is named) at least as severe as `severity`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FindingFilter {
+    /// `finding`, repeatable.
+    pub codes: Vec<FindingCode>,
+    /// `severity`: this or more severe.
+    pub severity: Option<Severity>,
+}
+
+impl FindingFilter {
+    /// Whether anything was asked for (without a filter, everything is kept).
+    pub fn is_set(&self) -> bool {
+        !self.codes.is_empty() || self.severity.is_some()
+    }
+
+    /// Whether `finding` is one the filter asks for.
+    pub fn admits(&self, finding: &Finding) -> bool {
+        (self.codes.is_empty() || self.codes.contains(&finding.code))
+            && self.severity.is_none_or(|at_least| finding.severity <= at_least)
     }
 }
 

@@ -28,14 +28,17 @@ fn build_fleet(moto: &Moto) -> BTreeMap<(&'static str, &'static str), Value> {
 }
 
 /// Errors on shop-alb's skips-tls group in the default account's first
-/// region, 2 a minute over the last whole hour; their sum.
+/// region, 2 a minute over the last whole hour, as the load balancer
+/// reports them: per group and for the whole load balancer; their sum.
 async fn put_errors(moto: &Moto, built: &Value) -> f64 {
     let end = (now() / 3_600) * 3_600;
     let (lb, group) = (built["shop"].as_str().unwrap(), built["skips_tls"].as_str().unwrap());
-    let dimensions = [("LoadBalancer", lb), ("TargetGroup", group)];
-    let data: Vec<_> =
-        (end - 3_600..end).step_by(60).map(|t| datum("TargetTLSNegotiationErrorCount", &dimensions, t, 2.0)).collect();
-    let total = data.len() as f64 * 2.0;
+    let minutes = (end - 3_600..end).step_by(60);
+    let mut data = Vec::new();
+    for dimensions in [&[("LoadBalancer", lb), ("TargetGroup", group)][..], &[("LoadBalancer", lb)]] {
+        data.extend(minutes.clone().map(|t| datum("TargetTLSNegotiationErrorCount", dimensions, t, 2.0)));
+    }
+    let total = minutes.count() as f64 * 2.0;
     moto.put(data).await;
     total
 }
@@ -275,4 +278,71 @@ async fn a_throttled_account_is_listed_with_its_reason_and_the_others_are_answer
     let expected: BTreeSet<_> =
         [REGION, OTHER_REGION].iter().flat_map(|region| built_rows(&fleet[&("default", *region)])).collect();
     assert_eq!(keys, expected, "the default account's rows, whole");
+}
+
+#[tokio::test]
+async fn the_overview_counts_findings_lists_quiet_load_balancers_and_filters_by_them() {
+    let moto = Moto::start();
+    let fleet = build_fleet(&moto);
+    let home = &fleet[&("default", REGION)];
+    let total = put_errors(&moto, home).await;
+    let tlswatch = Tlswatch::on_endpoint(
+        &moto.endpoint,
+        &["--region", &format!("{REGION},{OTHER_REGION}"), "--account", &format!("payments={PAYMENTS_ROLE}")],
+    );
+    let rows_of = |body: &Value| -> Vec<(String, String, String, f64)> {
+        body["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let text = |v: &Value| v.as_str().unwrap().to_string();
+                (
+                    text(&r["account"]),
+                    text(&r["region"]),
+                    text(&r["load_balancer"]["value"]),
+                    r["total"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let with_findings = |(account, region): (&str, &str), lb: &str| {
+        let built = &fleet[&(account, region)];
+        (account.to_string(), region.to_string(), built[lb].as_str().unwrap().to_string())
+    };
+
+    // Only shop-alb in the home scope reported errors; every shop-alb and
+    // batch-alb has findings, so each has a row; the clean secure-alb has none.
+    let (status, all) = tlswatch.get("/api/v1/overview?from=now-6h").await;
+    assert_eq!(status, 200, "{all}");
+    let listed: BTreeSet<(String, String, String)> =
+        rows_of(&all).into_iter().map(|(a, r, lb, _)| (a, r, lb)).collect();
+    let expected: BTreeSet<_> =
+        SCOPES.iter().flat_map(|&scope| [with_findings(scope, "shop"), with_findings(scope, "batch")]).collect();
+    assert_eq!(listed, expected, "{all}");
+    for row in all["rows"].as_array().unwrap() {
+        let codes: Vec<&str> =
+            row["findings"]["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        assert!(codes.contains(&"legacy-client-tls"), "{row}");
+        let failing = row["load_balancer"]["value"] == home["shop"] && row["account"] == "default";
+        assert_eq!(row["total"].as_f64().unwrap(), if failing { total } else { 0.0 }, "{row}");
+        assert_eq!(
+            row["findings"]["high"].as_u64().unwrap() > 0,
+            failing,
+            "only failing groups make findings high: {row}"
+        );
+    }
+
+    // By findings, the failing one first; by severity, it alone.
+    let (_, by_findings) = tlswatch.get("/api/v1/overview?from=now-6h&sort=findings").await;
+    assert_eq!(by_findings["view"], "from=now-6h&sort=findings");
+    let first = &rows_of(&by_findings)[0];
+    assert_eq!((first.0.as_str(), first.2.as_str()), ("default", home["shop"].as_str().unwrap()), "{by_findings}");
+    let (_, high) = tlswatch.get("/api/v1/overview?from=now-6h&severity=high").await;
+    assert_eq!(rows_of(&high).len(), 1, "{high}");
+    let (_, plaintext) = tlswatch.get("/api/v1/overview?from=now-6h&finding=plaintext-targets&region=eu-west-1").await;
+    let plaintext: BTreeSet<_> = rows_of(&plaintext).into_iter().map(|(a, r, lb, _)| (a, r, lb)).collect();
+    let expected: BTreeSet<_> =
+        [("default", OTHER_REGION), ("payments", OTHER_REGION)].into_iter().map(|s| with_findings(s, "shop")).collect();
+    assert_eq!(plaintext, expected, "only shop-alb has a plain HTTP group");
 }

@@ -1,12 +1,9 @@
 //! `GET /api/v1/fleet-review?<query>&format=json|csv`: the compliance
 //! report of every load balancer the caller may read, one row per load
-//! balancer × listener × target group. Per account and region: the whole
-//! configuration read once (cached and shared like a view's), one
-//! DescribeSSLPolicies for the policies in use, and the errors of every
-//! target group in the GetMetricData calls the review makes. A scope that
-//! cannot be read is listed with the reason; the others are answered.
+//! balancer × listener × target group, from each scope's reviewed fleet
+//! (see [`super::fleet`]). A scope that cannot be read is listed with the
+//! reason; the others are answered.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Extension;
@@ -17,11 +14,10 @@ use tlswatch_shared::fleet_review::{
     CSV_COLUMNS, FleetReviewQuery, FleetReviewResponse, ReportFormat, ReportRow, csv_record, rows_of,
 };
 use tlswatch_shared::overview::{ScopeState, ScopeStatus};
-use tlswatch_shared::review::review;
-use tlswatch_shared::{LoadBalancer, Metric, Plan, TimeSpec};
+use tlswatch_shared::{Plan, TimeSpec};
 
+use super::fleet::{ReviewedFleet, reviewed_fleet};
 use super::overview::scopes;
-use super::review::{errors_or_warning, policies_in_use};
 use super::series::csv_response;
 use crate::accounts::Scope;
 use crate::error::ApiError;
@@ -84,38 +80,19 @@ struct ScopeReport {
     warnings: Vec<String>,
 }
 
-/// The rows of every load balancer of `scope`. Without its configuration a
-/// scope has no rows: that fails it. Without its errors or policies' contents
-/// it still has rows, with a warning.
+/// The rows of every load balancer of `scope`; a scope without its
+/// configuration has none, and fails.
 async fn scope_report(
     state: &AppState,
     query: &FleetReviewQuery,
     plan: &Plan,
     scope: &Scope,
 ) -> Result<ScopeReport, SourceError> {
-    let configs = state.cache.fleet(scope).await?;
-    let mut warnings = Vec::new();
-    let wanted: Vec<LoadBalancer> = configs.iter().filter_map(|c| LoadBalancer::parse(&c.value).ok()).collect();
-    let reported = match state.cache.list(scope, Metric::TargetTlsNegotiationErrorCount).await {
-        Ok(reported) => reported,
-        Err(err) => {
-            warnings.push(format!("errors per target group not shown: {err}"));
-            Arc::default()
-        }
-    };
-    let errors = errors_or_warning(state, scope, plan, &wanted, &reported, &mut warnings).await;
-    let policies = policies_in_use(state, scope, &configs).await.unwrap_or_else(|err| {
-        warnings.push(format!("what the security policies offer not shown: {err}"));
-        BTreeMap::new()
-    });
+    let ReviewedFleet { reviewed, warnings } = reviewed_fleet(state, scope, plan).await?;
     let (account, region) = (scope.account.to_string(), scope.region.to_string());
-    let rows = configs
-        .iter()
-        .flat_map(|config| {
-            rows_of(&account, &region, &review(config, &policies, &errors), query.baseline, &query.filter)
-        })
-        .collect();
-    Ok(ScopeReport { rows, load_balancers: configs.len(), warnings })
+    let rows =
+        reviewed.iter().flat_map(|lb| rows_of(&account, &region, lb, query.baseline, &query.overview.filter)).collect();
+    Ok(ScopeReport { rows, load_balancers: reviewed.len(), warnings })
 }
 
 /// The report as CSV, a header of [`CSV_COLUMNS`] and a record per row.

@@ -1,20 +1,25 @@
 //! `GET /api/v1/overview?<query>`: every load balancer of every account
-//! and region the caller may read, ranked by errors. Per account and
-//! region: one ListMetrics (cached) and one GetMetricData per 500 load
-//! balancers, all through the same cache, coalescing and concurrency limit
-//! as the charts. An account or region that fails is a scope in error; the
-//! rest of the overview is answered.
+//! and region the caller may read, ranked by errors or findings. Per
+//! account and region: one ListMetrics (cached) and one GetMetricData per
+//! 500 load balancers, all through the same cache, coalescing and
+//! concurrency limit as the charts; beside them, the scope's reviewed fleet
+//! (see [`super::fleet`]) for the findings. An account or region whose
+//! errors fail is a scope in error; one whose findings fail keeps its rows,
+//! with a warning. The rest of the overview is answered.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::{Extension, Json};
-use futures_util::future::join_all;
+use futures_util::future::{join, join_all};
 use tlswatch_shared::overview::{
-    OverviewQuery, OverviewResponse, OverviewRow, RowSource, ScopeState, ScopeStatus, rank, row,
+    OverviewQuery, OverviewResponse, OverviewRow, RowFindings, RowSource, ScopeState, ScopeStatus, rank, row,
 };
-use tlswatch_shared::{Dimensions, ErrorCode, Plan, Query, Region, ViewError};
+use tlswatch_shared::review::Finding;
+use tlswatch_shared::{Dimensions, ErrorCode, LoadBalancer, Plan, Query, Region, ViewError};
+
+use super::fleet::{ReviewedFleet, reviewed_fleet};
 
 use crate::accounts::Scope;
 use crate::error::ApiError;
@@ -45,8 +50,9 @@ pub async fn overview(
     for (scope, answer) in scopes.iter().zip(answers) {
         let (account, region) = (scope.account.to_string(), scope.region.to_string());
         let status = match answer {
-            Ok(ScopeRows { rows, load_balancers, stale }) => {
+            Ok(ScopeRows { rows, load_balancers, stale, warnings }) => {
                 response.rows.extend(rows);
+                response.warnings.extend(warnings.into_iter().map(|warning| format!("{scope}: {warning}")));
                 let status = if stale.is_some() { ScopeState::Error } else { ScopeState::Ok };
                 ScopeStatus { account, region, status, message: stale, load_balancers }
             }
@@ -60,7 +66,7 @@ pub async fn overview(
         };
         response.scopes.push(status);
     }
-    rank(&mut response.rows);
+    rank(&mut response.rows, query.sort);
     Ok(Json(response))
 }
 
@@ -98,10 +104,56 @@ struct ScopeRows {
     load_balancers: usize,
     /// Why the rows are the last good ones, when the source failed.
     stale: Option<String>,
+    /// What could not be read beside the errors (the findings).
+    warnings: Vec<String>,
+}
+
+/// The rows of every load balancer that reported the metric in `scope`,
+/// and of every other one with findings, each with its findings counted;
+/// only those with findings the query asks for, if it asks.
+async fn scope_rows(
+    state: &AppState,
+    query: &OverviewQuery,
+    plan: &Plan,
+    now: i64,
+    scope: &Scope,
+) -> Result<ScopeRows, SourceError> {
+    // Boxed: both futures nest the SDK's, too deep together for a worker's stack.
+    let errors = Box::pin(error_rows(state, query, plan, now, scope));
+    let (errors, fleet) = join(errors, Box::pin(reviewed_fleet(state, scope, plan))).await;
+    let ScopeRows { mut rows, load_balancers, stale, mut warnings } = errors?;
+    let mut findings: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    match fleet {
+        Ok(ReviewedFleet { reviewed, warnings: missing }) => {
+            warnings.extend(missing);
+            findings.extend(reviewed.into_iter().map(|lb| (lb.value, lb.findings)));
+        }
+        Err(err) => warnings.push(format!("findings not shown: {err}")),
+    }
+    // A plaintext hop fails no handshake: its load balancer reports nothing.
+    let quiet: Vec<LoadBalancer> = findings
+        .iter()
+        .filter(|(value, found)| !found.is_empty() && !rows.iter().any(|row| &row.load_balancer.value == *value))
+        .filter_map(|(value, _)| LoadBalancer::parse(value).ok())
+        .collect();
+    let final_points = plan.final_points(now);
+    for lb in &quiet {
+        let source = RowSource { account: &scope.account, region: &scope.region, load_balancer: lb, datapoints: &[] };
+        rows.push(row(query, plan, final_points, source));
+    }
+    for row in &mut rows {
+        row.findings = findings.get(&row.load_balancer.value).map(|found| RowFindings::of(found));
+    }
+    if query.filter.is_set() {
+        rows.retain(|row| {
+            findings.get(&row.load_balancer.value).is_some_and(|found| found.iter().any(|f| query.filter.admits(f)))
+        });
+    }
+    Ok(ScopeRows { rows, load_balancers, stale, warnings })
 }
 
 /// The rows of every load balancer that reported the metric in `scope`.
-async fn scope_rows(
+async fn error_rows(
     state: &AppState,
     query: &OverviewQuery,
     plan: &Plan,
@@ -117,7 +169,7 @@ async fn scope_rows(
         })
         .collect();
     if series.is_empty() {
-        return Ok(ScopeRows { rows: Vec::new(), load_balancers: 0, stale: None });
+        return Ok(ScopeRows { rows: Vec::new(), load_balancers: 0, stale: None, warnings: Vec::new() });
     }
     let request = FetchRequest {
         stat: query.stat,
@@ -143,5 +195,5 @@ async fn scope_rows(
             row(query, plan, final_points, source)
         })
         .collect();
-    Ok(ScopeRows { rows, load_balancers: series.len(), stale })
+    Ok(ScopeRows { rows, load_balancers: series.len(), stale, warnings: Vec::new() })
 }
