@@ -6,7 +6,8 @@ use tlswatch_shared::api::{
     CatalogResponse, ChangesResponse, DimensionsResponse, ErrorBody, ProbeResponse, ReviewResponse, SeriesResponse,
 };
 use tlswatch_shared::display::{AlarmFormat, Format};
-use tlswatch_shared::overview::OverviewResponse;
+use tlswatch_shared::fleet_review::{Baseline, FleetReviewQuery};
+use tlswatch_shared::overview::{OverviewQuery, OverviewResponse};
 use tlswatch_shared::query::write_pairs;
 use tlswatch_shared::{AccountName, Metric, Region, View};
 
@@ -23,6 +24,22 @@ pub fn dashboard_url(query: &str) -> String {
 /// The overview's address of an overview query string.
 pub fn overview_url(query: &str) -> String {
     page_url(OVERVIEW_PATH, query)
+}
+
+/// The compliance report of an overview's range, scope and finding
+/// filters, as CSV marked against `baseline`: the overview's metric,
+/// statistic and order are not the report's.
+pub fn fleet_report_url(query: &OverviewQuery, baseline: Baseline) -> String {
+    let scope = OverviewQuery {
+        from: query.from,
+        to: query.to,
+        accounts: query.accounts.clone(),
+        regions: query.regions.clone(),
+        filter: query.filter.clone(),
+        ..OverviewQuery::default()
+    };
+    let report = FleetReviewQuery { overview: scope, baseline: Some(baseline), ..FleetReviewQuery::default() };
+    format!("/api/v1/fleet-review?{}&format=csv", report.to_query())
 }
 
 fn page_url(path: &str, query: &str) -> String {

@@ -154,3 +154,46 @@ async fn the_change_before_the_onset_is_on_the_chart_in_the_summary_and_in_the_r
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_overview_filters_by_finding_links_each_to_its_review_and_offers_the_report() {
+    let tlswatch = Tlswatch::demo_with_frontend();
+    let (_, api) = tlswatch.get("/api/v1/overview?finding=plaintext-targets").await;
+    let expected: Vec<Value> =
+        api["rows"].as_array().unwrap().iter().map(|r| r["load_balancer"]["name"].clone()).collect();
+    assert_eq!(expected, [Value::from("payments-alb")], "the demo's one plain HTTP group: {api}");
+    let worst = api["rows"][0]["findings"]["worst"].clone();
+    with_browser(|client| async move {
+        client.goto(&format!("{}/overview?finding=plaintext-targets", tlswatch.url)).await.unwrap();
+        let link = "document.querySelector('#fleet .worst-finding')";
+        wait_until(&client, link).await;
+        let names =
+            eval(&client, "[...document.querySelectorAll('#fleet th[scope=row] a')].map(a => a.textContent)").await;
+        assert_eq!(names.as_array().unwrap(), &expected, "the page lists what the API lists");
+        assert_eq!(eval(&client, &format!("{link}.dataset.code")).await, worst);
+        let ticked =
+            eval(&client, "[...document.querySelectorAll('input[name=finding]:checked')].map(i => i.value)").await;
+        assert_eq!(ticked, Value::from(vec!["plaintext-targets"]), "the URL's filter is ticked");
+
+        // The report link carries the filter and downloads the CSV.
+        let report = eval(&client, "document.querySelector('#report-tls12').getAttribute('href')").await;
+        assert_eq!(report, "/api/v1/fleet-review?finding=plaintext-targets&baseline=tls12-minimum&format=csv");
+        let csv = eval(&client, "fetch(document.querySelector('#report-tls12').href).then(r => r.text())").await;
+        let csv = csv.as_str().unwrap();
+        assert!(csv.starts_with("account,region,load_balancer,"), "{csv}");
+        assert!(csv.lines().skip(1).all(|line| line.contains("plaintext-targets")), "{csv}");
+
+        // Ordering by findings writes the URL.
+        client.find(Locator::Css("#sort")).await.unwrap().select_by_value("findings").await.unwrap();
+        wait_until(&client, "location.search.includes('sort=findings')").await;
+
+        // The worst finding opens the dashboard at the load balancer's review.
+        wait_until(&client, link).await;
+        client.find(Locator::Css("#fleet .worst-finding")).await.unwrap().click().await.unwrap();
+        wait_until(&client, "location.pathname === '/' && location.hash === '#review'").await;
+        let in_view = "(() => { const s = document.querySelector('#review .lb-review'); \
+                       return s !== null && s.getBoundingClientRect().top < innerHeight; })()";
+        wait_until(&client, in_view).await;
+    })
+    .await;
+}

@@ -41,8 +41,18 @@ pub fn ReviewSection(children: Children) -> impl IntoView {
             }
         }
     });
+    // A link to `#review` (the overview's findings) lands here once the
+    // review is in: the section does not exist when the browser looks.
+    let section = NodeRef::<leptos::html::Section>::new();
+    Effect::new(move |_| {
+        let answered = review.with(|answer| answer.as_ref().is_some_and(Option::is_some));
+        let linked = window().location().hash().is_ok_and(|hash| hash == "#review");
+        if let (true, true, Some(section)) = (answered, linked, section.get()) {
+            section.scroll_into_view();
+        }
+    });
     view! {
-        <section class="review" aria-labelledby="review-heading">
+        <section class="review" id="review" aria-labelledby="review-heading" node_ref=section>
             <h2 id="review-heading">"Configuration and findings"</h2>
             <Suspense fallback=|| view! { <p class="muted">"Reading the load balancers' configuration…"</p> }>
                 {move || review.get().flatten().map(|answer| match answer {

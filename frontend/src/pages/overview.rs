@@ -8,10 +8,14 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
 use tlswatch_shared::api::CatalogResponse;
-use tlswatch_shared::overview::{OverviewQuery, OverviewResponse, OverviewRow, ScopeState, ScopeStatus, Spark};
+use tlswatch_shared::fleet_review::Baseline;
+use tlswatch_shared::overview::{
+    OverviewQuery, OverviewResponse, OverviewRow, OverviewSort, RowFindings, ScopeState, ScopeStatus, Spark,
+};
+use tlswatch_shared::review::{FindingCode, Severity};
 use tlswatch_shared::{AccountName, Region, Statistic, TimeSpec, TimeZone};
 
-use crate::api::{self, DASHBOARD_PATH, OVERVIEW_PATH, dashboard_url, overview_url};
+use crate::api::{self, DASHBOARD_PATH, OVERVIEW_PATH, dashboard_url, fleet_report_url, overview_url};
 use crate::chart_option;
 use crate::components::masthead::Masthead;
 use crate::components::summary::format_number;
@@ -51,6 +55,12 @@ pub fn Overview() -> impl IntoView {
                     <OverviewFilters catalog query set_query/>
                 })}
             </Suspense>
+            <p class="report-links">"Download the compliance report (CSV, one row per listener and target group): "
+                <a id="report-tls12" href=move || fleet_report_url(&query.get(), Baseline::Tls12Minimum) download="">
+                    "against TLS 1.2 minimum"</a>", "
+                <a id="report-tls13" href=move || fleet_report_url(&query.get(), Baseline::Tls13Ready) download="">
+                    "against TLS 1.3 ready"</a>
+            </p>
             <section class="overview-results" aria-labelledby="overview-heading"
                 aria-busy=move || loading.get().then_some("true")>
                 <h2 id="overview-heading">"Load balancers"</h2>
@@ -101,6 +111,7 @@ fn OverviewFilters(
     regions.sort();
     regions.dedup();
     let regions = regions.into_iter().map(|region| (region.clone(), region)).collect();
+    let findings = FindingCode::ALL.iter().map(|code| (code.as_str().to_string(), code.as_str().to_string())).collect();
     let accounts = catalog
         .accounts
         .iter()
@@ -152,10 +163,39 @@ fn OverviewFilters(
                 on_toggle=Callback::new(move |(value, on): (String, bool)| if let Ok(region) = Region::parse(&value) {
                     update(&|q| toggle(&mut q.regions, &region, on));
                 })/>
-            <p class="hint">"No account or region ticked: every one you may read."</p>
+            <label>"Findings at least "
+                <select id="severity" on:change=move |ev| {
+                    let severity = Severity::parse(&event_target_value(&ev)).ok();
+                    update(&|q| q.filter.severity = severity);
+                }>
+                    <option value="" selected=move || query.get().filter.severity.is_none()>"any severity"</option>
+                    {SEVERITIES.into_iter().map(|severity| view! {
+                        <option value=severity.as_str() selected=move || query.get().filter.severity == Some(severity)>
+                            {severity.as_str()}
+                        </option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>"Order by "
+                <select id="sort" on:change=move |ev| {
+                    let sort = if event_target_value(&ev) == "findings" { OverviewSort::Findings } else { OverviewSort::Errors };
+                    update(&|q| q.sort = sort);
+                }>
+                    <option value="errors" selected=move || query.get().sort == OverviewSort::Errors>"errors"</option>
+                    <option value="findings" selected=move || query.get().sort == OverviewSort::Findings>"findings"</option>
+                </select>
+            </label>
+            <FilterBoxes legend="Findings" name="finding" choices=findings
+                ticked=Signal::derive(move || query.get().filter.codes.iter().map(|code| code.as_str().to_string()).collect())
+                on_toggle=Callback::new(move |(value, on): (String, bool)| if let Ok(code) = FindingCode::parse(&value) {
+                    update(&|q| toggle(&mut q.filter.codes, &code, on));
+                })/>
+            <p class="hint">"No account or region ticked: every one you may read. No finding ticked: any."</p>
         </form>
     }
 }
+
+const SEVERITIES: [Severity; 4] = [Severity::High, Severity::Medium, Severity::Low, Severity::Info];
 
 /// One checkbox per `(value, label)` of `choices`, ticked when `ticked`
 /// holds its value; a tick or untick is passed to `on_toggle`.
@@ -197,6 +237,18 @@ fn toggle<T: Ord + Clone>(list: &mut Vec<T>, item: &T, on: bool) {
 /// The failing scopes, then the ranked table.
 #[component]
 fn OverviewAnswer(answer: OverviewResponse) -> impl IntoView {
+    let by_findings = answer.view.split('&').any(|pair| pair == "sort=findings");
+    let filtered = answer.view.split('&').any(|pair| pair.starts_with("finding=") || pair.starts_with("severity="));
+    let caption = if by_findings {
+        "Most severe findings first; each load balancer links to its view over the same range"
+    } else {
+        "Most errors first; each load balancer links to its view over the same range"
+    };
+    let empty = if filtered {
+        "No load balancer has the findings asked for."
+    } else {
+        "No load balancer reported TLS negotiation errors or has findings in this range."
+    };
     let failing: Vec<ScopeStatus> =
         answer.scopes.iter().filter(|scope| scope.status == ScopeState::Error).cloned().collect();
     let read = answer.scopes.len() - failing.len();
@@ -224,11 +276,11 @@ fn OverviewAnswer(answer: OverviewResponse) -> impl IntoView {
         {answer.warnings.into_iter().map(|warning| view! { <p class="warning">{warning}</p> }).collect_view()}
         <p role="status">{summary}</p>
         {if answer.rows.is_empty() {
-            view! { <p class="no-errors">"No load balancer reported TLS negotiation errors in this range."</p> }.into_any()
+            view! { <p class="no-errors">{empty}</p> }.into_any()
         } else {
             view! {
                 <table class="ranking fleet" id="fleet">
-                    <caption>"Most errors first; each load balancer links to its view over the same range"</caption>
+                    <caption>{caption}</caption>
                     <thead><tr>
                         <th scope="col">"#"</th>
                         <th scope="col">"Load balancer"</th>
@@ -238,6 +290,7 @@ fn OverviewAnswer(answer: OverviewResponse) -> impl IntoView {
                         <th scope="col">"Buckets with errors"</th>
                         <th scope="col">"Worst bucket"</th>
                         <th scope="col">"Last error"</th>
+                        <th scope="col">"Findings"</th>
                         <th scope="col">"Trend"</th>
                     </tr></thead>
                     <tbody>
@@ -275,9 +328,31 @@ fn FleetRow(rank: usize, row: OverviewRow) -> impl IntoView {
             <td class="number">{row.buckets_with_errors}</td>
             <td>{worst}</td>
             <td>{last}{onset}</td>
+            <td class="findings">{findings_cell(row.findings.as_ref(), &row.view)}</td>
             <td><Sparkline spark=row.spark label=trend/></td>
         </tr>
     }
+}
+
+/// A row's findings: counts by severity and the worst one's code, linked to
+/// the load balancer's review on the dashboard.
+fn findings_cell(findings: Option<&RowFindings>, view: &str) -> AnyView {
+    let Some(found) = findings else { return view! { <span class="muted">"not read"</span> }.into_any() };
+    let Some(worst) = found.worst else { return "none".into_any() };
+    let counts: Vec<String> =
+        [(found.high, "high"), (found.medium, "medium"), (found.low, "low"), (found.info, "info")]
+            .into_iter()
+            .filter(|(count, _)| *count > 0)
+            .map(|(count, severity)| format!("{count} {severity}"))
+            .collect();
+    let severity = found.worst_severity().map_or("info", Severity::as_str);
+    let href = format!("{}#review", dashboard_url(view));
+    view! {
+        <span class="finding-counts">{counts.join(", ")}</span>" "
+        <a class="worst-finding" data-severity=severity data-code=worst.as_str() href=href rel="external"
+            title=format!("{} finding(s) in all; open the review", found.total())>{worst.as_str()}</a>
+    }
+    .into_any()
 }
 
 /// A row's trend, drawn by the dashboard's series builder, without axes.
