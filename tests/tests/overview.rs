@@ -255,7 +255,7 @@ async fn the_overview_page_filters_by_statistic_range_and_region_in_its_url() {
             eval(&client, "[...document.querySelectorAll('input[name=region]:checked')].map(i => i.value)").await;
         assert_eq!(ticked, json!([OTHER_REGION]));
         let shown = eval(&client, "[...document.querySelectorAll('.overview-filters select')].map(s => s.value)").await;
-        assert_eq!(shown, json!(["Maximum", "now-1h"]));
+        assert_eq!(shown, json!(["Maximum", "now-1h", "", "errors"]), "statistic, range, severity (any), order");
     })
     .await;
 }
