@@ -1,6 +1,7 @@
 //! The `tlswatch` command: reads its configuration and serves.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -136,6 +137,13 @@ struct Cli {
     /// Attempts per AWS call, the first included.
     #[arg(long, env = "TLSWATCH_UPSTREAM_ATTEMPTS", default_value_t = Config::default().call_policy.max_attempts)]
     upstream_attempts: u32,
+
+    /// Elastic Load Balancing calls per second in each account and region
+    /// (Describe calls of the review, the overview's findings and the
+    /// report), with bursts of as many. AWS refills 10 a second per account
+    /// and region, shared with every other caller there.
+    #[arg(long, env = "TLSWATCH_ELB_CALLS_PER_SECOND", default_value_t = Config::default().call_policy.elb_calls_per_second)]
+    elb_calls_per_second: NonZeroU32,
 
     /// Seconds an answer whose newest bucket may still change is cached
     /// (answers whose buckets all ended over 10 minutes ago: an hour).
@@ -281,6 +289,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             attempt_timeout: seconds(cli.upstream_attempt_timeout, "--upstream-attempt-timeout")?,
             call_timeout: seconds(cli.upstream_timeout, "--upstream-timeout")?,
             max_attempts: cli.upstream_attempts,
+            elb_calls_per_second: cli.elb_calls_per_second,
             ..defaults.call_policy
         },
         hosts: AllowedHosts::new(cli.listen, &cli.allowed_hosts)?,

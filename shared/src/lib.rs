@@ -24,6 +24,7 @@ pub mod dims;
 pub mod display;
 pub mod error;
 pub mod fleet_review;
+pub mod fleet_summary;
 pub mod grid;
 pub mod menus;
 pub mod overview;

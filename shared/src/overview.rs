@@ -13,6 +13,7 @@ use crate::api::NamedValue;
 use crate::catalog::{Metric, period_multiple_for_age};
 use crate::dims::{LoadBalancer, Region};
 use crate::error::{ErrorCode, ViewError, quote_key};
+use crate::fleet_summary::FleetSummary;
 use crate::grid::fill_grid;
 use crate::plan::{Plan, auto_period_within};
 use crate::query;
@@ -336,8 +337,11 @@ pub struct OverviewResponse {
     pub start: i64,
     pub end: i64,
     pub period: u32,
-    /// Most errors first.
+    /// In the query's order.
     pub rows: Vec<OverviewRow>,
+    /// The fleet's findings and policies at a glance.
+    #[serde(default)]
+    pub fleet: FleetSummary,
     pub scopes: Vec<ScopeStatus>,
     pub warnings: Vec<String>,
 }

@@ -173,12 +173,25 @@ impl Moto {
     /// The review's fixture in `region` of the account of `role_arn` (the
     /// default account without one).
     pub fn create_review_fixture_in(&self, region: &str, role_arn: Option<&str>) -> serde_json::Value {
+        let mut args = vec![region];
+        args.extend(role_arn);
+        self.run_review_fixture(&args)
+    }
+
+    /// A fleet of `balancers` load balancers in [`REGION`], each with an
+    /// HTTPS listener forwarding to `groups` target groups (the fixture's
+    /// `fleet` mode); the load balancers' values.
+    pub fn create_fleet_fixture(&self, balancers: usize, groups: usize) -> Vec<String> {
+        let fleet = self.run_review_fixture(&["fleet", &balancers.to_string(), &groups.to_string()]);
+        serde_json::from_value(fleet).expect("the fixture prints the load balancers")
+    }
+
+    fn run_review_fixture(&self, args: &[&str]) -> serde_json::Value {
         let python = workspace_root().join(".tools/venv/bin/python");
         let output = Command::new(&python)
             .arg(workspace_root().join("tests/fixtures/review_setup.py"))
             .arg(&self.endpoint)
-            .arg(region)
-            .args(role_arn)
+            .args(args)
             .output()
             .unwrap_or_else(|err| panic!("cannot run {}: {err} (run `cargo xtask test`)", python.display()));
         assert!(output.status.success(), "the fixture failed: {}", String::from_utf8_lossy(&output.stderr));

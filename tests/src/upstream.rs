@@ -76,6 +76,8 @@ struct Record {
     in_flight: HashMap<String, usize>,
     most_in_flight: HashMap<String, usize>,
     data_calls: Vec<DataCall>,
+    /// When each call arrived, by operation, in order.
+    arrivals: Vec<(String, std::time::Instant)>,
 }
 
 struct Shared {
@@ -148,6 +150,20 @@ impl TestUpstream {
         self.shared.released.send_replace(true);
     }
 
+    /// The most calls of an operation starting with `prefix` that arrived
+    /// within any one second.
+    pub fn busiest_second(&self, prefix: &str) -> usize {
+        let record = self.shared.record();
+        let times: Vec<std::time::Instant> =
+            record.arrivals.iter().filter(|(op, _)| op.starts_with(prefix)).map(|(_, at)| *at).collect();
+        (0..times.len())
+            .map(|first| {
+                times[first..].iter().take_while(|at| at.duration_since(times[first]) < Duration::from_secs(1)).count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Waits until `operation` has been called `count` times.
     pub async fn until_called(&self, operation: &str, count: usize) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
@@ -201,6 +217,7 @@ async fn handle(
     let behaviour = {
         let mut record = shared.record();
         *record.calls.entry(operation.clone()).or_default() += 1;
+        record.arrivals.push((operation.clone(), std::time::Instant::now()));
         let form: Vec<(String, String)> = url::form_urlencoded::parse(&body[..]).into_owned().collect();
         record.forms.entry(operation.clone()).or_default().push(form.clone());
         let in_flight = record.in_flight.entry(operation.clone()).or_default();

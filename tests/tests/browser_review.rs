@@ -163,8 +163,25 @@ async fn the_overview_filters_by_finding_links_each_to_its_review_and_offers_the
         api["rows"].as_array().unwrap().iter().map(|r| r["load_balancer"]["name"].clone()).collect();
     assert_eq!(expected, [Value::from("payments-alb")], "the demo's one plain HTTP group: {api}");
     let worst = api["rows"][0]["findings"]["worst"].clone();
+    let (_, whole) = tlswatch.get("/api/v1/overview").await;
+    let summarized: Vec<Value> =
+        whole["fleet"]["findings"].as_array().unwrap().iter().map(|c| c["code"].clone()).collect();
     with_browser(|client| async move {
-        client.goto(&format!("{}/overview?finding=plaintext-targets", tlswatch.url)).await.unwrap();
+        // The summary lists the fleet's findings; each opens the overview of the load balancers that have it.
+        client.goto(&format!("{}/overview", tlswatch.url)).await.unwrap();
+        wait_until(&client, "document.querySelector('#fleet-findings')").await;
+        let codes =
+            eval(&client, "[...document.querySelectorAll('#fleet-findings tbody tr')].map(tr => tr.dataset.code)")
+                .await;
+        assert_eq!(codes.as_array().unwrap(), &summarized, "the page summarizes what the API does");
+        client
+            .find(Locator::Css("#fleet-findings tr[data-code=plaintext-targets] a"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_until(&client, "location.search === '?finding=plaintext-targets'").await;
         let link = "document.querySelector('#fleet .worst-finding')";
         wait_until(&client, link).await;
         let names =

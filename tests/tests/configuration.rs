@@ -347,6 +347,18 @@ async fn every_tlswatch_variable_is_read_and_takes_effect() {
     let (ok, stderr) = run_to_exit_with_env(&[], &env);
     assert!(!ok && stderr.contains("--probe-concurrency"), "{stderr}");
 
+    // Elastic Load Balancing's pace: 9 Describe calls for 2 load balancers of a group each, at most 2 a
+    // second with bursts of 2 (the default's 4 would make 8 in the first second).
+    moto.create_fleet_fixture(2, 1);
+    let paced_upstream = TestUpstream::start(&moto.endpoint).await;
+    let env = environment(&mut set, &[("TLSWATCH_SOURCE", "cloudwatch"), ("TLSWATCH_ELB_CALLS_PER_SECOND", "2")]);
+    let paced = Tlswatch::start_with_env("127.0.0.1:0", &["--endpoint-url", &paced_upstream.endpoint], &env);
+    let (status, report) = paced.get("/api/v1/fleet-review").await;
+    assert_eq!((status, report["rows"].as_array().map(Vec::len)), (200, Some(2)), "{report}");
+    let busiest = paced_upstream.busiest_second("Describe");
+    assert!(busiest <= 4, "TLSWATCH_ELB_CALLS_PER_SECOND: {busiest} Describe calls within a second");
+    drop(paced);
+
     assert_eq!(set, variables_in_help(), "every variable --help lists is checked here, and only those");
 }
 

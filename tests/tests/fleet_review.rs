@@ -333,6 +333,27 @@ async fn the_overview_counts_findings_lists_quiet_load_balancers_and_filters_by_
         );
     }
 
+    // The summary counts the whole fleet read: 3 load balancers in each of 4 scopes.
+    let fleet = &all["fleet"];
+    assert_eq!(
+        (fleet["load_balancers"].as_u64(), fleet["plaintext_target_groups"].as_u64()),
+        (Some(12), Some(4)),
+        "{fleet}"
+    );
+    let legacy = fleet["findings"].as_array().unwrap().iter().find(|c| c["code"] == "legacy-client-tls").unwrap();
+    assert_eq!(
+        (legacy["load_balancers"].as_u64(), legacy["target_groups"].as_u64(), legacy["accounts"].as_u64()),
+        (Some(8), Some(0), Some(2))
+    );
+    assert_eq!(fleet["findings"][0]["severity"], "high", "the most severe first: {fleet}");
+    let policies: Vec<(&str, u64)> = fleet["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["policy"].as_str().unwrap(), p["listeners"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(policies, [("ELBSecurityPolicy-2016-08", 8), ("ELBSecurityPolicy-TLS13-1-2-2021-06", 4)]);
+
     // By findings, the failing one first; by severity, it alone.
     let (_, by_findings) = tlswatch.get("/api/v1/overview?from=now-6h&sort=findings").await;
     assert_eq!(by_findings["view"], "from=now-6h&sort=findings");
@@ -345,4 +366,65 @@ async fn the_overview_counts_findings_lists_quiet_load_balancers_and_filters_by_
     let expected: BTreeSet<_> =
         [("default", OTHER_REGION), ("payments", OTHER_REGION)].into_iter().map(|s| with_findings(s, "shop")).collect();
     assert_eq!(plaintext, expected, "only shop-alb has a plain HTTP group");
+}
+
+#[tokio::test]
+async fn a_scope_is_read_at_the_elastic_load_balancing_pace_it_is_given() {
+    let moto = Moto::start();
+    let balancers = moto.create_fleet_fixture(6, 3);
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let tlswatch = Tlswatch::on_endpoint(&upstream.endpoint, &["--elb-calls-per-second", "3"]);
+    let (status, report) = tlswatch.get("/api/v1/fleet-review").await;
+    assert_eq!(status, 200, "{report}");
+    let listed: BTreeSet<&str> =
+        report["rows"].as_array().unwrap().iter().map(|r| r["load_balancer"].as_str().unwrap()).collect();
+    assert_eq!(listed, balancers.iter().map(String::as_str).collect(), "the whole fleet, however slowly");
+    // One DescribeLoadBalancers, one DescribeTargetGroups, a DescribeListeners
+    // and a DescribeRules per load balancer, a DescribeTargetHealth per group,
+    // one DescribeSSLPolicies.
+    let calls: usize = [
+        "DescribeLoadBalancers",
+        "DescribeTargetGroups",
+        "DescribeListeners",
+        "DescribeRules",
+        "DescribeTargetHealth",
+        "DescribeSSLPolicies",
+    ]
+    .iter()
+    .map(|operation| upstream.calls(operation))
+    .sum();
+    assert_eq!(calls, 2 + 6 * 2 + 6 * 3 + 1);
+    // A bucket of 3 refilled at 3 a second: at most 6 in any one second.
+    let busiest = upstream.busiest_second("Describe");
+    assert!((3..=6).contains(&busiest), "{busiest} Describe calls within one second");
+}
+
+#[tokio::test]
+async fn the_overview_does_not_wait_for_a_slow_configuration_read_and_shows_it_once_read() {
+    let moto = Moto::start();
+    let home = moto.create_review_fixture();
+    put_errors(&moto, &home).await;
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    upstream.behave_on("DescribeLoadBalancers", Behaviour::Hold);
+    let tlswatch = Tlswatch::on_endpoint(&upstream.endpoint, &[]);
+    let (status, first) = tlswatch.get("/api/v1/overview?from=now-6h").await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["rows"][0]["load_balancer"]["value"], home["shop"], "the errors are not held up: {first}");
+    assert!(first["rows"][0].get("findings").is_none(), "{first}");
+    assert!(first["warnings"].to_string().contains("findings are still being read"), "{first}");
+
+    // The read went on without the request: once it is done, the next overview has it.
+    upstream.release();
+    upstream.until_called("DescribeSSLPolicies", 1).await;
+    let mut findings = Value::Null;
+    for _ in 0..50 {
+        let (_, next) = tlswatch.get("/api/v1/overview?from=now-6h").await;
+        findings = next["rows"][0]["findings"].clone();
+        if !findings.is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(findings["codes"].to_string().contains("legacy-client-tls"), "{findings}");
+    assert_eq!(upstream.calls("DescribeLoadBalancers"), 1, "read once, by the first overview");
 }

@@ -9,6 +9,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
 use tlswatch_shared::api::CatalogResponse;
 use tlswatch_shared::fleet_review::Baseline;
+use tlswatch_shared::fleet_summary::FleetSummary;
 use tlswatch_shared::overview::{
     OverviewQuery, OverviewResponse, OverviewRow, OverviewSort, RowFindings, ScopeState, ScopeStatus, Spark,
 };
@@ -274,6 +275,7 @@ fn OverviewAnswer(answer: OverviewResponse) -> impl IntoView {
             </div>
         })}
         {answer.warnings.into_iter().map(|warning| view! { <p class="warning">{warning}</p> }).collect_view()}
+        <FleetAtAGlance fleet=answer.fleet view=answer.view.clone()/>
         <p role="status">{summary}</p>
         {if answer.rows.is_empty() {
             view! { <p class="no-errors">{empty}</p> }.into_any()
@@ -300,6 +302,62 @@ fn OverviewAnswer(answer: OverviewResponse) -> impl IntoView {
             }
             .into_any()
         }}
+    }
+}
+
+/// Per finding, how widespread it is (each a link to the overview of the
+/// load balancers that have it); per listener policy, how many listeners.
+#[component]
+fn FleetAtAGlance(fleet: FleetSummary, view: String) -> impl IntoView {
+    let query = OverviewQuery::from_query(&view).unwrap_or_default();
+    let only = move |code: FindingCode| {
+        let mut narrowed = query.clone();
+        narrowed.filter.codes = vec![code];
+        overview_url(&narrowed.to_query())
+    };
+    let plaintext = format!(
+        "{} load balancers reviewed; {} target groups reached over plain HTTP.",
+        fleet.load_balancers, fleet.plaintext_target_groups
+    );
+    view! {
+        <section class="fleet-summary" aria-labelledby="fleet-summary-heading">
+            <h3 id="fleet-summary-heading">"Findings across the fleet"</h3>
+            <p>{plaintext}</p>
+            {(!fleet.findings.is_empty()).then(|| view! {
+                <table class="ranking" id="fleet-findings">
+                    <caption>"Each finding, the most severe first; a finding lists the load balancers that have it"</caption>
+                    <thead><tr>
+                        <th scope="col">"Finding"</th>
+                        <th scope="col">"Severity"</th>
+                        <th scope="col">"Load balancers"</th>
+                        <th scope="col">"Target groups"</th>
+                        <th scope="col">"Accounts"</th>
+                    </tr></thead>
+                    <tbody>
+                        {fleet.findings.into_iter().map(|count| view! {
+                            <tr data-code=count.code.as_str()>
+                                <th scope="row"><a href=only(count.code)>{count.code.as_str()}</a></th>
+                                <td>{count.severity.as_str()}</td>
+                                <td class="number">{count.load_balancers}</td>
+                                <td class="number">{count.target_groups}</td>
+                                <td class="number">{count.accounts}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+            {(!fleet.policies.is_empty()).then(|| view! {
+                <table class="ranking" id="fleet-policies">
+                    <caption>"Listener security policies, the most used first"</caption>
+                    <thead><tr><th scope="col">"Policy"</th><th scope="col">"HTTPS listeners"</th></tr></thead>
+                    <tbody>
+                        {fleet.policies.into_iter().map(|policy| view! {
+                            <tr><th scope="row">{policy.policy}</th><td class="number">{policy.listeners}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </section>
     }
 }
 

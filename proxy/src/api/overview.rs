@@ -9,14 +9,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{RawQuery, State};
 use axum::{Extension, Json};
 use futures_util::future::{join, join_all};
+use tlswatch_shared::fleet_summary::{FleetSummary, summarize};
 use tlswatch_shared::overview::{
     OverviewQuery, OverviewResponse, OverviewRow, RowFindings, RowSource, ScopeState, ScopeStatus, rank, row,
 };
-use tlswatch_shared::review::Finding;
+use tlswatch_shared::review::{Finding, LoadBalancerReview};
 use tlswatch_shared::{Dimensions, ErrorCode, LoadBalancer, Plan, Query, Region, ViewError};
 
 use super::fleet::{ReviewedFleet, reviewed_fleet};
@@ -44,14 +46,17 @@ pub async fn overview(
         end: plan.end,
         period: plan.period,
         rows: Vec::new(),
+        fleet: FleetSummary::default(),
         scopes: Vec::new(),
         warnings: plan.warnings.clone(),
     };
+    let mut reviewed: Vec<(String, LoadBalancerReview)> = Vec::new();
     for (scope, answer) in scopes.iter().zip(answers) {
         let (account, region) = (scope.account.to_string(), scope.region.to_string());
         let status = match answer {
-            Ok(ScopeRows { rows, load_balancers, stale, warnings }) => {
+            Ok(ScopeRows { rows, load_balancers, stale, warnings, reviewed: in_scope }) => {
                 response.rows.extend(rows);
+                reviewed.extend(in_scope.into_iter().map(|lb| (scope.account.to_string(), lb)));
                 response.warnings.extend(warnings.into_iter().map(|warning| format!("{scope}: {warning}")));
                 let status = if stale.is_some() { ScopeState::Error } else { ScopeState::Ok };
                 ScopeStatus { account, region, status, message: stale, load_balancers }
@@ -67,6 +72,7 @@ pub async fn overview(
         response.scopes.push(status);
     }
     rank(&mut response.rows, query.sort);
+    response.fleet = summarize(reviewed.iter().map(|(account, lb)| (account.as_str(), lb)));
     Ok(Json(response))
 }
 
@@ -98,6 +104,10 @@ pub(super) fn scopes(state: &AppState, query: &OverviewQuery, caller: &Caller) -
     Ok(scopes)
 }
 
+/// How long the overview waits for a scope's findings; a slower read goes
+/// on in the background, and a later overview is served from the cache.
+const FINDINGS_WAIT: Duration = Duration::from_secs(5);
+
 /// What one account and region answered.
 struct ScopeRows {
     rows: Vec<OverviewRow>,
@@ -106,34 +116,57 @@ struct ScopeRows {
     stale: Option<String>,
     /// What could not be read beside the errors (the findings).
     warnings: Vec<String>,
+    /// Every load balancer of the scope, reviewed (for the summary).
+    reviewed: Vec<LoadBalancerReview>,
 }
 
 /// The rows of every load balancer that reported the metric in `scope`,
 /// and of every other one with findings, each with its findings counted;
 /// only those with findings the query asks for, if it asks.
 async fn scope_rows(
-    state: &AppState,
+    state: &Arc<AppState>,
     query: &OverviewQuery,
     plan: &Plan,
     now: i64,
     scope: &Scope,
 ) -> Result<ScopeRows, SourceError> {
-    // Boxed: both futures nest the SDK's, too deep together for a worker's stack.
+    // Its own task: a big scope's first read at the Elastic Load Balancing
+    // pace outlasts the wait, and goes on filling the cache for the next
+    // request. Boxed: its future nests the SDK's, too deep for a worker's stack.
+    let (owned_state, owned_scope, owned_plan) = (state.clone(), scope.clone(), plan.clone());
+    let fleet = tokio::spawn(async move { Box::pin(reviewed_fleet(&owned_state, &owned_scope, &owned_plan)).await });
     let errors = Box::pin(error_rows(state, query, plan, now, scope));
-    let (errors, fleet) = join(errors, Box::pin(reviewed_fleet(state, scope, plan))).await;
-    let ScopeRows { mut rows, load_balancers, stale, mut warnings } = errors?;
-    let mut findings: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
-    match fleet {
-        Ok(ReviewedFleet { reviewed, warnings: missing }) => {
+    let (errors, fleet) = join(errors, tokio::time::timeout(FINDINGS_WAIT, fleet)).await;
+    let ScopeRows { mut rows, load_balancers, stale, mut warnings, .. } = errors?;
+    let reviewed = match fleet {
+        Ok(Ok(Ok(ReviewedFleet { reviewed, warnings: missing }))) => {
             warnings.extend(missing);
-            findings.extend(reviewed.into_iter().map(|lb| (lb.value, lb.findings)));
+            reviewed
         }
-        Err(err) => warnings.push(format!("findings not shown: {err}")),
-    }
+        Ok(Ok(Err(err))) => {
+            warnings.push(format!("findings not shown: {err}"));
+            Vec::new()
+        }
+        Ok(Err(err)) => {
+            tracing::error!(%err, "reviewing a fleet failed");
+            warnings.push("findings not shown: tlswatch failed internally; the server log has details".to_string());
+            Vec::new()
+        }
+        Err(_) => {
+            warnings.push(
+                "findings are still being read (Elastic Load Balancing is read at --elb-calls-per-second calls a \
+                 second): reload in a moment to see them"
+                    .to_string(),
+            );
+            Vec::new()
+        }
+    };
+    let findings: BTreeMap<&str, &[Finding]> =
+        reviewed.iter().map(|lb| (lb.value.as_str(), &lb.findings[..])).collect();
     // A plaintext hop fails no handshake: its load balancer reports nothing.
     let quiet: Vec<LoadBalancer> = findings
         .iter()
-        .filter(|(value, found)| !found.is_empty() && !rows.iter().any(|row| &row.load_balancer.value == *value))
+        .filter(|(value, found)| !found.is_empty() && !rows.iter().any(|row| row.load_balancer.value == **value))
         .filter_map(|(value, _)| LoadBalancer::parse(value).ok())
         .collect();
     let final_points = plan.final_points(now);
@@ -142,14 +175,16 @@ async fn scope_rows(
         rows.push(row(query, plan, final_points, source));
     }
     for row in &mut rows {
-        row.findings = findings.get(&row.load_balancer.value).map(|found| RowFindings::of(found));
+        row.findings = findings.get(row.load_balancer.value.as_str()).map(|found| RowFindings::of(found));
     }
     if query.filter.is_set() {
         rows.retain(|row| {
-            findings.get(&row.load_balancer.value).is_some_and(|found| found.iter().any(|f| query.filter.admits(f)))
+            findings
+                .get(row.load_balancer.value.as_str())
+                .is_some_and(|found| found.iter().any(|f| query.filter.admits(f)))
         });
     }
-    Ok(ScopeRows { rows, load_balancers, stale, warnings })
+    Ok(ScopeRows { rows, load_balancers, stale, warnings, reviewed })
 }
 
 /// The rows of every load balancer that reported the metric in `scope`.
@@ -169,7 +204,13 @@ async fn error_rows(
         })
         .collect();
     if series.is_empty() {
-        return Ok(ScopeRows { rows: Vec::new(), load_balancers: 0, stale: None, warnings: Vec::new() });
+        return Ok(ScopeRows {
+            rows: Vec::new(),
+            load_balancers: 0,
+            stale: None,
+            warnings: Vec::new(),
+            reviewed: Vec::new(),
+        });
     }
     let request = FetchRequest {
         stat: query.stat,
@@ -195,5 +236,5 @@ async fn error_rows(
             row(query, plan, final_points, source)
         })
         .collect();
-    Ok(ScopeRows { rows, load_balancers: series.len(), stale, warnings: Vec::new() })
+    Ok(ScopeRows { rows, load_balancers: series.len(), stale, warnings: Vec::new(), reviewed: Vec::new() })
 }

@@ -5,6 +5,7 @@
 //! user ([`classify`]).
 
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -34,6 +35,9 @@ pub struct CallPolicy {
     /// Attempts per call, the first included; the SDK backs off between them
     /// (with more patience for throttling).
     pub max_attempts: u32,
+    /// Elastic Load Balancing calls per second in each account and region
+    /// (with bursts of as many).
+    pub elb_calls_per_second: NonZeroU32,
 }
 
 /// The AWS configuration every client of the proxy is built from: the

@@ -4,11 +4,13 @@
 //! credentials, like CloudWatch.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::Client;
 use aws_sdk_elasticloadbalancingv2::types::{self as elb, LoadBalancerTypeEnum, TargetHealthStateEnum};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
+use governor::{DefaultKeyedRateLimiter, Quota};
 use tlswatch_shared::LoadBalancer;
 use tlswatch_shared::review::{
     HealthCheck, ListenerConfig, LoadBalancerConfig, RegisteredTarget, SslPolicy, TargetGroupConfig, TargetHealth,
@@ -37,20 +39,49 @@ const NAMES_PER_CALL: usize = 20;
 /// takes a fraction of the time without a burst that ELBv2 would throttle.
 const CONCURRENCY: usize = 4;
 
-/// ELBv2 clients, one per account and region.
+/// ELBv2 clients, one per account and region, behind one limiter.
 pub struct ElbSource {
     clients: PerScope<Client>,
+    /// Describe calls per account and region: ELBv2 throttles each account
+    /// and region as one bucket, shared with the team's own tooling.
+    limiter: DefaultKeyedRateLimiter<Scope>,
 }
 
 impl ElbSource {
     /// A client for each account and region, from the configuration the
-    /// CloudWatch clients use (credentials, endpoint, timeouts and retries).
-    pub(crate) fn new(configs: &AccountSdkConfigs) -> Self {
+    /// CloudWatch clients use (credentials, endpoint, timeouts and retries),
+    /// making at most `per_second` calls a second in each (and bursts of as many).
+    pub(crate) fn new(configs: &AccountSdkConfigs, per_second: NonZeroU32) -> Self {
         let clients = PerScope::build(configs, |config, region| {
             Client::from_conf(aws_sdk_elasticloadbalancingv2::config::Builder::from(config).region(region).build())
         });
-        Self { clients }
+        Self { clients, limiter: DefaultKeyedRateLimiter::keyed(Quota::per_second(per_second)) }
     }
+
+    /// The client of `scope`, paced by its limiter.
+    fn paced<'a>(&'a self, scope: &'a Scope) -> Result<Paced<'a>, SourceError> {
+        Ok(Paced { client: self.clients.get(scope)?, limiter: &self.limiter, scope })
+    }
+}
+
+/// A scope's client that waits its turn before each call.
+struct Paced<'a> {
+    client: &'a Client,
+    limiter: &'a DefaultKeyedRateLimiter<Scope>,
+    scope: &'a Scope,
+}
+
+impl Paced<'_> {
+    /// Waits until the scope may make another call.
+    async fn turn(&self) -> &Client {
+        self.limiter.until_key_ready(self.scope).await;
+        self.client
+    }
+}
+
+/// Whether a page's marker asks for another page.
+fn more(marker: Option<&str>) -> bool {
+    marker.is_some_and(|marker| !marker.is_empty())
 }
 
 #[async_trait]
@@ -60,17 +91,17 @@ impl LoadBalancerSource for ElbSource {
         scope: &Scope,
         wanted: &[LoadBalancer],
     ) -> Result<Vec<LoadBalancerConfig>, SourceError> {
-        let client = self.clients.get(scope)?;
+        let paced = &self.paced(scope)?;
         let mut found = Vec::new();
         for batch in wanted.chunks(NAMES_PER_CALL) {
             let names: Vec<String> = batch.iter().map(|lb| lb.name().to_string()).collect();
-            match described(client, names.clone()).await? {
+            match described(paced, names.clone()).await? {
                 Some(batch) => found.extend(batch),
                 // One missing name fails the whole call: ask for each, so
                 // the others are reviewed and the missing one warned of.
                 None => {
                     for name in names {
-                        found.extend(described(client, vec![name]).await?.unwrap_or_default());
+                        found.extend(described(paced, vec![name]).await?.unwrap_or_default());
                     }
                 }
             }
@@ -82,8 +113,8 @@ impl LoadBalancerSource for ElbSource {
         });
         let configs = stream::iter(found).map(|described| async move {
             let arn = described.load_balancer_arn().unwrap_or_default();
-            let groups = described_groups(client, Some(arn)).await?;
-            config_of(client, &described, groups).await
+            let groups = described_groups(paced, Some(arn)).await?;
+            config_of(paced, &described, groups).await
         });
         sorted(configs.buffered(CONCURRENCY).try_collect().await?)
     }
@@ -93,17 +124,22 @@ impl LoadBalancerSource for ElbSource {
     /// balancers it serves), then each load balancer's listeners and rules
     /// and each group's health.
     async fn fleet(&self, scope: &Scope) -> Result<Vec<LoadBalancerConfig>, SourceError> {
-        let client = self.clients.get(scope)?;
+        let paced = &self.paced(scope)?;
         let mut balancers = Vec::new();
-        let mut pages = client.describe_load_balancers().into_paginator().send();
-        while let Some(page) = pages.next().await {
+        let mut marker: Option<String> = None;
+        loop {
+            let page = paced.turn().await.describe_load_balancers().set_marker(marker.take()).send().await;
             let page = page.map_err(|err| classify(SERVICE, "DescribeLoadBalancers", err))?;
             let applications =
                 page.load_balancers().iter().filter(|lb| lb.r#type() == Some(&LoadBalancerTypeEnum::Application));
             balancers.extend(applications.cloned());
+            if !more(page.next_marker()) {
+                break;
+            }
+            marker = page.next_marker().map(str::to_string);
         }
         let mut groups_of: BTreeMap<String, Vec<elb::TargetGroup>> = BTreeMap::new();
-        for group in described_groups(client, None).await? {
+        for group in described_groups(paced, None).await? {
             let mut served: Vec<&String> = group.load_balancer_arns().iter().collect();
             // A group a load balancer reaches from two listeners may name it twice.
             served.sort();
@@ -114,7 +150,7 @@ impl LoadBalancerSource for ElbSource {
         }
         let configs = stream::iter(balancers).map(|described| {
             let groups = described.load_balancer_arn().and_then(|arn| groups_of.get(arn)).cloned().unwrap_or_default();
-            async move { config_of(client, &described, groups).await }
+            async move { config_of(paced, &described, groups).await }
         });
         sorted(configs.buffered(CONCURRENCY).try_collect().await?)
     }
@@ -124,8 +160,9 @@ impl LoadBalancerSource for ElbSource {
             return Ok(BTreeMap::new());
         }
         let output = self
-            .clients
-            .get(scope)?
+            .paced(scope)?
+            .turn()
+            .await
             .describe_ssl_policies()
             .set_names(Some(names.to_vec()))
             .send()
@@ -153,34 +190,48 @@ impl LoadBalancerSource for ElbSource {
 
 /// The load balancers named `names`, or `None` when one of them does not
 /// exist (Elastic Load Balancing then answers LoadBalancerNotFound).
-async fn described(client: &Client, names: Vec<String>) -> Result<Option<Vec<elb::LoadBalancer>>, SourceError> {
+async fn described(paced: &Paced<'_>, names: Vec<String>) -> Result<Option<Vec<elb::LoadBalancer>>, SourceError> {
     let mut found = Vec::new();
-    let mut pages = client.describe_load_balancers().set_names(Some(names)).into_paginator().send();
-    while let Some(page) = pages.next().await {
-        match page {
-            Ok(page) => found.extend(page.load_balancers().iter().cloned()),
+    let mut marker: Option<String> = None;
+    loop {
+        let call =
+            paced.turn().await.describe_load_balancers().set_names(Some(names.clone())).set_marker(marker.take());
+        match call.send().await {
+            Ok(page) => {
+                found.extend(page.load_balancers().iter().cloned());
+                if !more(page.next_marker()) {
+                    return Ok(Some(found));
+                }
+                marker = page.next_marker().map(str::to_string);
+            }
             Err(err) if err.as_service_error().is_some_and(|e| e.is_load_balancer_not_found_exception()) => {
                 return Ok(None);
             }
             Err(err) => return Err(classify(SERVICE, "DescribeLoadBalancers", err)),
         }
     }
-    Ok(Some(found))
 }
 
 /// The listeners of a load balancer with the target groups each forwards
 /// to, through its default actions and its rules.
-async fn listeners(client: &Client, load_balancer_arn: &str) -> Result<Vec<ListenerConfig>, SourceError> {
+async fn listeners(paced: &Paced<'_>, load_balancer_arn: &str) -> Result<Vec<ListenerConfig>, SourceError> {
     let mut described = Vec::new();
-    let mut pages = client.describe_listeners().load_balancer_arn(load_balancer_arn).into_paginator().send();
-    while let Some(page) = pages.next().await {
-        described.extend(page.map_err(|err| classify(SERVICE, "DescribeListeners", err))?.listeners().iter().cloned());
+    let mut marker: Option<String> = None;
+    loop {
+        let call =
+            paced.turn().await.describe_listeners().load_balancer_arn(load_balancer_arn).set_marker(marker.take());
+        let page = call.send().await.map_err(|err| classify(SERVICE, "DescribeListeners", err))?;
+        described.extend(page.listeners().iter().cloned());
+        if !more(page.next_marker()) {
+            break;
+        }
+        marker = page.next_marker().map(str::to_string);
     }
     let mut listeners = Vec::new();
     for listener in described {
         let mut forwards: Vec<String> = listener.default_actions().iter().flat_map(forwarded_groups).collect();
         if let Some(arn) = listener.listener_arn() {
-            forwards.extend(rule_groups(client, arn).await?);
+            forwards.extend(rule_groups(paced, arn).await?);
         }
         forwards.sort();
         forwards.dedup();
@@ -196,11 +247,13 @@ async fn listeners(client: &Client, load_balancer_arn: &str) -> Result<Vec<Liste
 }
 
 /// The target groups the rules of a listener forward to.
-async fn rule_groups(client: &Client, listener_arn: &str) -> Result<Vec<String>, SourceError> {
+async fn rule_groups(paced: &Paced<'_>, listener_arn: &str) -> Result<Vec<String>, SourceError> {
     let mut groups = Vec::new();
     let mut marker: Option<String> = None;
     loop {
-        let page = client
+        let page = paced
+            .turn()
+            .await
             .describe_rules()
             .listener_arn(listener_arn)
             .set_marker(marker.take())
@@ -233,7 +286,7 @@ fn sorted(mut configs: Vec<LoadBalancerConfig>) -> Result<Vec<LoadBalancerConfig
 
 /// A described load balancer's configuration, with its target groups `groups`.
 async fn config_of(
-    client: &Client,
+    paced: &Paced<'_>,
     described: &elb::LoadBalancer,
     groups: Vec<elb::TargetGroup>,
 ) -> Result<LoadBalancerConfig, SourceError> {
@@ -242,40 +295,44 @@ async fn config_of(
         value: load_balancer_value(arn).to_string(),
         name: described.load_balancer_name().unwrap_or_default().to_string(),
         scheme: described.scheme().map(|s| s.as_str().to_string()).unwrap_or_default(),
-        listeners: listeners(client, arn).await?,
-        target_groups: target_groups(client, groups).await?,
+        listeners: listeners(paced, arn).await?,
+        target_groups: target_groups(paced, groups).await?,
     })
 }
 
 /// The target groups of the load balancer `load_balancer_arn`, or of the
 /// whole scope.
 async fn described_groups(
-    client: &Client,
+    paced: &Paced<'_>,
     load_balancer_arn: Option<&str>,
 ) -> Result<Vec<elb::TargetGroup>, SourceError> {
     let mut described = Vec::new();
-    let mut pages = client
-        .describe_target_groups()
-        .set_load_balancer_arn(load_balancer_arn.map(str::to_string))
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        described.extend(
-            page.map_err(|err| classify(SERVICE, "DescribeTargetGroups", err))?.target_groups().iter().cloned(),
-        );
+    let mut marker: Option<String> = None;
+    loop {
+        let call = paced
+            .turn()
+            .await
+            .describe_target_groups()
+            .set_load_balancer_arn(load_balancer_arn.map(str::to_string))
+            .set_marker(marker.take());
+        let page = call.send().await.map_err(|err| classify(SERVICE, "DescribeTargetGroups", err))?;
+        described.extend(page.target_groups().iter().cloned());
+        if !more(page.next_marker()) {
+            return Ok(described);
+        }
+        marker = page.next_marker().map(str::to_string);
     }
-    Ok(described)
 }
 
 /// Described target groups, with their targets' health.
 async fn target_groups(
-    client: &Client,
+    paced: &Paced<'_>,
     described: Vec<elb::TargetGroup>,
 ) -> Result<Vec<TargetGroupConfig>, SourceError> {
     let mut groups: Vec<TargetGroupConfig> = stream::iter(described)
         .map(|group| async move {
             let (targets, registered) = match group.target_group_arn() {
-                Some(arn) => target_health(client, arn).await?,
+                Some(arn) => target_health(paced, arn).await?,
                 None => (TargetHealth::default(), Vec::new()),
             };
             Ok::<_, SourceError>(TargetGroupConfig {
@@ -304,10 +361,12 @@ async fn target_groups(
 /// How many of a group's targets are healthy, unhealthy or neither, and
 /// why; and every registered target, for the probe.
 async fn target_health(
-    client: &Client,
+    paced: &Paced<'_>,
     target_group_arn: &str,
 ) -> Result<(TargetHealth, Vec<RegisteredTarget>), SourceError> {
-    let output = client
+    let output = paced
+        .turn()
+        .await
         .describe_target_health()
         .target_group_arn(target_group_arn)
         .send()

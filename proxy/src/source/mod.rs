@@ -160,7 +160,7 @@ impl Sources {
         tokio::spawn(look_up_own_account_id(base, region, own_account_id.clone()));
         Self {
             metrics: Arc::new(CloudWatchSource::new(&configs)),
-            load_balancers: Arc::new(ElbSource::new(&configs)),
+            load_balancers: Arc::new(ElbSource::new(&configs, policy.elb_calls_per_second)),
             changes: Arc::new(CloudTrailSource::new(&configs)),
             probe: Arc::new(probe::Off),
             own_account_id,

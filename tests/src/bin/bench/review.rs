@@ -2,8 +2,6 @@
 //! makes, cold and cached, counted by the test upstream in front of moto
 //! (load balancers created with boto3 by tests/fixtures/review_setup.py).
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::Instant;
 
 use tlswatch::ELB_OPERATIONS as OPERATIONS;
@@ -18,7 +16,7 @@ const GROUPS: usize = 5;
 
 pub async fn measure(report: &mut Report) {
     let moto = Moto::start();
-    let balancers = create_fleet(&moto);
+    let balancers = moto.create_fleet_fixture(BALANCERS, GROUPS);
     let upstream = TestUpstream::start(&moto.endpoint).await;
     let tlswatch = Tlswatch::on_endpoint(&upstream.endpoint, &fleet::PATIENT_WITH_MOTO);
     let lbs: String = balancers.iter().map(|lb| format!("lb={lb}&")).collect();
@@ -58,17 +56,4 @@ pub async fn measure(report: &mut Report) {
 
 fn counts(upstream: &TestUpstream) -> Vec<usize> {
     OPERATIONS.iter().map(|operation| upstream.calls(operation)).collect()
-}
-
-/// Creates the fleet with the fixture and returns the load balancers' values.
-fn create_fleet(moto: &Moto) -> Vec<String> {
-    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("xtask sets CARGO_MANIFEST_DIR"));
-    let output = Command::new(root.join("../.tools/venv/bin/python"))
-        .arg(root.join("fixtures/review_setup.py"))
-        .arg(&moto.endpoint)
-        .args(["fleet", &BALANCERS.to_string(), &GROUPS.to_string()])
-        .output()
-        .expect("the review fixture runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).expect("the fixture prints the load balancers")
 }
