@@ -1,7 +1,7 @@
 //! The one way to the sources: every call runs under the concurrency limit
-//! (`--max-upstream-calls`), is counted and timed in the metrics, and names
-//! the refused role when an account's role could not be assumed. It keeps
-//! nothing: caching is `cache/`'s, above it.
+//! (`--max-upstream-calls`), or at a pace of its own, is counted and timed
+//! in the metrics, and names the refused role when an account's role could
+//! not be assumed. It keeps nothing: caching is `cache/`'s, above it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -54,6 +54,34 @@ impl Upstream {
         F: Future<Output = Result<T, SourceError>> + 'a,
     {
         let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
+        self.measured(scope, operation, call).await
+    }
+
+    /// [`Self::call`] without a slot of the concurrency limit, for a source
+    /// that keeps a pace of its own per scope (Elastic Load Balancing's
+    /// configuration reads, which may wait on that pace for a minute and
+    /// must not keep the charts waiting meanwhile).
+    pub async fn call_paced<'a, T, F>(
+        &'a self,
+        scope: &Scope,
+        operation: &'static str,
+        call: impl FnOnce(&'a Sources) -> F,
+    ) -> Result<T, SourceError>
+    where
+        F: Future<Output = Result<T, SourceError>> + 'a,
+    {
+        self.measured(scope, operation, call).await
+    }
+
+    async fn measured<'a, T, F>(
+        &'a self,
+        scope: &Scope,
+        operation: &'static str,
+        call: impl FnOnce(&'a Sources) -> F,
+    ) -> Result<T, SourceError>
+    where
+        F: Future<Output = Result<T, SourceError>> + 'a,
+    {
         let labels = UpstreamLabels { operation };
         self.metrics.upstream_calls.get_or_create(&labels).inc();
         let started = Instant::now();

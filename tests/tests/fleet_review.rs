@@ -406,12 +406,16 @@ async fn the_overview_does_not_wait_for_a_slow_configuration_read_and_shows_it_o
     put_errors(&moto, &home).await;
     let upstream = TestUpstream::start(&moto.endpoint).await;
     upstream.behave_on("DescribeLoadBalancers", Behaviour::Hold);
-    let tlswatch = Tlswatch::on_endpoint(&upstream.endpoint, &[]);
+    // One slot for CloudWatch calls: the held configuration read must not take it.
+    let tlswatch = Tlswatch::on_endpoint(&upstream.endpoint, &["--max-upstream-calls", "1"]);
     let (status, first) = tlswatch.get("/api/v1/overview?from=now-6h").await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["rows"][0]["load_balancer"]["value"], home["shop"], "the errors are not held up: {first}");
     assert!(first["rows"][0].get("findings").is_none(), "{first}");
     assert!(first["warnings"].to_string().contains("findings are still being read"), "{first}");
+    let chart = format!("/api/v1/series?lb={}&from=now-3h", home["shop"].as_str().unwrap());
+    let (status, series) = tlswatch.get(&chart).await;
+    assert_eq!(status, 200, "a chart is drawn while the configuration read waits: {series}");
 
     // The read went on without the request: once it is done, the next overview has it.
     upstream.release();

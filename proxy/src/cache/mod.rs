@@ -119,7 +119,7 @@ impl Cache {
         scope: &Scope,
         wanted: &[LoadBalancer],
     ) -> Result<Arc<Vec<LoadBalancerConfig>>, SourceError> {
-        let call = self.upstream.call(scope, "DescribeLoadBalancerConfiguration", |sources| {
+        let call = self.upstream.call_paced(scope, "DescribeLoadBalancerConfiguration", |sources| {
             sources.load_balancers.load_balancers(scope, wanted)
         });
         let key = Key::LoadBalancers(scope.clone(), wanted.to_vec());
@@ -130,8 +130,9 @@ impl Cache {
     /// cached as long as one load balancer's and coalesced: N replicas and
     /// any number of callers read a scope's fleet once per lifetime.
     pub async fn fleet(&self, scope: &Scope) -> Result<Arc<Vec<LoadBalancerConfig>>, SourceError> {
-        let call =
-            self.upstream.call(scope, "DescribeFleetConfiguration", |sources| sources.load_balancers.fleet(scope));
+        let call = self
+            .upstream
+            .call_paced(scope, "DescribeFleetConfiguration", |sources| sources.load_balancers.fleet(scope));
         let key = Key::Fleet(scope.clone());
         self.load(key, wire::decode_load_balancers, wire::encode_load_balancers, call).await.0
     }
@@ -144,7 +145,7 @@ impl Cache {
     ) -> Result<Arc<BTreeMap<String, SslPolicy>>, SourceError> {
         let call = self
             .upstream
-            .call(scope, "DescribeSSLPolicies", |sources| sources.load_balancers.ssl_policies(scope, names));
+            .call_paced(scope, "DescribeSSLPolicies", |sources| sources.load_balancers.ssl_policies(scope, names));
         let key = Key::Policies(scope.clone(), names.to_vec());
         self.load(key, wire::decode_policies, wire::encode_policies, call).await.0
     }
