@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ViewError;
 
+pub mod grouped;
 pub mod probed;
 
 pub use crate::tls::SslPolicy;

@@ -214,3 +214,38 @@ async fn the_overview_filters_by_finding_links_each_to_its_review_and_offers_the
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_finding_that_holds_for_several_groups_is_shown_once_naming_them_all() {
+    const INTERNAL: &str = "app/internal-api/a41f0c2e9d7b3586";
+    let tlswatch = Tlswatch::demo_with_frontend();
+    let (_, api) = tlswatch.get(&format!("/api/v1/review?lb={INTERNAL}&from=now-24h")).await;
+    let per_group: Vec<String> = api["load_balancers"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "backend-without-tls13")
+        .map(|f| f["target_group"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(per_group.len(), 2, "the API keeps one per group: {api}");
+    with_browser(|client| async move {
+        client.goto(&format!("{}/?lb={INTERNAL}&from=now-24h", tlswatch.url)).await.unwrap();
+        let item = ".lb-review .finding[data-code=backend-without-tls13]";
+        wait_until(&client, &format!("document.querySelector('{item}')")).await;
+        let shown = eval(
+            &client,
+            &format!("[...document.querySelectorAll('{item}')].map(li => [li.dataset.targetGroups, li.textContent])"),
+        )
+        .await;
+        let shown = shown.as_array().unwrap();
+        assert_eq!(shown.len(), 1, "one finding for both groups: {shown:?}");
+        assert_eq!(shown[0][0], Value::from(per_group.join(" ")));
+        let text = shown[0][1].as_str().unwrap();
+        assert!(text.contains("target groups grpc-backend and admin-tls are reached only with"), "{text}");
+        // Findings that differ (each group's own errors) stay apart.
+        let errors =
+            eval(&client, "document.querySelectorAll('.lb-review .finding[data-code=tls-errors]').length").await;
+        assert_eq!(errors, Value::from(2));
+    })
+    .await;
+}

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use tlswatch_shared::api::ReviewResponse;
 use tlswatch_shared::changes::Change;
+use tlswatch_shared::review::grouped::{GroupedFinding, grouped};
 use tlswatch_shared::review::{Finding, LoadBalancerReview, TargetGroupReview};
 use tlswatch_shared::{LoadBalancer, TargetGroup, View};
 
@@ -142,7 +143,9 @@ fn LoadBalancerPath(lb: LoadBalancerReview, changes: Vec<Change>) -> impl IntoVi
                 <tbody>{rows}</tbody>
             </table>
             <ul class="findings">
-                {lb.findings.into_iter().map(|finding| view! { <FindingItem finding/> }).collect_view()}
+                {grouped(&lb).into_iter().map(|GroupedFinding { finding, target_groups }| view! {
+                    <FindingItem finding target_groups/>
+                }).collect_view()}
             </ul>
             {(!changes.is_empty()).then(|| view! { <RecentChanges changes/> })}
         </article>
@@ -169,11 +172,14 @@ fn RecentChanges(changes: Vec<Change>) -> impl IntoView {
     }
 }
 
+/// A finding; one that holds for several target groups names them all
+/// (`data-target-groups` lists their values).
 #[component]
-pub fn FindingItem(finding: Finding) -> impl IntoView {
+pub fn FindingItem(finding: Finding, #[prop(optional)] target_groups: Vec<String>) -> impl IntoView {
     let severity = finding.severity.as_str();
+    let groups = (target_groups.len() > 1).then(|| target_groups.join(" "));
     view! {
-        <li class=format!("finding severity-{severity}") data-code=finding.code.as_str()>
+        <li class=format!("finding severity-{severity}") data-code=finding.code.as_str() data-target-groups=groups>
             <span class="severity">{severity}</span>" "
             {finding.text}" "
             <a href=finding.doc target="_blank" rel="noopener noreferrer">"AWS documentation"</a>
