@@ -54,7 +54,7 @@ impl Upstream {
         F: Future<Output = Result<T, SourceError>> + 'a,
     {
         let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
-        self.measured(scope, operation, call).await
+        self.call_paced(scope, operation, call).await
     }
 
     /// [`Self::call`] without a slot of the concurrency limit, for a source
@@ -62,18 +62,6 @@ impl Upstream {
     /// configuration reads, which may wait on that pace for a minute and
     /// must not keep the charts waiting meanwhile).
     pub async fn call_paced<'a, T, F>(
-        &'a self,
-        scope: &Scope,
-        operation: &'static str,
-        call: impl FnOnce(&'a Sources) -> F,
-    ) -> Result<T, SourceError>
-    where
-        F: Future<Output = Result<T, SourceError>> + 'a,
-    {
-        self.measured(scope, operation, call).await
-    }
-
-    async fn measured<'a, T, F>(
         &'a self,
         scope: &Scope,
         operation: &'static str,

@@ -329,6 +329,13 @@ pub struct ScopeStatus {
     pub load_balancers: usize,
 }
 
+impl ScopeStatus {
+    /// A scope that could not be read, and why.
+    pub fn failed(account: String, region: String, message: String) -> Self {
+        Self { account, region, status: ScopeState::Error, message: Some(message), load_balancers: 0 }
+    }
+}
+
 /// `GET /api/v1/overview`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OverviewResponse {

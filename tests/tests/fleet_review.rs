@@ -43,6 +43,21 @@ async fn put_errors(moto: &Moto, built: &Value) -> f64 {
     total
 }
 
+/// The fleet in every scope, with errors on the home scope's skips-tls
+/// group; their sum.
+async fn failing_fleet() -> (Moto, BTreeMap<(&'static str, &'static str), Value>, f64) {
+    let moto = Moto::start();
+    let fleet = build_fleet(&moto);
+    let total = put_errors(&moto, &fleet[&("default", REGION)]).await;
+    (moto, fleet, total)
+}
+
+/// tlswatch reading both accounts in both regions through `endpoint`.
+fn on_both_accounts(endpoint: &str, extra: &[&str]) -> Tlswatch {
+    let (regions, payments) = (format!("{REGION},{OTHER_REGION}"), format!("payments={PAYMENTS_ROLE}"));
+    Tlswatch::on_endpoint(endpoint, &[&["--region", &regions, "--account", &payments][..], extra].concat())
+}
+
 /// What the fixture built, as the report's rows should key them:
 /// (load balancer, listener port, target group).
 fn built_rows(built: &Value) -> BTreeSet<(String, u64, String)> {
@@ -82,14 +97,9 @@ fn sorted(mut items: Vec<String>) -> Vec<String> {
 
 #[tokio::test]
 async fn the_report_holds_every_listener_and_group_built_in_two_accounts_and_two_regions() {
-    let moto = Moto::start();
-    let fleet = build_fleet(&moto);
+    let (moto, fleet, total) = failing_fleet().await;
     let home = &fleet[&("default", REGION)];
-    let total = put_errors(&moto, home).await;
-    let tlswatch = Tlswatch::on_endpoint(
-        &moto.endpoint,
-        &["--region", &format!("{REGION},{OTHER_REGION}"), "--account", &format!("payments={PAYMENTS_ROLE}")],
-    );
+    let tlswatch = on_both_accounts(&moto.endpoint, &[]);
     let (status, report) = tlswatch.get("/api/v1/fleet-review?from=now-6h&baseline=tls12-minimum").await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["view"], "from=now-6h&baseline=tls12-minimum");
@@ -253,17 +263,7 @@ async fn a_throttled_account_is_listed_with_its_reason_and_the_others_are_answer
     let fleet = build_fleet(&moto);
     let upstream = TestUpstream::start(&moto.endpoint).await;
     upstream.behave_for_account("DescribeLoadBalancers", "111111111111", Behaviour::Throttle);
-    let tlswatch = Tlswatch::on_endpoint(
-        &upstream.endpoint,
-        &[
-            "--region",
-            &format!("{REGION},{OTHER_REGION}"),
-            "--account",
-            &format!("payments={PAYMENTS_ROLE}"),
-            "--upstream-attempts",
-            "1",
-        ],
-    );
+    let tlswatch = on_both_accounts(&upstream.endpoint, &["--upstream-attempts", "1"]);
     let (status, report) = tlswatch.get("/api/v1/fleet-review").await;
     assert_eq!(status, 200, "{report}");
     for scope in report["scopes"].as_array().unwrap() {
@@ -282,14 +282,9 @@ async fn a_throttled_account_is_listed_with_its_reason_and_the_others_are_answer
 
 #[tokio::test]
 async fn the_overview_counts_findings_lists_quiet_load_balancers_and_filters_by_them() {
-    let moto = Moto::start();
-    let fleet = build_fleet(&moto);
+    let (moto, fleet, total) = failing_fleet().await;
     let home = &fleet[&("default", REGION)];
-    let total = put_errors(&moto, home).await;
-    let tlswatch = Tlswatch::on_endpoint(
-        &moto.endpoint,
-        &["--region", &format!("{REGION},{OTHER_REGION}"), "--account", &format!("payments={PAYMENTS_ROLE}")],
-    );
+    let tlswatch = on_both_accounts(&moto.endpoint, &[]);
     let rows_of = |body: &Value| -> Vec<(String, String, String, f64)> {
         body["rows"]
             .as_array()

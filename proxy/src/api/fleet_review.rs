@@ -51,13 +51,7 @@ pub async fn fleet_review(
                 report.warnings.extend(warnings.into_iter().map(|warning| format!("{scope}: {warning}")));
                 ScopeStatus { account, region, status: ScopeState::Ok, message: None, load_balancers }
             }
-            Err(err) => ScopeStatus {
-                account,
-                region,
-                status: ScopeState::Error,
-                message: Some(err.to_string()),
-                load_balancers: 0,
-            },
+            Err(err) => ScopeStatus::failed(account, region, err.to_string()),
         };
         report.scopes.push(status);
     }

@@ -61,13 +61,7 @@ pub async fn overview(
                 let status = if stale.is_some() { ScopeState::Error } else { ScopeState::Ok };
                 ScopeStatus { account, region, status, message: stale, load_balancers }
             }
-            Err(err) => ScopeStatus {
-                account,
-                region,
-                status: ScopeState::Error,
-                message: Some(err.to_string()),
-                load_balancers: 0,
-            },
+            Err(err) => ScopeStatus::failed(account, region, err.to_string()),
         };
         response.scopes.push(status);
     }
