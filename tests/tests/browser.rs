@@ -618,13 +618,13 @@ async fn links_between_the_overview_and_the_dashboard_add_one_history_entry_each
     let tlswatch = Tlswatch::demo_with_frontend();
     with_browser(|client| async move {
         client.goto(&format!("{}/overview", tlswatch.url)).await.unwrap();
-        let row_link = "document.querySelector('.overview th[scope=row] a')";
+        let row_link = "document.querySelector('#fleet th[scope=row] a')";
         wait_until(&client, &format!("{row_link} !== null")).await;
         let before = eval(&client, "history.length").await.as_u64().unwrap();
         let href = eval(&client, &format!("{row_link}.getAttribute('href')")).await;
         let href = href.as_str().expect("a link to the row's view").to_string();
         let search = href.trim_start_matches('/').to_string();
-        client.find(Locator::Css(".overview th[scope=row] a")).await.unwrap().click().await.unwrap();
+        client.find(Locator::Css("#fleet th[scope=row] a")).await.unwrap().click().await.unwrap();
         // A page of its own: the dashboard loads at the row's view, one entry later.
         wait_until(&client, &format!("location.pathname === '/' && location.search === {search:?}")).await;
         wait_for_data(&client).await;
