@@ -102,11 +102,18 @@ pub(super) fn scopes(state: &AppState, query: &OverviewQuery, caller: &Caller) -
 /// on in the background, and a later overview is served from the cache.
 const FINDINGS_WAIT: Duration = Duration::from_secs(5);
 
-/// What one account and region answered.
-struct ScopeRows {
+/// The errors of one account and region.
+struct ErrorRows {
     rows: Vec<OverviewRow>,
     load_balancers: usize,
     /// Why the rows are the last good ones, when the source failed.
+    stale: Option<String>,
+}
+
+/// What one account and region answered: its errors, and its findings.
+struct ScopeRows {
+    rows: Vec<OverviewRow>,
+    load_balancers: usize,
     stale: Option<String>,
     /// What could not be read beside the errors (the findings).
     warnings: Vec<String>,
@@ -131,7 +138,8 @@ async fn scope_rows(
     let fleet = tokio::spawn(async move { Box::pin(reviewed_fleet(&owned_state, &owned_scope, &owned_plan)).await });
     let errors = Box::pin(error_rows(state, query, plan, now, scope));
     let (errors, fleet) = join(errors, tokio::time::timeout(FINDINGS_WAIT, fleet)).await;
-    let ScopeRows { mut rows, load_balancers, stale, mut warnings, .. } = errors?;
+    let ErrorRows { mut rows, load_balancers, stale } = errors?;
+    let mut warnings = Vec::new();
     let reviewed = match fleet {
         Ok(Ok(Ok(ReviewedFleet { reviewed, warnings: missing }))) => {
             warnings.extend(missing);
@@ -188,7 +196,7 @@ async fn error_rows(
     plan: &Plan,
     now: i64,
     scope: &Scope,
-) -> Result<ScopeRows, SourceError> {
+) -> Result<ErrorRows, SourceError> {
     let listed = state.cache.list(scope, query.metric).await?;
     let series: Vec<Query> = listed_load_balancers(&listed)
         .into_iter()
@@ -198,13 +206,7 @@ async fn error_rows(
         })
         .collect();
     if series.is_empty() {
-        return Ok(ScopeRows {
-            rows: Vec::new(),
-            load_balancers: 0,
-            stale: None,
-            warnings: Vec::new(),
-            reviewed: Vec::new(),
-        });
+        return Ok(ErrorRows { rows: Vec::new(), load_balancers: 0, stale: None });
     }
     let request = FetchRequest {
         stat: query.stat,
@@ -230,5 +232,5 @@ async fn error_rows(
             row(query, plan, final_points, source)
         })
         .collect();
-    Ok(ScopeRows { rows, load_balancers: series.len(), stale, warnings: Vec::new(), reviewed: Vec::new() })
+    Ok(ErrorRows { rows, load_balancers: series.len(), stale })
 }
