@@ -18,6 +18,7 @@ use crate::error::ApiError;
 use crate::identity::Caller;
 use crate::limits::Client;
 use crate::metrics::RequestLabels;
+use crate::request_head::Overlong;
 use crate::security;
 pub use crate::state::AppState;
 use crate::web;
@@ -75,9 +76,9 @@ fn application(state: Arc<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .with_state(state.clone())
         .layer(CompressionLayer::new())
-        .layer(middleware::from_fn_with_state(state.clone(), limit_request_size))
-        .layer(middleware::from_fn_with_state(state, only_named_hosts))
-        .layer(middleware::from_fn(only_reads));
+        .layer(middleware::from_fn_with_state(state.clone(), only_named_hosts))
+        .layer(middleware::from_fn(only_reads))
+        .layer(middleware::from_fn_with_state(state, limit_request_size));
     for layer in security::layers(&csp) {
         app = app.layer(layer);
     }
@@ -175,8 +176,18 @@ async fn only_named_hosts(State(state): State<Arc<AppState>>, request: Request, 
     ApiError::HostNotAllowed { host: shown, allowed: hosts.describe() }.into_response()
 }
 
-/// Refuses overlong URLs and header sections before any parsing.
+/// Refuses overlong URLs and header sections before any parsing, and the
+/// heads the server stopped before hyper read them ([`Overlong`]).
 async fn limit_request_size(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    match request.extensions().get::<Overlong>() {
+        Some(Overlong::Target { at_least }) => {
+            return ApiError::UriTooLong { length: *at_least, max: state.limits.max_url_bytes }.into_response();
+        }
+        Some(Overlong::Head { at_least }) => {
+            return ApiError::HeadersTooLarge { length: *at_least, max: state.limits.max_header_bytes }.into_response();
+        }
+        None => {}
+    }
     let url = request.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     if url > state.limits.max_url_bytes {
         return ApiError::UriTooLong { length: url, max: state.limits.max_url_bytes }.into_response();

@@ -101,10 +101,7 @@ impl Default for Config {
                 max_answer_bytes: 32 << 20,
             },
             // A browser sends its headers at once; a slow link takes a second.
-            connections: ConnectionLimits {
-                header_read: Duration::from_secs(10),
-                max_headers: ConnectionLimits::max_headers_for(MAX_HEADER_BYTES),
-            },
+            connections: ConnectionLimits::new(Duration::from_secs(10), MAX_HEADER_BYTES),
             // A dashboard refreshing every minute with its pickers makes a
             // handful a minute; this leaves room for scripts.
             rate_limit_per_minute: 600,

@@ -16,6 +16,7 @@ mod hosts;
 mod identity;
 mod limits;
 mod metrics;
+mod request_head;
 mod security;
 mod serve;
 mod source;

@@ -273,10 +273,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             max_points: cli.max_points,
             max_answer_bytes: max_answer_mib(cli.max_answer_mib)?.saturating_mul(1 << 20),
         },
-        connections: ConnectionLimits {
-            header_read: seconds(cli.header_read_timeout, "--header-read-timeout")?,
-            max_headers: ConnectionLimits::max_headers_for(cli.max_header_bytes),
-        },
+        connections: ConnectionLimits::new(
+            seconds(cli.header_read_timeout, "--header-read-timeout")?,
+            cli.max_header_bytes,
+        ),
         shared_cache: cli
             .cache_url
             .as_deref()

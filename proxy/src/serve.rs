@@ -2,19 +2,26 @@
 //! each closed when its client is slow to send a request's headers, and a
 //! graceful stop. `axum::serve` sets no timer, so a client trickling its
 //! headers (or idling between requests) would hold a connection forever.
+//! Each connection's request heads are measured first ([`HeadGuard`]): one
+//! too long for hyper is refused by the application, not by hyper's bare
+//! 414 or 431.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::Request;
+use axum::http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
+
+use crate::request_head::{HeadGuard, HeadLimits, Overlong};
 
 /// What a connection may do before the application sees its request.
 #[derive(Debug, Clone, Copy)]
@@ -23,19 +30,15 @@ pub struct ConnectionLimits {
     /// counted from when it opened or its previous answer was sent: a slow
     /// client is cut off, and an idle keep-alive connection closed, after it.
     pub header_read: Duration,
-    /// The most header lines hyper parses. Set from `--max-header-bytes`
-    /// (see [`ConnectionLimits::max_headers_for`]) so that a request within
-    /// the byte limit is never refused for its count by hyper's bare 431:
-    /// the application's JSON 431 judges its size.
-    pub max_headers: usize,
+    /// Where a request head is stopped before hyper would refuse it.
+    pub heads: HeadLimits,
 }
 
 impl ConnectionLimits {
-    /// Header lines that fit in `max_header_bytes`, counted as the
-    /// application counts them (name, value and four bytes each), plus one,
-    /// so that more lines than this are over the byte limit anyway.
-    pub fn max_headers_for(max_header_bytes: usize) -> usize {
-        max_header_bytes / 5 + 1
+    /// The limits for a server whose application accepts header sections
+    /// of `max_header_bytes`.
+    pub fn new(header_read: Duration, max_header_bytes: usize) -> Self {
+        Self { header_read, heads: HeadLimits::for_header_bytes(max_header_bytes) }
     }
 }
 
@@ -43,7 +46,10 @@ impl ConnectionLimits {
 /// accepting and waits for the connections' requests in flight.
 pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits, shutdown: impl Future<Output = ()>) {
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(limits.header_read).max_headers(limits.max_headers);
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read)
+        .max_headers(limits.heads.hyper_header_lines())
+        .max_buf_size(limits.heads.hyper_buffer());
     let connections = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -63,14 +69,59 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits,
             request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
             request
         });
+        let (guarded, handed_back) = HeadGuard::new(stream, limits.heads);
         let connection =
-            connections.watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
+            connections.watch(http.serve_connection(TokioIo::new(guarded), TowerToHyperService::new(service)));
+        let app = app.clone();
         tokio::spawn(async move {
             if let Err(err) = connection.await {
                 tracing::debug!(%peer, error = %err, "connection closed");
+            }
+            if let Ok((stream, overlong)) = handed_back.await {
+                let answered = tokio::time::timeout(limits.header_read, refuse(stream, overlong, peer, app)).await;
+                if !matches!(answered, Ok(Ok(()))) {
+                    tracing::debug!(%peer, "the refusal of an overlong request head was not delivered");
+                }
             }
         });
     }
     drop(listener);
     connections.shutdown().await;
+}
+
+/// The most of an overlong request read and dropped after its refusal, so
+/// that closing the socket with the request unread does not reset the
+/// connection before the client reads the answer.
+const DRAINED_AFTER_A_REFUSAL: u64 = 1 << 20;
+
+/// Answers a request whose head the guard stopped with the application's
+/// own refusal (the request, unparsed, carries only what was over), and
+/// closes the connection.
+async fn refuse(mut stream: TcpStream, overlong: Overlong, peer: SocketAddr, app: Router) -> std::io::Result<()> {
+    let mut request = Request::new(Body::empty());
+    request.extensions_mut().insert(overlong);
+    request.extensions_mut().insert(ConnectInfo(peer));
+    let Ok(response) = app.oneshot(request).await;
+    stream.write_all(&http1_bytes(response).await).await?;
+    stream.shutdown().await?;
+    let mut rest = (&mut stream).take(DRAINED_AFTER_A_REFUSAL);
+    tokio::io::copy(&mut rest, &mut tokio::io::sink()).await?;
+    Ok(())
+}
+
+/// A response as HTTP/1.1 puts it on the wire, closing the connection.
+async fn http1_bytes(response: Response<Body>) -> Vec<u8> {
+    let (parts, body) = response.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let reason = parts.status.canonical_reason().unwrap_or("");
+    let mut bytes = format!("HTTP/1.1 {} {reason}\r\n", parts.status.as_u16()).into_bytes();
+    for (name, value) in parts.headers.iter().filter(|(name, _)| *name != "content-length" && *name != "connection") {
+        bytes.extend_from_slice(name.as_str().as_bytes());
+        bytes.extend_from_slice(b": ");
+        bytes.extend_from_slice(value.as_bytes());
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes.extend_from_slice(format!("content-length: {}\r\nconnection: close\r\n\r\n", body.len()).as_bytes());
+    bytes.extend_from_slice(&body);
+    bytes
 }

@@ -277,3 +277,80 @@ async fn many_small_headers_within_the_byte_limit_are_served_and_over_it_refused
     let body: serde_json::Value = response.json().await.expect("a JSON error, not hyper's bare 431");
     assert_eq!(body["error"]["code"], "headers_too_large", "{body}");
 }
+
+/// Reads one HTTP/1.1 answer of `stream`: its head, and the body its
+/// `content-length` gives.
+fn read_answer(stream: &mut std::net::TcpStream) -> (String, Vec<u8>) {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let mut byte = [0u8; 1];
+    while !bytes.ends_with(b"\r\n\r\n") {
+        assert_eq!(stream.read(&mut byte).expect("an answer"), 1, "the answer ended in its head: {bytes:?}");
+        bytes.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
+    let length = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|value| value.trim().parse().ok())
+        .expect("a content-length");
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).expect("the body");
+    (head, body)
+}
+
+#[test]
+fn heads_too_long_for_the_http_layer_get_the_json_refusal_on_a_keep_alive_connection() {
+    use std::io::Write;
+    let tlswatch = Tlswatch::start(&["--source", "demo"]);
+    let over = [
+        // A request target past the 64 KiB hyper takes.
+        (
+            format!("GET /api/v1/series?lb={} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "a".repeat(70_000)),
+            414,
+            "uri_too_long",
+        ),
+        // A header section past the read buffer hyper refuses with its own 431.
+        (
+            format!(
+                "GET /api/v1/catalog HTTP/1.1\r\nHost: 127.0.0.1\r\n{}\r\n",
+                (0..3).map(|n| format!("X-Pad-{n}: {}\r\n", "p".repeat(200_000))).collect::<String>()
+            ),
+            431,
+            "headers_too_large",
+        ),
+        // More header lines than hyper is set to parse.
+        (
+            format!(
+                "GET /api/v1/catalog HTTP/1.1\r\nHost: 127.0.0.1\r\n{}\r\n",
+                (0..4_000).map(|n| format!("X-{n}: v\r\n")).collect::<String>()
+            ),
+            431,
+            "headers_too_large",
+        ),
+    ];
+    for (request, status, code) in over {
+        let mut stream = std::net::TcpStream::connect(tlswatch.address()).expect("tlswatch accepts connections");
+        stream.set_read_timeout(Some(Duration::from_secs(30))).expect("a timeout");
+        // A first request with a body: the measure of the next head starts after it.
+        let body = "hello";
+        write!(stream, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{body}", body.len())
+            .expect("sent");
+        let (head, answer) = read_answer(&mut stream);
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert_eq!(answer, b"ok");
+
+        stream.write_all(request.as_bytes()).expect("sent");
+        let (head, answer) = read_answer(&mut stream);
+        assert!(head.starts_with(&format!("http/1.1 {status}")), "{head}");
+        for header in ["content-type: application/json", "x-content-type-options: nosniff", "connection: close"] {
+            assert!(head.contains(header), "the refusal has {header:?} as every other: {head}");
+        }
+        let answer: serde_json::Value = serde_json::from_slice(&answer).expect("a JSON error, not a bare refusal");
+        assert_eq!(answer["error"]["code"], code, "{answer}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains("at most"), "says what is accepted: {answer}");
+    }
+    let (status, _) = tlswatch.raw_get("/api/v1/catalog");
+    assert_eq!(status, 200, "the server keeps serving");
+}
