@@ -19,6 +19,7 @@ pub mod browser;
 pub mod cloudtrail;
 pub mod in_process;
 pub mod shared_cache;
+pub mod soak;
 pub mod targets;
 pub mod upstream;
 
@@ -51,7 +52,7 @@ impl Drop for Reaped {
 
 /// A moto server: a CloudWatch-compatible endpoint on loopback.
 pub struct Moto {
-    _child: Reaped,
+    child: Option<Reaped>,
     pub endpoint: String,
 }
 
@@ -60,29 +61,53 @@ impl Moto {
     /// from what it prints, so no other process can take the port between
     /// choosing and binding it.
     pub fn start() -> Self {
-        let program = std::env::var_os("TLSWATCH_MOTO_SERVER")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| workspace_root().join(".tools/venv/bin/moto_server"));
-        assert!(program.is_file(), "{} is missing: run `cargo xtask test`, which installs it", program.display());
-        let mut child = Command::new(&program)
-            .args(["-H", "127.0.0.1", "-p", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
-        let (sender, receiver) = mpsc::channel();
-        // werkzeug announces the address on one stream and logs requests on
-        // it: both are read for the life of the process.
-        read_lines_for_address(child.stdout.take().expect("stdout is piped"), sender.clone(), "Running on ");
-        read_lines_for_address(child.stderr.take().expect("stderr is piped"), sender, "Running on ");
-        let child = Reaped(child);
-        let url = receiver.recv_timeout(START_TIMEOUT).expect("moto did not report its address");
-        let port = url.rsplit(':').next().and_then(|port| port.trim_end_matches('/').parse::<u16>().ok());
-        let port = port.unwrap_or_else(|| panic!("moto reported no port: {url}"));
-        assert_ne!(port, 0, "moto reported the port it was asked for, not the one it took");
-        Self { _child: child, endpoint: format!("http://127.0.0.1:{port}") }
+        let (child, port) = spawn_moto(0).expect("moto did not report its address");
+        Self { child: Some(child), endpoint: format!("http://127.0.0.1:{port}") }
     }
+
+    /// Kills moto (its data is gone) and starts it again on the same port,
+    /// retrying while the port is still held.
+    pub fn restart(&mut self) {
+        let port: u16 = self.endpoint.rsplit(':').next().and_then(|port| port.parse().ok()).expect("a port");
+        // The old server first: its port is the new one's.
+        self.child = None;
+        for _ in 0..20 {
+            if let Some((child, _)) = spawn_moto(port) {
+                self.child = Some(child);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        panic!("moto did not start again on port {port}");
+    }
+}
+
+/// Starts moto on `port` (0: one it picks itself, read from what it
+/// prints, so no other process can take the port between choosing and
+/// binding it); `None` when it reports no address (the port is taken).
+fn spawn_moto(port: u16) -> Option<(Reaped, u16)> {
+    let program = std::env::var_os("TLSWATCH_MOTO_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".tools/venv/bin/moto_server"));
+    assert!(program.is_file(), "{} is missing: run `cargo xtask test`, which installs it", program.display());
+    let mut child = Command::new(&program)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
+    let (sender, receiver) = mpsc::channel();
+    // werkzeug announces the address on one stream and logs requests on
+    // it: both are read for the life of the process.
+    read_lines_for_address(child.stdout.take().expect("stdout is piped"), sender.clone(), "Running on ");
+    read_lines_for_address(child.stderr.take().expect("stderr is piped"), sender, "Running on ");
+    let child = Reaped(child);
+    let url = receiver.recv_timeout(START_TIMEOUT).ok()?;
+    let port = url.rsplit(':').next().and_then(|port| port.trim_end_matches('/').parse::<u16>().ok());
+    let port = port.unwrap_or_else(|| panic!("moto reported no port: {url}"));
+    assert_ne!(port, 0, "moto reported the port it was asked for, not the one it took");
+    Some((child, port))
 }
 
 /// Reads `stream` line by line until it closes, sending the first word after
@@ -322,20 +347,47 @@ impl Tlswatch {
         Self::spawn(&all, env)
     }
 
+    /// Starts `tlswatch` again in place of one that listened on `listen`
+    /// (a loopback address with its port) and was killed: the port it held
+    /// is taken back, the one fixed port [`containment`] allows.
+    pub fn start_again(listen: &str, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Self {
+        let address: SocketAddr = listen.parse().expect("the address it listened on");
+        assert!(address.ip().is_loopback(), "{listen} is on loopback");
+        let checked = [&["--listen", "127.0.0.1:0"], args].concat();
+        if let Err(why) = containment(&checked, env) {
+            panic!("tlswatch {args:?} must not start: {why}");
+        }
+        let mut command = command();
+        command.envs(env.iter().copied()).args(["--listen", listen]).args(args);
+        Self::spawn_command(command)
+    }
+
     /// Starts `tlswatch` with exactly `args` and `env` (which must name
     /// where it listens, see [`containment`]) and waits until it says where
     /// it listens.
     pub fn spawn(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Self {
-        let mut child = contained_command(args, env)
+        Self::spawn_command(contained_command(args, env))
+    }
+
+    fn spawn_command(mut command: Command) -> Self {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|err| panic!("cannot start tlswatch: {err}"));
         let stdout = child.stdout.take().expect("stdout is piped");
+        let stderr = child.stderr.take().expect("stderr is piped");
         let child = Reaped(child);
         let (sender, receiver) = mpsc::channel();
         let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        // What it writes to stderr (a panic's message) is kept too, and shown as before.
+        let kept = log.clone();
+        forward_lines(stderr, mpsc::channel::<()>().0, move |line| {
+            eprintln!("{line}");
+            kept.lock().expect("not poisoned").push(line.to_string());
+            None
+        });
         let kept = log.clone();
         // Keep reading the log for the life of the process so it never blocks on a full pipe.
         forward_lines(stdout, sender, move |line| {
@@ -361,7 +413,8 @@ impl Tlswatch {
         kib / 1024.0
     }
 
-    /// The lines tlswatch has logged so far (its log goes to stdout).
+    /// The lines tlswatch has logged so far (its log goes to stdout), and
+    /// what it wrote to stderr.
     pub fn log(&self) -> Vec<String> {
         self.log.lock().expect("not poisoned").clone()
     }

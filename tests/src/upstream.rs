@@ -27,6 +27,9 @@ pub enum Behaviour {
     Hold,
     /// Answer CloudWatch's throttling error.
     Throttle,
+    /// Answer every n-th call with the throttling error and forward the
+    /// others: a busy account's share of throttled calls.
+    ThrottleEvery(usize),
     /// Answer CloudWatch's AccessDenied error (HTTP 403).
     AccessDenied,
     /// Answer 500 InternalFailure.
@@ -66,8 +69,15 @@ struct Record {
     behaviours: HashMap<String, Behaviour>,
     /// Behaviour by operation and AWS account, before `behaviours`.
     account_behaviours: HashMap<(String, String), Behaviour>,
+    /// Behaviour of every call, before any other (moto is down).
+    every_call: Option<Behaviour>,
+    /// Calls seen by each [`Behaviour::ThrottleEvery`], by operation and account.
+    throttle_counts: HashMap<(String, String), usize>,
     /// The account of each access key handed out by AssumeRole.
     key_accounts: HashMap<String, String>,
+    /// Access keys of a moto that restarted, and the new moto's key of the
+    /// same account each call signed with one is sent with.
+    rekeyed: HashMap<String, String>,
     /// Calls that reached the upstream, by operation.
     calls: HashMap<String, usize>,
     /// The form parameters of each call, by operation, in order.
@@ -128,6 +138,30 @@ impl TestUpstream {
     /// e.g. `DescribeAlarmsForMetric`).
     pub fn behave_on(&self, operation: &str, behaviour: Behaviour) {
         self.shared.record().behaviours.insert(operation.to_string(), behaviour);
+    }
+
+    /// Sends calls signed with any access key handed out for `account_id`
+    /// with `key` instead, a key of the same account that moto knows: moto
+    /// forgets the credentials it handed out when it restarts (and files a
+    /// call signed with a key it does not know under its default account),
+    /// where AWS's credentials outlive an outage. moto checks no signature.
+    pub fn rekey_account(&self, account_id: &str, key: &str) {
+        let mut record = self.shared.record();
+        let old: Vec<String> = record
+            .key_accounts
+            .iter()
+            .filter(|(_, account)| *account == account_id)
+            .map(|(old, _)| old.clone())
+            .collect();
+        for old in old {
+            record.rekeyed.insert(old, key.to_string());
+        }
+    }
+
+    /// Sets what happens to every call, whatever its operation and account,
+    /// until called with `None`.
+    pub fn behave_on_every_call(&self, behaviour: Option<Behaviour>) {
+        self.shared.record().every_call = behaviour;
     }
 
     /// Sets what happens to calls of `operation` for the AWS account
@@ -239,8 +273,17 @@ async fn handle(
             let _answering = Answering { shared: shared.clone(), operation: operation.clone() };
             return (StatusCode::OK, [("content-type", "text/xml")], respond(&form)).into_response();
         }
-        let for_account = record.account_behaviours.get(&(operation.clone(), account)).copied();
-        for_account.or_else(|| record.behaviours.get(&operation).copied()).unwrap_or(Behaviour::Forward)
+        let key = (operation.clone(), account);
+        let for_account = record.account_behaviours.get(&key).copied();
+        let chosen = record.every_call.or(for_account).or_else(|| record.behaviours.get(&operation).copied());
+        match chosen.unwrap_or(Behaviour::Forward) {
+            Behaviour::ThrottleEvery(every) => {
+                let seen = record.throttle_counts.entry(key).or_default();
+                *seen += 1;
+                if seen.is_multiple_of(every.max(1)) { Behaviour::Throttle } else { Behaviour::Forward }
+            }
+            behaviour => behaviour,
+        }
     };
     let _answering = Answering { shared: shared.clone(), operation: operation.clone() };
     match behaviour {
@@ -311,7 +354,16 @@ fn operation(body: &[u8]) -> String {
         .unwrap_or_default()
 }
 
-async fn forward(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn forward(shared: &Shared, method: Method, uri: Uri, mut headers: HeaderMap, body: Bytes) -> Response {
+    let new_key = access_key(&headers).and_then(|key| Some((shared.record().rekeyed.get(&key)?.clone(), key)));
+    if let Some((new_key, old_key)) = new_key
+        && let Some(authorization) = headers.get("authorization").and_then(|value| value.to_str().ok())
+    {
+        let rekeyed = authorization.replace(&format!("Credential={old_key}/"), &format!("Credential={new_key}/"));
+        if let Ok(value) = rekeyed.parse() {
+            headers.insert("authorization", value);
+        }
+    }
     let mut forward =
         shared.client.request(method, format!("{}{}", shared.moto, uri.path_and_query().map_or("/", |p| p.as_str())));
     for (name, value) in &headers {
@@ -375,6 +427,8 @@ async fn misbehave(behaviour: Behaviour) -> Response {
             tokio::time::sleep(Duration::from_secs(3_600)).await;
             StatusCode::GATEWAY_TIMEOUT.into_response()
         }
-        Behaviour::Forward | Behaviour::Delay(_) | Behaviour::Hold => unreachable!("{behaviour:?} forwards"),
+        Behaviour::Forward | Behaviour::Delay(_) | Behaviour::Hold | Behaviour::ThrottleEvery(_) => {
+            unreachable!("{behaviour:?} forwards")
+        }
     }
 }

@@ -6,8 +6,10 @@
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use crate::machine::machine;
 use crate::process::{cargo, project_root, run_command, target_dir};
 use crate::setup;
+use crate::soak::{self, SOAK_END, SOAK_START};
 use crate::tasks::{NATIVE_PACKAGES, trunk_build};
 
 pub fn run(sections: &[String]) -> Result<(), String> {
@@ -50,6 +52,10 @@ pub fn run(sections: &[String]) -> Result<(), String> {
         text.push_str(&micro);
         text.push_str("```\n");
         let path = project_root().join("docs/benchmarks.md");
+        let before = std::fs::read_to_string(&path).unwrap_or_default();
+        if let (Some(start), Some(end)) = (before.find(SOAK_START), before.find(SOAK_END)) {
+            text = soak::with_section(&text, &before[start..end + SOAK_END.len()]);
+        }
         std::fs::write(&path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
         eprintln!("xtask: wrote {} ({took} s of measurements)", path.display());
     } else {
@@ -67,34 +73,4 @@ fn captured(command: &mut Command) -> Result<String, String> {
         return Err(format!("{command:?} failed ({})", out.status));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// What the figures were measured on.
-fn machine() -> String {
-    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
-    let cpuinfo = read("/proc/cpuinfo");
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .map_or("?", |l| l.trim_start_matches([' ', '\t', ':']));
-    let meminfo = read("/proc/meminfo");
-    let memory_kb: u64 = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|l| l.trim().trim_end_matches(" kB").parse().ok())
-        .unwrap_or(0);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let rustc =
-        Command::new("rustc").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    let commit = Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
-        .current_dir(project_root())
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    format!(
-        "| machine | |\n|---|---|\n| cores | {cores} |\n| CPU | {model} |\n| memory | {:.0} GiB |\n| compiler | {} |\n| commit | {} |\n",
-        memory_kb as f64 / 1_048_576.0,
-        rustc.unwrap_or_default(),
-        commit.unwrap_or_default()
-    )
 }

@@ -8,8 +8,10 @@
 mod bench;
 mod circles;
 mod compress;
+mod machine;
 mod process;
 mod setup;
+mod soak;
 mod tasks;
 
 use std::process::ExitCode;
@@ -40,6 +42,14 @@ enum Command {
     /// response, page, review, replicas, probe, overview; all when none is
     /// named).
     Bench { sections: Vec<String> },
+    /// Run the soak (3 replicas, a shared redis-server, two accounts in two
+    /// regions, 64 clients, faults in the middle) on release builds and
+    /// write its figures into docs/benchmarks.md.
+    Soak {
+        /// How long the soak runs.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600))]
+        minutes: u64,
+    },
     /// Check formatting, module circles, clippy (native and wasm) and docs.
     Lint,
     /// Redo docs/screenshot.png: the dashboard on demo data in headless Chromium.
@@ -54,6 +64,7 @@ fn main() -> ExitCode {
         Command::Test => tasks::test(),
         Command::Dist => tasks::dist(),
         Command::Bench { sections } => bench::run(&sections),
+        Command::Soak { minutes } => soak::run(minutes),
         Command::Lint => tasks::lint(),
         Command::Screenshot => tasks::screenshot(),
         Command::Setup => setup::build_tools().and_then(|()| setup::test_tools()),
