@@ -53,8 +53,7 @@ pub fn router(state: AppState) -> Router {
 
 /// The whole application, and the router of the metrics' own listener
 /// (`--metrics-listen`), over one state.
-pub fn router_and_metrics(state: AppState) -> (Router, Router) {
-    let state = Arc::new(state);
+pub fn router_and_metrics(state: Arc<AppState>) -> (Router, Router) {
     (application(state.clone()), metrics_router(state))
 }
 

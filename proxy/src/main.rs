@@ -11,7 +11,7 @@ use ipnet::IpNet;
 use tlswatch::{
     Accounts, AllowList, AllowedHosts, AppState, Auth, CacheSettings, CallPolicy, Config, ConnectionLimits,
     DEFAULT_LISTEN, DEFAULT_REGION, Lifetimes, Limits, ProbeSettings, Readers, Regions, SharedCacheAddress, Sources,
-    TlsProber, router_and_metrics, serve, system_clock,
+    TlsProber, router_and_metrics, serve, spawn_fleet_refresh, system_clock,
 };
 use tlswatch_shared::Region;
 use tracing_subscriber::EnvFilter;
@@ -144,6 +144,13 @@ struct Cli {
     /// and region, shared with every other caller there.
     #[arg(long, env = "TLSWATCH_ELB_CALLS_PER_SECOND", default_value_t = Config::default().call_policy.elb_calls_per_second)]
     elb_calls_per_second: NonZeroU32,
+
+    /// Seconds between the background passes that keep every account and
+    /// region's load balancer configuration cached for the overview's
+    /// findings and the compliance report (a pass reads only what expired,
+    /// after 5 minutes); 0 turns them off (read on request only).
+    #[arg(long, env = "TLSWATCH_FLEET_REFRESH_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    fleet_refresh_seconds: u64,
 
     /// Seconds an answer whose newest bucket may still change is cached
     /// (answers whose buckets all ended over 10 minutes ago: an hour).
@@ -341,7 +348,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         "listening on http://{address}"
     );
     let connection_limits = config.connections;
-    let (app, metrics) = router_and_metrics(AppState::new(config, sources));
+    let state = std::sync::Arc::new(AppState::new(config, sources));
+    if cli.fleet_refresh_seconds > 0 {
+        spawn_fleet_refresh(state.clone(), std::time::Duration::from_secs(cli.fleet_refresh_seconds));
+    }
+    let (app, metrics) = router_and_metrics(state);
     // One signal stops both listeners.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {

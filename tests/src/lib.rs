@@ -207,7 +207,22 @@ impl Moto {
     /// HTTPS listener forwarding to `groups` target groups (the fixture's
     /// `fleet` mode); the load balancers' values.
     pub fn create_fleet_fixture(&self, balancers: usize, groups: usize) -> Vec<String> {
-        let fleet = self.run_review_fixture(&["fleet", &balancers.to_string(), &groups.to_string()]);
+        self.create_fleet_fixture_in(balancers, groups, REGION, None)
+    }
+
+    /// The same fleet in `region` of the account of `role_arn` (the default
+    /// account without one).
+    pub fn create_fleet_fixture_in(
+        &self,
+        balancers: usize,
+        groups: usize,
+        region: &str,
+        role_arn: Option<&str>,
+    ) -> Vec<String> {
+        let (balancers, groups) = (balancers.to_string(), groups.to_string());
+        let mut args = vec!["fleet", &balancers, &groups, region];
+        args.extend(role_arn);
+        let fleet = self.run_review_fixture(&args);
         serde_json::from_value(fleet).expect("the fixture prints the load balancers")
     }
 
@@ -827,6 +842,9 @@ fn command() -> Command {
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        // No background passes over the fleet: a test counts the calls its
+        // own requests make; the tests of the passes turn them on.
+        .env("TLSWATCH_FLEET_REFRESH_SECONDS", "0")
         .env("RUST_LOG", "info");
     command
 }

@@ -359,6 +359,13 @@ async fn every_tlswatch_variable_is_read_and_takes_effect() {
     assert!(busiest <= 4, "TLSWATCH_ELB_CALLS_PER_SECOND: {busiest} Describe calls within a second");
     drop(paced);
 
+    // The background passes read the fleet before anyone asks.
+    let passes_upstream = TestUpstream::start(&moto.endpoint).await;
+    let env = environment(&mut set, &[("TLSWATCH_SOURCE", "cloudwatch"), ("TLSWATCH_FLEET_REFRESH_SECONDS", "1")]);
+    let passing = Tlswatch::start_with_env("127.0.0.1:0", &["--endpoint-url", &passes_upstream.endpoint], &env);
+    passes_upstream.until_called("DescribeSSLPolicies", 1).await;
+    drop(passing);
+
     assert_eq!(set, variables_in_help(), "every variable --help lists is checked here, and only those");
 }
 

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
+use tlswatch_tests::shared_cache::RedisServer;
 use tlswatch_tests::upstream::{Behaviour, TestUpstream};
 use tlswatch_tests::{Moto, REGION, Tlswatch, basic, datum, now, temp_file};
 
@@ -407,7 +408,8 @@ async fn the_overview_does_not_wait_for_a_slow_configuration_read_and_shows_it_o
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["rows"][0]["load_balancer"]["value"], home["shop"], "the errors are not held up: {first}");
     assert!(first["rows"][0].get("findings").is_none(), "{first}");
-    assert!(first["warnings"].to_string().contains("findings are still being read"), "{first}");
+    let progress = "findings are still being read for 1 of 1 accounts and regions";
+    assert!(first["warnings"].to_string().contains(progress), "{first}");
     let chart = format!("/api/v1/series?lb={}&from=now-3h", home["shop"].as_str().unwrap());
     let (status, series) = tlswatch.get(&chart).await;
     assert_eq!(status, 200, "a chart is drawn while the configuration read waits: {series}");
@@ -426,4 +428,31 @@ async fn the_overview_does_not_wait_for_a_slow_configuration_read_and_shows_it_o
     }
     assert!(findings["codes"].to_string().contains("legacy-client-tls"), "{findings}");
     assert_eq!(upstream.calls("DescribeLoadBalancers"), 1, "read once, by the first overview");
+}
+
+#[tokio::test]
+async fn the_fleet_is_read_in_the_background_once_for_replicas_sharing_a_cache() {
+    let moto = Moto::start();
+    let home = moto.create_review_fixture();
+    let upstream = TestUpstream::start(&moto.endpoint).await;
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let flags = ["--fleet-refresh-seconds", "1", "--cache-url", &url];
+    let replicas: Vec<Tlswatch> = (0..3).map(|_| Tlswatch::on_endpoint(&upstream.endpoint, &flags)).collect();
+    // Nobody asks: the replicas' passes read the configuration, one for all.
+    upstream.until_called("DescribeSSLPolicies", 1).await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(upstream.calls("DescribeLoadBalancers"), 1, "three replicas, several passes each, one read");
+    assert_eq!(upstream.calls("DescribeSSLPolicies"), 1);
+
+    // The overview of every replica has the findings at once, from the cache.
+    for replica in &replicas {
+        let (status, overview) = replica.get("/api/v1/overview?from=now-6h").await;
+        assert_eq!(status, 200, "{overview}");
+        let rows = overview["rows"].as_array().unwrap();
+        let shop = rows.iter().find(|row| row["load_balancer"]["value"] == home["shop"]).expect("shop-alb's row");
+        assert!(shop["findings"]["codes"].to_string().contains("legacy-client-tls"), "{shop}");
+        assert!(!overview["warnings"].to_string().contains("still being read"), "{overview}");
+    }
+    assert_eq!(upstream.calls("DescribeLoadBalancers"), 1, "the overviews read nothing more");
 }

@@ -38,7 +38,7 @@ pub fn run(sections: &[String]) -> Result<(), String> {
     let mut text = String::from(
         "# Benchmarks\n\nWritten by `cargo xtask bench` (release builds; moto 5.2 as CloudWatch; headless \
          Chromium). Reproduce with `cargo xtask bench`, or one part with `cargo xtask bench <overhead|load|economy|\
-         response|page|review|replicas|probe|overview>` (which prints without writing this file). The machine is shared and small: compare \
+         response|page|review|replicas|probe|overview|fleet-review>` (which prints without writing this file). The machine is shared and small: compare \
          ratios and medians, not single figures.\n\n",
     );
     text.push_str(&machine());

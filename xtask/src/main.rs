@@ -39,8 +39,8 @@ enum Command {
     Dist,
     /// Measure speed, weight and upstream economy on release builds and
     /// write docs/benchmarks.md (sections: overhead, load, economy,
-    /// response, page, review, replicas, probe, overview; all when none is
-    /// named).
+    /// response, page, review, replicas, probe, overview, fleet-review; all
+    /// when none is named).
     Bench { sections: Vec<String> },
     /// Run the soak (3 replicas, a shared redis-server, two accounts in two
     /// regions, 64 clients, faults in the middle) on release builds and

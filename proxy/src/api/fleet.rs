@@ -21,6 +21,14 @@ pub struct ReviewedFleet {
     pub warnings: Vec<String>,
 }
 
+/// Reads `scope`'s configuration, and what the policies it uses offer,
+/// into the cache (the background passes of `fleet_refresh.rs`).
+pub async fn read_configuration(state: &AppState, scope: &Scope) -> Result<(), SourceError> {
+    let configs = state.cache.fleet(scope).await?;
+    policies_in_use(state, scope, &configs).await?;
+    Ok(())
+}
+
 /// Reviews every application load balancer of `scope` over `plan`'s range.
 /// Without the configuration there is nothing to review: that is the
 /// error. Without the errors or the policies' contents, the review is made

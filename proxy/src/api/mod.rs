@@ -8,7 +8,7 @@ pub mod alarm;
 pub mod catalog;
 pub mod changes;
 pub mod dimensions;
-mod fleet;
+pub mod fleet;
 pub mod fleet_review;
 pub mod overview;
 pub mod probe;

@@ -51,10 +51,12 @@ pub async fn overview(
         warnings: plan.warnings.clone(),
     };
     let mut reviewed: Vec<(String, LoadBalancerReview)> = Vec::new();
+    let mut pending = 0;
     for (scope, answer) in scopes.iter().zip(answers) {
         let (account, region) = (scope.account.to_string(), scope.region.to_string());
         let status = match answer {
-            Ok(ScopeRows { rows, load_balancers, stale, warnings, reviewed: in_scope }) => {
+            Ok(ScopeRows { rows, load_balancers, stale, warnings, reviewed: in_scope, findings_pending }) => {
+                pending += usize::from(findings_pending);
                 response.rows.extend(rows);
                 reviewed.extend(in_scope.into_iter().map(|lb| (scope.account.to_string(), lb)));
                 response.warnings.extend(warnings.into_iter().map(|warning| format!("{scope}: {warning}")));
@@ -64,6 +66,14 @@ pub async fn overview(
             Err(err) => ScopeStatus::failed(account, region, err.to_string()),
         };
         response.scopes.push(status);
+    }
+    if pending > 0 {
+        response.warnings.push(format!(
+            "findings are still being read for {pending} of {} accounts and regions (Elastic Load Balancing is read \
+             at --elb-calls-per-second calls a second, in the background every --fleet-refresh-seconds): the \
+             others' are shown; reload in a moment to see the rest",
+            scopes.len()
+        ));
     }
     rank(&mut response.rows, query.sort);
     response.fleet = summarize(reviewed.iter().map(|(account, lb)| (account.as_str(), lb)));
@@ -119,6 +129,8 @@ struct ScopeRows {
     warnings: Vec<String>,
     /// Every load balancer of the scope, reviewed (for the summary).
     reviewed: Vec<LoadBalancerReview>,
+    /// Whether its findings were still being read when the overview stopped waiting.
+    findings_pending: bool,
 }
 
 /// The rows of every load balancer that reported the metric in `scope`,
@@ -140,6 +152,7 @@ async fn scope_rows(
     let (errors, fleet) = join(errors, tokio::time::timeout(FINDINGS_WAIT, fleet)).await;
     let ErrorRows { mut rows, load_balancers, stale } = errors?;
     let mut warnings = Vec::new();
+    let mut findings_pending = false;
     let reviewed = match fleet {
         Ok(Ok(Ok(ReviewedFleet { reviewed, warnings: missing }))) => {
             warnings.extend(missing);
@@ -155,11 +168,7 @@ async fn scope_rows(
             Vec::new()
         }
         Err(_) => {
-            warnings.push(
-                "findings are still being read (Elastic Load Balancing is read at --elb-calls-per-second calls a \
-                 second): reload in a moment to see them"
-                    .to_string(),
-            );
+            findings_pending = true;
             Vec::new()
         }
     };
@@ -186,7 +195,7 @@ async fn scope_rows(
                 .is_some_and(|found| found.iter().any(|f| query.filter.admits(f)))
         });
     }
-    Ok(ScopeRows { rows, load_balancers, stale, warnings, reviewed })
+    Ok(ScopeRows { rows, load_balancers, stale, warnings, reviewed, findings_pending })
 }
 
 /// The rows of every load balancer that reported the metric in `scope`.

@@ -108,7 +108,8 @@ async fn recover(targets: &traffic::Targets) -> Vec<Result<Duration, String>> {
 /// The replicas' flags and environment: the accounts file and htpasswd
 /// file of the two readers, the shared cache, short upstream timeouts (a
 /// hang is a 504 in seconds), no request rate limit (64 clients share two
-/// users), and `/metrics` on a loopback listener of its own.
+/// users), `/metrics` on a loopback listener of its own, and the fleet's
+/// background passes every 10 s.
 fn replica_flags(
     settings: &Settings,
     upstream: &str,
@@ -151,6 +152,8 @@ fn replica_flags(
         "2",
         "--metrics-listen",
         "127.0.0.1:0",
+        "--fleet-refresh-seconds",
+        "10",
     ]
     .map(str::to_string)
     .to_vec();

@@ -8,6 +8,7 @@
 mod browser;
 mod economy;
 mod fleet;
+mod fleet_review;
 mod load;
 mod overhead;
 mod overview;
@@ -27,7 +28,7 @@ fn main() {
     // SAFETY: nothing else runs yet.
     unsafe { tlswatch_tests::in_process::test_credentials() };
     // Sections to run (all when none is named): overhead, load, economy, response, page, review, replicas, probe,
-    // overview.
+    // overview, fleet-review.
     let only: Vec<String> = std::env::args().skip(1).collect();
     let wanted = |name: &str| only.is_empty() || only.iter().any(|one| one == name);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
@@ -60,6 +61,9 @@ fn main() {
         }
         if wanted("overview") {
             overview::measure(&mut report).await;
+        }
+        if wanted("fleet-review") {
+            fleet_review::measure(&mut report).await;
         }
     });
     report.note(&format!("The measurements took {:.0} s.", started.elapsed().as_secs_f64()));
