@@ -39,6 +39,7 @@ pub use limits::Limits;
 pub use serve::{ConnectionLimits, serve};
 pub use source::Sources;
 pub use source::aws::CallPolicy;
+pub use source::demo::{DEMO_ACCOUNT, DEMO_REGIONS};
 pub use source::demo_targets::{Behaviour, Gauge, TargetServer};
 pub use source::elbv2::OPERATIONS as ELB_OPERATIONS;
 pub use source::probe::{AllowList, TlsProber};

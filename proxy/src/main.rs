@@ -10,7 +10,7 @@ use clap::{Parser, ValueEnum};
 use ipnet::IpNet;
 use tlswatch::{
     Accounts, AllowList, AllowedHosts, AppState, Auth, CacheSettings, CallPolicy, Config, ConnectionLimits,
-    DEFAULT_LISTEN, DEFAULT_REGION, Lifetimes, Limits, ProbeSettings, Readers, Regions, SharedCacheAddress, Sources,
+    DEMO_ACCOUNT, DEMO_REGIONS, DEFAULT_LISTEN, DEFAULT_REGION, Lifetimes, Limits, ProbeSettings, Readers, Regions, SharedCacheAddress, Sources,
     TlsProber, router_and_metrics, serve, spawn_fleet_refresh, system_clock,
 };
 use tlswatch_shared::Region;
@@ -235,13 +235,27 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let regions = regions(&cli.region)?;
-    let accounts = Accounts::configure(&regions, cli.accounts_file.as_deref(), &cli.accounts)?;
+    let accounts = match cli.source {
+        SourceKind::Demo if !cli.accounts.is_empty() || cli.accounts_file.is_some() => {
+            return Err(format!(
+                "--account and --accounts need --source cloudwatch: the demo has its own two accounts, default and \
+                 {}, in {}",
+                DEMO_ACCOUNT.split('=').next().unwrap_or_default(),
+                DEMO_REGIONS.join(" and ")
+            ));
+        }
+        // The demo's fleet: its two accounts, in its two regions unless --region names others.
+        SourceKind::Demo if cli.region.is_empty() => {
+            let regions = Regions::parse(&DEMO_REGIONS.map(str::to_string)).map_err(|err| err.to_string())?;
+            Accounts::configure(&regions, None, &[DEMO_ACCOUNT.to_string()])?
+        }
+        SourceKind::Demo => Accounts::configure(&regions(&cli.region)?, None, &[DEMO_ACCOUNT.to_string()])?,
+        SourceKind::Cloudwatch => {
+            Accounts::configure(&regions(&cli.region)?, cli.accounts_file.as_deref(), &cli.accounts)?
+        }
+    };
     let auth = auth(&cli)?;
     let metrics_readers = metrics_readers(&cli, &auth)?;
-    if cli.source == SourceKind::Demo && accounts.all().len() > 1 {
-        return Err("--account and --accounts need --source cloudwatch: the demo has one account".to_string());
-    }
     if auth.is_open() && accounts.restricts_access() {
         tracing::warn!(
             "accounts name users or groups, but nobody logs in (no --htpasswd or --trusted-user-header): those \

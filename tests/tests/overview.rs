@@ -259,3 +259,43 @@ async fn the_overview_page_filters_by_statistic_range_and_region_in_its_url() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_demo_is_a_fleet_of_two_accounts_in_two_regions_with_findings_of_their_own() {
+    let tlswatch = Tlswatch::start(&["--source", "demo"]);
+    let (_, catalog) = tlswatch.get("/api/v1/catalog").await;
+    let accounts: Vec<(&str, &Value)> = catalog["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|account| (account["name"].as_str().unwrap(), &account["regions"]))
+        .collect();
+    let both = json!(["us-east-1", "eu-west-1"]);
+    assert_eq!(accounts, [("default", &both), ("retail", &both)], "{catalog}");
+
+    let (status, overview) = tlswatch.get("/api/v1/overview").await;
+    assert_eq!(status, 200, "{overview}");
+    let scopes = overview["scopes"].as_array().unwrap();
+    assert_eq!(scopes.len(), 4, "{scopes:?}");
+    assert!(scopes.iter().all(|scope| scope["status"] == "ok"), "{scopes:?}");
+    let codes_of = |name: &str| -> (String, String, String) {
+        let row = overview["rows"].as_array().unwrap().iter().find(|row| row["load_balancer"]["name"] == name);
+        let row = row.unwrap_or_else(|| panic!("a row of {name}: {overview}"));
+        let text = |value: &Value| value.as_str().unwrap_or_default().to_string();
+        (text(&row["account"]), text(&row["region"]), row["findings"]["codes"].to_string())
+    };
+    let (account, region, codes) = codes_of("shop-alb");
+    assert_eq!((account.as_str(), region.as_str()), ("retail", "us-east-1"));
+    assert!(codes.contains("legacy-client-tls") && codes.contains("plaintext-targets"), "{codes}");
+    let (account, region, codes) = codes_of("shop-eu-alb");
+    assert_eq!((account.as_str(), region.as_str()), ("retail", "eu-west-1"));
+    assert!(codes.contains("health-check-skips-tls") && !codes.contains("legacy-client-tls"), "{codes}");
+    let (account, region, codes) = codes_of("payments-alb");
+    assert_eq!((account.as_str(), region.as_str()), ("default", "us-east-1"));
+    assert!(codes.contains("tls-errors"), "{codes}");
+    // Each account's view of its own load balancer: the link of its row.
+    let shop = overview["rows"].as_array().unwrap().iter().find(|row| row["load_balancer"]["name"] == "shop-alb");
+    let link = shop.unwrap()["view"].as_str().unwrap();
+    let (status, series) = tlswatch.get(&format!("/api/v1/series?{link}")).await;
+    assert_eq!((status, series["series"][0]["label"].as_str()), (200, Some("shop-alb")), "{series}");
+}

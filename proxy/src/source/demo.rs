@@ -1,7 +1,10 @@
 //! The built-in demo: deterministic synthetic data for newcomers and for the
 //! UI, so tlswatch can be tried without an AWS account.
 //!
-//! Three load balancers, each with target groups in three availability zones:
+//! Two accounts, `default` (the own identity) and `retail` (a role that is
+//! never assumed), each in `us-east-1` and `eu-west-1` ([`DEMO_REGIONS`]),
+//! so the overview shows a fleet. `default`'s `us-east-1` holds three load
+//! balancers, each with target groups in three availability zones:
 //! - `edge-alb` is quiet but for a rare stray error;
 //! - `payments-alb`'s `checkout-tls` target group starts failing handshakes
 //!   six hours (rounded to the hour) before the proxy started, and keeps
@@ -10,6 +13,12 @@
 //!   handshake (`demo_config.rs` has the configuration that goes with it,
 //!   and the targets, which answer on loopback for the probe);
 //! - `internal-api`'s `grpc-backend` has isolated bursts.
+//!
+//! The other scopes have one load balancer each, of other findings:
+//! `eu-web-alb` (`default`, `eu-west-1`) is a clean TLS 1.3 path;
+//! `shop-alb` (`retail`, `us-east-1`) offers TLS 1.0 to clients and reaches
+//! `shop-cache` over plain HTTP; `shop-eu-alb` (`retail`, `eu-west-1`)
+//! checks its targets' health without TLS.
 //!
 //! Every load-balancer minute is a function of its dimensions and the minute
 //! alone, so the same view gives the same numbers for the life of the process.
@@ -34,7 +43,65 @@ pub(super) enum Profile {
     Plaintext,
 }
 
-pub(super) const TOPOLOGY: [(&str, &[(&str, Profile)]); 3] = [
+/// The account flag of the demo's second account: its role is never assumed.
+pub const DEMO_ACCOUNT: &str = "retail=arn:aws:iam::210987654321:role/tlswatch-demo-reader";
+/// The regions of both demo accounts when `--region` names none; the first
+/// holds the home scopes.
+pub const DEMO_REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+
+/// Load balancers, each with its target groups and how they behave.
+pub(super) type Topology = &'static [(&'static str, &'static [(&'static str, Profile)])];
+
+/// The demo's four scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Place {
+    Home,
+    HomeAbroad,
+    Retail,
+    RetailAbroad,
+}
+
+impl Place {
+    pub(super) const ALL: [Self; 4] = [Self::Home, Self::HomeAbroad, Self::Retail, Self::RetailAbroad];
+
+    /// Which of the demo's scopes `scope` is: by account, and whether its
+    /// region is the first of [`DEMO_REGIONS`].
+    pub(super) fn of(scope: &Scope) -> Self {
+        let home = scope.region.as_str() == DEMO_REGIONS[0];
+        match (scope.account.as_str() == "retail", home) {
+            (false, true) => Self::Home,
+            (false, false) => Self::HomeAbroad,
+            (true, true) => Self::Retail,
+            (true, false) => Self::RetailAbroad,
+        }
+    }
+
+    pub(super) fn topology(self) -> Topology {
+        match self {
+            Self::Home => HOME,
+            Self::HomeAbroad => HOME_ABROAD,
+            Self::Retail => RETAIL,
+            Self::RetailAbroad => RETAIL_ABROAD,
+        }
+    }
+}
+
+const HOME_ABROAD: Topology =
+    &[("app/eu-web-alb/7c1d9e3a5b2f4806", &[("targetgroup/eu-web/5a3c7e1f9b2d0846", Profile::Quiet)])];
+
+const RETAIL: Topology = &[(
+    "app/shop-alb/2d6f0b8e4a1c7359",
+    &[
+        ("targetgroup/shop-web/8e2a4c6f0b1d3957", Profile::Spiky),
+        ("targetgroup/shop-cache/1f3b5d7a9c0e2468", Profile::Plaintext),
+    ],
+)];
+
+const RETAIL_ABROAD: Topology =
+    &[("app/shop-eu-alb/9e4b2c7a1f5d3068", &[("targetgroup/shop-eu-web/6b8d0f2a4c6e1357", Profile::Sparse)])];
+
+/// `default`'s load balancers in its first region.
+pub(super) const HOME: Topology = &[
     (
         "app/edge-alb/50dc6c495c0c9188",
         &[
@@ -96,9 +163,13 @@ impl DemoSource {
         (self.clock)()
     }
 
-    fn finest_series(region: &Region) -> Vec<FinestSeries> {
+    fn finest_series(scope: &Scope) -> Vec<FinestSeries> {
+        let region = &scope.region;
+        let place = Place::of(scope);
+        // Each scope its own random streams; the home scope's as they always were.
+        let stream = Place::ALL.iter().position(|every| *every == place).unwrap_or(0) as u64;
         let mut finest_series = Vec::new();
-        for (lb_index, (lb, target_groups)) in TOPOLOGY.iter().enumerate() {
+        for (lb_index, (lb, target_groups)) in place.topology().iter().enumerate() {
             for (tg_index, (tg, profile)) in target_groups.iter().enumerate() {
                 for (az_index, suffix) in ZONE_SUFFIXES.iter().enumerate() {
                     let zone = AvailabilityZone::parse(&format!("{region}{suffix}")).expect("demo zones are valid");
@@ -109,7 +180,7 @@ impl DemoSource {
                             availability_zone: Some(zone),
                         },
                         profile: *profile,
-                        seed: (lb_index as u64) << 16 | (tg_index as u64) << 8 | az_index as u64,
+                        seed: stream << 24 | (lb_index as u64) << 16 | (tg_index as u64) << 8 | az_index as u64,
                     });
                 }
             }
@@ -247,7 +318,7 @@ impl MetricSource for DemoSource {
     }
 
     async fn list(&self, scope: &Scope, metric: Metric) -> Result<Vec<Dimensions>, SourceError> {
-        let mut listed: Vec<Dimensions> = Self::finest_series(&scope.region)
+        let mut listed: Vec<Dimensions> = Self::finest_series(scope)
             .into_iter()
             .flat_map(|finest| {
                 let Dimensions { load_balancer, target_group, availability_zone } = finest.dims;
@@ -274,7 +345,7 @@ impl MetricSource for DemoSource {
     }
 
     async fn fetch(&self, scope: &Scope, request: &FetchRequest) -> Result<Fetched, SourceError> {
-        let finest_series = Self::finest_series(&scope.region);
+        let finest_series = Self::finest_series(scope);
         let now = (self.clock)();
         let datapoints = request
             .series
@@ -295,10 +366,11 @@ impl MetricSource for DemoSource {
     }
 
     /// One alarm, on `checkout-tls` of `payments-alb`: in ALARM since the onset.
-    async fn alarms(&self, _: &Scope, metric: Metric, series: &[Dimensions]) -> Result<Vec<Vec<Alarm>>, SourceError> {
-        let (lb, target_groups) = TOPOLOGY[1];
+    async fn alarms(&self, scope: &Scope, metric: Metric, series: &[Dimensions]) -> Result<Vec<Vec<Alarm>>, SourceError> {
+        let (lb, target_groups) = HOME[1];
+        let home = Place::of(scope) == Place::Home;
         let watched = |dims: &Dimensions| {
-            metric == Metric::TargetTlsNegotiationErrorCount
+            home && metric == Metric::TargetTlsNegotiationErrorCount
                 && dims.load_balancer.as_str() == lb
                 && dims.target_group.as_ref().is_some_and(|tg| tg.as_str() == target_groups[0].0)
                 && dims.availability_zone.is_none()
@@ -356,7 +428,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_same_view_gives_the_same_numbers() {
-        let req = request(TOPOLOGY[0].0, None, Statistic::Sum, NOW - 86_400, NOW, 300);
+        let req = request(HOME[0].0, None, Statistic::Sum, NOW - 86_400, NOW, 300);
         let first = demo().fetch(&region(), &req).await.unwrap();
         let second = demo().fetch(&region(), &req).await.unwrap();
         assert_eq!(first, second);
@@ -369,12 +441,12 @@ mod tests {
         let onset = demo.onset;
         let checkout = Some("targetgroup/checkout-tls/4b1e8d2c9f0a7365");
         let after = demo
-            .fetch(&region(), &request(TOPOLOGY[1].0, checkout, Statistic::SampleCount, onset, onset + 3_600, 60))
+            .fetch(&region(), &request(HOME[1].0, checkout, Statistic::SampleCount, onset, onset + 3_600, 60))
             .await
             .unwrap();
         assert_eq!(after.datapoints[0].len(), 60, "every minute after the onset has errors");
         let before = demo
-            .fetch(&region(), &request(TOPOLOGY[1].0, checkout, Statistic::SampleCount, onset - 3_600, onset, 60))
+            .fetch(&region(), &request(HOME[1].0, checkout, Statistic::SampleCount, onset - 3_600, onset, 60))
             .await
             .unwrap();
         assert!(before.datapoints[0].len() < 10, "before the onset errors are rare");
@@ -382,7 +454,7 @@ mod tests {
 
     #[tokio::test]
     async fn no_data_after_now() {
-        let req = request(TOPOLOGY[1].0, None, Statistic::Sum, NOW, NOW + 600, 60);
+        let req = request(HOME[1].0, None, Statistic::Sum, NOW, NOW + 600, 60);
         assert!(demo().fetch(&region(), &req).await.unwrap().datapoints[0].is_empty());
     }
 
@@ -391,11 +463,11 @@ mod tests {
         let demo = demo();
         let (start, end) = (NOW - 7_200, NOW);
         let whole =
-            demo.fetch(&region(), &request(TOPOLOGY[2].0, None, Statistic::Sum, start, end, 3_600)).await.unwrap();
+            demo.fetch(&region(), &request(HOME[2].0, None, Statistic::Sum, start, end, 3_600)).await.unwrap();
         let mut parts = 0.0;
-        for (tg, _) in TOPOLOGY[2].1 {
+        for (tg, _) in HOME[2].1 {
             let part = demo
-                .fetch(&region(), &request(TOPOLOGY[2].0, Some(tg), Statistic::Sum, start, end, 3_600))
+                .fetch(&region(), &request(HOME[2].0, Some(tg), Statistic::Sum, start, end, 3_600))
                 .await
                 .unwrap();
             parts += part.datapoints[0].iter().map(|(_, v)| v).sum::<f64>();

@@ -1,14 +1,15 @@
 //! The demo's CloudTrail: two minutes before `checkout-tls` starts failing,
 //! a ModifyListener moves `payments-alb`'s HTTPS listener to the policy it
 //! has now (whose backend policy offers no TLS 1.3); an hour earlier a
-//! RegisterTargets adds targets to `edge-alb`'s `web-blue`. The records are
+//! RegisterTargets adds targets to `edge-alb`'s `web-blue` (both in the
+//! home scope: the others' trails are empty). The records are
 //! shaped like AWS's, so they go through the same rules as real ones.
 
 use async_trait::async_trait;
 use serde_json::json;
 use tlswatch_shared::changes::{EVENT_SOURCE, TrailEvent};
 
-use super::demo::DemoSource;
+use super::demo::{DemoSource, Place};
 use super::{ChangeSource, Scope, SourceError, Trail};
 
 const ACCOUNT_ID: &str = "123456789012";
@@ -16,6 +17,9 @@ const ACCOUNT_ID: &str = "123456789012";
 impl DemoSource {
     /// Every event of the demo's trail, newest first.
     fn events(&self, scope: &Scope) -> Vec<TrailEvent> {
+        if Place::of(scope) != Place::Home {
+            return Vec::new();
+        }
         let region = scope.region.to_string();
         let arn = |resource: &str| format!("arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:{resource}");
         let listener = arn("listener/app/payments-alb/3e9c1f0a7b2d4c68/f2f7dc8efc522ab2");

@@ -22,7 +22,7 @@ use tlswatch_shared::{LoadBalancer, TargetGroup};
 use openssl::ssl::SslVersion;
 use tlswatch_shared::review::RegisteredTarget;
 
-use super::demo::{DemoSource, TOPOLOGY};
+use super::demo::{DemoSource, Place};
 use super::demo_targets::{Behaviour, TargetServer};
 use super::{LoadBalancerSource, Scope, SourceError};
 
@@ -46,7 +46,8 @@ fn behaviours(target_group: &str) -> [Behaviour; 3] {
 /// is left out, with a warning.
 async fn start_targets() -> DemoTargets {
     let mut targets = DemoTargets::new();
-    for (tg, _) in TOPOLOGY.iter().flat_map(|(_, groups)| groups.iter()) {
+    let every_group = Place::ALL.iter().flat_map(|place| place.topology().iter()).flat_map(|(_, groups)| groups.iter());
+    for (tg, _) in every_group {
         if group_setup(tg).protocol != "HTTPS" {
             continue;
         }
@@ -74,7 +75,8 @@ struct GroupSetup {
 fn listener_policy(load_balancer: &str) -> &'static str {
     match load_balancer {
         "app/edge-alb/50dc6c495c0c9188" => "ELBSecurityPolicy-TLS13-1-2-2021-06",
-        "app/payments-alb/3e9c1f0a7b2d4c68" => "ELBSecurityPolicy-2016-08",
+        "app/payments-alb/3e9c1f0a7b2d4c68" | "app/shop-alb/2d6f0b8e4a1c7359" => "ELBSecurityPolicy-2016-08",
+        "app/eu-web-alb/7c1d9e3a5b2f4806" => "ELBSecurityPolicy-TLS13-1-2-2021-06",
         _ => "ELBSecurityPolicy-TLS-1-2-2017-01",
     }
 }
@@ -84,7 +86,10 @@ fn group_setup(target_group: &str) -> GroupSetup {
         |checks_with| GroupSetup { protocol: "HTTPS", checks_with, version: "HTTP1", targets: 3, timing_out: 0 };
     match target_group {
         "targetgroup/checkout-tls/4b1e8d2c9f0a7365" => https("HTTP"),
-        "targetgroup/ledger-api/9c7a2e5f1d3b8046" => GroupSetup { protocol: "HTTP", ..https("HTTP") },
+        "targetgroup/ledger-api/9c7a2e5f1d3b8046" | "targetgroup/shop-cache/1f3b5d7a9c0e2468" => {
+            GroupSetup { protocol: "HTTP", ..https("HTTP") }
+        }
+        "targetgroup/shop-eu-web/6b8d0f2a4c6e1357" => https("HTTP"),
         "targetgroup/grpc-backend/2f8b6e1a4c9d0735" => GroupSetup { version: "GRPC", timing_out: 1, ..https("HTTPS") },
         _ => https("HTTPS"),
     }
@@ -98,7 +103,8 @@ impl LoadBalancerSource for DemoSource {
         wanted: &[LoadBalancer],
     ) -> Result<Vec<LoadBalancerConfig>, SourceError> {
         let targets = self.targets.get_or_init(start_targets).await;
-        Ok(TOPOLOGY
+        Ok(Place::of(scope)
+            .topology()
             .iter()
             .filter(|(lb, _)| wanted.iter().any(|w| w.as_str() == *lb))
             .filter_map(|(lb, groups)| {
@@ -127,7 +133,8 @@ impl LoadBalancerSource for DemoSource {
     }
 
     async fn fleet(&self, scope: &Scope) -> Result<Vec<LoadBalancerConfig>, SourceError> {
-        let every: Vec<LoadBalancer> = TOPOLOGY.iter().filter_map(|(lb, _)| LoadBalancer::parse(lb).ok()).collect();
+        let every: Vec<LoadBalancer> =
+            Place::of(scope).topology().iter().filter_map(|(lb, _)| LoadBalancer::parse(lb).ok()).collect();
         self.load_balancers(scope, &every).await
     }
 
