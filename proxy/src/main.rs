@@ -10,8 +10,8 @@ use clap::{Parser, ValueEnum};
 use ipnet::IpNet;
 use tlswatch::{
     Accounts, AllowList, AllowedHosts, AppState, Auth, CacheSettings, CallPolicy, Config, ConnectionLimits,
-    DEMO_ACCOUNT, DEMO_REGIONS, DEFAULT_LISTEN, DEFAULT_REGION, Lifetimes, Limits, ProbeSettings, Readers, Regions, SharedCacheAddress, Sources,
-    TlsProber, router_and_metrics, serve, spawn_fleet_refresh, system_clock,
+    DEFAULT_LISTEN, DEFAULT_REGION, DEMO_ACCOUNT, DEMO_REGIONS, Lifetimes, Limits, ProbeSettings, Readers, Regions,
+    SharedCacheAddress, Sources, TlsProber, router_and_metrics, serve, spawn_fleet_refresh, system_clock,
 };
 use tlswatch_shared::Region;
 use tracing_subscriber::EnvFilter;

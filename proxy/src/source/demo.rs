@@ -24,7 +24,7 @@
 //! alone, so the same view gives the same numbers for the life of the process.
 
 use async_trait::async_trait;
-use tlswatch_shared::{AvailabilityZone, Dimensions, LoadBalancer, Metric, Region, Statistic, TargetGroup};
+use tlswatch_shared::{AvailabilityZone, Dimensions, LoadBalancer, Metric, Statistic, TargetGroup};
 
 use super::{Alarm, AlarmState, FetchRequest, Fetched, MetricSource, Scope, SourceError, Transition};
 
@@ -366,7 +366,12 @@ impl MetricSource for DemoSource {
     }
 
     /// One alarm, on `checkout-tls` of `payments-alb`: in ALARM since the onset.
-    async fn alarms(&self, scope: &Scope, metric: Metric, series: &[Dimensions]) -> Result<Vec<Vec<Alarm>>, SourceError> {
+    async fn alarms(
+        &self,
+        scope: &Scope,
+        metric: Metric,
+        series: &[Dimensions],
+    ) -> Result<Vec<Vec<Alarm>>, SourceError> {
         let (lb, target_groups) = HOME[1];
         let home = Place::of(scope) == Place::Home;
         let watched = |dims: &Dimensions| {
@@ -423,7 +428,10 @@ mod tests {
     }
 
     fn region() -> Scope {
-        Scope { account: tlswatch_shared::AccountName::default_account(), region: Region::parse("us-east-1").unwrap() }
+        Scope {
+            account: tlswatch_shared::AccountName::default_account(),
+            region: tlswatch_shared::Region::parse("us-east-1").unwrap(),
+        }
     }
 
     #[tokio::test]
@@ -462,14 +470,11 @@ mod tests {
     async fn sums_of_parts_equal_the_whole() {
         let demo = demo();
         let (start, end) = (NOW - 7_200, NOW);
-        let whole =
-            demo.fetch(&region(), &request(HOME[2].0, None, Statistic::Sum, start, end, 3_600)).await.unwrap();
+        let whole = demo.fetch(&region(), &request(HOME[2].0, None, Statistic::Sum, start, end, 3_600)).await.unwrap();
         let mut parts = 0.0;
         for (tg, _) in HOME[2].1 {
-            let part = demo
-                .fetch(&region(), &request(HOME[2].0, Some(tg), Statistic::Sum, start, end, 3_600))
-                .await
-                .unwrap();
+            let part =
+                demo.fetch(&region(), &request(HOME[2].0, Some(tg), Statistic::Sum, start, end, 3_600)).await.unwrap();
             parts += part.datapoints[0].iter().map(|(_, v)| v).sum::<f64>();
         }
         let total: f64 = whole.datapoints[0].iter().map(|(_, v)| v).sum();
