@@ -2,7 +2,7 @@
 //! `redis-server`, two accounts (the own identity and a role assumed through
 //! moto's STS) in two regions, moto behind the test upstream, HTTP Basic
 //! with one reader per account; 64 clients over keep-alive while the faults
-//! of [`faults`] happen. Every answer is checked as it comes ([`checks`]);
+//! of `faults.rs` happen. Every answer is checked as it comes (`checks.rs`);
 //! after the faults every replica must answer fresh again within 30 s.
 //!
 //! `cargo xtask soak` runs it for minutes and writes its figures to
