@@ -443,9 +443,12 @@ async fn without_region_aws_region_then_aws_default_region_then_us_east_1_is_ser
         (&[], &[], "us-east-1"),
         (&["--region", "us-west-2"], &[("AWS_REGION", "eu-west-1")], "us-west-2"),
     ];
+    // CloudWatch at a closed port: the catalog calls nothing (the demo has regions of its own).
+    let closed = closed_endpoint();
     for (args, env, expected) in cases {
         let env: Vec<(&str, &OsStr)> = env.iter().map(|(name, value)| (*name, OsStr::new(*value))).collect();
-        let tlswatch = Tlswatch::start_with_env("127.0.0.1:0", &[&["--source", "demo"], args].concat(), &env);
+        let source = ["--source", "cloudwatch", "--endpoint-url", &closed];
+        let tlswatch = Tlswatch::start_with_env("127.0.0.1:0", &[&source[..], args].concat(), &env);
         let (status, catalog) = tlswatch.get("/api/v1/catalog").await;
         assert_eq!(status, 200);
         let served = (&catalog["regions"], &catalog["default_region"]);
