@@ -163,17 +163,11 @@ async fn client(index: usize, targets: Arc<Targets>, until: Instant) -> Tally {
         }
         let started = Instant::now();
         let sent_to = format!("{}{path}", targets.replicas[replica]);
-        let answered = http.get(&sent_to).header("authorization", &authorization).send().await;
-        let answered = match answered {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let stale = response.headers().contains_key("stale");
-                let content_type = header(&response, "content-type");
-                response.text().await.map(|body| (status, stale, content_type, body))
-            }
+        let answered = match http.get(&sent_to).header("authorization", &authorization).send().await {
+            Ok(response) => read(response).await,
             Err(err) => Err(err),
         };
-        let (status, stale, content_type, body) = match answered {
+        let Read { status, stale, content_type, body } = match answered {
             Ok(answered) => answered,
             Err(_) if targets.down[replica].load(Ordering::SeqCst) => {
                 tally.while_down += 1;
@@ -198,8 +192,20 @@ async fn client(index: usize, targets: Arc<Targets>, until: Instant) -> Tally {
     tally
 }
 
-fn header(response: &reqwest::Response, name: &str) -> String {
-    response.headers().get(name).and_then(|value| value.to_str().ok()).unwrap_or_default().to_string()
+/// An answer as read off the wire.
+struct Read {
+    status: u16,
+    stale: bool,
+    content_type: String,
+    body: String,
+}
+
+async fn read(response: reqwest::Response) -> reqwest::Result<Read> {
+    let status = response.status().as_u16();
+    let stale = response.headers().contains_key("stale");
+    let content_type = response.headers().get("content-type").and_then(|value| value.to_str().ok());
+    let content_type = content_type.unwrap_or_default().to_string();
+    Ok(Read { status, stale, content_type, body: response.text().await? })
 }
 
 /// Asks `view` of the replica at `replica` as its account's reader until it
@@ -215,11 +221,9 @@ pub async fn until_fresh(replica: &str, view: &View, within: Duration) -> Result
             .header("authorization", basic(caller.user, PASSWORD))
             .send()
             .await;
-        if let Ok(response) = asked {
-            let status = response.status().as_u16();
-            let stale = response.headers().contains_key("stale");
-            let content_type = header(&response, "content-type");
-            let body = response.text().await.unwrap_or_default();
+        if let Ok(response) = asked
+            && let Ok(Read { status, stale, content_type, body }) = read(response).await
+        {
             let answer = Answer { status, stale, content_type: &content_type, body: &body };
             match checks::check(Route::Series, caller, view, &answer) {
                 Ok(()) if status == 200 && !stale => return Ok(started.elapsed()),
