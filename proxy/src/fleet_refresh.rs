@@ -31,9 +31,11 @@ pub fn spawn(state: Arc<AppState>, every: Duration) -> tokio::task::JoinHandle<(
 /// Reads every scope's configuration, each in its own task (each paced by
 /// its own limiter); a scope that fails is read again by the next pass.
 async fn pass(state: &Arc<AppState>) {
-    let scopes: Vec<_> = state.accounts.all().iter().flat_map(|account| account.scopes()).collect();
-    let reads: Vec<_> = scopes
-        .into_iter()
+    let reads: Vec<_> = state
+        .accounts
+        .all()
+        .iter()
+        .flat_map(|account| account.scopes())
         .map(|scope| {
             let state = state.clone();
             tokio::spawn(async move {

@@ -245,11 +245,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             ));
         }
         // The demo's fleet: its two accounts, in its two regions unless --region names others.
-        SourceKind::Demo if cli.region.is_empty() => {
-            let regions = Regions::parse(&DEMO_REGIONS.map(str::to_string)).map_err(|err| err.to_string())?;
+        SourceKind::Demo => {
+            let regions = if cli.region.is_empty() {
+                Regions::parse(&DEMO_REGIONS.map(str::to_string)).map_err(|err| err.to_string())?
+            } else {
+                regions(&cli.region)?
+            };
             Accounts::configure(&regions, None, &[DEMO_ACCOUNT.to_string()])?
         }
-        SourceKind::Demo => Accounts::configure(&regions(&cli.region)?, None, &[DEMO_ACCOUNT.to_string()])?,
         SourceKind::Cloudwatch => {
             Accounts::configure(&regions(&cli.region)?, cli.accounts_file.as_deref(), &cli.accounts)?
         }

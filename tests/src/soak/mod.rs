@@ -160,11 +160,3 @@ fn replica_flags(
     let env = vec![("AWS_ENDPOINT_URL_CLOUDTRAIL".to_string(), OsString::from(cloudtrail))];
     (args, env)
 }
-
-impl Settings {
-    /// The series views the clients ask.
-    pub fn distinct_series_views(&self) -> usize {
-        let per_scope = self.balancers * self.stats * 2 * self.ranges as usize;
-        per_scope * fleet::ACCOUNTS.len() * fleet::REGIONS.len()
-    }
-}
