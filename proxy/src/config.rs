@@ -86,6 +86,7 @@ impl Default for Config {
                     load_balancer: Duration::from_secs(300),
                     policy: DAY,
                     probe: Duration::from_secs(300),
+                    outcome: DAY,
                     last_good: DAY,
                 },
             },

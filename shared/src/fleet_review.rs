@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorCode, ViewError, quote_key};
 use crate::overview::{OverviewQuery, ScopeStatus};
+use crate::probe::{Outcome, TargetGroupProbe, TargetProbe};
 use crate::query;
 use crate::review::{Finding, FindingCode, FindingFilter, LoadBalancerReview, SUGGESTED_TLS13_POLICY};
+use crate::time::TimeSpec;
+use crate::tls::{LEGACY_VERSIONS, is_legacy, versions_label};
 
 /// The report's parameters: the overview's range, scope and finding filters,
 /// and its own.
@@ -185,16 +188,59 @@ pub struct ReportRow {
     pub fixes: Vec<String>,
     /// The group's TargetTLSNegotiationErrorCount over the range (Sum).
     pub errors: f64,
+    /// What the probe last saw of each registered target of the group, for
+    /// groups reached over HTTPS from this listener.
+    #[serde(default)]
+    pub targets: Vec<ReportTarget>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineMark>,
 }
 
+/// A registered target as the report shows it: the outcome of the probe's
+/// last handshake with it, kept for a day, or `not-probed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportTarget {
+    pub id: String,
+    pub port: u16,
+    pub outcome: Outcome,
+    /// The negotiated version, on success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// The alert or error the outcome rests on, or why it was not probed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Which of TLS 1.0 and 1.1 it accepts (empty: it refuses both);
+    /// `None` when no handshake tried them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_accepted: Option<Vec<String>>,
+    /// When the handshake was made, epoch seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probed_at: Option<i64>,
+}
+
+impl From<&TargetProbe> for ReportTarget {
+    fn from(target: &TargetProbe) -> Self {
+        Self {
+            id: target.id.clone(),
+            port: target.port,
+            outcome: target.handshake.outcome,
+            protocol: target.handshake.protocol.clone(),
+            error: target.handshake.error.clone(),
+            legacy_accepted: target.handshake.legacy_known(),
+            probed_at: target.probed_at,
+        }
+    }
+}
+
 /// The report's rows of one reviewed load balancer in `account` and
-/// `region`: those with a finding `filter` asks for (all, without a filter).
+/// `region`, with what the probe saw of its targets (`probed`, rows of
+/// targets never probed saying so): those with a finding `filter` asks for
+/// (all, without a filter).
 pub fn rows_of(
     account: &str,
     region: &str,
     reviewed: &LoadBalancerReview,
+    probed: &[TargetGroupProbe],
     baseline: Option<Baseline>,
     filter: &FindingFilter,
 ) -> Vec<ReportRow> {
@@ -214,6 +260,12 @@ pub fn rows_of(
     let unreached = reviewed.target_groups.iter().filter(|g| !reached.contains(g.value.as_str()));
     for group in unreached {
         rows.extend(row(account, region, reviewed, None, Some(&group.value), filter));
+    }
+    for row in rows.iter_mut().filter(|row| row.backend_policy.is_some()) {
+        let seen = probed.iter().find(|p| {
+            Some(&p.value) == row.target_group.as_ref() && Some(&p.backend_policy) == row.backend_policy.as_ref()
+        });
+        row.targets = seen.map(|p| p.targets.iter().map(ReportTarget::from).collect()).unwrap_or_default();
     }
     if let Some(baseline) = baseline {
         for row in &mut rows {
@@ -283,6 +335,7 @@ fn row(
         findings: findings.iter().map(|f| f.code).collect(),
         fixes: findings.iter().filter_map(|f| fix(f, port)).collect(),
         errors: target_group.map_or(0.0, |g| g.errors.total),
+        targets: Vec::new(),
         baseline: None,
     })
 }
@@ -307,10 +360,8 @@ fn fix(finding: &Finding, port: Option<u16>) -> Option<String> {
     }
 }
 
-const LEGACY_VERSIONS: [&str; 2] = ["TLSv1", "TLSv1.1"];
-
 fn offers_legacy(versions: &[String]) -> bool {
-    versions.iter().any(|v| LEGACY_VERSIONS.contains(&v.as_str()))
+    versions.iter().any(|v| is_legacy(v))
 }
 
 fn offers_tls13(versions: &[String]) -> bool {
@@ -319,9 +370,9 @@ fn offers_tls13(versions: &[String]) -> bool {
 
 /// How `row` stands against `baseline`. The hop to the targets: AWS applies
 /// a backend policy of its own choosing, and every one it documents offers
-/// TLS 1.0 and 1.1; only the targets can refuse them, and the report has
-/// not seen the targets, so that hop is `unverified` (or `fail` where a
-/// probe found targets accepting them).
+/// TLS 1.0 and 1.1; only the targets can refuse them. That hop passes when
+/// the probe saw every registered target refuse them, fails when it saw one
+/// accept them, and is `unverified` while some target was not tried.
 pub fn judge(row: &ReportRow, baseline: Baseline) -> BaselineMark {
     let mut failed = Vec::new();
     let mut unverified = Vec::new();
@@ -339,12 +390,28 @@ pub fn judge(row: &ReportRow, baseline: Baseline) -> BaselineMark {
     if row.target_group_protocol.as_deref() == Some("HTTP") {
         failed.push(format!("{group} is reached over plain HTTP"));
     }
-    if row.findings.contains(&FindingCode::TargetAcceptsLegacyTls) {
-        failed.push(format!("targets of {group} accept TLS 1.0 or 1.1"));
-    } else if offers_legacy(&row.target_tls_versions) {
+    let accepting: Vec<String> = row
+        .targets
+        .iter()
+        .filter_map(|t| {
+            let known = t.legacy_accepted.as_ref().filter(|known| !known.is_empty())?;
+            Some(format!("{}:{} ({})", t.id, t.port, versions_label(known)))
+        })
+        .collect();
+    let untried = row.targets.iter().filter(|t| t.legacy_accepted.is_none()).count();
+    if !accepting.is_empty() || row.findings.contains(&FindingCode::TargetAcceptsLegacyTls) {
+        let which = if accepting.is_empty() { String::new() } else { format!(": {}", accepting.join(", ")) };
+        failed.push(format!("targets of {group} accept TLS 1.0 or 1.1{which}"));
+    } else if offers_legacy(&row.target_tls_versions) && (row.targets.is_empty() || untried > 0) {
+        let seen = match (row.targets.len(), untried) {
+            (0, _) => "no registered target was probed".to_string(),
+            (all, untried) => {
+                format!("{} of {all} targets were seen refusing them, the others not tried", all - untried)
+            }
+        };
         unverified.push(format!(
             "the load balancer offers {group}'s targets TLS 1.0 and 1.1 ({}, chosen by AWS); only targets that \
-             refuse them keep this hop at TLS 1.2 or later: probe them",
+             refuse them keep this hop at TLS 1.2 or later, and {seen}: probe them",
             row.backend_policy.as_deref().unwrap_or("its backend policy")
         ));
     }
@@ -368,7 +435,7 @@ pub fn judge(row: &ReportRow, baseline: Baseline) -> BaselineMark {
 }
 
 /// The CSV report's columns, in order.
-pub const CSV_COLUMNS: [&str; 20] = [
+pub const CSV_COLUMNS: [&str; 21] = [
     "account",
     "region",
     "load_balancer",
@@ -389,6 +456,7 @@ pub const CSV_COLUMNS: [&str; 20] = [
     "baseline",
     "baseline_result",
     "baseline_reasons",
+    "target_outcomes",
 ];
 
 /// A row as the CSV's cells, in [`CSV_COLUMNS`]' order: lists joined with
@@ -417,7 +485,28 @@ pub fn csv_record(row: &ReportRow) -> Vec<String> {
         mark.map(|m| m.baseline.as_str().to_string()).unwrap_or_default(),
         mark.map(|m| m.result.as_str().to_string()).unwrap_or_default(),
         mark.map(|m| m.reasons.join("; ")).unwrap_or_default(),
+        row.targets.iter().map(target_cell).collect::<Vec<_>>().join("; "),
     ]
+}
+
+/// `10.0.1.5:8443 ok TLSv1.2, refuses TLS 1.0-1.1, probed 2026-12-03T10:00:00Z`.
+fn target_cell(target: &ReportTarget) -> String {
+    let mut cell = format!("{}:{} {}", target.id, target.port, target.outcome.as_str());
+    if let Some(protocol) = &target.protocol {
+        cell.push_str(&format!(" {protocol}"));
+    }
+    match target.legacy_accepted.as_deref() {
+        Some([]) => {
+            let legacy: Vec<String> = LEGACY_VERSIONS.iter().map(|v| v.to_string()).collect();
+            cell.push_str(&format!(", refuses {}", versions_label(&legacy)));
+        }
+        Some(accepted) => cell.push_str(&format!(", accepts {}", versions_label(accepted))),
+        None => {}
+    }
+    if let Some(at) = target.probed_at {
+        cell.push_str(&format!(", probed {}", TimeSpec::At(at)));
+    }
+    cell
 }
 
 #[cfg(test)]
@@ -425,6 +514,7 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
+    use crate::probe::Handshake;
     use crate::review::{
         DEFAULT_BACKEND_POLICY, HealthCheck, ListenerConfig, LoadBalancerConfig, Severity, SslPolicy,
         TLS13_BACKEND_POLICY, TargetGroupConfig, review,
@@ -479,8 +569,14 @@ mod tests {
 
     #[test]
     fn each_listener_and_group_is_a_row_and_each_finding_lands_on_its_own() {
-        let rows =
-            rows_of("default", "us-east-1", &reviewed("ELBSecurityPolicy-2016-08"), None, &FindingFilter::default());
+        let rows = rows_of(
+            "default",
+            "us-east-1",
+            &reviewed("ELBSecurityPolicy-2016-08"),
+            &[],
+            None,
+            &FindingFilter::default(),
+        );
         let keys: Vec<(Option<u16>, Option<&str>)> =
             rows.iter().map(|r| (r.listener_port, r.target_group_name.as_deref())).collect();
         assert_eq!(
@@ -504,6 +600,7 @@ mod tests {
             "a",
             "r",
             &reviewed("ELBSecurityPolicy-2016-08"),
+            &[],
             Some(Baseline::Tls12Minimum),
             &FindingFilter::default(),
         );
@@ -514,6 +611,7 @@ mod tests {
             "a",
             "r",
             &reviewed("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+            &[],
             Some(Baseline::Tls12Minimum),
             &FindingFilter::default(),
         );
@@ -526,6 +624,7 @@ mod tests {
             "a",
             "r",
             &reviewed("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+            &[],
             Some(Baseline::Tls13Ready),
             &FindingFilter::default(),
         );
@@ -534,12 +633,84 @@ mod tests {
             "a",
             "r",
             &reviewed("ELBSecurityPolicy-2016-08"),
+            &[],
             Some(Baseline::Tls13Ready),
             &FindingFilter::default(),
         );
         let reasons = &not_ready[1].baseline.as_ref().unwrap().reasons;
         assert!(reasons.iter().any(|r| r.contains("offers clients no TLS 1.3")), "{reasons:?}");
         assert!(reasons.iter().any(|r| r.contains("secure's targets no TLS 1.3")), "{reasons:?}");
+    }
+
+    /// The probe of `secure` through listener 443, its targets seen as `seen`.
+    fn probed_secure(seen: &[(Outcome, Option<&[&str]>)]) -> Vec<TargetGroupProbe> {
+        let targets = seen
+            .iter()
+            .enumerate()
+            .map(|(i, (outcome, legacy))| TargetProbe {
+                id: format!("127.0.0.{}", i + 1),
+                address: Some(format!("127.0.0.{}", i + 1)),
+                port: 8443,
+                availability_zone: None,
+                health: "healthy".into(),
+                handshake: Handshake {
+                    protocol: (*outcome == Outcome::Ok).then(|| "TLSv1.2".to_string()),
+                    legacy_accepted: legacy.map(strings),
+                    ..Handshake { outcome: *outcome, ..Handshake::not_probed("") }
+                },
+                explanation: String::new(),
+                probed_at: legacy.map(|_| 1_800),
+            })
+            .collect();
+        vec![TargetGroupProbe {
+            value: "targetgroup/secure/0123456789abcdef".into(),
+            name: "secure".into(),
+            protocol_version: None,
+            listener_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06".into(),
+            backend_policy: TLS13_BACKEND_POLICY.into(),
+            offered: SslPolicy::default(),
+            targets,
+        }]
+    }
+
+    #[test]
+    fn the_targets_hop_passes_when_every_target_was_seen_refusing_tls10_and_11() {
+        let modern = reviewed("ELBSecurityPolicy-TLS13-1-2-2021-06");
+        let mark = |seen: &[(Outcome, Option<&[&str]>)]| {
+            let rows = rows_of(
+                "a",
+                "r",
+                &modern,
+                &probed_secure(seen),
+                Some(Baseline::Tls12Minimum),
+                &FindingFilter::default(),
+            );
+            rows[1].baseline.clone().unwrap()
+        };
+        let refused: &[&str] = &[];
+        let all_refuse = mark(&[(Outcome::Ok, Some(refused)), (Outcome::ProtocolMismatch, Some(refused))]);
+        assert_eq!(all_refuse.result, BaselineResult::Pass, "{:?}", all_refuse.reasons);
+        let one_untried = mark(&[(Outcome::Ok, Some(refused)), (Outcome::NotProbed, None)]);
+        assert_eq!(one_untried.result, BaselineResult::Unverified);
+        assert!(one_untried.reasons[0].contains("1 of 2 targets were seen refusing them"), "{:?}", one_untried.reasons);
+        let accepts = mark(&[(Outcome::Ok, Some(&["TLSv1"])), (Outcome::Ok, Some(refused))]);
+        assert_eq!(accepts.result, BaselineResult::Fail);
+        assert!(accepts.reasons[0].contains("127.0.0.1:8443 (TLS 1.0)"), "{:?}", accepts.reasons);
+
+        let rows = rows_of(
+            "a",
+            "r",
+            &modern,
+            &probed_secure(&[(Outcome::Ok, Some(refused)), (Outcome::NotProbed, None)]),
+            None,
+            &FindingFilter::default(),
+        );
+        assert_eq!(rows[1].targets.len(), 2, "the secure group's row holds its targets");
+        assert!(rows[2].targets.is_empty() && rows[3].targets.is_empty(), "other groups' rows do not");
+        assert_eq!(
+            csv_record(&rows[1])[20],
+            "127.0.0.1:8443 ok TLSv1.2, refuses TLS 1.0-1.1, probed 1970-01-01T00:30:00Z; 127.0.0.2:8443 not-probed"
+        );
     }
 
     #[test]
@@ -568,7 +739,7 @@ mod tests {
     fn the_filter_keeps_rows_with_a_finding_asked_for() {
         let shop = reviewed("ELBSecurityPolicy-TLS13-1-2-2021-06");
         let kept = |codes: Vec<FindingCode>, severity| {
-            let rows = rows_of("a", "r", &shop, None, &FindingFilter { codes, severity });
+            let rows = rows_of("a", "r", &shop, &[], None, &FindingFilter { codes, severity });
             rows.iter().map(|r| (r.listener_port, r.target_group_name.clone())).collect::<Vec<_>>()
         };
         let plain = vec![(Some(443), Some("plain".to_string()))];
@@ -585,6 +756,7 @@ mod tests {
             "a",
             "r",
             &reviewed("ELBSecurityPolicy-2016-08"),
+            &[],
             Some(Baseline::Tls12Minimum),
             &FindingFilter::default(),
         );

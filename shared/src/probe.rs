@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::tls::SslPolicy;
+use crate::tls::{SslPolicy, is_legacy};
 
 /// How long the load balancer waits for a target's handshake (AWS: 10 s),
 /// and how long the probe waits for a TCP answer.
@@ -148,6 +148,11 @@ pub struct Handshake {
     pub handshakes: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alpn: Option<AlpnCheck>,
+    /// On success at a newer version, when the offer holds TLS 1.0 or 1.1:
+    /// which of those the target also accepts, each tried alone with every
+    /// cipher (empty: it refuses them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_accepted: Option<Vec<String>>,
 }
 
 impl Handshake {
@@ -163,7 +168,23 @@ impl Handshake {
             accepts: None,
             handshakes: 0,
             alpn: None,
+            legacy_accepted: None,
         }
+    }
+
+    /// The versions older than TLS 1.2 the target is known to accept, from
+    /// the version it negotiated, the diagnostic handshakes and the check of
+    /// those versions; `None` when nothing tried them.
+    pub fn legacy_known(&self) -> Option<Vec<String>> {
+        let negotiated = self.protocol.iter().filter(|v| is_legacy(v));
+        let diagnosed = self.accepts.as_ref().map(|a| a.versions.iter().filter(|v| is_legacy(v)));
+        let checked = self.legacy_accepted.as_ref();
+        let mut known: Vec<String> =
+            negotiated.chain(diagnosed.into_iter().flatten()).chain(checked.into_iter().flatten()).cloned().collect();
+        known.sort();
+        known.dedup();
+        let tried = self.accepts.is_some() || checked.is_some() || !known.is_empty();
+        tried.then_some(known)
     }
 }
 
@@ -192,6 +213,9 @@ pub struct TargetProbe {
     pub handshake: Handshake,
     /// What the outcome means for the load balancer, and the fix.
     pub explanation: String,
+    /// When this handshake was made, epoch seconds; `None` when not probed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probed_at: Option<i64>,
 }
 
 /// A target group probed with one backend policy.

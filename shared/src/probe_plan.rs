@@ -67,6 +67,7 @@ pub fn plan(
                     health: target.health.clone(),
                     handshake,
                     explanation: String::new(),
+                    probed_at: None,
                 });
             }
             let group = TargetGroupProbe {

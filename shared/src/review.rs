@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ViewError;
+use crate::tls::is_legacy;
 
 pub mod grouped;
 pub mod probed;
@@ -404,8 +405,7 @@ pub fn review(
 pub fn findings(lb: &LoadBalancerReview, policies: &BTreeMap<String, SslPolicy>) -> Vec<Finding> {
     let mut found = Vec::new();
     for listener in &lb.listeners {
-        let legacy: Vec<&str> =
-            listener.tls_versions.iter().map(String::as_str).filter(|v| matches!(*v, "TLSv1" | "TLSv1.1")).collect();
+        let legacy: Vec<&str> = listener.tls_versions.iter().map(String::as_str).filter(|v| is_legacy(v)).collect();
         if !legacy.is_empty() {
             found.push(Finding {
                 code: FindingCode::LegacyClientTls,

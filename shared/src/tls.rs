@@ -16,6 +16,14 @@ pub struct SslPolicy {
 /// Every TLS version a policy can name, oldest first, as AWS names them.
 pub const VERSIONS: [&str; 4] = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
 
+/// TLS 1.0 and 1.1, as AWS names them: the versions RFC 8996 deprecates.
+pub const LEGACY_VERSIONS: [&str; 2] = ["TLSv1", "TLSv1.1"];
+
+/// Whether `version` is TLS 1.0 or 1.1.
+pub fn is_legacy(version: &str) -> bool {
+    LEGACY_VERSIONS.contains(&version)
+}
+
 /// `TLS 1.0` for `TLSv1`, `TLS 1.2` for `TLSv1.2`: as people write them.
 pub fn version_label(version: &str) -> String {
     match version {

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::{Value, json};
+use tlswatch_tests::shared_cache::RedisServer;
 use tlswatch_tests::targets::{Certificate, Listener, OpensslServer, PlainHttp, refused};
 use tlswatch_tests::{Moto, Tlswatch, datum, now, run_to_exit};
 
@@ -145,7 +146,7 @@ async fn every_outcome_against_real_servers_with_what_the_target_accepts_and_the
 
     let legacy_ok = row(tls10_only.address);
     assert_eq!((legacy_ok["outcome"].clone(), legacy_ok["protocol"].clone()), (json!("ok"), json!("TLSv1")));
-    assert_eq!(legacy_ok["handshakes"], 1, "one handshake when it succeeds");
+    assert_eq!(legacy_ok["handshakes"], 1, "one handshake when it succeeds at TLS 1.0 already");
     assert!(legacy_ok["duration_ms"].is_u64() && legacy_ok["cipher"].is_string(), "{legacy_ok}");
 
     let asks = row(client_certificate.address);
@@ -190,7 +191,8 @@ async fn every_outcome_against_real_servers_with_what_the_target_accepts_and_the
     let grpc = row(modern.address);
     assert_eq!(grpc["outcome"], "ok");
     assert_eq!(grpc["alpn"]["offered"], "h2", "an informational ALPN handshake for gRPC groups: {grpc}");
-    assert_eq!(grpc["handshakes"], 2);
+    assert_eq!(grpc["legacy_accepted"], json!([]), "TLS 1.0 and 1.1 tried alone, each refused: {grpc}");
+    assert_eq!(grpc["handshakes"], 4, "the load balancer's, one each for TLS 1.0 and 1.1, and ALPN");
 
     // Findings.
     let rejects = findings(&body, "target-rejects-backend-tls");
@@ -258,6 +260,101 @@ async fn every_outcome_against_real_servers_with_what_the_target_accepts_and_the
 
     let (status, unknown) = tlswatch.get(&format!("/api/v1/probe?lb={legacy}&policy=NoSuchPolicy")).await;
     assert_eq!((status, unknown["error"]["param"].clone()), (400, json!("policy")), "{unknown}");
+}
+
+/// The fleet report's row of target group `group`.
+fn report_row<'a>(report: &'a Value, group: &str) -> &'a Value {
+    let rows = report["rows"].as_array().expect("rows");
+    rows.iter().find(|row| row["target_group"] == group).unwrap_or_else(|| panic!("{group} in {report}"))
+}
+
+#[tokio::test]
+async fn the_fleet_report_and_overview_show_what_the_probe_last_saw_on_every_replica() {
+    let moto = Moto::start();
+    let good = Certificate::make("target.test", 2048, false);
+    let takes_tls10 =
+        OpensslServer::start([127, 0, 3, 1], &good, &["-min_protocol", "TLSv1", "-cipher", "DEFAULT:@SECLEVEL=0"]);
+    let strict = OpensslServer::start([127, 0, 3, 2], &good, &[]);
+    let never_probed = OpensslServer::start([127, 0, 3, 3], &good, &[]);
+    let spec = json!([{"name": "fleet-alb", "policy": TLS13, "groups": [
+        {"name": "takes-tls10", "targets": [takes_tls10.address.to_string()]},
+        {"name": "strict", "targets": [strict.address.to_string()]},
+        {"name": "never-probed", "targets": [never_probed.address.to_string()]},
+    ]}]);
+    let created = fixture("probe_setup.py", &[&moto.endpoint, &spec.to_string()]);
+    let lb = text(&created["load_balancers"]["fleet-alb"]);
+    let group = |name: &str| text(&created["groups"][name]).to_string();
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let flags = ["--probe-targets", ALLOW, "--cache-url", &url];
+    let (prober, reader) =
+        (Tlswatch::on_endpoint(&moto.endpoint, &flags), Tlswatch::on_endpoint(&moto.endpoint, &flags));
+    let report_path = "/api/v1/fleet-review?baseline=tls12-minimum";
+
+    // Before any probe, the hop to every group's targets is unverified.
+    let (status, before) = reader.get(report_path).await;
+    assert_eq!(status, 200, "{before}");
+    for name in ["takes-tls10", "strict", "never-probed"] {
+        let row = report_row(&before, &group(name));
+        assert_eq!(row["baseline"]["result"], "unverified", "{row}");
+        assert_eq!(row["targets"][0]["outcome"], "not-probed", "{row}");
+    }
+
+    // One replica probes one view of two of the three groups.
+    let probe_path = format!("/api/v1/probe?lb={lb}&tg={}&tg={}", group("takes-tls10"), group("strict"));
+    let (status, probe) = prober.get(&probe_path).await;
+    assert_eq!(status, 200, "{probe}");
+    let probed = rows(&probe);
+    let seen = &probed[&takes_tls10.address.to_string()];
+    assert_eq!((seen["outcome"].clone(), seen["protocol"].clone()), (json!("ok"), json!("TLSv1.3")), "{seen}");
+    assert_eq!(seen["legacy_accepted"], json!(["TLSv1", "TLSv1.1"]), "{seen}");
+    assert_eq!(probed[&strict.address.to_string()]["legacy_accepted"], json!([]));
+    assert_eq!(findings(&probe, "target-accepts-legacy-tls").len(), 1, "negotiating TLS 1.3 hides nothing");
+
+    // The other replica's report holds those outcomes, from the shared cache.
+    let (status, report) = reader.get(report_path).await;
+    assert_eq!(status, 200, "{report}");
+    let old = report_row(&report, &group("takes-tls10"));
+    let target = &old["targets"][0];
+    assert_eq!(
+        (target["id"].clone(), target["outcome"].clone(), target["legacy_accepted"].clone()),
+        (json!("127.0.3.1"), json!("ok"), json!(["TLSv1", "TLSv1.1"])),
+        "{old}"
+    );
+    assert_eq!(target["probed_at"], probe["probed_at"]);
+    assert!(old["findings"].to_string().contains("target-accepts-legacy-tls"), "{old}");
+    assert_eq!(old["baseline"]["result"], "fail");
+    assert!(
+        old["baseline"]["reasons"].to_string().contains(&format!("{} (TLS 1.0-1.1)", takes_tls10.address)),
+        "{old}"
+    );
+    let passing = report_row(&report, &group("strict"));
+    assert_eq!(passing["baseline"]["result"], "pass", "every target seen refusing TLS 1.0 and 1.1: {passing}");
+    let unseen = report_row(&report, &group("never-probed"));
+    assert_eq!(unseen["baseline"]["result"], "unverified");
+    assert!(unseen["baseline"]["reasons"].to_string().contains("0 of 1 targets were seen refusing them"), "{unseen}");
+    assert!(text(&unseen["targets"][0]["error"]).contains("no probe of this target in the last day"), "{unseen}");
+
+    // The CSV says the same in its last column.
+    let csv = reader.response(&format!("{report_path}&format=csv")).await.text().await.unwrap();
+    let old_line = csv.lines().find(|line| line.contains(&group("takes-tls10"))).expect("the group's line");
+    assert!(
+        old_line.contains(&format!("{} ok TLSv1.3, accepts TLS 1.0-1.1, probed", takes_tls10.address)),
+        "{old_line}"
+    );
+    assert!(csv.lines().next().unwrap().ends_with(",target_outcomes"), "{csv}");
+
+    // The overview filters by the probe's findings, and the review cites them: nothing probed again.
+    let (status, overview) = reader.get("/api/v1/overview?finding=target-accepts-legacy-tls").await;
+    assert_eq!(status, 200, "{overview}");
+    let listed: Vec<&Value> =
+        overview["rows"].as_array().unwrap().iter().map(|r| &r["load_balancer"]["value"]).collect();
+    assert_eq!(listed, vec![lb], "{overview}");
+    let (status, review) = reader.get(&format!("/api/v1/review?lb={lb}")).await;
+    assert_eq!(status, 200, "{review}");
+    let cited = findings(&review, "target-accepts-legacy-tls");
+    assert!(cited.len() == 1 && text(&cited[0]["text"]).contains("(probed at "), "{review}");
+    assert_eq!(reader.metric("tlswatch_upstream_calls_total", &[("operation", "ProbeTargets")]).await, 0.0);
 }
 
 #[tokio::test]

@@ -1,23 +1,28 @@
 //! Every load balancer of one account and region, reviewed: the whole
 //! configuration in one paged read (cached as `fleet:`), what the policies
-//! in use offer, and the errors of every target group over the range. The
-//! overview's findings and the compliance report both stand on it.
+//! in use offer, the errors of every target group over the range, and what
+//! the probe last saw of the targets. The overview's findings and the
+//! compliance report both stand on it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use tlswatch_shared::probe::TargetGroupProbe;
 use tlswatch_shared::review::{LoadBalancerReview, review};
 use tlswatch_shared::{LoadBalancer, Metric, Plan};
 
+use super::probe_rows::{ProbePlan, cite_outcomes};
 use super::review::{errors_or_warning, policies_in_use};
 use crate::accounts::Scope;
 use crate::source::SourceError;
 use crate::state::AppState;
 
-/// A scope's load balancers as reviewed, and what could not be read
-/// beside their configuration.
+/// A scope's load balancers as reviewed, what the probe last saw of each
+/// one's targets, and what could not be read beside their configuration.
 pub struct ReviewedFleet {
     pub reviewed: Vec<LoadBalancerReview>,
+    /// Beside each load balancer, its HTTPS groups' targets as last probed.
+    pub probed: Vec<Vec<TargetGroupProbe>>,
     pub warnings: Vec<String>,
 }
 
@@ -32,7 +37,8 @@ pub async fn read_configuration(state: &AppState, scope: &Scope) -> Result<(), S
 /// Reviews every application load balancer of `scope` over `plan`'s range.
 /// Without the configuration there is nothing to review: that is the
 /// error. Without the errors or the policies' contents, the review is made
-/// with what was read, and a warning says what is missing.
+/// with what was read, and a warning says what is missing. Where the probe
+/// has run in the last day, its findings are among the review's.
 pub async fn reviewed_fleet(state: &AppState, scope: &Scope, plan: &Plan) -> Result<ReviewedFleet, SourceError> {
     let configs = state.cache.fleet(scope).await?;
     let mut warnings = Vec::new();
@@ -49,6 +55,14 @@ pub async fn reviewed_fleet(state: &AppState, scope: &Scope, plan: &Plan) -> Res
         warnings.push(format!("what the security policies offer not shown: {err}"));
         BTreeMap::new()
     });
-    let reviewed = configs.iter().map(|config| review(config, &policies, &errors)).collect();
-    Ok(ReviewedFleet { reviewed, warnings })
+    let mut reviewed: Vec<LoadBalancerReview> =
+        configs.iter().map(|config| review(config, &policies, &errors)).collect();
+    let probed = match state.probe.allow.is_off() {
+        true => vec![Vec::new(); reviewed.len()],
+        false => {
+            let planned = ProbePlan::fleet(&configs, &reviewed, &policies, &state.probe.allow);
+            cite_outcomes(&state.cache, scope, planned, &mut reviewed, (state.clock)()).await
+        }
+    };
+    Ok(ReviewedFleet { reviewed, probed, warnings })
 }

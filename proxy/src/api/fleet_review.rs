@@ -82,10 +82,14 @@ async fn scope_report(
     plan: &Plan,
     scope: &Scope,
 ) -> Result<ScopeReport, SourceError> {
-    let ReviewedFleet { reviewed, warnings } = reviewed_fleet(state, scope, plan).await?;
+    let ReviewedFleet { reviewed, probed, warnings } = reviewed_fleet(state, scope, plan).await?;
     let (account, region) = (scope.account.to_string(), scope.region.to_string());
-    let rows =
-        reviewed.iter().flat_map(|lb| rows_of(&account, &region, lb, query.baseline, &query.overview.filter)).collect();
+    let filter = &query.overview.filter;
+    let rows = reviewed
+        .iter()
+        .zip(&probed)
+        .flat_map(|(lb, probed)| rows_of(&account, &region, lb, probed, query.baseline, filter))
+        .collect();
     Ok(ScopeReport { rows, load_balancers: reviewed.len(), warnings })
 }
 

@@ -154,7 +154,7 @@ async fn scope_rows(
     let mut warnings = Vec::new();
     let mut findings_pending = false;
     let reviewed = match fleet {
-        Ok(Ok(Ok(ReviewedFleet { reviewed, warnings: missing }))) => {
+        Ok(Ok(Ok(ReviewedFleet { reviewed, warnings: missing, .. }))) => {
             warnings.extend(missing);
             reviewed
         }

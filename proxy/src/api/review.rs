@@ -13,13 +13,11 @@ use tlswatch_shared::annotate::onset;
 use tlswatch_shared::api::ReviewResponse;
 use tlswatch_shared::changes::{self, HISTORY_SECONDS, RECENT_PER_LOAD_BALANCER};
 use tlswatch_shared::grid::fill_grid;
-use tlswatch_shared::review::{
-    ErrorsInRange, LoadBalancerConfig, LoadBalancerReview, SslPolicy, backend_policy, probed, review,
-};
+use tlswatch_shared::review::{ErrorsInRange, LoadBalancerConfig, SslPolicy, backend_policy, review};
 use tlswatch_shared::{Dimensions, Fill, LoadBalancer, Metric, Plan, Query, Statistic, View};
 
 use super::changes::changes_of;
-use super::probe_rows::ProbePlan;
+use super::probe_rows::{ProbePlan, cite_outcomes};
 use crate::error::ApiError;
 use crate::identity::Caller;
 use crate::source::{FetchRequest, Scope, SourceError, listed_load_balancers};
@@ -71,7 +69,10 @@ pub async fn review_route(
             .push(format!("{lb} was not found in {scope}: it may have been deleted, or belong to another account"));
     }
     response.load_balancers = configs.iter().map(|config| review(config, &policies, &errors)).collect();
-    cite_a_cached_probe(&state, &scope, &view, &configs, &policies, &mut response.load_balancers).await;
+    if !state.probe.allow.is_off() {
+        let planned = ProbePlan::new(&view, &configs, &response.load_balancers, &policies, &state.probe.allow);
+        cite_outcomes(&state.cache, &scope, planned, &mut response.load_balancers, now).await;
+    }
     for reviewed in &mut response.load_balancers {
         if let Some(found) = changes::finding(reviewed, &recent) {
             reviewed.findings.push(found);
@@ -82,32 +83,6 @@ pub async fn review_route(
     }
     response.changes.sort_by_key(|c| std::cmp::Reverse(c.t));
     Ok(Json(response))
-}
-
-/// Where a user probed the same targets within the probe's five minutes,
-/// the findings cite what the targets did (`tls-errors` with the outcomes,
-/// and the probe's own findings) instead of the causes that fit. Nothing is
-/// probed here.
-async fn cite_a_cached_probe(
-    state: &AppState,
-    scope: &Scope,
-    view: &View,
-    configs: &[LoadBalancerConfig],
-    policies: &BTreeMap<String, SslPolicy>,
-    reviewed: &mut [LoadBalancerReview],
-) {
-    if state.probe.allow.is_off() {
-        return;
-    }
-    let planned = ProbePlan::new(view, configs, reviewed, policies, &state.probe.allow);
-    if planned.targets.is_empty() {
-        return;
-    }
-    let Some(seen) = state.cache.probed_already(scope, &planned.targets).await else { return };
-    let now = (state.clock)();
-    for (reviewed, groups) in reviewed.iter_mut().zip(planned.rows(Some(&seen))) {
-        reviewed.findings = probed::findings(reviewed, &groups, now, None);
-    }
 }
 
 /// What the metric's list says reported, and the load balancers a view

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use tlswatch_shared::probe::ProbeTarget;
+use tlswatch_shared::probe::{Outcome, ProbeTarget};
 use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
 use tlswatch_shared::{Dimensions, LoadBalancer, Metric};
 
@@ -153,21 +153,67 @@ impl Cache {
     /// What the probe saw of `targets` (handshakes made at most five
     /// minutes ago), cached and coalesced: a second page asking within
     /// that time costs the targets nothing.
+    /// Each handshake made is kept as that target's outcome too.
     pub async fn probe(&self, scope: &Scope, targets: &[ProbeTarget]) -> Result<Arc<Probed>, SourceError> {
         let call = async {
             let handshakes = self.upstream.call(scope, "ProbeTargets", |sources| sources.probe.probe(targets)).await?;
-            Ok(Probed { at: (self.clock)(), handshakes })
+            let probed = Probed { at: (self.clock)(), handshakes };
+            self.keep_outcomes(scope, targets, &probed).await;
+            Ok(probed)
         };
         let decode = |bytes: &[u8]| wire::decode_probed(bytes, targets.len());
         self.load(Key::Probe(scope.clone(), targets.to_vec()), decode, wire::encode_probed, call).await.0
     }
 
-    /// What the probe saw of exactly `targets`, when this replica still
-    /// keeps it; never connects to a target (the review cites a probe a
-    /// user made, it does not make one).
-    pub async fn probed_already(&self, scope: &Scope, targets: &[ProbeTarget]) -> Option<Arc<Probed>> {
-        let value = self.store.get(&Key::Probe(scope.clone(), targets.to_vec())).await?;
-        Probed::unwrap(value)
+    /// What the probe last saw of each of `targets` within the outcome
+    /// lifetime (a day), whichever probe or replica made it; never connects
+    /// to a target.
+    pub async fn outcomes(&self, scope: &Scope, targets: &[ProbeTarget]) -> Vec<Option<Arc<Probed>>> {
+        let keys: Vec<Key> = targets.iter().map(|target| Key::Outcome(scope.clone(), target.clone())).collect();
+        let mut found = Vec::with_capacity(keys.len());
+        for key in &keys {
+            let local = match self.caching {
+                true => self.store.get(key).await.and_then(Probed::unwrap),
+                false => None,
+            };
+            found.push(local);
+        }
+        let missing: Vec<usize> = (0..keys.len()).filter(|i| found[*i].is_none()).collect();
+        if let (Some(shared), false) = (&self.shared, missing.is_empty()) {
+            let names: Vec<String> = missing.iter().filter_map(|i| wire::key(&keys[*i])).collect();
+            let decode = |bytes: &[u8]| wire::decode_probed(bytes, 1);
+            if let Ok(values) = shared.get_many_decoded(&names, decode).await {
+                for (i, value) in missing.into_iter().zip(values) {
+                    if let (Some(value), true) = (&value, self.caching) {
+                        self.store.insert(keys[i].clone(), Value::Probe(value.clone())).await;
+                    }
+                    found[i] = value;
+                }
+            }
+        }
+        // A copy taken from the shared cache starts a lifetime of its own here.
+        let oldest = (self.clock)() - self.lifetimes.outcome.as_secs() as i64;
+        found.into_iter().map(|seen| seen.filter(|seen| seen.at >= oldest)).collect()
+    }
+
+    /// Keeps each handshake `probed` made as its target's outcome, here and
+    /// in the shared cache.
+    async fn keep_outcomes(&self, scope: &Scope, targets: &[ProbeTarget], probed: &Probed) {
+        let mut shared_entries = Vec::new();
+        let made = targets.iter().zip(&probed.handshakes).filter(|(_, seen)| seen.outcome != Outcome::NotProbed);
+        for (target, handshake) in made {
+            let key = Key::Outcome(scope.clone(), target.clone());
+            let outcome = Arc::new(Probed { at: probed.at, handshakes: vec![handshake.clone()] });
+            if let Some(name) = wire::key(&key).filter(|_| self.shared.is_some()) {
+                shared_entries.push((name, wire::encode_probed(&outcome)));
+            }
+            if self.caching {
+                self.store.insert(key, Value::Probe(outcome)).await;
+            }
+        }
+        if let Some(shared) = &self.shared {
+            shared.store_many(&shared_entries, self.lifetimes.outcome).await;
+        }
     }
 
     /// The dimension combinations that reported `metric`, sorted and each

@@ -249,6 +249,39 @@ impl SharedCache {
         let _ = self.command(set.query_async::<()>(&mut connection)).await;
     }
 
+    /// Stores each of `entries` (key, bytes) for `ttl`, in one round trip.
+    pub async fn store_many(&self, entries: &[(String, Vec<u8>)], ttl: Duration) {
+        if entries.is_empty() {
+            return;
+        }
+        let mut pipe = redis::pipe();
+        for (key, bytes) in entries {
+            pipe.cmd("SET").arg(key).arg(bytes).arg("PX").arg(ttl.as_millis().max(1) as u64).ignore();
+        }
+        let mut connection = self.connection.clone();
+        let _ = self.command(pipe.query_async::<()>(&mut connection)).await;
+    }
+
+    /// The values of `keys` that the shared cache holds and that decode, in
+    /// one round trip; counts each lookup.
+    pub async fn get_many_decoded<T>(
+        &self,
+        keys: &[String],
+        decode: impl Fn(&[u8]) -> Option<T>,
+    ) -> Result<Vec<Option<T>>, Unavailable> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let get = redis::cmd("MGET").arg(keys).to_owned();
+        let mut connection = self.connection.clone();
+        let found = self.command(get.query_async::<Vec<Option<Vec<u8>>>>(&mut connection)).await?;
+        let values: Vec<Option<T>> = found.iter().map(|bytes| bytes.as_deref().and_then(&decode)).collect();
+        for value in &values {
+            self.count(if value.is_some() { "hit" } else { "miss" });
+        }
+        Ok(values)
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Unavailable> {
         let get = redis::cmd("GET").arg(key).to_owned();
         let mut connection = self.connection.clone();

@@ -37,6 +37,9 @@ pub struct Lifetimes {
     /// What the probe saw of targets: long enough that a page's second look
     /// costs the targets nothing, short enough to see a fix.
     pub probe: Duration,
+    /// What the probe last saw of one target, for the review and the fleet
+    /// report: a day of probes made by anyone.
+    pub outcome: Duration,
     /// A last good answer, available to serve stale: long enough to cover
     /// an outage of CloudWatch or of the proxy's credentials.
     pub last_good: Duration,
@@ -117,6 +120,8 @@ pub enum Key {
     Fleet(Scope),
     Policies(Scope, Vec<String>),
     Probe(Scope, Vec<ProbeTarget>),
+    /// The last handshake with one target, kept by every probe.
+    Outcome(Scope, ProbeTarget),
     /// CloudTrail's TLS-path events of a span, as read in one go.
     Trail {
         scope: Scope,
@@ -143,7 +148,8 @@ pub enum Value {
     Trail(Arc<Trail>),
 }
 
-/// What a probe saw of each of its targets, in order, and when.
+/// What a probe saw of each of its targets, in order, and when (under
+/// [`Key::Outcome`], of its one target).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Probed {
     /// Epoch seconds.
@@ -215,6 +221,7 @@ impl Lifetimes {
             Key::LoadBalancers(..) | Key::Fleet(_) => self.load_balancer,
             Key::Policies(..) => self.policy,
             Key::Probe(..) => self.probe,
+            Key::Outcome(..) => self.outcome,
             // CloudTrail delivers an event up to about 15 minutes late.
             Key::Trail { end, .. } if end + TRAIL_DELIVERY_SECONDS <= now => self.final_buckets,
             Key::Trail { .. } => self.fresh,
@@ -299,6 +306,7 @@ fn key_weight(key: &Key) -> usize {
         Key::LoadBalancers(_, wanted) => wanted.len() * DIMENSIONS_BYTES,
         Key::Policies(_, names) => names.iter().map(String::len).sum(),
         Key::Probe(_, targets) => targets.len() * PROBE_TARGET_BYTES,
+        Key::Outcome(..) => PROBE_TARGET_BYTES,
         Key::Trail { .. } | Key::TrailHour(..) => 0,
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tlswatch_shared::Dimensions;
 use tlswatch_shared::alarm::AlarmState;
+use tlswatch_shared::probe::ProbeTarget;
 use tlswatch_shared::review::{LoadBalancerConfig, SslPolicy};
 
 use super::final_buckets::FinalBuckets;
@@ -45,12 +46,9 @@ pub fn key(key: &Key) -> Option<String> {
         }
         Key::Fleet(scope) => format!("fleet:{}", scope_text(scope)),
         Key::Probe(scope, targets) => {
-            let targets = digest(targets.iter().map(|t| {
-                let offer = format!("{}|{}", t.offer.protocols.join(","), t.offer.ciphers.join(","));
-                format!("{} {offer} {}", t.address, t.alpn_h2)
-            }));
-            format!("probe:{}:{targets}", scope_text(scope))
+            format!("probe:{}:{}", scope_text(scope), digest(targets.iter().map(target_text)))
         }
+        Key::Outcome(scope, target) => format!("outcome:{}:{}", scope_text(scope), digest([target_text(target)])),
         Key::Trail { scope, start, end } => format!("trail:{}:{start}:{end}", scope_text(scope)),
         Key::TrailHour(scope, hour) => format!("trail-hour:{}:{hour}", scope_text(scope)),
         Key::LastGood(_) | Key::Body(_) => return None,
@@ -74,6 +72,12 @@ fn digest(parts: impl IntoIterator<Item = String>) -> String {
         hasher.update(b"\n");
     }
     hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// A handshake to make: where, offering what.
+fn target_text(target: &ProbeTarget) -> String {
+    let offer = format!("{}|{}", target.offer.protocols.join(","), target.offer.ciphers.join(","));
+    format!("{} {offer} {}", target.address, target.alpn_h2)
 }
 
 fn query_text(query: &Query) -> String {

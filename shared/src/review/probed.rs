@@ -166,6 +166,7 @@ pub fn findings(
             text: format!("{prefix}{text}"),
             doc: doc.to_string(),
         };
+        let when = when_probed(&group.targets);
         let failing: Vec<&TargetProbe> =
             group.targets.iter().filter(|t| t.handshake.outcome.fails_the_load_balancer()).collect();
         if !failing.is_empty() {
@@ -174,7 +175,7 @@ pub fn findings(
                 FindingCode::TargetRejectsBackendTls,
                 Severity::High,
                 format!(
-                    "{} of {} targets of {} fail the handshake the load balancer makes with {} ({}): {}",
+                    "{} of {} targets of {}{when} fail the handshake the load balancer makes with {} ({}): {}",
                     failing.len(),
                     group.targets.len(),
                     group.name,
@@ -191,7 +192,7 @@ pub fn findings(
                 FindingCode::TargetAcceptsLegacyTls,
                 Severity::Medium,
                 format!(
-                    "{} of the {} targets of {} still accept TLS 1.0 or 1.1, versions with known weaknesses that \
+                    "{} of the {} targets of {}{when} still accept TLS 1.0 or 1.1, versions with known weaknesses that \
                      compliance reviews (PCI DSS among them) rule out: {}. Disable them on the targets",
                     legacy.len(),
                     group.targets.len(),
@@ -207,7 +208,7 @@ pub fn findings(
                 FindingCode::TargetCertificate,
                 Severity::Info,
                 format!(
-                    "{} of the {} targets of {} present a certificate that other clients and auditors would reject: \
+                    "{} of the {} targets of {}{when} present a certificate that other clients and auditors would reject: \
                      {}. The load balancer does not validate target certificates, so this does not cause \
                      TargetTLSNegotiationErrorCount",
                     weak.len(),
@@ -240,7 +241,7 @@ fn cite_probe(finding: &Finding, reviewed: &LoadBalancerReview, probed: &[Target
     let evidence = if failing.is_empty() {
         let unreachable = tried.iter().filter(|t| t.handshake.outcome == Outcome::Unreachable).count();
         format!(
-            "every target tlswatch reached completed the load balancer's handshake just now ({} of {} reached{}): \
+            "every target tlswatch reached completed the load balancer's handshake ({} of {} reached{}): \
              the errors may come from targets since replaced, or from handshakes that time out under load",
             tried.len() - unreachable,
             targets.len(),
@@ -253,8 +254,10 @@ fn cite_probe(finding: &Finding, reviewed: &LoadBalancerReview, probed: &[Target
     Finding {
         text: format!(
             "{} TLS handshakes from the load balancer to {} failed in this range; the probe made the load balancer's \
-             handshake with its targets just now: {evidence}",
-            reviewed_group.errors.total, reviewed_group.name
+             handshake with its targets{}: {evidence}",
+            reviewed_group.errors.total,
+            reviewed_group.name,
+            when_probed(targets.iter().copied())
         ),
         doc: METRICS_DOC.to_string(),
         ..finding.clone()
@@ -273,13 +276,15 @@ fn row_text(target: &TargetProbe) -> String {
 
 /// `10.0.1.5:8443 (TLS 1.0)`, for a target known to accept TLS 1.0 or 1.1.
 fn legacy_versions(target: &TargetProbe) -> Option<String> {
-    let handshake = &target.handshake;
-    let mut versions: Vec<String> = handshake.accepts.as_ref().map(|a| a.versions.clone()).unwrap_or_default();
-    versions.extend(handshake.protocol.clone());
-    versions.retain(|v| matches!(v.as_str(), "TLSv1" | "TLSv1.1"));
-    versions.sort();
-    versions.dedup();
-    (!versions.is_empty()).then(|| format!("{} ({})", row_name(target), versions_label(&versions)))
+    let versions = target.handshake.legacy_known().filter(|known| !known.is_empty())?;
+    Some(format!("{} ({})", row_name(target), versions_label(&versions)))
+}
+
+/// ` (probed at 2026-12-03T10:00:00Z)`: when the oldest handshake of
+/// `targets` was made; empty when none was.
+fn when_probed<'a>(targets: impl IntoIterator<Item = &'a TargetProbe>) -> String {
+    let oldest = targets.into_iter().filter_map(|t| t.probed_at).min();
+    oldest.map(|at| format!(" (probed at {})", crate::time::TimeSpec::At(at))).unwrap_or_default()
 }
 
 /// `10.0.1.5:8443: expired ..., self-signed`, for a target whose
@@ -343,6 +348,7 @@ mod tests {
             health: "healthy".into(),
             handshake,
             explanation: String::new(),
+            probed_at: None,
         }
     }
 
@@ -483,6 +489,30 @@ mod tests {
         let what_if = findings(&reviewed(120.0), &[g], 2_000, Some("ELBSecurityPolicy-TLS13-1-2-2021-06"));
         assert!(what_if.iter().all(|f| f.code != FindingCode::TlsErrors), "a what-if brings the probe's findings only");
         assert!(what_if.iter().all(|f| f.text.starts_with("What-if, with ELBSecurityPolicy-TLS13-1-2-2021-06")));
+    }
+
+    #[test]
+    fn a_target_that_negotiates_tls12_but_still_takes_tls10_is_found_and_the_probe_time_is_said() {
+        let checked = |accepted: &[&str]| Handshake {
+            protocol: Some("TLSv1.2".into()),
+            legacy_accepted: Some(strings(accepted)),
+            ..handshake(Outcome::Ok)
+        };
+        let mut g = group(vec![]);
+        g.targets = vec![
+            TargetProbe { probed_at: Some(1_800), ..explained(&g, target("127.0.0.1", checked(&["TLSv1"]))) },
+            TargetProbe { probed_at: Some(1_200), ..explained(&g, target("127.0.0.2", checked(&[]))) },
+        ];
+        assert_eq!(g.targets[1].handshake.legacy_known(), Some(vec![]), "tried, and refused");
+        assert_eq!(handshake(Outcome::Unreachable).legacy_known(), None, "never tried");
+        let found = findings(&reviewed(0.0), &[g], 2_000, None);
+        let legacy = found.iter().find(|f| f.code == FindingCode::TargetAcceptsLegacyTls).expect("legacy finding");
+        assert!(
+            legacy.text.contains("127.0.0.1:8443 (TLS 1.0)") && !legacy.text.contains("127.0.0.2"),
+            "{}",
+            legacy.text
+        );
+        assert!(legacy.text.contains("checkout-tls (probed at 1970-01-01T00:20:00Z)"), "the oldest: {}", legacy.text);
     }
 
     #[test]

@@ -15,8 +15,8 @@ use async_trait::async_trait;
 use futures_util::stream::{self, StreamExt};
 use ipnet::IpNet;
 use openssl::ssl::SslContext;
-use tlswatch_shared::probe::{AlpnCheck, HANDSHAKE_TIMEOUT_SECONDS, Handshake, ProbeTarget};
-use tlswatch_shared::tls::{SslPolicy, VERSIONS};
+use tlswatch_shared::probe::{AlpnCheck, HANDSHAKE_TIMEOUT_SECONDS, Handshake, Outcome, ProbeTarget};
+use tlswatch_shared::tls::{SslPolicy, VERSIONS, is_legacy};
 use tokio::sync::Semaphore;
 
 use super::SourceError;
@@ -93,8 +93,10 @@ impl TlsProber {
     }
 
     /// Every handshake with one target, one at a time: the load balancer's,
-    /// then, on a failure, each version alone with every cipher, and for
-    /// HTTP2 and gRPC groups the informational ALPN `h2` one.
+    /// then, on a failure, each version alone with every cipher; on a
+    /// success at a newer version, each of TLS 1.0 and 1.1 the offer holds,
+    /// alone (what a compliance review asks); and for HTTP2 and gRPC groups
+    /// the informational ALPN `h2` one.
     async fn probe_one(&self, target: &ProbeTarget, offer: &SslContext, alpn: Option<&SslContext>) -> Handshake {
         if !self.allow.admits(target.address.ip()) {
             return Handshake::not_probed(format!("{} is outside the allow-list (--probe-targets)", target.address));
@@ -114,6 +116,21 @@ impl TlsProber {
             }
         }
         let (outcome, error, accepts) = classify(&first.seen, &diagnostics, &target.offer.protocols);
+        let legacy_accepted = match &first.seen {
+            // A target that asks for a client certificate refuses every version alike.
+            Seen::Done { protocol, .. } if outcome == Outcome::Ok && !is_legacy(protocol) => {
+                let mut accepted = Vec::new();
+                for (version, context) in self.legacy_checks(&target.offer) {
+                    let made = handshake::handshake(target.address, context, self.timeout, Duration::ZERO).await;
+                    handshakes += u32::from(made.started);
+                    if matches!(made.seen, Seen::Done { .. }) {
+                        accepted.push(version.to_string());
+                    }
+                }
+                Some(accepted).filter(|_| target.offer.protocols.iter().any(|v| is_legacy(v)))
+            }
+            _ => None,
+        };
         let alpn = match (alpn, &first.seen) {
             (Some(context), Seen::Done { .. }) => {
                 let made = handshake::handshake(target.address, context, self.timeout, Duration::ZERO).await;
@@ -136,7 +153,16 @@ impl TlsProber {
             accepts,
             handshakes,
             alpn,
+            legacy_accepted,
         }
+    }
+
+    /// The diagnostic contexts of the versions older than TLS 1.2 that
+    /// `offer` holds.
+    fn legacy_checks<'a>(&'a self, offer: &'a SslPolicy) -> impl Iterator<Item = &'a (&'static str, SslContext)> {
+        self.diagnostics
+            .iter()
+            .filter(move |(version, _)| is_legacy(version) && offer.protocols.iter().any(|v| v == version))
     }
 }
 
