@@ -26,10 +26,19 @@ pub fn explain(group: &TargetGroupProbe, handshake: &Handshake) -> String {
     let accepted = diagnosed.clone().unwrap_or_default();
     let text = match handshake.outcome {
         Outcome::Ok => format!(
-            "the load balancer's handshake succeeds: {} with {}{}",
+            "the load balancer's handshake succeeds: {} with {}{}{}",
             handshake.protocol.as_deref().map(version_label).unwrap_or_default(),
             handshake.cipher.as_deref().unwrap_or("an unknown cipher"),
-            handshake.duration_ms.map(|ms| format!(", in {ms} ms")).unwrap_or_default()
+            handshake.duration_ms.map(|ms| format!(", in {ms} ms")).unwrap_or_default(),
+            match handshake.legacy_accepted.as_deref() {
+                Some([]) => "; offered TLS 1.0 and 1.1 alone, it refuses both".to_string(),
+                Some(taken) => format!(
+                    "; offered alone, it still takes {}, which compliance reviews rule out. Fix: disable them on the \
+                     target",
+                    versions_label(taken)
+                ),
+                None => String::new(),
+            }
         ),
         Outcome::ProtocolMismatch => format!(
             "{}; the load balancer offers {offered} to it ({policies}). Fix: {}",
@@ -504,6 +513,8 @@ mod tests {
             TargetProbe { probed_at: Some(1_200), ..explained(&g, target("127.0.0.2", checked(&[]))) },
         ];
         assert_eq!(g.targets[1].handshake.legacy_known(), Some(vec![]), "tried, and refused");
+        assert!(g.targets[0].explanation.contains("it still takes TLS 1.0"), "{}", g.targets[0].explanation);
+        assert!(g.targets[1].explanation.ends_with("it refuses both"), "{}", g.targets[1].explanation);
         assert_eq!(handshake(Outcome::Unreachable).legacy_known(), None, "never tried");
         let found = findings(&reviewed(0.0), &[g], 2_000, None);
         let legacy = found.iter().find(|f| f.code == FindingCode::TargetAcceptsLegacyTls).expect("legacy finding");
