@@ -84,8 +84,9 @@ pub async fn measure(report: &mut Report) {
         &format!(
             "`GET /api/v1/probe` of one load balancer whose `2016-08` listener forwards to {GROUPS} HTTPS target \
              groups of {PER_GROUP} `ip` targets registered in moto at loopback addresses, each a real server in the \
-             bench's process. Handshakes per target over both probes (one for a target that passes, at most six \
-             for one that fails: the load balancer's, then what it accepts): {}. Most connections open at once, \
+             bench's process. Handshakes per target over both probes (three for a target that passes at TLS 1.2 \
+             or 1.3: the load balancer's, then TLS 1.0 and 1.1 alone; at most six for one that fails: the load \
+             balancer's, then what it accepts): {}. Most connections open at once, \
              over every target: {} (`--probe-concurrency {CONCURRENCY}`). The second probe within five minutes \
              is answered from the cache and connects to nothing.",
             per_target.join("; "),
