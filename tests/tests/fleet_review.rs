@@ -455,4 +455,18 @@ async fn the_fleet_is_read_in_the_background_once_for_replicas_sharing_a_cache()
         assert!(!overview["warnings"].to_string().contains("still being read"), "{overview}");
     }
     assert_eq!(upstream.calls("DescribeLoadBalancers"), 1, "the overviews read nothing more");
+
+    // A view's review is cut from the scope's whole configuration, on every
+    // replica: found or not, it reads nothing of its own.
+    let shop = home["shop"].as_str().unwrap();
+    for replica in &replicas {
+        let (status, review) = replica.get(&format!("/api/v1/review?lb={shop}&lb=app/gone-alb/0123456789abcdef")).await;
+        assert_eq!(status, 200, "{review}");
+        let reviewed: Vec<&Value> =
+            review["load_balancers"].as_array().unwrap().iter().map(|lb| &lb["value"]).collect();
+        assert_eq!(reviewed, vec![&home["shop"]], "{review}");
+        assert!(review["warnings"].to_string().contains("app/gone-alb/0123456789abcdef was not found"), "{review}");
+    }
+    assert_eq!(upstream.calls("DescribeLoadBalancers"), 1, "the reviews read nothing more");
+    assert_eq!(upstream.calls("DescribeListeners"), 3, "shop, secure and batch, once, by the first pass");
 }

@@ -113,12 +113,19 @@ impl Cache {
         BodyCache { store: self.store.clone(), caching: self.caching }
     }
 
-    /// The configuration of the load balancers `wanted`, cached and coalesced.
+    /// The configuration of the load balancers `wanted`, cached and
+    /// coalesced; taken from the scope's whole configuration when that is
+    /// cached (the fleet's background passes keep it so), at no call.
     pub async fn load_balancers(
         &self,
         scope: &Scope,
         wanted: &[LoadBalancer],
     ) -> Result<Arc<Vec<LoadBalancerConfig>>, SourceError> {
+        if let Some(fleet) = self.fleet_already(scope).await {
+            // As fresh as a view's own read: both live as long as a load balancer's configuration.
+            let wanted = |config: &&LoadBalancerConfig| wanted.iter().any(|lb| lb.as_str() == config.value);
+            return Ok(Arc::new(fleet.iter().filter(wanted).cloned().collect()));
+        }
         let call = self.upstream.call_paced(scope, "DescribeLoadBalancerConfiguration", |sources| {
             sources.load_balancers.load_balancers(scope, wanted)
         });
@@ -135,6 +142,23 @@ impl Cache {
             .call_paced(scope, "DescribeFleetConfiguration", |sources| sources.load_balancers.fleet(scope));
         let key = Key::Fleet(scope.clone());
         self.load(key, wire::decode_load_balancers, wire::encode_load_balancers, call).await.0
+    }
+
+    /// The whole configuration of `scope`, when this replica or the shared
+    /// cache holds it; never calls.
+    async fn fleet_already(&self, scope: &Scope) -> Option<Arc<Vec<LoadBalancerConfig>>> {
+        let key = Key::Fleet(scope.clone());
+        if self.caching
+            && let Some(fleet) = self.store.get(&key).await.and_then(Vec::<LoadBalancerConfig>::unwrap)
+        {
+            return Some(fleet);
+        }
+        let (shared, name) = (self.shared.as_ref()?, wire::key(&key)?);
+        let fleet = shared.get_decoded(&name, wire::decode_load_balancers).await.ok().flatten()?;
+        if self.caching {
+            self.store.insert(key, Value::LoadBalancers(fleet.clone())).await;
+        }
+        Some(fleet)
     }
 
     /// What the security policies `names` offer, cached and coalesced.
