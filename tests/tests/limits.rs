@@ -333,9 +333,11 @@ fn heads_too_long_for_the_http_layer_get_the_json_refusal_on_a_keep_alive_connec
         let mut stream = std::net::TcpStream::connect(tlswatch.address()).expect("tlswatch accepts connections");
         stream.set_read_timeout(Some(Duration::from_secs(30))).expect("a timeout");
         // A first request with a body: the measure of the next head starts after it.
+        // One write, so that the body arrives with the head: /healthz does not
+        // read bodies, and hyper closes a connection whose body is still to come.
         let body = "hello";
-        write!(stream, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{body}", body.len())
-            .expect("sent");
+        let first = format!("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+        stream.write_all(first.as_bytes()).expect("sent");
         let (head, answer) = read_answer(&mut stream);
         assert!(head.starts_with("http/1.1 200"), "{head}");
         assert_eq!(answer, b"ok");
