@@ -23,6 +23,9 @@ use crate::identity::Caller;
 use crate::source::{FetchRequest, Scope, SourceError, listed_load_balancers};
 use crate::state::AppState;
 
+/// The step the review's change history ends on.
+const HISTORY_STEP_SECONDS: i64 = 60;
+
 /// The permissions the review needs (docs/deploy.md's IAM policy has them).
 const DESCRIBE_ACTIONS: &str = "elasticloadbalancing:DescribeLoadBalancers, DescribeListeners, DescribeRules, \
     DescribeTargetGroups, DescribeTargetHealth and DescribeSSLPolicies";
@@ -54,7 +57,10 @@ pub async fn review_route(
         return Ok(Json(response));
     };
     let now = (state.clock)();
-    let history = (now - HISTORY_SECONDS, now);
+    // Ends at the next whole minute: every review of a minute asks CloudTrail
+    // (2 LookupEvents a second per account and region) the same, cached, question.
+    let history_end = (now.div_euclid(HISTORY_STEP_SECONDS) + 1) * HISTORY_STEP_SECONDS;
+    let history = (history_end - HISTORY_SECONDS, history_end);
     let (recent, _) = changes_of(&state, &scope, &wanted, &configs, history, &mut response.warnings).await;
     let policies = match policies_in_use(&state, &scope, &configs).await {
         Ok(policies) => policies,
